@@ -1,0 +1,212 @@
+"""Check one variant on one route against the kernel's reference, and say exactly what went wrong.
+
+Every problem becomes a Report with a verdict (`pass`, `fail`, `error`) and a
+message; nothing a variant does ends the run. Native routes run their code in
+a forked child (harness.isolate), so a fault or a hang is that variant's
+failure. A wrong answer is shrunk to a smallest failing input.
+"""
+from __future__ import annotations
+
+import mmap
+import struct
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from harness.inputs import Case, correctness_cases
+from harness.isolate import ChildDied, in_child
+from harness.kernel import Kernel
+from harness.shrink import shrink
+from harness.source import Source
+from targets.base import ArenaError, Built, LimitExceeded, RunError, Target
+
+# Longest a native child may spend on one input; a sound sort takes milliseconds on the largest.
+NATIVE_STALL_SECONDS = 5.0
+SHRINK_SECONDS = 20.0
+SHOWN_VALUES = 64
+
+
+@dataclass
+class Counterexample:
+    input: list[int]
+    got: list[int] | None
+    expected: list[int]
+
+
+@dataclass
+class Report:
+    kernel: str
+    variant: str
+    route: str
+    origin: str
+    path: str
+    language: str
+    lines: dict[str, int]
+    verdict: str = "pass"
+    message: str = ""
+    counterexample: Counterexample | None = None
+    inputs_checked: int = 0
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def id(self) -> str:
+        return f"{self.kernel}/{self.variant}/{self.route}"
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict == "pass"
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["id"] = self.id
+        if self.counterexample is None:
+            del data["counterexample"]
+        return data
+
+
+@dataclass(frozen=True)
+class Failure:
+    """How one input failed: `kind` groups failures that are the same bug, for shrinking."""
+
+    kind: str
+    message: str
+    got: list[int] | None = None
+
+
+def attempt(built: Built, values: Sequence[int], kernel: Kernel) -> Failure | None:
+    expected = kernel.reference(values)
+    try:
+        got = built.run(values)
+    except LimitExceeded as exc:
+        return Failure("limit", str(exc))
+    except RunError as exc:
+        return Failure(type(exc).__name__ + ":" + getattr(exc, "side", ""), str(exc))
+    if got == expected:
+        return None
+    return Failure("wrong answer", _explain_wrong(values, got, expected), got)
+
+
+def _explain_wrong(values: Sequence[int], got: list[int], expected: list[int]) -> str:
+    if len(got) != len(expected):
+        return f"wrong answer: {len(got)} values came back for {len(expected)}"
+    if all(a <= b for a, b in zip(got, got[1:])):
+        lost = Counter(values) - Counter(got)
+        extra = Counter(got) - Counter(values)
+        return (
+            "wrong answer: the output is sorted but is not a permutation of the input "
+            f"(lost {sorted(lost.elements())[:8]}, gained {sorted(extra.elements())[:8]})"
+        )
+    index = next(i for i, (a, b) in enumerate(zip(got, expected)) if a != b)
+    return f"wrong answer: first difference at index {index}: got {got[index]}, expected {expected[index]}"
+
+
+def _first_failure(built: Built, cases: Sequence[Case], kernel: Kernel, progress: mmap.mmap | None) -> tuple[int, Failure] | None:
+    for index, case in enumerate(cases):
+        if progress is not None:
+            progress[:8] = struct.pack("q", index)
+        failure = attempt(built, case.values, kernel)
+        if failure is not None:
+            return index, failure
+    return None
+
+
+def _shown(values: Sequence[int]) -> str:
+    if len(values) <= SHOWN_VALUES:
+        return str(list(values))
+    return f"{list(values[:SHOWN_VALUES])[:-1]}, ... ({len(values)} values)]"
+
+
+class Checker:
+    """Runs the correctness inputs on a built variant, in a child process when the route is native."""
+
+    def __init__(self, built: Built, kernel: Kernel, native: bool) -> None:
+        self.built = built
+        self.kernel = kernel
+        self.native = native
+
+    def first_failure(self, cases: Sequence[Case]) -> tuple[int, Failure] | None:
+        if not self.native:
+            return _first_failure(self.built, cases, self.kernel, None)
+        progress = mmap.mmap(-1, 8)
+        try:
+            return in_child(
+                _first_failure, self.built, cases, self.kernel, progress,
+                timeout=NATIVE_STALL_SECONDS, progress=progress,
+            )
+        except ChildDied as died:
+            (index,) = struct.unpack("q", progress[:8])
+            return index, self._died(died)
+        finally:
+            progress.close()
+
+    def attempt(self, values: Sequence[int]) -> Failure | None:
+        if not self.native:
+            return attempt(self.built, values, self.kernel)
+        try:
+            return in_child(attempt, self.built, values, self.kernel, timeout=NATIVE_STALL_SECONDS)
+        except ChildDied as died:
+            return self._died(died)
+
+    @staticmethod
+    def _died(died: ChildDied) -> Failure:
+        if died.timed_out:
+            return Failure("limit", str(died))
+        return Failure(f"crash:{died.signal_number}", f"native code {died}")
+
+
+def check(source: Source, route: Target, kernel: Kernel, cases: Sequence[Case] | None = None) -> Report:
+    started = time.perf_counter()
+    report = Report(
+        kernel=kernel.name,
+        variant=source.name,
+        route=route.name,
+        origin=source.origin,
+        path=str(source.path),
+        language=source.language,
+        lines=source.lines.as_dict(),
+        warnings=list(source.warnings),
+    )
+    cases = correctness_cases() if cases is None else cases
+    built: Built | None = None
+    try:
+        built = route.build(source, kernel)
+        _run_cases(report, Checker(built, kernel, route.native), cases, kernel)
+    except ArenaError as exc:
+        report.verdict, report.message = exc.verdict, str(exc)
+    except Exception as exc:  # a bug of ours or of a library must still not end the run
+        report.verdict, report.message = "error", f"internal error on {route.name}: {type(exc).__name__}: {exc}"
+    finally:
+        if built is not None:
+            built.close()
+    report.seconds = round(time.perf_counter() - started, 3)
+    return report
+
+
+def _run_cases(report: Report, checker: Checker, cases: Sequence[Case], kernel: Kernel) -> None:
+    found = checker.first_failure(cases)
+    if found is None:
+        report.inputs_checked = len(cases)
+        report.message = f"{len(cases)} inputs sorted correctly"
+        return
+    index, failure = found
+    case = cases[index]
+    report.inputs_checked = index + 1
+    report.verdict = "fail"
+    smallest, final = list(case.values), failure
+    if failure.kind != "limit":  # a hang costs its whole budget per attempt: not worth shrinking
+        deadline = time.monotonic() + SHRINK_SECONDS
+
+        def same_bug(values: Sequence[int]) -> bool:
+            if time.monotonic() > deadline:
+                return False
+            again = checker.attempt(values)
+            return again is not None and again.kind == failure.kind
+
+        smallest = shrink(case.values, same_bug)
+        final = checker.attempt(smallest) or failure
+    report.counterexample = Counterexample(input=smallest, got=final.got, expected=kernel.reference(smallest))
+    shrunk = "" if smallest == list(case.values) else f", shrunk to {_shown(smallest)}"
+    report.message = f"{final.message} (on input {case.describe()}{shrunk})"

@@ -1,0 +1,164 @@
+"""`arena`: check a file or every variant on every route, and list what exists.
+
+Exit status: 0 when every route checked passed, 1 when any failed or could not
+build, 2 when the command itself could not start (no such file, unknown name).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from harness.check import Report, check
+from harness.kernel import Kernel, UnknownName, all_kernels, get_kernel
+from harness.source import Source, SourceError, discover, load_source
+from targets import all_routes, get_route, routes_for
+
+VERDICT_STYLE = {"pass": "green", "fail": "red", "error": "yellow"}
+
+
+def _console(stream: object = None):  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    return Console(file=stream or sys.stdout, highlight=False, soft_wrap=True)
+
+
+def resolve_sources(target: str, kernel: Kernel) -> list[Source]:
+    """A path, or the name of a variant of the kernel (every language it exists in)."""
+    path = Path(target)
+    if path.exists() or path.suffix:
+        return [load_source(path, kernel)]
+    found = [s for s in discover(kernel) if s.name == target]
+    if not found:
+        raise UnknownName("variant", target, sorted({s.name for s in discover(kernel)}))
+    return found
+
+
+def check_sources(sources: Sequence[Source], kernel: Kernel, route_names: Sequence[str] | None) -> list[Report]:
+    wanted = [get_route(name) for name in route_names] if route_names else None
+    reports = []
+    for source in sources:
+        routes = [r for r in (wanted or routes_for(source.language)) if r.language == source.language]
+        if not routes:
+            raise SourceError(f"{source.path}: no route runs {source.language} sources"
+                              + (f" among {', '.join(route_names or [])}" if route_names else ""))
+        reports += [check(source, route, kernel) for route in routes]
+    return reports
+
+
+def print_reports(reports: Sequence[Report], as_json: bool) -> None:
+    if as_json:
+        for report in reports:
+            print(json.dumps(report.as_json()), flush=True)
+        return
+    console = _console()
+    warned: set[str] = set()
+    for report in reports:
+        for warning in report.warnings:
+            if (report.path, warning) not in warned:
+                warned.add((report.path, warning))  # type: ignore[arg-type]
+                _console(sys.stderr).print(f"[yellow]warning[/]: {report.path}: {warning}")
+        style = VERDICT_STYLE[report.verdict]
+        console.print(f"[bold {style}]{report.verdict.upper():5}[/] {report.id}  [dim]({report.seconds:.2f} s)[/]")
+        for line in report.message.splitlines():
+            console.print(f"      {line}", markup=False)
+
+
+def print_table(reports: Sequence[Report]) -> None:
+    from rich.table import Table
+
+    table = Table(title="Verdicts: every variant on every route", title_justify="left")
+    for column in ("variant", "origin", "route", "verdict", "lines", "inputs", "message"):
+        table.add_column(column, overflow="fold")
+    for r in reports:
+        table.add_row(
+            r.variant, r.origin, r.route, f"[{VERDICT_STYLE[r.verdict]}]{r.verdict}[/]",
+            f"{r.lines['effective']}/{r.lines['total']}", str(r.inputs_checked), r.message.splitlines()[0][:120],
+        )
+    _console().print(table)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    kernel = get_kernel(args.kernel)
+    if args.targets:
+        sources = [s for target in args.targets for s in resolve_sources(target, kernel)]
+    else:
+        sources = discover(kernel, [Path(d) for d in args.variants])
+    reports = check_sources(sources, kernel, args.route)
+    if args.targets or args.json:
+        print_reports(reports, args.json)
+    else:
+        print_table(reports)
+    return 0 if all(r.passed for r in reports) else 1
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    kernels = all_kernels()
+    routes = all_routes()
+    sources = {name: discover(k, [Path(d) for d in args.variants]) for name, k in kernels.items()}
+    if args.json:
+        print(json.dumps({
+            "kernels": {name: [{"variant": s.name, "language": s.language, "origin": s.origin, "path": str(s.path),
+                                "lines": s.lines.as_dict()} for s in found] for name, found in sources.items()},
+            "routes": [{"route": r.name, "language": r.language, "description": r.description} for r in routes.values()],
+        }, indent=2))
+        return 0
+    from rich.table import Table
+
+    console = _console()
+    for name, found in sources.items():
+        table = Table(title=f"kernel {name}: variants", title_justify="left")
+        for column in ("variant", "language", "origin", "lines", "routes", "file"):
+            table.add_column(column)
+        for s in found:
+            table.add_row(s.name, s.language, s.origin, f"{s.lines.effective}/{s.lines.total}",
+                          ", ".join(r.name for r in routes_for(s.language)), str(s.path))
+        console.print(table)
+    table = Table(title="routes", title_justify="left")
+    for column in ("route", "language", "what it does"):
+        table.add_column(column)
+    for r in routes.values():
+        table.add_row(r.name, r.language, r.description)
+    console.print(table)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="arena", description=__doc__.splitlines()[0])
+    sub = top.add_subparsers(dest="command", required=True)
+    check_p = sub.add_parser("check", help="check files or variants on every route that accepts their language")
+    check_p.add_argument("targets", nargs="*", metavar="FILE", help="a variant file or name; none: every variant")
+    check_p.add_argument("--json", action="store_true", help="one JSON object per line, one line per route")
+    check_p.add_argument("--route", action="append", help="only this route (repeatable)")
+    check_p.add_argument("--kernel", default="insertion_sort", help="the kernel the file implements")
+    check_p.add_argument("--variants", action="append", default=[], metavar="DIR", help="also every variant in DIR")
+    check_p.set_defaults(run=cmd_check)
+    list_p = sub.add_parser("list", help="kernels, variants and routes")
+    list_p.add_argument("--json", action="store_true")
+    list_p.add_argument("--variants", action="append", default=[], metavar="DIR", help="also every variant in DIR")
+    list_p.set_defaults(run=cmd_list)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (SourceError, UnknownName) as exc:
+        message = str(exc).strip("'\"")
+        if getattr(args, "json", False):
+            print(json.dumps({"verdict": "error", "message": message}))
+        else:
+            print(f"arena: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `arena check ... | head` is a normal way to read
+        sys.stderr.close()
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

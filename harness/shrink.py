@@ -1,0 +1,66 @@
+"""Shrink a failing input to a smallest one that still fails: fewer elements first, then smaller values.
+
+Deterministic (no randomness), so the same bug gives the same counterexample on every run.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+Predicate = Callable[[Sequence[int]], bool]
+
+
+def shrink(values: Sequence[int], fails: Predicate, budget: int = 3000) -> list[int]:
+    current = list(values)
+    attempts = 0
+
+    def still_fails(candidate: list[int]) -> bool:
+        nonlocal attempts
+        if attempts >= budget:
+            return False
+        attempts += 1
+        return fails(candidate)
+
+    changed = True
+    while changed and attempts < budget:
+        changed = False
+        # Remove chunks, halving the chunk size: ddmin without the complement step.
+        chunk = max(1, len(current) // 2)
+        while chunk >= 1 and attempts < budget:
+            start = 0
+            while start < len(current):
+                candidate = current[:start] + current[start + chunk :]
+                if still_fails(candidate):
+                    current, changed = candidate, True
+                else:
+                    start += chunk
+            chunk //= 2
+        # Dense ranks keep the order (which is all a sort looks at) with the smallest magnitudes.
+        ranked = _dense_ranks(current)
+        if ranked != current and still_fails(ranked):
+            current, changed = ranked, True
+        for i in range(len(current)):
+            for smaller in _smaller_values(current[i]):
+                candidate = current[:i] + [smaller] + current[i + 1 :]
+                if still_fails(candidate):
+                    current[i], changed = smaller, True
+                    break
+    return current
+
+
+def _dense_ranks(values: list[int]) -> list[int]:
+    order = {v: r for r, v in enumerate(sorted(set(values)))}
+    return [order[v] for v in values]
+
+
+def _smaller_values(value: int) -> list[int]:
+    """Candidates closer to zero, simplest first."""
+    if value == 0:
+        return []
+    out = [0]
+    if value < 0:
+        out.append(-value)
+    step = abs(value) // 2
+    while step:
+        out.append(value - step if value > 0 else value + step)
+        step //= 2
+    return [v for v in dict.fromkeys(out) if abs(v) < abs(value) or (v > 0 > value)]

@@ -1,0 +1,222 @@
+"""Variant sources: discovery, the comment header, copy-paste normalization and line counts."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.kernel import LANGUAGES, Kernel
+
+ORIGINS = ("ai", "human", "unknown")
+
+# Line-comment markers per language; block comments are handled in _comment_only_lines.
+LINE_COMMENTS: dict[str, tuple[str, ...]] = {
+    "c": ("//",),
+    "llvm": (";",),
+    "wat": (";;",),
+    "x86": ("#", ";", "//"),
+}
+BLOCK_COMMENTS: dict[str, tuple[str, str] | None] = {
+    "c": ("/*", "*/"),
+    "llvm": None,
+    "wat": ("(;", ";)"),
+    "x86": ("/*", "*/"),
+}
+
+# Characters that web pages and chat windows put into code and that no assembler accepts.
+INVISIBLE_SPACES = {
+    "\u00a0": "non-breaking space (U+00A0)",
+    "\u202f": "narrow non-breaking space (U+202F)",
+    "\u2007": "figure space (U+2007)",
+    "\u2009": "thin space (U+2009)",
+}
+ZERO_WIDTH = {
+    "\u200b": "zero-width space (U+200B)",
+    "\u200c": "zero-width non-joiner (U+200C)",
+    "\u200d": "zero-width joiner (U+200D)",
+    "\u2060": "word joiner (U+2060)",
+}
+FENCE_OPEN = re.compile(r"^\s*(```|~~~)\s*([\w+-]*)\s*$")
+
+
+class SourceError(Exception):
+    """A file that cannot be read as a variant at all (missing, unknown suffix, not text)."""
+
+
+@dataclass(frozen=True)
+class LineCount:
+    total: int
+    effective: int
+
+    def as_dict(self) -> dict[str, int]:
+        return {"total": self.total, "effective": self.effective}
+
+
+@dataclass(frozen=True)
+class Source:
+    """One variant's source text as the routes see it, plus where it came from."""
+
+    kernel: str
+    name: str
+    path: Path
+    language: str
+    text: str
+    header: dict[str, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    # Lines removed above `text` (a markdown fence), so messages can name the line as saved.
+    line_offset: int = 0
+
+    @property
+    def origin(self) -> str:
+        origin = self.header.get("origin", "unknown").strip().lower()
+        return origin if origin in ORIGINS else "unknown"
+
+    @property
+    def lines(self) -> LineCount:
+        return count_lines(self.text, self.language)
+
+    def where(self, line: int | None = None) -> str:
+        """`path:line`, with `line` counted in `text` and reported as in the saved file."""
+        return f"{self.path}:{line + self.line_offset}" if line else str(self.path)
+
+
+def language_of(path: Path) -> str:
+    try:
+        return LANGUAGES[path.suffix.lower()]
+    except KeyError:
+        known = ", ".join(sorted(LANGUAGES))
+        raise SourceError(f"{path}: unknown suffix {path.suffix!r}; variants end in one of {known}") from None
+
+
+def normalize(raw: str) -> tuple[str, list[str], int]:
+    """Undo what copying code out of a web page does to it; say what was changed."""
+    warnings: list[str] = []
+    text = raw
+    if text.startswith("\ufeff"):
+        text = text[1:]
+        warnings.append("removed a byte-order mark")
+    if "\r" in text:
+        crlf = text.count("\r\n")
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        warnings.append(f"converted {crlf} CRLF line end(s) to LF" if crlf else "converted CR line ends to LF")
+    for char, label in INVISIBLE_SPACES.items():
+        if count := text.count(char):
+            text = text.replace(char, " ")
+            warnings.append(f"replaced {count} {label} with plain spaces")
+    for char, label in ZERO_WIDTH.items():
+        if count := text.count(char):
+            text = text.replace(char, "")
+            warnings.append(f"removed {count} {label}")
+    text, removed_above = _strip_fence(text, warnings)
+    return text, warnings, removed_above
+
+
+def _strip_fence(text: str, warnings: list[str]) -> tuple[str, int]:
+    lines = text.split("\n")
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None:
+        return text, 0
+    opened = FENCE_OPEN.match(lines[first])
+    if not opened:
+        return text, 0
+    last = max(i for i, line in enumerate(lines) if line.strip())
+    if last == first or lines[last].strip() != opened.group(1):
+        return text, 0
+    body = lines[first + 1 : last]
+    tag = f" ({opened.group(1)}{opened.group(2)})" if opened.group(2) else ""
+    warnings.append(f"removed a surrounding markdown code fence{tag}")
+    return "\n".join(body) + "\n", first + 1
+
+
+def parse_header(text: str, language: str) -> dict[str, str]:
+    """`key: value` lines in the comment block at the top of the file."""
+    header: dict[str, str] = {}
+    markers = sorted(LINE_COMMENTS[language] + ("/*", "*", "*/"), key=len, reverse=True)
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        marker = next((m for m in markers if stripped.startswith(m)), None)
+        if marker is None:
+            break
+        body = stripped[len(marker) :].strip().lstrip(";#/*").strip()
+        if m := re.match(r"^([A-Za-z][\w-]*)\s*:\s*(.*)$", body):
+            key = m.group(1).lower()
+            header[key] = (header[key] + " " + m.group(2)).strip() if key in header else m.group(2).strip()
+    return header
+
+
+def count_lines(text: str, language: str) -> LineCount:
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    comment_only = _comment_only_lines(lines, language)
+    effective = sum(1 for i, line in enumerate(lines) if line.strip() and i not in comment_only)
+    return LineCount(total=len(lines), effective=effective)
+
+
+def _comment_only_lines(lines: list[str], language: str) -> set[int]:
+    block = BLOCK_COMMENTS[language]
+    markers = LINE_COMMENTS[language]
+    result: set[int] = set()
+    in_block = False
+    for i, line in enumerate(lines):
+        rest = line.strip()
+        code = False
+        while rest:
+            if in_block:
+                assert block is not None
+                end = rest.find(block[1])
+                if end < 0:
+                    rest = ""
+                else:
+                    rest = rest[end + len(block[1]) :].strip()
+                    in_block = False
+                continue
+            if any(rest.startswith(m) for m in markers):
+                break
+            if block and rest.startswith(block[0]):
+                rest = rest[len(block[0]) :]
+                in_block = True
+                continue
+            code = True
+            break
+        if not code and line.strip():
+            result.add(i)
+    return result
+
+
+def load_source(path: Path, kernel: Kernel, name: str | None = None) -> Source:
+    path = Path(path)
+    language = language_of(path)
+    try:
+        raw = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise SourceError(f"{path}: no such file") from None
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    text, warnings, offset = normalize(raw)
+    return Source(
+        kernel=kernel.name,
+        name=name or path.stem,
+        path=path,
+        language=language,
+        text=text,
+        header=parse_header(text, language),
+        warnings=tuple(warnings),
+        line_offset=offset,
+    )
+
+
+def variant_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in LANGUAGES)
+
+
+def discover(kernel: Kernel, extra_dirs: list[Path] | None = None) -> list[Source]:
+    """The kernel's own sources (named after it), its variants, then any extra directories' files."""
+    sources = [load_source(p, kernel, kernel.name) for p in variant_files(kernel.directory) if p.stem == kernel.name]
+    if kernel.variants_dir.is_dir():
+        sources += [load_source(p, kernel) for p in variant_files(kernel.variants_dir)]
+    for directory in extra_dirs or []:
+        sources += [load_source(p, kernel) for p in variant_files(Path(directory))]
+    return sources

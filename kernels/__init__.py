@@ -1,0 +1,1 @@
+"""Kernels: one folder each, with the contract in kernels/README.md."""

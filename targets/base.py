@@ -1,0 +1,126 @@
+"""The interface every route implements, and the array guard they all share.
+
+A target is one way of turning a source into running code (llvmlite's JIT,
+wasmtime, Keystone + Unicorn, a C compiler + cffi). A route is a configured
+instance of a target: `llvm-O0` and `llvm-O3` are two instances of one class.
+Building and running are separate phases, so only the run is ever timed.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from array import array
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from harness.kernel import Kernel
+from harness.source import Source
+
+INT32_MIN = -(2**31)
+INT32_MAX = 2**31 - 1
+
+# Canary words around every array. Distinct per side and per slot, so a report can say which word moved.
+CANARY_WORDS = 4
+LOW_CANARIES = (0x0BADC0DE, 0x0BADC0DF, 0x0BADC0E0, 0x0BADC0E1)
+HIGH_CANARIES = (-0x21524111, -0x21524110, -0x2152410F, -0x2152410E)  # 0xDEADBEEF..
+
+
+class ArenaError(Exception):
+    """A problem with one variant on one route. It becomes that pair's verdict, never a crash of the run."""
+
+    verdict = "error"
+
+
+class BuildError(ArenaError):
+    """The source could not be compiled, assembled, parsed, linked or loaded: verdict `error`."""
+
+
+class RunError(ArenaError):
+    """The code ran and misbehaved (trap, fault, clobbered register, limit, out-of-bounds write): verdict `fail`."""
+
+    verdict = "fail"
+
+
+class OutOfBounds(RunError):
+    """A write outside the array, caught by a canary word."""
+
+    def __init__(self, message: str, side: str) -> None:
+        super().__init__(message)
+        self.side = side
+
+
+class LimitExceeded(RunError):
+    """The code did not return within the route's budget (instructions, fuel, seconds)."""
+
+
+def guarded(values: Sequence[int]) -> array:
+    """The array with its canary words on both sides, as int32."""
+    buf = array("i", LOW_CANARIES)
+    buf.extend(values)
+    buf.extend(HIGH_CANARIES)
+    return buf
+
+
+def unguarded(buf: Sequence[int], n: int) -> list[int]:
+    """The array out of a guarded buffer read back after a call; raises OutOfBounds if a canary moved."""
+    low = list(buf[:CANARY_WORDS])
+    high = list(buf[CANARY_WORDS + n : CANARY_WORDS + n + CANARY_WORDS])
+    for i, (want, got) in enumerate(zip(LOW_CANARIES, low)):
+        if want != got:
+            index = i - CANARY_WORDS
+            raise OutOfBounds(
+                f"out-of-bounds write below the array: a[{index}] changed from {want} to {got}", side="below"
+            )
+    for i, (want, got) in enumerate(zip(HIGH_CANARIES, high)):
+        if want != got:
+            raise OutOfBounds(
+                f"out-of-bounds write above the array: a[n+{i}] (n={n}) changed from {want} to {got}",
+                side="above",
+            )
+    return list(buf[CANARY_WORDS : CANARY_WORDS + n])
+
+
+def as_int32(buf: bytes | bytearray | memoryview) -> array:
+    out = array("i")
+    out.frombytes(bytes(buf))
+    return out
+
+
+@dataclass
+class Built(ABC):
+    """A variant built and loaded on one route, ready to run."""
+
+    source: Source
+    route: str
+    # Seconds spent per phase (`build`, `load`), kept apart from the run.
+    phases: dict[str, float] = field(default_factory=dict)
+
+    @abstractmethod
+    def run(self, values: Sequence[int]) -> list[int]:
+        """Run the kernel once on a copy of `values` inside canaries; return the array as the code left it."""
+
+    def close(self) -> None:
+        """Release what the build holds (engines, mappings). Idempotent."""
+
+
+class Target(ABC):
+    """One way of building sources of one language into running code."""
+
+    #: The language this target accepts (see harness.kernel.LANGUAGES).
+    language: str = ""
+    #: True when the code runs as native machine code in this process: it is then checked in a child process.
+    native: bool = False
+
+    def __init__(self, name: str, description: str) -> None:
+        self.name = name
+        self.description = description
+
+    @abstractmethod
+    def build(self, source: Source, kernel: Kernel) -> Built:
+        """Compile or assemble and load; raise BuildError naming file, line and cause."""
+
+    def versions(self) -> dict[str, str]:
+        """Versions of the tools this route uses, for listings and reports."""
+        return {}
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name}>"

@@ -1,0 +1,121 @@
+"""LLVM IR, optimized by LLVM's new-pass-manager pipeline and JIT-compiled in-process with llvmlite MCJIT.
+
+`llvm-O0` and `llvm-O3` are two instances of one class. The optimization level
+is set in one place (`LlvmJitTarget.level`) and means both the IR pipeline
+(`PassBuilder` at that speed level) and code generation: a TargetMachine's
+`opt=` alone leaves the IR untouched (shared/NOTES.md).
+"""
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import llvmlite
+import llvmlite.binding as llvm
+
+from harness.kernel import Kernel
+from harness.source import Source
+from targets.base import Built, BuildError, Target
+from targets.native import GuardedBuffer, SortFunction, sort_function
+
+REQUIRED_TYPE = "void (ptr, i64)"
+
+
+@cache
+def _initialize() -> None:
+    llvm.initialize_native_target()
+    llvm.initialize_native_asmprinter()
+
+
+def _located(message: str, source: Source) -> str:
+    """LLVM names the buffer `<string>`; name the file and the line as saved instead."""
+    return re.sub(r"<string>:(\d+):(\d+)", lambda m: f"{source.where(int(m.group(1)))}:{m.group(2)}", message).strip()
+
+
+def find_entry(module: llvm.ModuleRef, source: Source, kernel: Kernel) -> str:
+    defined = [f for f in module.functions if not f.is_declaration]
+    by_name = {f.name: f for f in defined}
+    for name in kernel.entry_candidates():
+        if name in by_name:
+            found = str(by_name[name].global_value_type)
+            if found != REQUIRED_TYPE:
+                raise BuildError(f"{source.where()}: @{name} has type {found}; the contract requires {REQUIRED_TYPE}")
+            return name
+    matching = [f.name for f in defined if str(f.global_value_type) == REQUIRED_TYPE]
+    if len(matching) == 1:
+        return matching[0]
+    listing = ", ".join(f"@{f.name}: {f.global_value_type}" for f in defined) or "no functions"
+    if not matching:
+        raise BuildError(f"{source.where()}: no function of type {REQUIRED_TYPE}; the module defines {listing}")
+    raise BuildError(f"{source.where()}: several functions of type {REQUIRED_TYPE} and none named like the kernel: {listing}")
+
+
+@dataclass
+class LlvmBuilt(Built):
+    entry: str = ""
+    ir_in: str = ""
+    ir_opt: str = ""
+    engine: Any = None
+    function: SortFunction | None = None
+    buffer: GuardedBuffer = field(default_factory=GuardedBuffer)
+
+    def run(self, values: Sequence[int]) -> list[int]:
+        assert self.function is not None
+        return self.buffer.call(self.function, values)
+
+    def close(self) -> None:
+        self.buffer.close()
+
+
+class LlvmJitTarget(Target):
+    language = "llvm"
+    native = True
+
+    def __init__(self, name: str, level: int) -> None:
+        super().__init__(name, f"LLVM IR through the O{level} pipeline, JIT-compiled by llvmlite MCJIT")
+        self.level = level
+
+    def target_machine(self) -> llvm.TargetMachine:
+        _initialize()
+        return llvm.Target.from_default_triple().create_target_machine(opt=self.level, jit=True)
+
+    def optimize(self, module: llvm.ModuleRef, machine: llvm.TargetMachine) -> None:
+        tuning = llvm.create_pipeline_tuning_options(speed_level=self.level)
+        builder = llvm.create_pass_builder(machine, tuning)
+        builder.getModulePassManager().run(module, builder)
+
+    def build(self, source: Source, kernel: Kernel) -> LlvmBuilt:
+        started = time.perf_counter()
+        _initialize()
+        try:
+            module = llvm.parse_assembly(source.text)
+        except RuntimeError as exc:
+            raise BuildError(_located(str(exc), source)) from None
+        try:
+            module.verify()
+        except RuntimeError as exc:
+            raise BuildError(f"{source.where()}: LLVM verifier: {exc}".strip()) from None
+        entry = find_entry(module, source, kernel)
+        machine = self.target_machine()
+        module.triple = machine.triple
+        module.data_layout = str(machine.target_data)
+        ir_in = str(module)
+        self.optimize(module, machine)
+        built = LlvmBuilt(source=source, route=self.name, entry=entry, ir_in=ir_in, ir_opt=str(module))
+        compiled = time.perf_counter()
+        engine = llvm.create_mcjit_compiler(module, machine)
+        engine.finalize_object()
+        built.engine = engine
+        built.function = sort_function(engine.get_function_address(entry))
+        built.phases = {"build": compiled - started, "load": time.perf_counter() - compiled}
+        return built
+
+    def versions(self) -> dict[str, str]:
+        return {"llvmlite": llvmlite.__version__, "llvm": ".".join(map(str, llvm.llvm_version_info))}
+
+
+ROUTES = [LlvmJitTarget("llvm-O0", level=0), LlvmJitTarget("llvm-O3", level=3)]

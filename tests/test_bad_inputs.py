@@ -1,0 +1,87 @@
+"""`arena check` on each kind of bad input: a clear message, the right verdict, a non-zero exit, no traceback.
+
+Each fixture in tests/bad_inputs/ states in its header what the checker must say
+(`expect-verdict`, `expect-message`), next to the code that provokes it.
+"""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.kernel import get_kernel
+from harness.source import load_source
+from targets import routes_for
+
+from .conftest import BAD_INPUTS, REPO
+
+KERNEL = get_kernel("insertion_sort")
+FIXTURES = sorted(p for p in BAD_INPUTS.iterdir() if p.suffix in {".c", ".ll", ".wat", ".s"})
+
+
+def arena(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True, cwd=REPO, timeout=300
+    )
+
+
+def test_every_fixture_states_its_expectation() -> None:
+    assert len(FIXTURES) >= 20
+    for path in FIXTURES:
+        header = load_source(path, KERNEL).header
+        assert header.get("expect-verdict") in {"fail", "error"}, path
+        re.compile(header["expect-message"])
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=[p.name for p in FIXTURES])
+def test_bad_input_is_reported(path: Path) -> None:
+    header = load_source(path, KERNEL).header
+    result = arena("check", str(path), "--json")
+    assert "Traceback" not in result.stderr + result.stdout
+    assert result.returncode == 1, result.stderr
+    reports = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {r["route"] for r in reports} == {r.name for r in routes_for(load_source(path, KERNEL).language)}
+    for report in reports:
+        assert report["verdict"] == header["expect-verdict"], report
+        assert re.search(header["expect-message"], report["message"], re.IGNORECASE | re.DOTALL), report["message"]
+        if report["message"].startswith("wrong answer"):
+            example = report["counterexample"]
+            assert sorted(example["input"]) == example["expected"] != example["got"]
+            assert len(example["input"]) <= 4, "the counterexample was not shrunk"
+
+
+def test_human_output_names_each_route(tmp_path: Path) -> None:
+    result = arena("check", str(BAD_INPUTS / "ll_wrong_answer.ll"))
+    assert result.returncode == 1
+    lines = [line for line in result.stdout.splitlines() if not line.startswith(" ")]
+    assert [line.split()[0] for line in lines] == ["FAIL", "FAIL"]
+    assert "insertion_sort/ll_wrong_answer/llvm-O0" in lines[0]
+
+
+def test_verdicts_and_counterexamples_are_identical_across_runs() -> None:
+    paths = [str(BAD_INPUTS / name) for name in ("c_wrong_answer.c", "wat_wrong_answer.wat", "x86_wrong_answer.s")]
+    runs = []
+    for _ in range(2):
+        result = arena("check", *paths, "--json")
+        reports = [json.loads(line) for line in result.stdout.splitlines()]
+        for report in reports:
+            del report["seconds"]
+        runs.append(reports)
+    assert runs[0] == runs[1]
+    assert all("counterexample" in r for r in runs[0])
+
+
+def test_missing_file_and_unknown_suffix_are_clear(tmp_path: Path) -> None:
+    missing = arena("check", str(tmp_path / "nope.wat"))
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+    odd = tmp_path / "sort.py"
+    odd.write_text("print()")
+    unknown = arena("check", str(odd), "--json")
+    assert unknown.returncode == 2
+    assert "unknown suffix '.py'" in json.loads(unknown.stdout)["message"]
+    name = arena("check", "no-such-variant")
+    assert name.returncode == 2 and "known: " in name.stderr and "insertion_sort" in name.stderr

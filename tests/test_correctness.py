@@ -1,0 +1,48 @@
+"""Every variant on every route, against the reference: the fixed, exhaustive, random and large inputs,
+then a hypothesis property test on the same built code."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from harness.check import Report, check
+from harness.kernel import Kernel
+from harness.source import Source
+from targets.base import INT32_MAX, INT32_MIN, Built, Target
+
+int32_arrays = st.lists(st.integers(INT32_MIN, INT32_MAX), max_size=300) | st.lists(
+    st.integers(-3, 3), max_size=60
+)
+
+
+@pytest.fixture(scope="module")
+def checked(variant_route: tuple[Kernel, Source, Target]) -> Report:
+    kernel, source, route = variant_route
+    return check(source, route, kernel)
+
+
+@pytest.fixture(scope="module")
+def built(variant_route: tuple[Kernel, Source, Target], checked: Report) -> Iterator[Built]:
+    kernel, source, route = variant_route
+    if not checked.passed:
+        pytest.skip(f"failed the correctness check, not run in-process: {checked.message.splitlines()[0]}")
+    artifact = route.build(source, kernel)
+    yield artifact
+    artifact.close()
+
+
+def test_sorts_like_the_reference(checked: Report) -> None:
+    assert checked.verdict == "pass", checked.message
+    assert checked.inputs_checked >= 10 + 633 + 200 + 1
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=int32_arrays)
+def test_property_sorted_permutation(
+    variant_route: tuple[Kernel, Source, Target], built: Built, values: list[int]
+) -> None:
+    kernel = variant_route[0]
+    assert built.run(values) == kernel.reference(values)
