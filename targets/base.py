@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from harness.kernel import Kernel
@@ -94,9 +94,31 @@ class Built(ABC):
     # Seconds spent per phase (`build`, `load`), kept apart from the run.
     phases: dict[str, float] = field(default_factory=dict)
 
+    #: What the time of `loop` measures: "native" machine code, "wasm" as the engine compiled it, or
+    #: "emulated": the emulator's speed, not the code's (never compare it with the others).
+    timing = "native"
+    #: Bytes of machine code (or wasm function body) of the kernel's entry function; None where unknown.
+    code_bytes = None  # int | None; a class attribute, so subclasses may make it a property
+
     @abstractmethod
     def run(self, values: Sequence[int]) -> list[int]:
         """Run the kernel once on a copy of `values` inside canaries; return the array as the code left it."""
+
+    def loop(self, values: Sequence[int], repeat: int) -> Callable[[], None]:
+        """Measurement: load `values` once as the unsorted source and return a callable that, `repeat` times
+        inside the target (no Python in the loop), copies the source into the work array and sorts it.
+
+        Only the returned callable is timed. `loop_result()` then gives the work array after the last sort.
+        """
+        raise NotImplementedError(f"{self.route} has no timing loop")
+
+    def loop_result(self) -> list[int]:
+        raise NotImplementedError(f"{self.route} has no timing loop")
+
+    def executed(self, values: Sequence[int]) -> dict[str, int]:
+        """Deterministic executed work for one sort of `values`, e.g. {"instructions": N} or
+        {"wasm_operators": N}; empty where the route cannot count."""
+        return {}
 
     def close(self) -> None:
         """Release what the build holds (engines, mappings). Idempotent."""

@@ -60,6 +60,9 @@ class LlvmBuilt(Built):
     ir_in: str = ""
     ir_opt: str = ""
     engine: Any = None
+    # The TargetMachine the code was generated with, for listings (`machine.emit_assembly(module)`).
+    machine: Any = None
+    module: Any = None
     function: SortFunction | None = None
     buffer: GuardedBuffer = field(default_factory=GuardedBuffer)
 
@@ -105,7 +108,9 @@ class LlvmJitTarget(Target):
         module.data_layout = str(machine.target_data)
         ir_in = str(module)
         self.optimize(module, machine)
-        built = LlvmBuilt(source=source, route=self.name, entry=entry, ir_in=ir_in, ir_opt=str(module))
+        built = LlvmBuilt(
+            source=source, route=self.name, entry=entry, ir_in=ir_in, ir_opt=str(module), machine=machine, module=module
+        )
         compiled = time.perf_counter()
         engine = llvm.create_mcjit_compiler(module, machine)
         engine.finalize_object()

@@ -1,0 +1,10 @@
+// origin: human
+// note: the no-op kernel: measures the harness's copy-and-call loop on the C routes.
+#include <stddef.h>
+#include <stdint.h>
+
+void noop(int32_t *a, size_t n)
+{
+    (void)a;
+    (void)n;
+}
