@@ -38,14 +38,17 @@ def resolve_sources(target: str, kernel: Kernel) -> list[Source]:
 
 def check_sources(sources: Sequence[Source], kernel: Kernel, route_names: Sequence[str] | None) -> list[Report]:
     wanted = [get_route(name) for name in route_names] if route_names else None
-    reports = []
-    for source in sources:
-        routes = [r for r in (wanted or routes_for(source.language)) if r.language == source.language]
-        if not routes:
-            raise SourceError(f"{source.path}: no route runs {source.language} sources"
-                              + (f" among {', '.join(route_names or [])}" if route_names else ""))
-        reports += [check(source, route, kernel) for route in routes]
-    return reports
+    plan = [
+        (source, route)
+        for source in sources
+        for route in (wanted or routes_for(source.language))
+        if route.language == source.language
+    ]
+    if not plan:
+        languages = ", ".join(sorted({s.language for s in sources}))
+        among = f" among {', '.join(route_names)}" if route_names else ""
+        raise SourceError(f"{', '.join(str(s.path) for s in sources)}: no route runs {languages} sources{among}")
+    return [check(source, route, kernel) for source, route in plan]
 
 
 def print_reports(reports: Sequence[Report], as_json: bool) -> None:

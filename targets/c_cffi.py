@@ -13,6 +13,7 @@ import importlib.machinery
 import importlib.util
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -70,7 +71,7 @@ def captured_output() -> Iterator[list[str]]:
 @cache
 def compiler_version(compiler: str) -> str:
     try:
-        out = subprocess.run([compiler, "--version"], capture_output=True, text=True, check=False).stdout
+        out = subprocess.run([*shlex.split(compiler), "--version"], capture_output=True, text=True, check=False).stdout
     except FileNotFoundError:
         return "not found"
     return out.splitlines()[0] if out else "unknown"
@@ -113,7 +114,8 @@ class CffiTarget(Target):
     native = True
 
     def __init__(self, name: str, compiler: str, flags: Sequence[str]) -> None:
-        super().__init__(name, f"C compiled by {compiler} {' '.join(flags)} into a cffi extension module")
+        shown = "clang (ziglang)" if "ziglang" in compiler else compiler
+        super().__init__(name, f"C compiled by {shown} {' '.join(flags)} into a cffi extension module")
         self.compiler = compiler
         self.flags = tuple(flags)
 
@@ -185,7 +187,7 @@ class CffiTarget(Target):
                 detail = compiler_diagnostics(output[0]) or str(failed)
                 if "conflicting types" in detail:
                     detail += f"\nthe contract requires {C_SIGNATURE.format(name=entry)}"
-                raise BuildError(f"{self.compiler} {' '.join(self.compile_args())} failed:\n{detail}")
+                raise BuildError(f"{self.description.split(' into ')[0]} failed:\n{detail}")
             # Publish whole files only: a concurrent or interrupted build never leaves half a library.
             os.replace(built, library)
         shutil.rmtree(directory / "__pycache__", ignore_errors=True)
@@ -195,7 +197,13 @@ class CffiTarget(Target):
         return {self.compiler: compiler_version(self.compiler), "cffi": cffi.__version__}
 
 
+# clang from the ziglang wheel: the same clang on every machine, installed with the project.
+ZIG_CC = f"{sys.executable} -m ziglang cc"
+
 ROUTES = [
     CffiTarget("c-gcc-O0", "gcc", ["-O0"]),
     CffiTarget("c-gcc-O3", "gcc", ["-O3"]),
+    # zig's clang turns UBSan on at -O0; a plain -O0 build is what the comparison needs.
+    CffiTarget("c-clang-O0", ZIG_CC, ["-O0", "-fno-sanitize=undefined"]),
+    CffiTarget("c-clang-O3", ZIG_CC, ["-O3"]),
 ]
