@@ -176,6 +176,8 @@ def check(source: Source, route: Target, kernel: Kernel, cases: Sequence[Case] |
         _run_cases(report, Checker(built, kernel, route.native), cases, kernel)
     except ArenaError as exc:
         report.verdict, report.message = exc.verdict, str(exc)
+        # A route gated on another (x86-native on x86-unicorn) carries the gate's counterexample.
+        report.counterexample = getattr(exc, "counterexample", None)
     except Exception as exc:  # a bug of ours or of a library must still not end the run
         report.verdict, report.message = "error", f"internal error on {route.name}: {type(exc).__name__}: {exc}"
     finally:

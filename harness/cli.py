@@ -14,9 +14,10 @@ from pathlib import Path
 from harness.check import Report, check
 from harness.kernel import Kernel, UnknownName, all_kernels, get_kernel
 from harness.source import Source, SourceError, discover, load_source
+from harness.asm import add_parser as add_asm_parser
 from targets import all_routes, get_route, routes_for
 
-VERDICT_STYLE = {"pass": "green", "fail": "red", "error": "yellow"}
+VERDICT_STYLE = {"pass": "green", "fail": "red", "error": "yellow", "skip": "cyan"}
 
 
 def _console(stream: object = None):  # type: ignore[no-untyped-def]
@@ -94,7 +95,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         print_reports(reports, args.json)
     else:
         print_table(reports)
-    return 0 if all(r.passed for r in reports) else 1
+    # A skipped route (a missing optional tool) is shown with its reason and does not fail the check.
+    return 0 if all(r.passed or r.verdict == "skip" for r in reports) else 1
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -128,6 +130,19 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from harness.report import latest_saved_run, print_terminal, report_saved_run
+
+    try:
+        run = Path(args.saved) if args.saved else latest_saved_run(Path(args.storage))
+    except FileNotFoundError as exc:
+        print(f"arena: {exc}", file=sys.stderr)
+        return 2
+    analysis, directory = report_saved_run(run, Path(args.out))
+    print_terminal(analysis, directory)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="arena", description=__doc__.splitlines()[0])
     sub = top.add_subparsers(dest="command", required=True)
@@ -142,6 +157,12 @@ def parser() -> argparse.ArgumentParser:
     list_p.add_argument("--json", action="store_true")
     list_p.add_argument("--variants", action="append", default=[], metavar="DIR", help="also every variant in DIR")
     list_p.set_defaults(run=cmd_list)
+    add_asm_parser(sub)
+    report_p = sub.add_parser("report", help="tables, verdicts and plots from a saved benchmark run")
+    report_p.add_argument("saved", nargs="?", metavar="RUN", help="a saved run's JSON (default: the newest under --storage)")
+    report_p.add_argument("--storage", default=".benchmarks", help="where pytest-benchmark saved the runs")
+    report_p.add_argument("--out", default="reports", help="where the report folder is written")
+    report_p.set_defaults(run=cmd_report)
     return top
 
 

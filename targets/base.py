@@ -24,6 +24,9 @@ LOW_CANARIES = (0x0BADC0DE, 0x0BADC0DF, 0x0BADC0E0, 0x0BADC0E1)
 HIGH_CANARIES = (-0x21524111, -0x21524110, -0x2152410F, -0x2152410E)  # 0xDEADBEEF..
 
 
+SUBSTRATES = {"native": "native x86-64", "wasm": "wasmtime", "emulated": "x86-64 in Unicorn"}
+
+
 class ArenaError(Exception):
     """A problem with one variant on one route. It becomes that pair's verdict, never a crash of the run."""
 
@@ -38,6 +41,12 @@ class RunError(ArenaError):
     """The code ran and misbehaved (trap, fault, clobbered register, limit, out-of-bounds write): verdict `fail`."""
 
     verdict = "fail"
+
+
+class Unavailable(ArenaError):
+    """The route cannot run on this machine (a tool such as node is missing): verdict `skip`, with the reason."""
+
+    verdict = "skip"
 
 
 class OutOfBounds(RunError):
@@ -97,6 +106,11 @@ class Built(ABC):
     #: What the time of `loop` measures: "native" machine code, "wasm" as the engine compiled it, or
     #: "emulated": the emulator's speed, not the code's (never compare it with the others).
     timing = "native"
+    @property
+    def substrate(self) -> str:
+        """What executes the code, for like-for-like comparisons: the same engine, or the same CPU."""
+        return SUBSTRATES[self.timing]
+
     #: Bytes of machine code (or wasm function body) of the kernel's entry function; None where unknown.
     code_bytes = None  # int | None; a class attribute, so subclasses may make it a property
 

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -31,7 +31,7 @@ import cffi
 from harness.kernel import Kernel
 from harness.source import Source
 from targets.base import Built, BuildError, Target
-from targets.native import GuardedBuffer
+from targets.native import GuardedBuffer, NativeLoop, symbol_size
 
 C_SIGNATURE = "void {name}(int32_t *a, size_t n);"
 # Declared ahead of the source, so a definition with another signature is a compile error that says which.
@@ -94,16 +94,76 @@ def compiler_diagnostics(output: str, limit: int = 12) -> str:
     return "\n".join(interesting[:limit])
 
 
+def compile_cffi(c_text: str, cdef: str, compiler: str, args: Sequence[str], what: str) -> tuple[ModuleType, Path]:
+    """Build `c_text` into a cffi extension module (once per content hash) and import it.
+
+    `what` names the build in error messages. The library is published whole (os.replace), so an
+    interrupted or concurrent build never leaves half a library in the cache.
+    """
+    key = hashlib.sha256(
+        "\0".join([c_text, cdef, compiler, compiler_version(compiler), *args, cffi.__version__, sys.version]).encode()
+    ).hexdigest()[:20]
+    module_name = f"_arena_c_{key}"
+    directory = cache_dir() / "c"
+    directory.mkdir(parents=True, exist_ok=True)
+    library = directory / f"{module_name}{importlib.machinery.EXTENSION_SUFFIXES[0]}"
+    if not library.exists():
+        ffibuilder = cffi.FFI()
+        ffibuilder.cdef(cdef)
+        ffibuilder.set_source(module_name, c_text, extra_compile_args=list(args))
+        with tempfile.TemporaryDirectory(dir=directory, prefix="build-") as work:
+            env_cc = os.environ.get("CC")
+            os.environ["CC"] = compiler
+            try:
+                with captured_output() as output:
+                    try:
+                        built = ffibuilder.compile(tmpdir=work, verbose=False)
+                        failed = None
+                    except Exception as exc:  # setuptools raises several unrelated types for a failed compile
+                        built, failed = None, exc
+            finally:
+                if env_cc is None:
+                    os.environ.pop("CC", None)
+                else:
+                    os.environ["CC"] = env_cc
+            if failed is not None or built is None:
+                detail = compiler_diagnostics(output[0]) or str(failed)
+                if "conflicting types" in detail:
+                    detail += f"\nthe contract requires {cdef}"
+                raise BuildError(f"{what} failed:\n{detail}")
+            os.replace(built, library)
+        shutil.rmtree(directory / "__pycache__", ignore_errors=True)
+    spec = importlib.util.spec_from_file_location(module_name, library)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module, library
+
+
 @dataclass
 class CBuilt(Built):
     entry: str = ""
     library: Path | None = None
     module: ModuleType | None = None
+    address: int = 0
     buffer: GuardedBuffer = field(default_factory=GuardedBuffer)
+    timer: NativeLoop | None = None
     _call: Any = None
 
     def run(self, values: Sequence[int]) -> list[int]:
         return self.buffer.call(self._call, values)
+
+    def loop(self, values: Sequence[int], repeat: int) -> Callable[[], None]:
+        self.timer = NativeLoop(self.address, values)
+        return self.timer.runner(repeat)
+
+    def loop_result(self) -> list[int]:
+        assert self.timer is not None
+        return self.timer.result()
+
+    @property
+    def code_bytes(self) -> int | None:  # type: ignore[override]
+        return symbol_size(self.library.read_bytes(), self.entry) if self.library else None
 
     def close(self) -> None:
         self.buffer.close()
@@ -125,28 +185,25 @@ class CffiTarget(Target):
     def build(self, source: Source, kernel: Kernel) -> CBuilt:
         started = time.perf_counter()
         entry = find_c_entry(source, kernel)
-        c_text = self.wrapped_source(source, entry)
-        key = hashlib.sha256(
-            "\0".join(
-                [c_text, entry, self.compiler, compiler_version(self.compiler), *self.compile_args(),
-                 cffi.__version__, sys.version]
-            ).encode()
-        ).hexdigest()[:20]
-        module_name = f"_arena_c_{key}"
-        library = self._cached_or_compiled(c_text, entry, module_name)
-        compiled = time.perf_counter()
-        spec = importlib.util.spec_from_file_location(module_name, library)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        module, library = compile_cffi(
+            self.wrapped_source(source, entry),
+            C_SIGNATURE.format(name=entry),
+            self.compiler,
+            self.compile_args(),
+            what=self.description.split(" into ")[0],
+        )
+        loaded = time.perf_counter()
         ffi, lib = module.ffi, module.lib  # type: ignore[attr-defined]
         function = getattr(lib, entry)
 
         def call(pointer: int, n: int) -> None:
             function(ffi.cast("int32_t *", pointer), n)
 
-        built = CBuilt(source=source, route=self.name, entry=entry, library=library, module=module, _call=call)
-        built.phases = {"build": compiled - started, "load": time.perf_counter() - compiled}
+        address = int(ffi.cast("uintptr_t", ffi.addressof(lib, entry)))
+        built = CBuilt(source=source, route=self.name, entry=entry, library=library, module=module,
+                       address=address, _call=call)
+        # The compile (or cache hit) and the import are not separable through cffi: both count as build.
+        built.phases = {"build": loaded - started, "load": time.perf_counter() - loaded}
         return built
 
     @staticmethod
@@ -158,41 +215,6 @@ class CffiTarget(Target):
             + f'#line {1 + source.line_offset} "{path}"\n{source.text}{WRAPPER_LINE}'
         )
 
-    def _cached_or_compiled(self, c_text: str, entry: str, module_name: str) -> Path:
-        directory = cache_dir() / "c"
-        directory.mkdir(parents=True, exist_ok=True)
-        suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
-        library = directory / f"{module_name}{suffix}"
-        if library.exists():
-            return library
-        ffibuilder = cffi.FFI()
-        ffibuilder.cdef(C_SIGNATURE.format(name=entry))
-        ffibuilder.set_source(module_name, c_text, extra_compile_args=self.compile_args())
-        with tempfile.TemporaryDirectory(dir=directory, prefix="build-") as work:
-            env_cc = os.environ.get("CC")
-            os.environ["CC"] = self.compiler
-            try:
-                with captured_output() as output:
-                    try:
-                        built = ffibuilder.compile(tmpdir=work, verbose=False)
-                        failed = None
-                    except Exception as exc:  # setuptools raises several unrelated types for a failed compile
-                        built, failed = None, exc
-            finally:
-                if env_cc is None:
-                    os.environ.pop("CC", None)
-                else:
-                    os.environ["CC"] = env_cc
-            if failed is not None or built is None:
-                detail = compiler_diagnostics(output[0]) or str(failed)
-                if "conflicting types" in detail:
-                    detail += f"\nthe contract requires {C_SIGNATURE.format(name=entry)}"
-                raise BuildError(f"{self.description.split(' into ')[0]} failed:\n{detail}")
-            # Publish whole files only: a concurrent or interrupted build never leaves half a library.
-            os.replace(built, library)
-        shutil.rmtree(directory / "__pycache__", ignore_errors=True)
-        return library
-
     def versions(self) -> dict[str, str]:
         return {self.compiler: compiler_version(self.compiler), "cffi": cffi.__version__}
 
@@ -201,9 +223,11 @@ class CffiTarget(Target):
 ZIG_CC = f"{sys.executable} -m ziglang cc"
 
 ROUTES = [
-    CffiTarget("c-gcc-O0", "gcc", ["-O0"]),
-    CffiTarget("c-gcc-O3", "gcc", ["-O3"]),
-    # zig's clang turns UBSan on at -O0; a plain -O0 build is what the comparison needs.
-    CffiTarget("c-clang-O0", ZIG_CC, ["-O0", "-fno-sanitize=undefined"]),
-    CffiTarget("c-clang-O3", ZIG_CC, ["-O3"]),
+    # All for baseline x86-64, like the llvm routes (zig's clang would target the host CPU by default).
+    CffiTarget("c-gcc-O0", "gcc", ["-O0", "-march=x86-64"]),
+    CffiTarget("c-gcc-O3", "gcc", ["-O3", "-march=x86-64"]),
+    # zig's clang turns UBSan on at -O0; a plain -O0 build is what the comparison needs. zig names the
+    # baseline CPU x86_64, where clang says x86-64.
+    CffiTarget("c-clang-O0", ZIG_CC, ["-O0", "-march=x86_64", "-fno-sanitize=undefined"]),
+    CffiTarget("c-clang-O3", ZIG_CC, ["-O3", "-march=x86_64"]),
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -20,9 +20,10 @@ import llvmlite.binding as llvm
 from harness.kernel import Kernel
 from harness.source import Source
 from targets.base import Built, BuildError, Target
-from targets.native import GuardedBuffer, SortFunction, sort_function
+from targets.native import GuardedBuffer, NativeLoop, SortFunction, sort_function, symbol_size
 
 REQUIRED_TYPE = "void (ptr, i64)"
+BASELINE_CPU = "x86-64"
 
 
 @cache
@@ -64,11 +65,26 @@ class LlvmBuilt(Built):
     machine: Any = None
     module: Any = None
     function: SortFunction | None = None
+    address: int = 0
     buffer: GuardedBuffer = field(default_factory=GuardedBuffer)
+    timer: NativeLoop | None = None
 
     def run(self, values: Sequence[int]) -> list[int]:
         assert self.function is not None
         return self.buffer.call(self.function, values)
+
+    def loop(self, values: Sequence[int], repeat: int) -> Callable[[], None]:
+        self.timer = NativeLoop(self.address, values)
+        return self.timer.runner(repeat)
+
+    def loop_result(self) -> list[int]:
+        assert self.timer is not None
+        return self.timer.result()
+
+    @property
+    def code_bytes(self) -> int | None:  # type: ignore[override]
+        # The JIT's code has no symbol table; an object emitted from the same module by the same machine has.
+        return symbol_size(self.machine.emit_object(self.module), self.entry)
 
     def close(self) -> None:
         self.buffer.close()
@@ -84,7 +100,13 @@ class LlvmJitTarget(Target):
 
     def target_machine(self) -> llvm.TargetMachine:
         _initialize()
-        return llvm.Target.from_default_triple().create_target_machine(opt=self.level, jit=True)
+        # Every native compiler route targets the same baseline x86-64 (SSE2, no AVX), as gcc does by default:
+        # comparisons then hold across machines, and Unicorn, which has no AVX, can run every build.
+        return llvm.Target.from_default_triple().create_target_machine(
+            cpu=BASELINE_CPU,
+            opt=self.level,
+            jit=True,
+        )
 
     def optimize(self, module: llvm.ModuleRef, machine: llvm.TargetMachine) -> None:
         tuning = llvm.create_pipeline_tuning_options(speed_level=self.level)
@@ -115,7 +137,8 @@ class LlvmJitTarget(Target):
         engine = llvm.create_mcjit_compiler(module, machine)
         engine.finalize_object()
         built.engine = engine
-        built.function = sort_function(engine.get_function_address(entry))
+        built.address = engine.get_function_address(entry)
+        built.function = sort_function(built.address)
         built.phases = {"build": compiled - started, "load": time.perf_counter() - compiled}
         return built
 

@@ -58,8 +58,9 @@ def test_human_output_names_each_route(tmp_path: Path) -> None:
     result = arena("check", str(BAD_INPUTS / "ll_wrong_answer.ll"))
     assert result.returncode == 1
     lines = [line for line in result.stdout.splitlines() if not line.startswith(" ")]
-    assert [line.split()[0] for line in lines] == ["FAIL", "FAIL"]
-    assert "insertion_sort/ll_wrong_answer/llvm-O0" in lines[0]
+    routes = [r.name for r in routes_for("llvm")]
+    assert [line.split()[0] for line in lines] == ["FAIL"] * len(routes)
+    assert [line.split()[1] for line in lines] == [f"insertion_sort/ll_wrong_answer/{r}" for r in routes]
 
 
 def test_verdicts_and_counterexamples_are_identical_across_runs() -> None:

@@ -1,0 +1,234 @@
+"""Compiler-built x86-64 run in the same Unicorn emulator as the AI-written assembly, so instruction counts
+compare like for like.
+
+The machine code is the native route's own artifact, never a second compile
+with other flags: the cffi shared library a C route built (`CBuilt.library`),
+or, for LLVM IR, the object the route's TargetMachine emits for its optimized
+module, linked into a shared library by ld.lld from the ziglang wheel. The
+library's loadable segments are placed at their virtual addresses above
+`CODE_BASE`, with their read-only data, and the entry symbol is called like an
+assembled variant: same stack, same guarded array, same register checks.
+"""
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import unicorn
+from unicorn import x86_const as x86
+from elftools.elf.constants import P_FLAGS
+from elftools.elf.elffile import ELFFile
+
+from harness.kernel import Kernel
+from harness.source import Source
+from targets import get_route
+from targets.base import Built, BuildError, LimitExceeded, OutOfBounds, RunError, Target, Unavailable
+from targets.c_cffi import CBuilt, cache_dir
+from targets.llvm_jit import LlvmBuilt
+from targets.x86_unicorn import _DISASM, CODE_BASE, PAGE, Assembled, UnicornBuilt
+
+R_X86_64_RELATIVE = 8
+LINK_SECONDS = 60.0
+# The messages of a bad memory access in Unicorn start with one of these (targets.x86_unicorn._ACCESS).
+_MEMORY_FAULTS = ("read of", "write to", "fetch from")
+
+
+@dataclass(frozen=True)
+class NativeImage:
+    """A shared library's loadable segments as one block of memory at `base`, and where its entry is."""
+
+    code: bytes
+    base: int
+    entry: int  # offset of the entry symbol into `code`
+    entry_size: int  # the entry symbol's st_size: bytes of its machine code
+    writable: tuple[tuple[int, int], ...]  # (offset, length) of the read-write segments, page-aligned
+
+
+def load_image(path: Path, symbol: str, base: int = CODE_BASE) -> NativeImage:
+    """The PT_LOAD segments of `path` placed at `base` + their vaddr, with R_X86_64_RELATIVE relocations applied.
+
+    Other dynamic relocations (a call into libc through the PLT) stay unresolved: such a call faults at a
+    null address in the emulator, which is reported as that fault, not run against a stand-in.
+    """
+    with path.open("rb") as f:
+        elf = ELFFile(f)
+        if elf["e_machine"] != "EM_X86_64":
+            raise BuildError(f"{path.name}: not an x86-64 object ({elf['e_machine']})")
+        segments = [s for s in elf.iter_segments() if s["p_type"] == "PT_LOAD"]
+        end = max(s["p_vaddr"] + s["p_memsz"] for s in segments)
+        image = bytearray(_round_up(end, PAGE))
+        writable = []
+        for segment in segments:
+            start = segment["p_vaddr"]
+            image[start : start + segment["p_filesz"]] = segment.data()
+            if segment["p_flags"] & P_FLAGS.PF_W:
+                low = start // PAGE * PAGE
+                writable.append((low, _round_up(start + segment["p_memsz"], PAGE) - low))
+        for section in elf.iter_sections():
+            if section["sh_type"] != "SHT_RELA" or not section.name.startswith(".rela.dyn"):
+                continue
+            for reloc in section.iter_relocations():
+                if reloc["r_info_type"] == R_X86_64_RELATIVE:
+                    offset = reloc["r_offset"]
+                    image[offset : offset + 8] = ((base + reloc["r_addend"]) % (1 << 64)).to_bytes(8, "little")
+        found = None
+        for name in (".symtab", ".dynsym"):
+            table = elf.get_section_by_name(name)
+            hits = table.get_symbol_by_name(symbol) if table is not None else None
+            if hits:
+                found = hits[0]
+                break
+        if found is None or found["st_info"]["type"] != "STT_FUNC":
+            raise BuildError(f"{path.name}: no function symbol {symbol!r} in the library the route built")
+    return NativeImage(
+        code=bytes(image), base=base, entry=found["st_value"], entry_size=found["st_size"], writable=tuple(writable)
+    )
+
+
+def _round_up(value: int, unit: int) -> int:
+    return (value + unit - 1) // unit * unit
+
+
+class NativeUnicornBuilt(UnicornBuilt):
+    """A compiler's shared library in the emulator: the assembled-variant machinery, run on a loaded image."""
+
+    def __init__(self, source: Source, route: str, image: NativeImage, symbol: str, max_instructions: int) -> None:
+        assembled = Assembled(code=image.code, base=image.base, entry=image.entry, entry_label=symbol, syntax="elf")
+        super().__init__(source, route, assembled, max_instructions)
+        self.image = image
+        self.symbol = symbol
+        assert self._uc is not None
+        for offset, length in image.writable:  # .data, .got, .bss: writable as the dynamic loader maps them
+            self._uc.mem_protect(image.base + offset, length, unicorn.UC_PROT_READ | unicorn.UC_PROT_WRITE)
+
+    @property
+    def code_bytes(self) -> int:
+        return self.image.entry_size
+
+    def listing(self) -> str:
+        """The entry function's machine code as the emulator runs it."""
+        start = self.image.entry
+        code = self.image.code[start : start + self.image.entry_size]
+        return "\n".join(
+            f"{i.address:#x}  {i.bytes.hex():<20} {i.mnemonic} {i.op_str}".rstrip()
+            for i in _DISASM.disasm(code, self.image.base + start)
+        )
+
+    def _run(self, values: Sequence[int], counted: bool) -> tuple[list[int], int]:
+        self._unsupported: str | None = None
+        try:
+            return super()._run(values, counted)
+        except (LimitExceeded, OutOfBounds):
+            raise
+        except RunError as exc:
+            if self._unsupported:
+                raise Unavailable(self._unsupported) from None
+            # A bad access here is exactly what the same library does natively, where the process dies.
+            message = str(exc)
+            if message.startswith(_MEMORY_FAULTS):
+                message += "; natively this access would have crashed with SIGSEGV"
+            raise RunError(message) from None
+
+    def _fault_message(self, uc: unicorn.Uc, exc: unicorn.UcError) -> str:
+        message = super()._fault_message(uc, exc)
+        if exc.errno == unicorn.UC_ERR_INSN_INVALID and not self._event:
+            rip = uc.reg_read(x86.UC_X86_REG_RIP)
+            insn = next(_DISASM.disasm(bytes(uc.mem_read(rip, 15)), rip, 1), None)
+            # AVX (VEX/EVEX-encoded, all spelled v...): real code for the host CPU the native route built for,
+            # which Unicorn 2.1's QEMU 5 translator cannot run. Not the variant's fault: the route skips it.
+            if insn is not None and insn.mnemonic.startswith("v") and insn.mnemonic not in ("verr", "verw"):
+                self._unsupported = (
+                    f"Unicorn cannot emulate {insn.mnemonic} {insn.op_str} ({self.symbol} at {rip:#x}): the native"
+                    f" route built AVX code for the host CPU, which Unicorn {unicorn.__version__} does not support"
+                )
+        return message
+
+    def _describe(self, address: int) -> str:
+        text = super()._describe(address)
+        offset = address - self.image.base - self.image.entry
+        if 0 <= offset < max(self.image.entry_size, 1):
+            text += f" ({self.symbol}+{offset:#x})"
+        return text
+
+
+class UnicornNativeTarget(Target):
+    """The machine code a native route built, run in Unicorn: instructions executed, counted exactly."""
+
+    def __init__(self, name: str, native_route: str, language: str, max_instructions: int = 2_000_000_000) -> None:
+        super().__init__(name, f"the x86-64 code route {native_route} built, run in the Unicorn emulator")
+        self.native_route = native_route
+        self.language = language
+        self.max_instructions = max_instructions
+
+    def build(self, source: Source, kernel: Kernel) -> NativeUnicornBuilt:
+        started = time.perf_counter()
+        native = get_route(self.native_route).build(source, kernel)  # its BuildError is this route's too
+        try:
+            library, symbol = self._library(native)
+        finally:
+            native.close()
+        built_at = time.perf_counter()
+        image = load_image(library, symbol)
+        built = NativeUnicornBuilt(source, self.name, image, symbol, self.max_instructions)
+        built.library = library  # type: ignore[attr-defined]
+        built.phases.update(build=built_at - started, load=time.perf_counter() - built_at)
+        return built
+
+    def _library(self, native: Built) -> tuple[Path, str]:
+        if isinstance(native, CBuilt):
+            assert native.library is not None
+            return native.library, native.entry
+        if isinstance(native, LlvmBuilt):
+            return link_object(native.machine.emit_object(native.module)), native.entry
+        raise BuildError(f"{self.native_route} built a {type(native).__name__}; this route reads C or LLVM builds")
+
+    def versions(self) -> dict[str, str]:
+        return {
+            **get_route(self.native_route).versions(),
+            **{pkg: metadata.version(pkg) for pkg in ("unicorn", "capstone", "pyelftools")},
+        }
+
+
+def link_object(obj: bytes) -> Path:
+    """A relocatable ELF object linked by ld.lld into a shared library, cached by content hash."""
+    directory = cache_dir() / "unicorn"
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{hashlib.sha256(obj).hexdigest()[:20]}.so"
+    if path.exists():
+        return path
+    with tempfile.TemporaryDirectory(dir=directory, prefix="link-") as work:
+        src, out = Path(work) / "kernel.o", Path(work) / "kernel.so"
+        src.write_bytes(obj)
+        try:
+            done = subprocess.run(
+                # -z notext: the JIT's machine uses the large code model, whose absolute addresses
+                # (R_X86_64_64) become R_X86_64_RELATIVE relocations that load_image applies.
+                [sys.executable, "-m", "ziglang", "ld.lld", "-shared", "-z", "notext", str(src), "-o", str(out)],
+                capture_output=True, text=True, timeout=LINK_SECONDS, check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise BuildError(f"ld.lld did not finish within {LINK_SECONDS:g} s") from None
+        if done.returncode != 0 or not out.exists():
+            raise BuildError(f"ld.lld -shared failed on the emitted object:\n{done.stderr.strip()}")
+        out.replace(path)
+    return path
+
+
+ROUTES = [
+    UnicornNativeTarget(f"{native}-unicorn", native, language)
+    for native, language in (
+        ("llvm-O0", "llvm"),
+        ("llvm-O3", "llvm"),
+        ("c-gcc-O0", "c"),
+        ("c-gcc-O3", "c"),
+        ("c-clang-O0", "c"),
+        ("c-clang-O3", "c"),
+    )
+]

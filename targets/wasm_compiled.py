@@ -1,0 +1,238 @@
+"""Compiler-built WebAssembly run by the same wasmtime as the AI-written WAT: C by clang, LLVM IR by llvmlite.
+
+The point is a like-for-like comparison: the module a compiler produced runs in
+the engine, with the fuel and the array placement, that the `wasmtime` route
+gives hand-written WAT. Modules are cached by content hash, like the C routes'
+libraries, and the bytes stay on the Built (`built.binary`) for listings.
+
+One thing differs from hand-written WAT: a C or LLVM null pointer is wasm
+address 0, which is ordinary memory, so a store through it passes silently.
+wasm-ld puts the stack first (it grows down from 64 KiB) and nothing at the
+bottom of memory, so the first KiB is filled with a pattern before each call
+and checked after it: a change there is a write through a null pointer, the
+store that crashes the same C natively.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+import llvmlite
+import llvmlite.binding as llvm
+
+from harness.kernel import Kernel
+from harness.source import Source
+from targets.base import BuildError, RunError
+from targets.c_cffi import CffiTarget, cache_dir, compiler_diagnostics, find_c_entry
+from targets.llvm_jit import _located
+from targets.llvm_jit import find_entry as find_ll_entry
+from targets.wasm import WasmBuilt, WasmtimeTarget
+
+ZIG = [sys.executable, "-m", "ziglang"]
+WASM_TRIPLE = "wasm32-unknown-unknown"
+TOOL_SECONDS = 120.0
+#: Bytes at address 0 that compiler-built code never touches (see the module docstring).
+NULL_REGION = 1024
+NULL_FILL = bytes([0xA5]) * NULL_REGION
+
+
+@cache
+def zig_version() -> str:
+    return metadata.version("ziglang")
+
+
+def _run_tool(args: Sequence[str], what: str) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(list(args), capture_output=True, text=True, timeout=TOOL_SECONDS, check=False)
+    except subprocess.TimeoutExpired:
+        raise BuildError(f"{what} did not finish within {TOOL_SECONDS:g} s") from None
+
+
+class CompiledWasmBuilt(WasmBuilt):
+    """A compiler-built module: the WasmBuilt of the wasmtime route, plus its bytes and the null-region check."""
+
+    binary: bytes = b""
+    #: The IR after optimization, for the LLVM route's listings; empty for C.
+    ir_opt: str = ""
+
+    def run(self, values: Sequence[int]) -> list[int]:
+        if self._store is None:
+            self.instantiate()
+        assert self._store is not None and self._memory is not None
+        self._memory.write(self._store, NULL_FILL, 0)
+        result = super().run(values)
+        if self._store is None:  # super() dropped a trapped instance; its run already raised
+            return result
+        after = self._memory.read(self._store, 0, NULL_REGION)
+        moved = next((i for i in range(NULL_REGION) if after[i] != NULL_FILL[i]), None)
+        if moved is not None:
+            self._store = None  # memory the module may rely on is now in doubt
+            raise RunError(
+                f"write through a null pointer: wasm memory at {moved:#x} changed (the first {NULL_REGION} bytes,"
+                " where the compiler's layout puts nothing); natively the same store would have crashed with"
+                " SIGSEGV"
+            )
+        return result
+
+
+class CompiledWasmTarget(WasmtimeTarget):
+    """Shared by the C and LLVM routes: cache by content hash, then load through the wasmtime route."""
+
+    def cached(self, key_parts: Sequence[str], produce: Callable[[Path], bytes]) -> bytes:
+        key = hashlib.sha256("\0".join([self.name, zig_version(), *key_parts]).encode()).hexdigest()[:20]
+        directory = cache_dir() / "wasm"
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / f"{key}.wasm"
+        if path.exists():
+            return path.read_bytes()
+        with tempfile.TemporaryDirectory(dir=directory, prefix="build-") as work:
+            binary = produce(Path(work))
+            # Publish whole files only, as the C routes do.
+            partial = Path(work) / "out.partial"
+            partial.write_bytes(binary)
+            os.replace(partial, path)
+        return binary
+
+    def finish(self, source: Source, kernel: Kernel, binary: bytes, started: float) -> CompiledWasmBuilt:
+        compiled = time.perf_counter() - started
+        built = self.load(source, kernel, binary)
+        # load() builds the wasmtime route's WasmBuilt; this route's run adds the null check, nothing else.
+        built.__class__ = CompiledWasmBuilt
+        assert isinstance(built, CompiledWasmBuilt)
+        built.binary = bytes(binary)
+        built.phases["build"] += compiled
+        return built
+
+    def versions(self) -> dict[str, str]:
+        return {**super().versions(), "ziglang": zig_version()}
+
+
+class ClangWasmTarget(CompiledWasmTarget):
+    """C compiled to wasm32 by clang from the ziglang wheel, freestanding, no libc."""
+
+    language = "c"
+
+    def __init__(self, name: str, level: int) -> None:
+        super().__init__(name, f"C compiled to wasm32 by clang (ziglang) -O{level}, run by wasmtime (Cranelift)")
+        self.level = level
+
+    def flags(self) -> list[str]:
+        # zig's clang turns UBSan on at -O0 and there is no runtime for it here: off, as on the c-clang-O0 route.
+        extra = ["-fno-sanitize=undefined"] if self.level == 0 else []
+        return ["-target", "wasm32-freestanding", "-nostdlib", f"-O{self.level}", *extra]
+
+    def build(self, source: Source, kernel: Kernel) -> CompiledWasmBuilt:
+        started = time.perf_counter()
+        entry = find_c_entry(source, kernel)
+        # The same prologue as the native C routes: a definition with another signature is a compile error.
+        c_text = CffiTarget.wrapped_source(source, entry)
+
+        def produce(work: Path) -> bytes:
+            c_file, out = work / f"{source.name}.c", work / "out.wasm"
+            c_file.write_text(c_text)
+            link = ["-Wl,--no-entry", f"-Wl,--export={entry}", "-Wl,--export-memory"]
+            done = _run_tool([*ZIG, "cc", *self.flags(), *link, str(c_file), "-o", str(out)], "clang")
+            if done.returncode != 0 or not out.exists():
+                detail = compiler_diagnostics(done.stderr) or done.stderr.strip()
+                raise BuildError(f"clang (ziglang) -O{self.level} for wasm32 failed:\n{detail}")
+            return out.read_bytes()
+
+        binary = self.cached([c_text, entry, *self.flags()], produce)
+        return self.finish(source, kernel, binary, started)
+
+
+class LlvmWasmTarget(CompiledWasmTarget):
+    """LLVM IR optimized by llvmlite for wasm32, emitted as an object and linked by wasm-ld (ziglang)."""
+
+    language = "llvm"
+
+    def __init__(self, name: str, level: int) -> None:
+        super().__init__(
+            name, f"LLVM IR through the O{level} pipeline for wasm32 (llvmlite), linked by wasm-ld, run by wasmtime"
+        )
+        self.level = level
+
+    def build(self, source: Source, kernel: Kernel) -> CompiledWasmBuilt:
+        started = time.perf_counter()
+        _initialize()
+        try:
+            module = llvm.parse_assembly(source.text)
+        except RuntimeError as exc:
+            raise BuildError(_located(str(exc), source)) from None
+        try:
+            module.verify()
+        except RuntimeError as exc:
+            raise BuildError(f"{source.where()}: LLVM verifier: {exc}".strip()) from None
+        entry = find_ll_entry(module, source, kernel)
+        # Optimizing takes milliseconds and gives the listing its IR; only emitting and linking is cached.
+        machine = llvm.Target.from_triple(WASM_TRIPLE).create_target_machine(opt=self.level)
+        wrapped = with_wasm_entry(module, entry)
+        wrapped.triple = machine.triple
+        wrapped.data_layout = str(machine.target_data)
+        tuning = llvm.create_pipeline_tuning_options(speed_level=self.level)
+        builder = llvm.create_pass_builder(machine, tuning)
+        builder.getModulePassManager().run(wrapped, builder)
+        ir_opt = str(wrapped)
+
+        def produce(work: Path) -> bytes:
+            obj, out = work / "kernel.o", work / "out.wasm"
+            obj.write_bytes(machine.emit_object(wrapped))
+            link = ["wasm-ld", "--no-entry", f"--export={entry}", "--export-memory", str(obj), "-o", str(out)]
+            done = _run_tool([*ZIG, *link], "wasm-ld")
+            if done.returncode != 0 or not out.exists():
+                raise BuildError(f"{source.where()}: wasm-ld failed:\n{done.stderr.strip()}")
+            return out.read_bytes()
+
+        binary = self.cached([ir_opt, entry, llvmlite.__version__], produce)
+        built = self.finish(source, kernel, binary, started)
+        built.ir_opt = ir_opt
+        return built
+
+    def versions(self) -> dict[str, str]:
+        return {**super().versions(), "llvmlite": llvmlite.__version__, "llvm": ".".join(map(str, llvm.llvm_version_info))}
+
+
+@cache
+def _initialize() -> None:
+    llvm.initialize_all_targets()
+    llvm.initialize_all_asmprinters()
+
+
+IMPL_SUFFIX = ".arena_impl"
+
+
+def with_wasm_entry(module: llvm.ModuleRef, entry: str) -> llvm.ModuleRef:
+    """The module with `entry` renamed and made internal, and a `void entry(ptr, i32)` calling it.
+
+    The contract's `i64 %n` would make the export `(i32, i64)`, not the `(i32, i32)` every wasm route calls;
+    a wasm32 C `size_t` is 32 bits. After inlining, the zero-extension is all that remains of the wrapper.
+    """
+    module = llvm.parse_assembly(str(module))  # a copy: the caller's module stays as parsed
+    impl = entry + IMPL_SUFFIX
+    module.get_function(entry).name = impl
+    wrapper = llvm.parse_assembly(
+        f'declare void @"{impl}"(ptr, i64)\n'
+        f'define void @"{entry}"(ptr %a, i32 %n) {{\n'
+        f"  %wide = zext i32 %n to i64\n"
+        f'  call void @"{impl}"(ptr %a, i64 %wide)\n'
+        f"  ret void\n}}\n"
+    )
+    module.link_in(wrapper)
+    # Internal only after linking: an internal definition does not resolve the wrapper's external declaration.
+    module.get_function(impl).linkage = llvm.Linkage.internal
+    return module
+
+
+ROUTES = [
+    ClangWasmTarget("wasm-clang-O0", level=0),
+    ClangWasmTarget("wasm-clang-O3", level=3),
+    LlvmWasmTarget("wasm-llvm-O3", level=3),
+]

@@ -1,0 +1,262 @@
+"""WebAssembly run by Node's V8, the runtime of the original AI-versus-WAT experiments.
+
+One `node` process per built module (targets/v8_driver.js), spoken to in JSON
+lines, so checking 844 inputs starts one process, not 844. The array is placed
+past the module's own memory as on the wasmtime route, and the canaries are
+checked here in Python with the same code. The timing loop runs inside
+JavaScript around the exported sort (copy, call) and is timed there with
+`process.hrtime.bigint()`.
+
+V8 has no fuel, so a runaway loop could only be caught by a wall-clock limit.
+A module therefore runs on V8 only after it passed every correctness input on
+the wasmtime route with the same bytes (AI-written WAT on `wasmtime`,
+compiler-built wasm on its `wasm-*` route); otherwise this route reports that
+route's verdict and message. When `node` is not on PATH the route is skipped
+with that reason (verdict `skip`).
+"""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import select
+import shutil
+import subprocess
+import time
+from array import array
+from collections.abc import Callable, Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import wasmtime
+
+from harness.kernel import Kernel
+from harness.source import Source
+from targets import get_route
+from targets.base import (
+    CANARY_WORDS,
+    Built,
+    BuildError,
+    LimitExceeded,
+    RunError,
+    Target,
+    Unavailable,
+    as_int32,
+    guarded,
+    unguarded,
+)
+from targets.wasm import find_entry, find_memory, function_body_size, wat_error_message
+from targets.x86_native import require_pass
+
+DRIVER = Path(__file__).with_name("v8_driver.js")
+LOAD_SECONDS = 30.0
+# Per call: a module that passed on wasmtime sorts a million nearly sorted values in well under a second.
+RUN_SECONDS = 20.0
+
+
+def node_path() -> str:
+    node = shutil.which("node")
+    if node is None:
+        raise Unavailable("node is not on PATH: the V8 routes need Node.js (16 or newer) to run WebAssembly")
+    return node
+
+
+@cache
+def node_version() -> str:
+    try:
+        node = node_path()
+    except Unavailable:
+        return "not found"
+    return subprocess.run([node, "--version"], capture_output=True, text=True, check=False).stdout.strip()
+
+
+class NodeProcess:
+    """A `node v8_driver.js` child and its request/response lines, each with a deadline."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [node_path(), str(DRIVER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        self._pending = b""
+
+    def request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
+        process = self.process
+        assert process.stdin is not None and process.stdout is not None
+        try:
+            process.stdin.write(json.dumps(message).encode() + b"\n")
+            process.stdin.flush()
+        except BrokenPipeError:
+            raise RunError(f"node exited (status {process.poll()}): {self._stderr()}") from None
+        deadline = time.monotonic() + timeout
+        fd = process.stdout.fileno()
+        while b"\n" not in self._pending:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.close()
+                raise LimitExceeded(f"did not return within {timeout:g} s in V8 (node killed): infinite loop?")
+            ready, _, _ = select.select([fd], [], [], left)
+            if ready:
+                chunk = os.read(fd, 1 << 20)
+                if not chunk:
+                    process.wait()
+                    raise RunError(f"node exited (status {process.returncode}): {self._stderr()}")
+                self._pending += chunk
+        line, self._pending = self._pending.split(b"\n", 1)
+        return json.loads(line)
+
+    def _stderr(self) -> str:
+        if self.process.poll() is None or self.process.stderr is None:
+            return ""
+        return self.process.stderr.read().decode("utf-8", "replace").strip()[-2000:]
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()
+
+
+class V8Built(Built):
+    timing = "wasm"
+    substrate = "V8 (node)"  # type: ignore[assignment]
+
+    def __init__(self, source: Source, route: str, binary: bytes, entry: str, memory: dict[str, Any]) -> None:
+        super().__init__(source=source, route=route)
+        self.binary = binary
+        self.entry = entry
+        self._memory = memory
+        self._node: NodeProcess | None = None
+        self.runtime_versions: dict[str, str] = {}
+        self._last: list[int] = []
+        #: Seconds per sort of the last `loop` call, as measured inside node (the Python round trip excluded).
+        self.seconds_per_sort: float | None = None
+
+    @property
+    def code_bytes(self) -> int | None:  # type: ignore[override]
+        return function_body_size(self.binary, self.entry)
+
+    def start(self) -> None:
+        started = time.perf_counter()
+        node = NodeProcess()
+        reply = node.request(
+            {"op": "load", "wasm": base64.b64encode(self.binary).decode(), "entry": self.entry, **self._memory},
+            LOAD_SECONDS,
+        )
+        if not reply["ok"]:
+            node.close()
+            raise BuildError(f"{self.source.where()}: V8 could not instantiate the module: {reply['error']}")
+        self.runtime_versions = {"node": reply["node"], "v8": reply["v8"]}
+        self._node = node
+        self.phases["load"] = self.phases.get("load", 0.0) + time.perf_counter() - started
+
+    def _call(self, message: dict[str, Any]) -> dict[str, Any]:
+        if self._node is None:
+            self.start()
+        assert self._node is not None
+        try:
+            reply = self._node.request(message, RUN_SECONDS)
+        except (LimitExceeded, RunError):
+            self._node = None  # killed or dead: the next call starts a fresh process
+            raise
+        if not reply["ok"]:
+            # A trap may leave globals and memory half-updated: a fresh instance for the next call.
+            self._node.close()
+            self._node = None
+            raise RunError(reply["error"])
+        return reply
+
+    def run(self, values: Sequence[int]) -> list[int]:
+        buf = guarded(values)
+        reply = self._call(
+            {"op": "run", "buffer": _b64(buf), "offset": 4 * CANARY_WORDS, "n": len(values)}
+        )
+        return unguarded(as_int32(base64.b64decode(reply["buffer"])), len(values))
+
+    def loop(self, values: Sequence[int], repeat: int) -> Callable[[], None]:
+        """The timed callable makes one round trip to node; `seconds_per_sort` is node's own measure of it."""
+        request = {"op": "time", "values": _b64(array("i", values)), "repeat": repeat}
+        if self._node is None:
+            self.start()
+
+        def run() -> None:
+            reply = self._call(request)
+            self.seconds_per_sort = int(reply["ns"]) / 1e9 / max(repeat, 1)
+            self._last = list(as_int32(base64.b64decode(reply["buffer"])))
+
+        return run
+
+    def loop_result(self) -> list[int]:
+        return self._last
+
+    def time_per_sort(self, values: Sequence[int], repeat: int) -> float:
+        """Seconds per copy-and-sort, timed inside node by process.hrtime.bigint()."""
+        self.loop(values, repeat)()
+        assert self.seconds_per_sort is not None
+        return self.seconds_per_sort
+
+    def close(self) -> None:
+        if self._node is not None:
+            self._node.close()
+            self._node = None
+
+
+def _b64(values: array) -> str:
+    return base64.b64encode(values.tobytes()).decode()
+
+
+class V8Target(Target):
+    """A wasm module in V8; the bytes come from the wasmtime route that checked them first (`gate`)."""
+
+    def __init__(self, name: str, description: str, language: str, gate: str) -> None:
+        super().__init__(name, description)
+        self.language = language
+        self.gate = gate
+
+    def binary(self, source: Source, kernel: Kernel) -> bytes:
+        if self.language == "wat":
+            try:
+                return bytes(wasmtime.wat2wasm(source.text))
+            except wasmtime.WasmtimeError as exc:
+                raise BuildError(wat_error_message(source, str(exc))) from None
+        gate = get_route(self.gate).build(source, kernel)  # the compiled route's cache makes this cheap
+        try:
+            return bytes(gate.binary)  # type: ignore[attr-defined]
+        finally:
+            gate.close()
+
+    def build(self, source: Source, kernel: Kernel) -> V8Built:
+        started = time.perf_counter()
+        require_pass(self.gate, source, kernel, "not run on V8")
+        gated = time.perf_counter()
+        node_path()
+        binary = self.binary(source, kernel)
+        module = wasmtime.Module(wasmtime.Engine(), binary)  # only to read exports and imports the same way
+        entry = find_entry(source, kernel, module)
+        memory_export, memory_import = find_memory(source, module)
+        memory: dict[str, Any] = {"memory_export": memory_export, "memory_import": None}
+        if memory_import is not None:
+            module_name, field, memory_type = memory_import
+            memory["memory_import"] = [module_name, field, memory_type.limits.min, memory_type.limits.max]
+        built = V8Built(source, self.name, binary, entry, memory)
+        built.phases = {"gate": gated - started, "build": time.perf_counter() - gated}
+        built.start()
+        return built
+
+    def versions(self) -> dict[str, str]:
+        return {"node": node_version()}
+
+
+ROUTES = [
+    V8Target("wasm-v8", "WebAssembly text run by Node's V8 (after passing on wasmtime)", "wat", "wasmtime"),
+    V8Target(
+        "wasm-clang-O3-v8", "the wasm module of wasm-clang-O3 run by Node's V8 (after passing there)", "c",
+        "wasm-clang-O3",
+    ),
+    V8Target(
+        "wasm-llvm-O3-v8", "the wasm module of wasm-llvm-O3 run by Node's V8 (after passing there)", "llvm",
+        "wasm-llvm-O3",
+    ),
+]

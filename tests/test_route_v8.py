@@ -1,0 +1,53 @@
+"""wasm-v8: wasm modules in Node's V8, one node process per module, timed inside JavaScript."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from harness.check import check
+from harness.source import load_source
+from kernels.insertion_sort import KERNEL
+from targets import get_route
+from targets import wasm_v8
+from targets.base import Unavailable
+
+from .conftest import BAD_INPUTS
+
+WAT = KERNEL.variants_dir / "ai-wat-index-loop.wat"
+needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="node is not on PATH")
+
+
+@needs_node
+@pytest.mark.parametrize(
+    "route, path", [("wasm-v8", WAT), ("wasm-clang-O3-v8", KERNEL.directory / "insertion_sort.c")]
+)
+def test_runs_and_times_inside_node(route: str, path: object) -> None:
+    built = get_route(route).build(load_source(path, KERNEL), KERNEL)  # type: ignore[arg-type]
+    try:
+        values = [9, -3, 2**31 - 1, -(2**31), 0, 9]
+        assert built.run(values) == sorted(values)
+        assert built.run([]) == []
+        process = built._node.process  # type: ignore[attr-defined]
+        big = list(range(3000, 0, -1))
+        assert built.run(big) == sorted(big)
+        assert built._node.process is process, "one node process serves every call"  # type: ignore[attr-defined]
+        seconds = built.time_per_sort(values, 1000)  # type: ignore[attr-defined]
+        assert 0 < seconds < 1e-3
+        assert built.loop_result() == sorted(values)
+    finally:
+        built.close()
+
+
+def test_without_node_a_passing_module_is_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(wasm_v8.shutil, "which", lambda name: None)
+    report = check(load_source(WAT, KERNEL), get_route("wasm-v8"), KERNEL)
+    assert report.verdict == "skip" and "node is not on PATH" in report.message
+    with pytest.raises(Unavailable):
+        get_route("wasm-v8").build(load_source(WAT, KERNEL), KERNEL)
+
+
+def test_a_module_that_fails_on_wasmtime_is_not_run_on_v8() -> None:
+    report = check(load_source(BAD_INPUTS / "wat_infinite_loop.wat", KERNEL), get_route("wasm-v8"), KERNEL)
+    assert report.verdict == "fail"
+    assert report.message.startswith("not run on V8: failed on wasmtime: did not return within")

@@ -1,0 +1,59 @@
+"""x86-native: AI-written assembly run natively, and only after it passed on x86-unicorn."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from harness.source import load_source
+from kernels.insertion_sort import KERNEL
+from targets import get_route
+from targets import x86_native
+from targets.x86_native import Gated
+
+from .conftest import BAD_INPUTS, REPO
+
+GOOD = KERNEL.variants_dir / "ai-x86-pointer-walk.s"
+
+
+@pytest.mark.parametrize("name", ["x86_null_write.s", "x86_infinite_loop.s"])
+def test_failing_variant_is_never_mapped(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_mapping(size: int) -> None:
+        raise AssertionError("a variant that failed on x86-unicorn was about to be mapped executable")
+
+    monkeypatch.setattr(x86_native, "ExecutableCode", no_mapping)
+    with pytest.raises(Gated) as raised:
+        get_route("x86-native").build(load_source(BAD_INPUTS / name, KERNEL), KERNEL)
+    assert raised.value.verdict == "fail"
+    assert str(raised.value).startswith("not run natively: failed on x86-unicorn: ")
+
+
+def test_check_reports_each_variant_and_exits_normally() -> None:
+    files = [str(GOOD), str(BAD_INPUTS / "x86_null_write.s"), str(BAD_INPUTS / "x86_infinite_loop.s")]
+    result = subprocess.run(
+        [sys.executable, "-m", "harness.cli", "check", *files, "--json"],
+        capture_output=True, text=True, cwd=REPO, timeout=300,
+    )
+    assert "Traceback" not in result.stdout + result.stderr
+    assert result.returncode == 1
+    reports = {(r["variant"], r["route"]): r for r in map(json.loads, result.stdout.splitlines())}
+    assert reports[("ai-x86-pointer-walk", "x86-unicorn")]["verdict"] == "pass"
+    assert reports[("ai-x86-pointer-walk", "x86-native")]["verdict"] == "pass"
+    null, loop = reports[("x86_null_write", "x86-native")], reports[("x86_infinite_loop", "x86-native")]
+    assert null["verdict"] == loop["verdict"] == "fail"
+    assert null["message"].startswith("not run natively: failed on x86-unicorn: write to unmapped memory at 0x0")
+    assert loop["message"].startswith("not run natively: failed on x86-unicorn: did not return within")
+
+
+def test_native_run_and_timing_loop() -> None:
+    built = get_route("x86-native").build(load_source(GOOD, KERNEL), KERNEL)
+    try:
+        values = [5, -1, 4, -(2**31), 0, 2**31 - 1, 4]
+        assert built.run(values) == sorted(values)
+        assert built.code_bytes == len(built.assembled.code) > 0  # type: ignore[attr-defined]
+        built.loop(values, 100)()
+        assert built.loop_result() == sorted(values)
+    finally:
+        built.close()
