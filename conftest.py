@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("arena")
     group.addoption(
@@ -12,4 +13,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=[],
         metavar="DIR",
         help="also check (and benchmark) every variant file in DIR, without copying it into the repo",
+    )
+    group.addoption(
+        "--sizes",
+        default=None,
+        metavar="N,N,...",
+        help="benchmark only these n (the test session runs the benchmarks once, untimed, at n = 16)",
+    )
+    group.addoption(
+        "--full", action="store_true", default=False, help="benchmark n = 8, 16, ..., 8192 instead of 16, 128, 1024"
     )

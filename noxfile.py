@@ -19,11 +19,24 @@ def install(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Every variant on every route against the reference, the bad-input cases, and the harness's own tests."""
     install(session)
-    session.run("pytest", *session.posargs)
+    # The benchmarks run too, each once, untimed and at the smallest n, so they cannot rot.
+    session.run("pytest", "--benchmark-disable", "--sizes=16", *session.posargs)
 
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Check every variant on every route and print the table of verdicts (pass DIR with -- --variants DIR)."""
+    """Check, time and count every variant on every route; save the run and write the report (-- --full, --variants DIR)."""
     install(session)
-    session.run("arena", "check", *session.posargs, success_codes=[0, 1])
+    session.run(
+        "pytest", "tests/test_bench.py", "--benchmark-enable", "--benchmark-only", "--benchmark-autosave",
+        "--benchmark-save-data", "--benchmark-group-by=group",
+        "--benchmark-columns=median,iqr,rounds", "-q", *session.posargs,
+    )
+    session.run("arena", "report")
+
+
+@nox.session
+def asm(session: nox.Session) -> None:
+    """Write every variant's listings on every route without benchmarking (to reports/asm, or -- --out DIR)."""
+    install(session)
+    session.run("arena", "asm", "--all", *(session.posargs or ["--out", "reports/asm"]))

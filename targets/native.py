@@ -12,6 +12,7 @@ import ctypes
 import mmap
 from array import array
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from targets.base import CANARY_WORDS, BuildError, guarded, unguarded
 
@@ -76,3 +77,68 @@ def sort_function(address: int) -> SortFunction:
     if not address:
         raise BuildError("entry point has address 0")
     return SORT_SIGNATURE(address)
+
+
+# The timing loop for every native route: one driver, compiled once, calling the kernel through a pointer,
+# so no route's kernel can be inlined into its own loop and every route pays the same copy and call.
+DRIVER_C = """
+#include <stdint.h>
+#include <string.h>
+
+void arena_drive(void (*kernel)(int32_t *, size_t), const int32_t *src, int32_t *work, size_t n, size_t repeat)
+{
+    for (size_t r = 0; r < repeat; r++) {
+        memcpy(work, src, n * sizeof *work);
+        kernel(work, n);
+    }
+}
+"""
+DRIVER_CDEF = "void arena_drive(void (*kernel)(int32_t *, size_t), const int32_t *src, int32_t *work, size_t n, size_t repeat);"
+DRIVER_FLAGS = ("-O2",)
+
+
+def _driver() -> Any:
+    from targets.c_cffi import compile_cffi  # c_cffi builds on this module: import late
+
+    module, _ = compile_cffi(DRIVER_C, DRIVER_CDEF, "gcc", DRIVER_FLAGS, what="the native timing driver")
+    return module
+
+
+class NativeLoop:
+    """`repeat` x (copy the unsorted source into the work array; call the kernel), all in native code."""
+
+    def __init__(self, address: int, values: Sequence[int]) -> None:
+        module = _driver()
+        self._ffi, self._lib = module.ffi, module.lib
+        self.n = len(values)
+        self._kernel = self._ffi.cast("void(*)(int32_t *, size_t)", address)
+        self._src = self._ffi.new("int32_t[]", list(values) or [0])
+        self._work = self._ffi.new("int32_t[]", max(1, self.n))
+
+    def runner(self, repeat: int) -> Callable[[], None]:
+        drive, kernel, src, work, n = self._lib.arena_drive, self._kernel, self._src, self._work, self.n
+
+        def run() -> None:
+            drive(kernel, src, work, n, repeat)
+
+        return run
+
+    def result(self) -> list[int]:
+        return list(self._work[0 : self.n])
+
+
+def symbol_size(elf: bytes, name: str) -> int | None:
+    """st_size of a function symbol in an ELF image (object or shared library), from .symtab or .dynsym."""
+    import io
+
+    from elftools.elf.elffile import ELFFile
+
+    reader = ELFFile(io.BytesIO(elf))
+    for section_name in (".symtab", ".dynsym"):
+        table = reader.get_section_by_name(section_name)
+        if table is None:
+            continue
+        for symbol in table.iter_symbols():
+            if symbol.name == name and symbol["st_size"]:
+                return int(symbol["st_size"])
+    return None

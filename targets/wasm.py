@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
+from array import array
+from collections.abc import Callable, Sequence
+from functools import cache
 
 import wasmtime
 
@@ -47,6 +49,31 @@ def engine_config(opt_level: str = "speed") -> wasmtime.Config:
     config.consume_fuel = True
     config.cranelift_opt_level = opt_level
     return config
+
+
+@cache
+def timing_engine(opt_level: str) -> wasmtime.Engine:
+    config = engine_config(opt_level)
+    config.consume_fuel = False
+    return wasmtime.Engine(config)
+
+
+TIMING_DRIVER_WAT = """
+(module
+  (import "kernel" "memory" (memory 0))
+  (import "kernel" "entry" (func $kernel (param i32 i32)))
+  (func (export "drive") (param $src i32) (param $work i32) (param $n i32) (param $repeat i32)
+    (loop $again
+      (memory.copy (local.get $work) (local.get $src) (i32.shl (local.get $n) (i32.const 2)))
+      (call $kernel (local.get $work) (local.get $n))
+      (local.set $repeat (i32.sub (local.get $repeat) (i32.const 1)))
+      (br_if $again (i32.gt_s (local.get $repeat) (i32.const 0))))))
+"""
+
+
+@cache
+def timing_driver(engine: wasmtime.Engine) -> wasmtime.Module:
+    return wasmtime.Module(engine, TIMING_DRIVER_WAT)
 
 
 def signature(func_type: wasmtime.FuncType) -> str:
@@ -210,6 +237,8 @@ def function_body_size(binary: bytes | bytearray, export_name: str) -> int | Non
 class WasmBuilt(Built):
     """One compiled module; instantiated once and reused until a trap leaves its state in doubt."""
 
+    timing = "wasm"
+
     def __init__(
         self,
         source: Source,
@@ -220,8 +249,13 @@ class WasmBuilt(Built):
         memory_export: str | None,
         memory_import: tuple[str, str, wasmtime.MemoryType] | None,
         code_bytes: int | None,
+        binary: bytes | bytearray = b"",
+        opt_level: str = "speed",
     ) -> None:
         super().__init__(source=source, route=route)
+        self.binary = bytes(binary)
+        self.opt_level = opt_level
+        self._timed: tuple[wasmtime.Store, wasmtime.Memory, int, int] = None  # type: ignore[assignment]
         self.engine = engine
         self.module = module
         self.entry = entry
@@ -238,16 +272,13 @@ class WasmBuilt(Built):
         self._memory: wasmtime.Memory | None = None
         self._max_pages: int | None = None
 
-    def instantiate(self) -> None:
-        started = time.perf_counter()
-        store = wasmtime.Store(self.engine)
-        store.set_fuel(START_FUEL)
+    def _instantiate(self, store: wasmtime.Store, module: wasmtime.Module) -> tuple[wasmtime.Func, wasmtime.Memory]:
         imports: list[wasmtime.Memory] = []
         if self._memory_import is not None:
             _, _, memory_type = self._memory_import
             imports.append(wasmtime.Memory(store, memory_type))
         try:
-            instance = wasmtime.Instance(store, self.module, imports)
+            instance = wasmtime.Instance(store, module, imports)
         except wasmtime.Trap as trap:
             raise BuildError(f"{self.source.where()}: the module's start function trapped: {trap_message(trap)}") from None
         except wasmtime.WasmtimeError as exc:
@@ -256,11 +287,52 @@ class WasmBuilt(Built):
         func = exports[self.entry]
         memory = imports[0] if imports else exports[self._memory_export]
         assert isinstance(func, wasmtime.Func) and isinstance(memory, wasmtime.Memory)
+        return func, memory
+
+    def instantiate(self) -> None:
+        started = time.perf_counter()
+        store = wasmtime.Store(self.engine)
+        store.set_fuel(START_FUEL)
+        func, memory = self._instantiate(store, self.module)
         self._store, self._func, self._memory = store, func, memory
         self._max_pages = memory.type(store).limits.max
         self.base = memory.data_len(store)
         self.instantiations += 1
         self.phases["load"] = self.phases.get("load", 0.0) + time.perf_counter() - started
+
+    def loop(self, values: Sequence[int], repeat: int) -> Callable[[], None]:
+        """The timing loop inside wasm: a driver module imports this module's memory and entry and runs
+        `repeat` x (memory.copy source -> work; call), in an engine like the checking one but without fuel,
+        whose accounting would otherwise be timed with the kernel."""
+        engine = timing_engine(self.opt_level)
+        store = wasmtime.Store(engine)
+        func, memory = self._instantiate(store, wasmtime.Module(engine, self.binary))
+        driver = wasmtime.Instance(store, timing_driver(engine), [memory, func])
+        drive = driver.exports(store)["drive"]
+        assert isinstance(drive, wasmtime.Func)
+        n = len(values)
+        base = memory.data_len(store)
+        need = base + 8 * max(n, 1)
+        if need > memory.data_len(store):
+            page = 1 << memory.type(store).page_size_log2
+            memory.grow(store, -(-(need - memory.data_len(store)) // page))
+        work, src = base, base + 4 * n
+        memory.write(store, array("i", values).tobytes(), src)
+        self._timed = (store, memory, work, n)
+
+        def run() -> None:
+            drive(store, _as_i32(src), _as_i32(work), n, repeat)
+
+        return run
+
+    def loop_result(self) -> list[int]:
+        store, memory, work, n = self._timed
+        return list(as_int32(memory.read(store, work, work + 4 * n)))
+
+    def executed(self, values: Sequence[int]) -> dict[str, int]:
+        self.run(values)
+        assert self.fuel_used is not None
+        return {"wasm_operators": self.fuel_used}
 
     def _ensure_room(self, nbytes: int) -> None:
         assert self._memory is not None and self._store is not None
@@ -371,6 +443,8 @@ class WasmtimeTarget(Target):
             memory_export=memory_export,
             memory_import=memory_import,
             code_bytes=function_body_size(binary, entry),
+            binary=binary,
+            opt_level=self.opt_level,
         )
         built.phases["build"] = compiled
         built.instantiate()

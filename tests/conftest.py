@@ -1,15 +1,55 @@
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from harness.bench import Workbench
 from harness.kernel import Kernel, all_kernels
 from harness.source import Source, discover
 from targets import routes_for
 from targets.base import Target
 
 REPO = Path(__file__).resolve().parent.parent
+EXPECTED_PAIRS = pytest.StashKey[list]()
+WORKBENCH = pytest.StashKey[Workbench]()
+LISTINGS = pytest.StashKey[Path]()
+
+
+@pytest.fixture(scope="session")
+def workbench(request: pytest.FixtureRequest) -> Iterator[Workbench]:
+    """One per session: the correctness matrix and the benchmarks share its checks and builds."""
+    bench = Workbench()
+    bench.expect(request.config.stash.get(EXPECTED_PAIRS, []))
+    request.config.stash[WORKBENCH] = bench
+    yield bench
+    bench.close()
+
+
+@pytest.fixture(scope="session")
+def listings_dir(request: pytest.FixtureRequest) -> Path:
+    """Where a timed run keeps the listing of every artifact it timed; `arena report` copies it into the report."""
+    import time
+
+    directory = REPO / ".benchmarks" / "listings" / time.strftime(f"%Y%m%d-%H%M%S-{os.getpid()}")
+    request.config.stash[LISTINGS] = directory
+    return directory
+
+
+def pytest_benchmark_update_json(config: pytest.Config, benchmarks: list[Any], output_json: dict[str, Any]) -> None:
+    """Saved runs carry what pytest-benchmark alone would lose: the variants that failed and were not timed."""
+    from harness.report import run_metadata
+
+    bench = config.stash.get(WORKBENCH, None)
+    failures = [r.as_json() for r in bench.failures()] if bench else []
+    output_json["arena"] = run_metadata(failures, full=config.getoption("--full"))
+    listings = config.stash.get(LISTINGS, None)
+    if listings is not None and listings.is_dir():
+        output_json["arena"]["listings"] = str(listings)
+        output_json["arena"]["listing_problems"] = bench.listing_problems if bench else []
 BAD_INPUTS = REPO / "tests" / "bad_inputs"
 
 
@@ -24,9 +64,29 @@ def matrix(config: pytest.Config) -> list[tuple[Kernel, Source, Target]]:
     ]
 
 
+def expect(config: pytest.Config, pairs: list[tuple[Kernel, Source, Target]]) -> None:
+    """Announce pairs to the session's workbench, which checks them all at once, in parallel."""
+    config.stash.setdefault(EXPECTED_PAIRS, []).extend(pairs)
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "variant_route" in metafunc.fixturenames:
         pairs = matrix(metafunc.config)
+        expect(metafunc.config, pairs)
         metafunc.parametrize(
             "variant_route", pairs, ids=[f"{k.name}/{s.name}/{r.name}" for k, s, r in pairs], scope="module"
         )
+    if "bench_case" in metafunc.fixturenames:
+        _parametrize_bench_cases(metafunc)
+
+
+def _parametrize_bench_cases(metafunc: pytest.Metafunc) -> None:
+    from harness.bench import FULL_SIZES, QUICK_SIZES, bench_cases
+
+    extra = [Path(d) for d in metafunc.config.getoption("--variants")]
+    sizes = FULL_SIZES if metafunc.config.getoption("--full") else QUICK_SIZES
+    if metafunc.config.getoption("--sizes"):
+        sizes = tuple(int(n) for n in metafunc.config.getoption("--sizes").split(","))
+    cases = bench_cases(extra, sizes)
+    expect(metafunc.config, [c.pair for c in cases])
+    metafunc.parametrize("bench_case", cases, ids=[c.id for c in cases])

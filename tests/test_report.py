@@ -1,0 +1,129 @@
+"""The report's arithmetic and its writing, on synthetic runs whose answers are known."""
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness import report
+from harness.report import analyse, ratio_with_ci, verdict_from_ci, write_report
+
+from .test_bad_inputs import arena
+
+
+def samples(center: float, spread: float, count: int = 20, seed: int = 1) -> list[float]:
+    rng = random.Random(seed)
+    return [center * (1 + rng.uniform(-spread, spread)) for _ in range(count)]
+
+
+def test_ratio_interval_separates_clear_differences_and_admits_doubt() -> None:
+    ratio, low, high = ratio_with_ci(samples(2.0, 0.05), samples(1.0, 0.05, seed=2))
+    assert 1.9 < ratio < 2.1 and low is not None and high is not None and 1.0 < low < ratio < high
+    assert verdict_from_ci(low, high) == "slower"
+    same = ratio_with_ci(samples(1.0, 0.3), samples(1.0, 0.3, seed=3))
+    assert verdict_from_ci(same[1], same[2]) == "unsure"
+    faster = ratio_with_ci(samples(0.5, 0.05), samples(1.0, 0.05, seed=4))
+    assert verdict_from_ci(faster[1], faster[2]) == "faster"
+    assert ratio_with_ci([1.0], [2.0]) == (0.5, None, None)
+
+
+def bench(variant: str, route: str, origin: str, median: float, n: int = 128, timing: str = "native",
+          repeat: int = 4, **extra: Any) -> dict[str, Any]:
+    data = [t * repeat for t in samples(median, 0.02, seed=hash((variant, route)) % 1000)]
+    return {
+        "name": f"test_kernel[{variant}/{route}]",
+        "group": f"insertion_sort n={n} random",
+        "stats": {"median": sorted(data)[len(data) // 2], "iqr": 0.0, "rounds": len(data), "data": data},
+        "extra_info": {"kernel": "insertion_sort", "variant": variant, "route": route, "origin": origin, "n": n,
+                       "shape": "random", "repeat": repeat, "timing": timing, "executed": {}, "code_bytes": 100,
+                       "lines": {"total": 20, "effective": 15}, **extra},
+    }
+
+
+def synthetic_run() -> dict[str, Any]:
+    return {
+        "datetime": "2026-11-22T00:00:00",
+        "machine_info": {},
+        "benchmarks": [
+            bench("insertion_sort", "c-gcc-O3", "human", 2e-6),
+            bench("insertion_sort", "llvm-O0", "human", 6e-6),
+            bench("ai-fast", "x86-native", "ai", 1e-6),
+            bench("ai-slow", "wasmtime", "ai", 4e-6, timing="wasm"),
+            bench("ai-emu", "x86-unicorn", "ai", 5e-4, timing="emulated", executed={"instructions": 12345}),
+            bench("insertion_sort", "c-gcc-O3-unicorn", "human", 4e-4, timing="emulated",
+                  executed={"instructions": 24690}),
+            bench("ai-fast", "x86-unicorn", "ai", 6e-4, timing="emulated", executed={"instructions": 20000}),
+            bench("insertion_sort", "wasm-clang-O3", "human", 2e-6, timing="wasm", executed={"wasm_operators": 800}),
+            bench("noop", "c-gcc-O3", "human", 5e-9, kernel="noop"),
+            {**bench("insertion_sort", "llvm-O0", "human", 6e-6, n=1024),
+             "extra_info": {**bench("insertion_sort", "llvm-O0", "human", 6e-6, n=1024)["extra_info"],
+                            "ratio_name": "llvm-O0 / llvm-O3, n=1024 random", "partner": "llvm-O3",
+                            "partner_per_sort": samples(2e-6, 0.02, seed=9)}},
+        ],
+        "arena": {"profile": "quick", "versions": {"c-gcc-O3": {"gcc": "12"}},
+                  "failures": [{"id": "insertion_sort/broken/wasmtime", "variant": "broken", "origin": "ai",
+                                "route": "wasmtime", "verdict": "fail", "message": "wrong answer: ..."}]},
+    }
+
+
+def test_analysis_compares_with_the_fastest_compiler_route() -> None:
+    analysis = analyse(synthetic_run(), "run-1")
+    rows = {r.label: r for r in analysis.rows}
+    assert "noop@c-gcc-O3" not in rows and [r.route for r in analysis.overhead] == ["c-gcc-O3"]
+    assert rows["insertion_sort@c-gcc-O3"].ratio == pytest.approx(1.0)
+    assert rows["insertion_sort@llvm-O0"].ratio == pytest.approx(3.0, rel=0.05)
+    assert rows["ai-fast@x86-native"].verdict == "faster"
+    assert rows["ai-slow@wasmtime"].verdict == "slower"
+    assert rows["ai-emu@x86-unicorn"].ratio is None  # emulator time is never compared with native time
+    [key] = analysis.key_ratios
+    assert key.ratio == pytest.approx(3.0, rel=0.05) and key.note == "(target: >= 2)"
+    text = report.markdown(analysis)
+    assert "## AI-written variants against the fastest compiler route" in text
+    assert "insertion_sort/broken/wasmtime" in text and "12,345 instr" in text
+
+
+def test_headline_compares_like_with_like() -> None:
+    headline = {h.substrate: h for h in analyse(synthetic_run(), "run-1").headline}
+    assert set(headline) == {"native x86-64", "wasmtime", "x86-64 in Unicorn"}
+    native = headline["native x86-64"]
+    assert (native.ai, native.compiler, native.verdict) == ("ai-fast@x86-native", "insertion_sort@c-gcc-O3", "AI faster")
+    assert native.time_ratio == pytest.approx(0.5, rel=0.05)
+    # Executed work of native code is what Unicorn counted on the same bytes.
+    assert native.executed_ratio == pytest.approx(20000 / 24690)
+    wasm = headline["wasmtime"]
+    assert (wasm.ai, wasm.compiler, wasm.verdict) == ("ai-slow@wasmtime", "insertion_sort@wasm-clang-O3", "compiler faster")
+    emulated = headline["x86-64 in Unicorn"]
+    assert emulated.ai == "ai-emu@x86-unicorn" and emulated.time_ratio is None
+    assert emulated.executed_ratio == pytest.approx(0.5) and emulated.verdict == "fewer instructions"
+
+
+def test_report_is_written_whole_or_not_at_all(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    analysis = analyse(synthetic_run(), "run-1")
+    first = write_report(analysis, tmp_path)
+    assert {p.name for p in first.iterdir()} == {"report.json", "report.md", "time_vs_n.png", "bars_n128.png"}
+    assert (tmp_path / "latest").resolve() == first.resolve()
+    before = (first / "report.md").read_text()
+
+    def interrupted(*_: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report, "plot", interrupted)
+    analysis.profile = "changed"
+    with pytest.raises(KeyboardInterrupt):
+        write_report(analysis, tmp_path)
+    assert (first / "report.md").read_text() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["latest", "run-1"]
+
+
+def test_arena_report_renders_a_saved_run(tmp_path: Path) -> None:
+    saved = tmp_path / "0001_run.json"
+    saved.write_text(json.dumps(synthetic_run()))
+    result = arena("report", str(saved), "--out", str(tmp_path / "reports"))
+    assert result.returncode == 0, result.stderr
+    assert "ai-fast" in result.stdout and "faster" in result.stdout and "llvm-O0 / llvm-O3" in result.stdout
+    assert (tmp_path / "reports" / "0001_run" / "report.md").exists()
+    missing = arena("report", "--storage", str(tmp_path / "nothing"))
+    assert missing.returncode == 2 and "nox -s bench" in missing.stderr
