@@ -287,6 +287,9 @@ def interleaved_ratios(run: dict[str, Any]) -> list[Ratio]:
         ours = [t / info["repeat"] for t in bench["stats"].get("data", [])] or [bench["stats"]["median"] / info["repeat"]]
         ratio, low, high = ratio_with_ci(ours, info["partner_per_sort"])
         note = next((t for prefix, t in TARGETS.items() if info["ratio_name"].startswith(prefix)), "")
+        if "partner_entry_offset_mod_64" in info:
+            note += (f" (kernel placement mod 64: suite {info['entry_offset_mod_64']}, "
+                     f"program {info['partner_entry_offset_mod_64']})")
         ratios.append(Ratio(info["ratio_name"], ratio, low, high, note))
     return ratios
 

@@ -8,6 +8,7 @@ rules, as a C programmer's own build would have it.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import hashlib
 import importlib.machinery
 import importlib.util
@@ -199,7 +200,9 @@ class CffiTarget(Target):
         def call(pointer: int, n: int) -> None:
             function(ffi.cast("int32_t *", pointer), n)
 
-        address = int(ffi.cast("uintptr_t", ffi.addressof(lib, entry)))
+        # The kernel itself, for the timing loop: ffi.addressof gives cffi's direct-call stub, which at -O0
+        # is a call of its own. The library is loaded already; dlopen hands back the same mapping.
+        address = ctypes.cast(ctypes.CDLL(str(library))[entry], ctypes.c_void_p).value or 0
         built = CBuilt(source=source, route=self.name, entry=entry, library=library, module=module,
                        address=address, _call=call)
         # The compile (or cache hit) and the import are not separable through cffi: both count as build.
