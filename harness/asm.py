@@ -199,8 +199,10 @@ def _llvm_stages() -> dict[str, Callable[[Built, Target], Rendered]]:
 
 
 def _llvm_flags(route: Target) -> str:
+    from targets.llvm_jit import BASELINE_CPU
+
     level = getattr(route, "level", "?")
-    return f"PassBuilder speed_level={level}; TargetMachine opt={level}, jit=True (MCJIT's code model)"
+    return f"PassBuilder speed_level={level}; TargetMachine cpu={BASELINE_CPU}, opt={level}, jit=True (MCJIT's code model)"
 
 
 def _llvm_ir_in(built: Built, route: Target) -> Rendered:

@@ -15,8 +15,9 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from harness.check import Report, check
+from harness.check import Report, check, remember
 from harness.kernel import Kernel, all_kernels
 from harness.source import Source, discover
 from targets import routes_for
@@ -31,8 +32,8 @@ ROUND_STEPS = 2_000_000
 MAX_REPEAT = 16384
 ROUNDS = 20
 WARMUP_ROUNDS = 2
-# The emulator's time is not the code's speed: a few rounds show it, the instruction count is the metric.
-EMULATED_ROUNDS = 3
+# The emulator's time is not the code's speed: one round shows it, the instruction count is the metric.
+EMULATED_ROUNDS = 1
 EMULATED_MAX_N = 2048
 
 
@@ -109,6 +110,38 @@ def bench_cases(extra_dirs: Sequence[Path], sizes: Sequence[int]) -> list[BenchC
 Pair = tuple[Kernel, Source, Target]
 
 
+def _expected_check_cost(route: Target) -> int:
+    emulated = "unicorn" in route.name
+    return 2 * emulated + ("O0" in route.name)
+
+
+def _pool(jobs: int, known: list[tuple[str, Source, Report]]) -> Any:
+    # Not fork: a forked copy of a process that has used wasmtime inherits its compiler's locks without the
+    # threads that hold them, and deadlocks in its next compile. Forkserver workers start clean.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["harness.check", "targets"])
+    return context.Pool(jobs, initializer=_remember_all, initargs=(known,))
+
+
+def _count_named(kernel_name: str, source: Source, route_name: str, work: list[tuple[int, str]]
+                 ) -> dict[tuple[int, str], dict[str, int]]:
+    from harness.kernel import get_kernel
+    from targets import get_route
+
+    built = get_route(route_name).build(source, get_kernel(kernel_name))
+    try:
+        return {(n, shape): built.executed(workload(n, shape)) for n, shape in work}
+    finally:
+        built.close()
+
+
+def _remember_all(known: list[tuple[str, Source, Report]]) -> None:
+    from harness.kernel import get_kernel
+
+    for kernel_name, source, report in known:
+        remember(source, report, get_kernel(kernel_name))
+
+
 def _check_named(kernel_name: str, source: Source, route_name: str) -> Report:
     from harness.kernel import get_kernel
     from targets import get_route
@@ -126,6 +159,9 @@ class Workbench:
     def __init__(self, jobs: int | None = None) -> None:
         self.jobs = jobs or min(2, os.cpu_count() or 1)
         self._pending: list[Pair] = []
+        self._seen: dict[tuple[str, str, str], Pair] = {}
+        self._count_pending: list[BenchCase] = []
+        self._counts: dict[tuple[str, str, str, int, str], dict[str, int]] = {}
         self._built: dict[tuple[str, str, str], Built] = {}
         self._checked: dict[tuple[str, str, str], Report] = {}
         self._listings: dict[tuple[str, str, str], str | None] = {}
@@ -135,21 +171,64 @@ class Workbench:
     def _key(kernel: Kernel, source: Source, route: Target) -> tuple[str, str, str]:
         return (kernel.name, str(source.path), route.name)
 
+    def expect_counts(self, cases: Sequence[BenchCase]) -> None:
+        """Cases whose executed work (deterministic, so order and load do not matter) is counted ahead,
+        in parallel with each other, instead of one by one between timed runs."""
+        self._count_pending.extend(c for c in cases if c.route.counts)
+
+    def executed(self, case: BenchCase) -> dict[str, int]:
+        key = (*self._key(*case.pair), case.n, case.shape)
+        if key not in self._counts:
+            self._count_in_pool()
+        if key not in self._counts:
+            self._counts[key] = self.built(*case.pair).executed(workload(case.n, case.shape))
+        return self._counts[key]
+
+    def _count_in_pool(self) -> None:
+        by_pair: dict[tuple[str, str, str], list[BenchCase]] = {}
+        for case in self._count_pending:
+            if self.checked(*case.pair).passed:
+                by_pair.setdefault(self._key(*case.pair), []).append(case)
+        self._count_pending.clear()
+        if not by_pair:
+            return
+        tasks = [(cases[0].kernel.name, cases[0].source, cases[0].route.name, [(c.n, c.shape) for c in cases])
+                 for cases in by_pair.values()]
+        with _pool(self.jobs, []) as pool:
+            results = pool.starmap(_count_named, tasks, chunksize=1)
+        for key, counts in zip(by_pair, results):
+            for (n, shape), executed in counts.items():
+                self._counts[(*key, n, shape)] = executed
+
     def expect(self, pairs: Sequence[Pair]) -> None:
         self._pending.extend(pairs)
+        self._seen.update((self._key(*p), p) for p in pairs)
 
     def _check_pending(self) -> None:
         todo = {self._key(*p): p for p in self._pending if self._key(*p) not in self._checked}
         self._pending.clear()
         if len(todo) < 2 or self.jobs < 2:
             return
-        # Not fork: a forked copy of a process that has used wasmtime inherits its compiler's locks without the
-        # threads that hold them, and deadlocks in its next compile. Forkserver workers start clean.
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["harness.check", "targets"])
-        with context.Pool(self.jobs) as pool:
-            reports = pool.starmap(_check_named, [(k.name, s, r.name) for k, s, r in todo.values()], chunksize=1)
-        self._checked.update(zip(todo, reports))
+        # Gated routes after the routes they gate on, whose reports the workers then reuse (harness.check memo).
+        gated = {k: p for k, p in todo.items() if p[2].gate}
+        self._check_in_pool({k: p for k, p in todo.items() if k not in gated})
+        self._check_in_pool(gated)
+
+    def _check_in_pool(self, todo: dict[tuple[str, str, str], Pair]) -> None:
+        if not todo:
+            return
+        known = [(p[0].name, p[1], self._checked[self._key(*p)]) for p in self._all_pairs() if self._key(*p) in self._checked]
+        # Longest first (emulated, unoptimized code runs longest), so neither worker is left with a long tail.
+        order = sorted(todo, key=lambda key: (-_expected_check_cost(todo[key][2]), key))
+        with _pool(self.jobs, known) as pool:
+            reports = pool.starmap(_check_named, [(todo[k][0].name, todo[k][1], todo[k][2].name) for k in order],
+                                   chunksize=1)
+        for key, report in zip(order, reports):
+            self._checked[key] = report
+            remember(todo[key][1], report, todo[key][0])
+
+    def _all_pairs(self) -> list[Pair]:
+        return list(self._seen.values())
 
     def checked(self, kernel: Kernel, source: Source, route: Target) -> Report:
         key = self._key(kernel, source, route)

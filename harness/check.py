@@ -157,7 +157,29 @@ class Checker:
         return Failure(f"crash:{died.signal_number}", f"native code {died}")
 
 
+# Reports of full correctness runs in this process, by what decides them: a route that gates on another
+# (x86-native on x86-unicorn) then reuses a check the session already ran, here or in a worker.
+_memo: dict[tuple[str, str, str, str], Report] = {}
+
+
+def _memo_key(source: Source, route_name: str, kernel: Kernel) -> tuple[str, str, str, str]:
+    return (route_name, kernel.name, str(source.path), source.text)
+
+
+def remember(source: Source, report: Report, kernel: Kernel) -> None:
+    _memo[_memo_key(source, report.route, kernel)] = report
+
+
 def check(source: Source, route: Target, kernel: Kernel, cases: Sequence[Case] | None = None) -> Report:
+    if cases is None and (known := _memo.get(_memo_key(source, route.name, kernel))) is not None:
+        return known
+    report = _check(source, route, kernel, cases)
+    if cases is None:
+        remember(source, report, kernel)
+    return report
+
+
+def _check(source: Source, route: Target, kernel: Kernel, cases: Sequence[Case] | None) -> Report:
     started = time.perf_counter()
     report = Report(
         kernel=kernel.name,

@@ -145,6 +145,11 @@ class Target(ABC):
     language: str = ""
     #: True when the code runs as native machine code in this process: it is then checked in a child process.
     native: bool = False
+    #: True when `Built.executed` counts something (instructions, wasm operators): the harness then counts
+    #: ahead of the timed runs, in parallel.
+    counts: bool = False
+    #: A route this one runs a source on only after the source passed there (x86-native after x86-unicorn).
+    gate: str | None = None
 
     def __init__(self, name: str, description: str) -> None:
         self.name = name

@@ -159,6 +159,7 @@ class NativeUnicornBuilt(UnicornBuilt):
 
 
 class UnicornNativeTarget(Target):
+    counts = True
     """The machine code a native route built, run in Unicorn: instructions executed, counted exactly."""
 
     def __init__(self, name: str, native_route: str, language: str, max_instructions: int = 2_000_000_000) -> None:

@@ -392,6 +392,7 @@ class WasmBuilt(Built):
 
 
 class WasmtimeTarget(Target):
+    counts = True
     """WAT (or a wasm binary, for compiler routes that subclass or call `load`) run by wasmtime."""
 
     language = "wat"

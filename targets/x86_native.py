@@ -34,19 +34,13 @@ class Gated(ArenaError):
         self.counterexample = counterexample
 
 
-# (route, kernel, path, text) -> (verdict, message) of the gate route's check: one check per source per process.
-_gate_results: dict[tuple[str, str, str, str], tuple[str, str, object]] = {}
-
-
 def passed_on(route_name: str, source: Source, kernel: Kernel) -> tuple[str, str, object]:
-    """Verdict, message and counterexample of `arena check` for this source on `route_name`, cached per text."""
+    """Verdict, message and counterexample of `arena check` for this source on `route_name` (memoized by
+    harness.check per source text, so a session checks each source on the gate route once)."""
     from harness.check import check  # harness.check imports targets: import late
 
-    key = (route_name, kernel.name, str(source.path), source.text)
-    if key not in _gate_results:
-        report = check(source, get_route(route_name), kernel)
-        _gate_results[key] = (report.verdict, report.message, report.counterexample)
-    return _gate_results[key]
+    report = check(source, get_route(route_name), kernel)
+    return report.verdict, report.message, report.counterexample
 
 
 def require_pass(route_name: str, source: Source, kernel: Kernel, not_run: str) -> None:
@@ -114,6 +108,7 @@ class X86NativeBuilt(Built):
 class X86NativeTarget(Target):
     language = "x86"
     native = True
+    gate = GATE_ROUTE
 
     def build(self, source: Source, kernel: Kernel) -> X86NativeBuilt:
         started = time.perf_counter()

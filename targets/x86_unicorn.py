@@ -643,6 +643,7 @@ def assemble_safely(source: Source, kernel: Kernel, base: int = CODE_BASE) -> As
 
 
 class UnicornX86Target(Target):
+    counts = True
     """Keystone assembles, Unicorn runs; every fault and register is inspectable, and instructions can be counted."""
 
     language = "x86"

@@ -17,6 +17,7 @@ REPO = Path(__file__).resolve().parent.parent
 EXPECTED_PAIRS = pytest.StashKey[list]()
 WORKBENCH = pytest.StashKey[Workbench]()
 LISTINGS = pytest.StashKey[Path]()
+EXPECTED_COUNTS = pytest.StashKey[list]()
 
 
 @pytest.fixture(scope="session")
@@ -24,6 +25,7 @@ def workbench(request: pytest.FixtureRequest) -> Iterator[Workbench]:
     """One per session: the correctness matrix and the benchmarks share its checks and builds."""
     bench = Workbench()
     bench.expect(request.config.stash.get(EXPECTED_PAIRS, []))
+    bench.expect_counts(request.config.stash.get(EXPECTED_COUNTS, []))
     request.config.stash[WORKBENCH] = bench
     yield bench
     bench.close()
@@ -89,4 +91,5 @@ def _parametrize_bench_cases(metafunc: pytest.Metafunc) -> None:
         sizes = tuple(int(n) for n in metafunc.config.getoption("--sizes").split(","))
     cases = bench_cases(extra, sizes)
     expect(metafunc.config, [c.pair for c in cases])
+    metafunc.config.stash.setdefault(EXPECTED_COUNTS, []).extend(cases)
     metafunc.parametrize("bench_case", cases, ids=[c.id for c in cases])

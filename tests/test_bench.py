@@ -27,7 +27,7 @@ def test_kernel(bench_case: BenchCase, workbench: Workbench, benchmark: pytest.F
         pytest.skip(f"emulated routes stop at n = {EMULATED_MAX_N}: the emulator would take minutes")
     values = workload(case.n, case.shape)
     repeat = repeat_for(case.kernel.name, case.n, case.shape, built.timing)
-    executed = built.executed(values)
+    executed = workbench.executed(case)
     run = built.loop(values, repeat)
     benchmark.group = case.group
     benchmark.extra_info.update(
