@@ -331,7 +331,7 @@ def table_rows(rows: Sequence[Row], detail: bool = False) -> list[list[str]]:
     ordered = sorted(rows, key=lambda r: (r.timing == "emulated", r.median))
     return [
         [f"[{r.variant}](asm/{r.listing})" if detail and r.listing else r.variant, r.origin, r.route, r.verdict or "pass", fmt_time(r.median) + (" (emulator)" if r.timing == "emulated" else ""),
-         fmt_time(r.iqr), fmt_ratio(r), fmt_executed(r.executed), "" if r.code_bytes is None else str(r.code_bytes),
+         "" if r.timing == "emulated" else fmt_time(r.iqr), fmt_ratio(r), fmt_executed(r.executed), "" if r.code_bytes is None else str(r.code_bytes),
          f"{r.lines.get('effective', '')}/{r.lines.get('total', '')}"]
         + ([str(r.rounds), fmt_phases(r.phases)] if detail else [])
         for r in ordered
@@ -435,23 +435,29 @@ def plot(analysis: Analysis, directory: Path) -> None:
     import matplotlib.pyplot as plt
 
     timed = [r for r in analysis.rows if r.shape == "random" and r.timing != "emulated"]
-    fig, ax = plt.subplots(figsize=(9, 6))
-    for label in sorted({r.label for r in timed}):
-        series = sorted((r.n, r.median) for r in timed if r.label == label)
-        ax.plot([n for n, _ in series], [t * 1e6 for _, t in series], marker="o", label=label)
-    if timed:
-        n0, t0 = min((r.n, r.median) for r in timed)
-        ns = sorted({r.n for r in timed})
-        ax.plot(ns, [t0 * 1e6 * (n / n0) ** 2 for n in ns], "k--", linewidth=0.8, label="n² growth")
-    ax.set_xscale("log", base=2)
-    ax.set_yscale("log")
-    ax.set_xlabel("n (int32 elements, random)")
-    ax.set_ylabel("µs per sort")
-    ax.set_title("Time per sort against n")
-    ax.legend(fontsize=7)
-    ax.grid(True, which="both", alpha=0.3)
+    substrates = sorted({r.substrate for r in timed}) or [""]
+    # One panel per substrate: like compares with like, and each panel stays readable.
+    fig, axes = plt.subplots(1, len(substrates), figsize=(6.5 * len(substrates), 6), squeeze=False)
+    for ax, substrate in zip(axes[0], substrates):
+        here = [r for r in timed if r.substrate == substrate]
+        for label in sorted({r.label for r in here}):
+            series = sorted((r.n, r.median) for r in here if r.label == label)
+            ai = any(r.origin == "ai" for r in here if r.label == label)
+            ax.plot([n for n, _ in series], [t * 1e6 for _, t in series], marker="o", linestyle="--" if ai else "-",
+                    label=label)
+        if here:
+            n0, t0 = min((r.n, r.median) for r in here)
+            ns = sorted({r.n for r in here})
+            ax.plot(ns, [t0 * 1e6 * (n / n0) ** 2 for n in ns], "k:", linewidth=1, label="n² growth")
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel("n (int32 elements, random)")
+        ax.set_ylabel("µs per sort")
+        ax.set_title(f"{substrate}: time per sort against n (dashed: AI-written)", fontsize=9)
+        ax.legend(fontsize=6, loc="upper left")
+        ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
-    fig.savefig(directory / "time_vs_n.png", dpi=110)
+    fig.savefig(directory / "time_vs_n.png", dpi=100)
     plt.close(fig)
 
     bars = sorted((r for r in timed if r.n == 128), key=lambda r: r.median)
