@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -32,7 +32,7 @@ import cffi
 from harness.kernel import Kernel
 from harness.source import Source
 from targets.base import Built, BuildError, Target
-from targets.native import GuardedBuffer, NativeLoop, symbol_size
+from targets.native import GuardedBuffer, NativeLoop, NativeTiming, symbol_size
 
 C_SIGNATURE = "void {name}(int32_t *a, size_t n);"
 # Declared ahead of the source, so a definition with another signature is a compile error that says which.
@@ -142,7 +142,7 @@ def compile_cffi(c_text: str, cdef: str, compiler: str, args: Sequence[str], wha
 
 
 @dataclass
-class CBuilt(Built):
+class CBuilt(NativeTiming, Built):
     entry: str = ""
     library: Path | None = None
     module: ModuleType | None = None
@@ -153,14 +153,6 @@ class CBuilt(Built):
 
     def run(self, values: Sequence[int]) -> list[int]:
         return self.buffer.call(self._call, values)
-
-    def loop(self, values: Sequence[int], repeat: int) -> Callable[[], None]:
-        self.timer = NativeLoop(self.address, values)
-        return self.timer.runner(repeat)
-
-    def loop_result(self) -> list[int]:
-        assert self.timer is not None
-        return self.timer.result()
 
     @property
     def code_bytes(self) -> int | None:  # type: ignore[override]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -20,7 +20,7 @@ import llvmlite.binding as llvm
 from harness.kernel import Kernel
 from harness.source import Source
 from targets.base import Built, BuildError, Target
-from targets.native import GuardedBuffer, NativeLoop, SortFunction, sort_function, symbol_size
+from targets.native import GuardedBuffer, NativeLoop, NativeTiming, SortFunction, sort_function, symbol_size
 
 REQUIRED_TYPE = "void (ptr, i64)"
 BASELINE_CPU = "x86-64"
@@ -35,6 +35,20 @@ def _initialize() -> None:
 def _located(message: str, source: Source) -> str:
     """LLVM names the buffer `<string>`; name the file and the line as saved instead."""
     return re.sub(r"<string>:(\d+):(\d+)", lambda m: f"{source.where(int(m.group(1)))}:{m.group(2)}", message).strip()
+
+
+def parse_verified(source: Source, kernel: Kernel) -> tuple[llvm.ModuleRef, str]:
+    """The source parsed and verified, and its entry's name; BuildError with LLVM's message otherwise."""
+    _initialize()
+    try:
+        module = llvm.parse_assembly(source.text)
+    except RuntimeError as exc:
+        raise BuildError(_located(str(exc), source)) from None
+    try:
+        module.verify()
+    except RuntimeError as exc:
+        raise BuildError(f"{source.where()}: LLVM verifier: {exc}".strip()) from None
+    return module, find_entry(module, source, kernel)
 
 
 def find_entry(module: llvm.ModuleRef, source: Source, kernel: Kernel) -> str:
@@ -56,7 +70,7 @@ def find_entry(module: llvm.ModuleRef, source: Source, kernel: Kernel) -> str:
 
 
 @dataclass
-class LlvmBuilt(Built):
+class LlvmBuilt(NativeTiming, Built):
     entry: str = ""
     ir_in: str = ""
     ir_opt: str = ""
@@ -72,14 +86,6 @@ class LlvmBuilt(Built):
     def run(self, values: Sequence[int]) -> list[int]:
         assert self.function is not None
         return self.buffer.call(self.function, values)
-
-    def loop(self, values: Sequence[int], repeat: int) -> Callable[[], None]:
-        self.timer = NativeLoop(self.address, values)
-        return self.timer.runner(repeat)
-
-    def loop_result(self) -> list[int]:
-        assert self.timer is not None
-        return self.timer.result()
 
     @property
     def code_bytes(self) -> int | None:  # type: ignore[override]
@@ -115,16 +121,7 @@ class LlvmJitTarget(Target):
 
     def build(self, source: Source, kernel: Kernel) -> LlvmBuilt:
         started = time.perf_counter()
-        _initialize()
-        try:
-            module = llvm.parse_assembly(source.text)
-        except RuntimeError as exc:
-            raise BuildError(_located(str(exc), source)) from None
-        try:
-            module.verify()
-        except RuntimeError as exc:
-            raise BuildError(f"{source.where()}: LLVM verifier: {exc}".strip()) from None
-        entry = find_entry(module, source, kernel)
+        module, entry = parse_verified(source, kernel)
         machine = self.target_machine()
         module.triple = machine.triple
         module.data_layout = str(machine.target_data)

@@ -127,6 +127,21 @@ class NativeLoop:
         return list(self._work[0 : self.n])
 
 
+class NativeTiming:
+    """The timing loop of a route whose kernel is native code at `self.address` (mixed into its Built)."""
+
+    address: int
+    timer: NativeLoop | None
+
+    def loop(self, values: Sequence[int], repeat: int) -> Callable[[], None]:
+        self.timer = NativeLoop(self.address, values)
+        return self.timer.runner(repeat)
+
+    def loop_result(self) -> list[int]:
+        assert self.timer is not None
+        return self.timer.result()
+
+
 def symbol_size(elf: bytes, name: str) -> int | None:
     """st_size of a function symbol in an ELF image (object or shared library), from .symtab or .dynsym."""
     import io

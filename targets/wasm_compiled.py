@@ -32,8 +32,7 @@ from harness.kernel import Kernel
 from harness.source import Source
 from targets.base import BuildError, RunError
 from targets.c_cffi import CffiTarget, cache_dir, compiler_diagnostics, find_c_entry
-from targets.llvm_jit import _located
-from targets.llvm_jit import find_entry as find_ll_entry
+from targets.llvm_jit import parse_verified
 from targets.wasm import WasmBuilt, WasmtimeTarget
 
 ZIG = [sys.executable, "-m", "ziglang"]
@@ -163,15 +162,7 @@ class LlvmWasmTarget(CompiledWasmTarget):
     def build(self, source: Source, kernel: Kernel) -> CompiledWasmBuilt:
         started = time.perf_counter()
         _initialize()
-        try:
-            module = llvm.parse_assembly(source.text)
-        except RuntimeError as exc:
-            raise BuildError(_located(str(exc), source)) from None
-        try:
-            module.verify()
-        except RuntimeError as exc:
-            raise BuildError(f"{source.where()}: LLVM verifier: {exc}".strip()) from None
-        entry = find_ll_entry(module, source, kernel)
+        module, entry = parse_verified(source, kernel)
         # Optimizing takes milliseconds and gives the listing its IR; only emitting and linking is cached.
         machine = llvm.Target.from_triple(WASM_TRIPLE).create_target_machine(opt=self.level)
         wrapped = with_wasm_entry(module, entry)

@@ -11,14 +11,14 @@ from __future__ import annotations
 import ctypes
 import mmap
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from importlib import metadata
 
 from harness.kernel import Kernel
 from harness.source import Source
 from targets import get_route
 from targets.base import ArenaError, Built, BuildError, Target
-from targets.native import PAGE, GuardedBuffer, NativeLoop, _libc, _MAP_FAILED, sort_function
+from targets.native import PAGE, GuardedBuffer, NativeLoop, NativeTiming, _libc, _MAP_FAILED, sort_function
 from targets.x86_unicorn import Assembled, assemble_safely
 
 GATE_ROUTE = "x86-unicorn"
@@ -73,7 +73,7 @@ class ExecutableCode:
             self.address = 0
 
 
-class X86NativeBuilt(Built):
+class X86NativeBuilt(NativeTiming, Built):
     def __init__(self, source: Source, route: str, assembled: Assembled, code: ExecutableCode) -> None:
         super().__init__(source=source, route=route)
         self.assembled = assembled
@@ -89,15 +89,6 @@ class X86NativeBuilt(Built):
 
     def run(self, values: Sequence[int]) -> list[int]:
         return self.buffer.call(self._function, values)
-
-    def loop(self, values: Sequence[int], repeat: int) -> Callable[[], None]:
-        # The shared native driver: the same copy-and-call loop the C and LLVM routes are timed with.
-        self.timer = NativeLoop(self.address, values)
-        return self.timer.runner(repeat)
-
-    def loop_result(self) -> list[int]:
-        assert self.timer is not None
-        return self.timer.result()
 
     def close(self) -> None:
         self.buffer.close()

@@ -439,9 +439,6 @@ class UnicornBuilt(Built):
     def loop_result(self) -> list[int]:
         return self._loop_result
 
-    def executed(self, values: Sequence[int]) -> dict[str, int]:
-        return {"instructions": self.run_counted(values)[1]}
-
     def close(self) -> None:
         self._uc = None
 
