@@ -6,6 +6,7 @@ import shutil
 import pytest
 
 from harness.check import check
+from harness.inputs import correctness_cases
 from harness.source import load_source
 from kernels.insertion_sort import KERNEL
 from targets import get_route
@@ -41,7 +42,8 @@ def test_runs_and_times_inside_node(route: str, path: object) -> None:
 
 def test_without_node_a_passing_module_is_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(wasm_v8.shutil, "which", lambda name: None)
-    report = check(load_source(WAT, KERNEL), get_route("wasm-v8"), KERNEL)
+    # Explicit cases: a fresh check, not the session's memoized report from when node was there.
+    report = check(load_source(WAT, KERNEL), get_route("wasm-v8"), KERNEL, correctness_cases())
     assert report.verdict == "skip" and "node is not on PATH" in report.message
     with pytest.raises(Unavailable):
         get_route("wasm-v8").build(load_source(WAT, KERNEL), KERNEL)
