@@ -66,15 +66,24 @@ def matrix(config: pytest.Config) -> list[tuple[Kernel, Source, Target]]:
     ]
 
 
-def expect(config: pytest.Config, pairs: list[tuple[Kernel, Source, Target]]) -> None:
-    """Announce pairs to the session's workbench, which checks them all at once, in parallel."""
-    config.stash.setdefault(EXPECTED_PAIRS, []).extend(pairs)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Announce the selected tests' pairs (after -k and friends) to the session's workbench, which checks
+    them all at once, in parallel, and counts the selected benchmarks' executed work ahead."""
+    for item in session.items:
+        params = getattr(item, "callspec", None)
+        if params is None:
+            continue
+        if "variant_route" in params.params:
+            session.config.stash.setdefault(EXPECTED_PAIRS, []).append(params.params["variant_route"])
+        if "bench_case" in params.params:
+            case = params.params["bench_case"]
+            session.config.stash.setdefault(EXPECTED_PAIRS, []).append(case.pair)
+            session.config.stash.setdefault(EXPECTED_COUNTS, []).append(case)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "variant_route" in metafunc.fixturenames:
         pairs = matrix(metafunc.config)
-        expect(metafunc.config, pairs)
         metafunc.parametrize(
             "variant_route", pairs, ids=[f"{k.name}/{s.name}/{r.name}" for k, s, r in pairs], scope="module"
         )
@@ -90,6 +99,4 @@ def _parametrize_bench_cases(metafunc: pytest.Metafunc) -> None:
     if metafunc.config.getoption("--sizes"):
         sizes = tuple(int(n) for n in metafunc.config.getoption("--sizes").split(","))
     cases = bench_cases(extra, sizes)
-    expect(metafunc.config, [c.pair for c in cases])
-    metafunc.config.stash.setdefault(EXPECTED_COUNTS, []).extend(cases)
     metafunc.parametrize("bench_case", cases, ids=[c.id for c in cases])
