@@ -9,7 +9,8 @@ from harness.source import discover
 from targets import routes_for
 
 KERNEL = get_kernel("insertion_sort")
-PAIRS = [(s, r) for s in discover(KERNEL) for r in routes_for(s.language)]
+# Routes that time native code count nothing themselves; their code is counted by its -unicorn route.
+PAIRS = [(s, r) for s in discover(KERNEL) for r in routes_for(s.language) if r.counts]
 
 
 @pytest.mark.parametrize("source, route", PAIRS, ids=[f"{s.name}/{r.name}" for s, r in PAIRS])
@@ -17,15 +18,12 @@ def test_executed_counts_repeat_exactly(source, route) -> None:  # type: ignore[
     values = workload(64, "random")
     first = route.build(source, KERNEL)
     counts = first.executed(values)
-    if not counts:
-        first.close()
-        pytest.skip(f"{route.name} times native code and counts nothing")
     again = first.executed(values)
     first.close()
     second = route.build(source, KERNEL)
     fresh = second.executed(values)
     bigger = second.executed(workload(128, "random"))
     second.close()
-    assert counts == again == fresh
+    assert counts and counts == again == fresh
     assert all(v > 0 for v in counts.values())
     assert all(bigger[k] > counts[k] for k in counts)
