@@ -92,12 +92,13 @@ def attempt(built: Built, values: Sequence[int], kernel: Kernel) -> Failure | No
 def _explain_wrong(values: Sequence[int], got: list[int], expected: list[int]) -> str:
     if len(got) != len(expected):
         return f"wrong answer: {len(got)} values came back for {len(expected)}"
-    if all(a <= b for a, b in zip(got, got[1:])):
-        lost = Counter(values) - Counter(got)
-        extra = Counter(got) - Counter(values)
+    lost = Counter(expected) - Counter(got)
+    gained = Counter(got) - Counter(expected)
+    if lost or gained:
+        which = "is sorted but " if all(a <= b for a, b in zip(got, got[1:])) else ""
         return (
-            "wrong answer: the output is sorted but is not a permutation of the input "
-            f"(lost {sorted(lost.elements())[:8]}, gained {sorted(extra.elements())[:8]})"
+            f"wrong answer: the output {which}is not a permutation of the input "
+            f"(lost {sorted(lost.elements())[:8]}, gained {sorted(gained.elements())[:8]})"
         )
     index = next(i for i, (a, b) in enumerate(zip(got, expected)) if a != b)
     return f"wrong answer: first difference at index {index}: got {got[index]}, expected {expected[index]}"
@@ -213,7 +214,7 @@ def _run_cases(report: Report, checker: Checker, cases: Sequence[Case], kernel: 
     found = checker.first_failure(cases)
     if found is None:
         report.inputs_checked = len(cases)
-        report.message = f"{len(cases)} inputs sorted correctly"
+        report.message = f"{len(cases)} inputs: every result matches the reference"
         return
     index, failure = found
     case = cases[index]

@@ -212,11 +212,18 @@ def variant_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in LANGUAGES)
 
 
+DEFAULT_KERNEL = "insertion_sort"
+
+
 def discover(kernel: Kernel, extra_dirs: list[Path] | None = None) -> list[Source]:
-    """The kernel's own sources (named after it), its variants, then any extra directories' files."""
+    """The kernel's own sources (named after it), its variants, then the files of extra directories that
+    implement this kernel: the one their header names (`kernel: noop`), else the default kernel."""
     sources = [load_source(p, kernel, kernel.name) for p in variant_files(kernel.directory) if p.stem == kernel.name]
     if kernel.variants_dir.is_dir():
         sources += [load_source(p, kernel) for p in variant_files(kernel.variants_dir)]
     for directory in extra_dirs or []:
-        sources += [load_source(p, kernel) for p in variant_files(Path(directory))]
+        for path in variant_files(Path(directory)):
+            source = load_source(path, kernel)
+            if source.header.get("kernel", DEFAULT_KERNEL) == kernel.name:
+                sources.append(source)
     return sources

@@ -42,4 +42,11 @@ def test_variants_dir_joins_the_listing(tmp_path: Path) -> None:
     listing = json.loads(arena("list", "--json", "--variants", str(tmp_path)).stdout)
     names = [v["variant"] for v in listing["kernels"]["insertion_sort"]]
     assert "my-own" in names and "insertion_sort" in names
+    # A user's file implements the default kernel unless its header names another.
+    assert "my-own" not in [v["variant"] for v in listing["kernels"]["noop"]]
+    (tmp_path / "my-noop.c").write_text("// kernel: noop\n#include <stddef.h>\n#include <stdint.h>\n"
+                                        "void noop(int32_t *a, size_t n) { (void)a; (void)n; }\n")
+    listing = json.loads(arena("list", "--json", "--variants", str(tmp_path)).stdout)
+    assert "my-noop" in [v["variant"] for v in listing["kernels"]["noop"]]
+    assert "my-noop" not in [v["variant"] for v in listing["kernels"]["insertion_sort"]]
     assert {r["route"] for r in listing["routes"]} >= {"llvm-O0", "llvm-O3", "wasmtime", "x86-unicorn", "c-gcc-O0", "c-gcc-O3"}
