@@ -32,6 +32,7 @@ from harness.kernel import Kernel, UnknownName, get_kernel
 from harness.source import Source, SourceError, discover
 from targets import all_routes, get_route
 from targets.base import ArenaError, Built, BuildError, Target
+from targets.native import symbol_size
 
 # The comment marker, the file suffix and the pygments lexer of each kind of listing.
 COMMENT = {"x86": "#", "llvm": ";", "wat": ";;"}
@@ -226,13 +227,8 @@ def _llvm_asm(built: Built, route: Target) -> Rendered:
         llvm.set_option("", "--x86-asm-syntax=att")
     module = llvm.parse_assembly(built.ir_opt)  # type: ignore[attr-defined]
     text = machine.emit_assembly(module)
-    size = getattr(built, "code_bytes", None) or _llvm_code_bytes(machine, module, built.entry)  # type: ignore[attr-defined]
+    size = built.code_bytes
     return Rendered("x86", text, flags=_llvm_flags(route) + "; Intel syntax", code_bytes=size)
-
-
-def _llvm_code_bytes(machine: object, module: object, entry: str) -> int | None:
-    # The JIT's code has no symbol table; an object emitted from the same module by the same machine has.
-    return elf_symbol_size(machine.emit_object(module), entry)  # type: ignore[attr-defined]
 
 
 # --- C compilers ------------------------------------------------------------------------------------------------
@@ -264,10 +260,10 @@ def _c_asm(built: Built, route: Target) -> Rendered:
         out = Path(work) / "out.s"
         asm = _compile(route.name, [*command, "-S", "-masm=intel"], c_file, out).decode()
         # The same text and flags again, to an object: its entry must be as long as the one that ran.
-        listed = elf_symbol_size(_compile(route.name, [*command, "-c"], c_file, Path(work) / "out.o"), built.entry)  # type: ignore[attr-defined]
+        listed = symbol_size(_compile(route.name, [*command, "-c"], c_file, Path(work) / "out.o"), built.entry)  # type: ignore[attr-defined]
     shown = " ".join([_tool_name(route.compiler), *map(shlex.quote, args)])  # type: ignore[attr-defined]
     library = getattr(built, "library", None)
-    ran = elf_symbol_size(Path(library).read_bytes(), built.entry) if library else None  # type: ignore[attr-defined]
+    ran = symbol_size(Path(library).read_bytes(), built.entry) if library else None  # type: ignore[attr-defined]
     notes = [f"code bytes: the entry in the extension module that ran; this listing's object has {listed}"
              + (": the same" if listed == ran else ": NOT the same, the listing may not be the code that ran")]
     return Rendered("x86", asm, flags=f"{shown} -S -masm=intel", notes=notes, code_bytes=ran or listed)
@@ -282,14 +278,6 @@ def _compile(route: str, command: list[str], c_file: Path, out: Path) -> bytes:
 
 
 # --- ELF and capstone -------------------------------------------------------------------------------------------
-
-
-def elf_symbol_size(image: bytes, name: str) -> int | None:
-    """st_size of the function symbol `name` in an ELF image (object or shared library)."""
-    for symbol_name, _start, size in elf_functions(image)[1]:
-        if symbol_name == name and size:
-            return size
-    return None
 
 
 def elf_functions(image: bytes) -> tuple[tuple[bytes, int], list[tuple[str, int, int]]]:
