@@ -217,7 +217,7 @@ class Workbench:
     def _check_in_pool(self, todo: dict[tuple[str, str, str], Pair]) -> None:
         if not todo:
             return
-        known = [(p[0].name, p[1], self._checked[self._key(*p)]) for p in self._all_pairs() if self._key(*p) in self._checked]
+        known = [(self._seen[k][0].name, self._seen[k][1], report) for k, report in self._checked.items() if k in self._seen]
         # Longest first (emulated, unoptimized code runs longest), so neither worker is left with a long tail.
         order = sorted(todo, key=lambda key: (-_expected_check_cost(todo[key][2]), key))
         with _pool(self.jobs, known) as pool:
@@ -226,9 +226,6 @@ class Workbench:
         for key, report in zip(order, reports):
             self._checked[key] = report
             remember(todo[key][1], report, todo[key][0])
-
-    def _all_pairs(self) -> list[Pair]:
-        return list(self._seen.values())
 
     def checked(self, kernel: Kernel, source: Source, route: Target) -> Report:
         key = self._key(kernel, source, route)
