@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from harness.kernel import Kernel
 from harness.source import Source
+from targets.fresh import LoopOutcome
 
 INT32_MIN = -(2**31)
 INT32_MAX = 2**31 - 1
@@ -118,15 +119,21 @@ class Built(ABC):
     def run(self, values: Sequence[int]) -> list[int]:
         """Run the kernel once on a copy of `values` inside canaries; return the array as the code left it."""
 
-    def loop(self, values: Sequence[int], repeat: int) -> Callable[[], None]:
-        """Measurement: load `values` once as the unsorted source and return a callable that, `repeat` times
-        inside the target (no Python in the loop), copies the source into the work array and sorts it.
+    def loop(self, n: int, shape: str, repeat: int, *, seed: int, fresh: bool = True,
+             expect: int = 0) -> Callable[[], None]:
+        """Measurement: a callable that, `repeat` times inside the target (no Python in the loop), fills the work
+        array with an input of `shape` and length n from targets.fresh's generator, calls the kernel on it, and
+        checks the output (`expect`: targets.fresh.EXPECT_SORTED or EXPECT_SAME).
 
-        Only the returned callable is timed. `loop_result()` then gives the work array after the last sort.
+        The generator starts at `targets.fresh.seed_state(seed, n, shape)` and keeps going across calls of the
+        callable, so no two calls see the same input; with `fresh=False` every call gets the first input again
+        (made the same way, at the same cost), which shows whether a variant keeps answers between calls.
+        Only the returned callable is timed. `loop_outcome()` then says what the calls left.
         """
         raise NotImplementedError(f"{self.route} has no timing loop")
 
-    def loop_result(self) -> list[int]:
+    def loop_outcome(self) -> "LoopOutcome":
+        """targets.fresh.LoopOutcome of the calls made so far by the callable `loop` returned."""
         raise NotImplementedError(f"{self.route} has no timing loop")
 
     def executed(self, values: Sequence[int]) -> dict[str, int]:

@@ -156,3 +156,14 @@ uint64_t arena_fill(int shape, int32_t *a, size_t n, uint64_t *s);
 int64_t arena_drive(void (*kernel)(int32_t *, size_t), int32_t *work, size_t n, size_t repeat, int shape,
                     int expect, int fresh, uint64_t *state, uint64_t *last);
 """
+
+
+class LoopOutcome:
+    """What a timing loop saw: how many calls it made, how many left a wrong output, and the last call's input
+    (rebuilt from the generator's state) and output, for the harness to check against the kernel's reference."""
+
+    def __init__(self, calls: int, bad: int, last_input: list[int], last_output: list[int]) -> None:
+        self.calls, self.bad, self.last_input, self.last_output = calls, bad, last_input, last_output
+
+    def __repr__(self) -> str:
+        return f"LoopOutcome(calls={self.calls}, bad={self.bad}, n={len(self.last_input)})"
