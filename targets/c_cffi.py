@@ -193,9 +193,11 @@ def refuse_outside_reach(library: Path, source: Source, route: str) -> None:
 
 
 def _line_naming(source: Source, name: str) -> int | None:
-    for number, line in enumerate(source.text.splitlines(), start=1):
-        if re.search(rf"\b{re.escape(name)}\b", line):
-            return number
+    # The C library renames some calls (open becomes open64 with large-file support): try the plain name too.
+    for word in dict.fromkeys([name, re.sub(r"64$", "", name)]):
+        for number, line in enumerate(source.text.splitlines(), start=1):
+            if re.search(rf"\b{re.escape(word)}\s*\(", line):
+                return number
     return None
 
 
