@@ -173,82 +173,90 @@ class LoopOutcome:
 # imports the kernel's memory and entry, so the kernel is called wasm to wasm, never through the host. The
 # generator's state lives in the driver's globals, where the kernel cannot reach it: `state` (the next input's)
 # and `last` (the last input's), both as the C text keeps them. `drive` returns how many calls left a wrong output.
-WAT_DRIVER = r"""
+# The splitmix64 step (@NEXT, into $z) and the mixing of one value into a fingerprint (@MIX_H, @MIX_G) are
+# written out where they are used, on a local copy of the state: Cranelift does not inline calls, and a call
+# per element with the state in a global made the loop's own cost several times the C driver's.
+_WAT_NEXT = r"""
+      (local.set $s (i64.add (local.get $s) (i64.const 0x9E3779B97F4A7C15)))
+      (local.set $z (i64.mul (i64.xor (local.get $s) (i64.shr_u (local.get $s) (i64.const 30)))
+                             (i64.const 0xBF58476D1CE4E5B9)))
+      (local.set $z (i64.mul (i64.xor (local.get $z) (i64.shr_u (local.get $z) (i64.const 27)))
+                             (i64.const 0x94D049BB133111EB)))
+      (local.set $z (i64.xor (local.get $z) (i64.shr_u (local.get $z) (i64.const 31))))"""
+_WAT_MIX = r"""
+      (local.set $m (i64.mul (i64.extend_i32_u (local.get $v)) (i64.const 0x9E3779B97F4A7C15)))
+      (local.set $ACC (i64.add (local.get $ACC) (i64.xor (local.get $m) (i64.shr_u (local.get $m) (i64.const 32)))))"""
+_WAT_TEMPLATE = r"""
 (module
   (import "kernel" "memory" (memory 0))
   (import "kernel" "entry" (func $kernel (param i32 i32)))
   (global $state (export "state") (mut i64) (i64.const 0))
   (global $last (export "last") (mut i64) (i64.const 0))
 
-  (func $next (result i64)
-    (local $z i64)
-    (global.set $state (i64.add (global.get $state) (i64.const 0x9E3779B97F4A7C15)))
-    (local.set $z (global.get $state))
-    (local.set $z (i64.mul (i64.xor (local.get $z) (i64.shr_u (local.get $z) (i64.const 30)))
-                           (i64.const 0xBF58476D1CE4E5B9)))
-    (local.set $z (i64.mul (i64.xor (local.get $z) (i64.shr_u (local.get $z) (i64.const 27)))
-                           (i64.const 0x94D049BB133111EB)))
-    (i64.xor (local.get $z) (i64.shr_u (local.get $z) (i64.const 31))))
-
-  (func $mix (param $v i32) (result i64)
-    (local $m i64)
-    (local.set $m (i64.mul (i64.extend_i32_u (local.get $v)) (i64.const 0x9E3779B97F4A7C15)))
-    (i64.xor (local.get $m) (i64.shr_u (local.get $m) (i64.const 32))))
-
   ;; One input of $shape into n int32 at byte address $a; returns its fingerprint.
   (func $fill (export "fill") (param $shape i32) (param $a i32) (param $n i32) (result i64)
-    (local $h i64) (local $i i32) (local $v i32) (local $at i32) (local $k i32)
-    (local $value i64) (local $span i64) (local $z i64)
+    (local $s i64) (local $z i64) (local $m i64) (local $h i64) (local $value i64) (local $span i64)
+    (local $i i32) (local $v i32) (local $at i32) (local $k i32)
     (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32)
-    (if (i32.eqz (local.get $shape))
-      (then
-        (block $done
-          (loop $each
-            (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-            (local.set $v (i32.wrap_i64 (i64.shr_u (call $next) (i64.const 32))))
-            (i32.store (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2))) (local.get $v))
-            (local.set $h (i64.add (local.get $h) (call $mix (local.get $v))))
-            (local.set $i (i32.add (local.get $i) (i32.const 1)))
-            (br $each)))
-        (return (local.get $h))))
-    (if (i32.le_u (local.get $shape) (i32.const 2))
-      (then
-        ;; sorted (1) or reversed (2): ascending by random steps from a random start.
-        (local.set $value (i64.add (i64.const -2147483648) (i64.shr_u (call $next) (i64.const 44))))
-        (local.set $span (i64.div_u (i64.const 0xFFE00000)
-                                    (i64.extend_i32_u (select (local.get $n) (i32.const 1) (local.get $n)))))
-        (local.set $span (select (local.get $span) (i64.const 1) (i64.ne (local.get $span) (i64.const 0))))
-        (block $done
-          (loop $each
-            (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-            (local.set $z (call $next))
-            (local.set $at (select (local.get $i)
-                                   (i32.sub (i32.sub (local.get $n) (i32.const 1)) (local.get $i))
-                                   (i32.eq (local.get $shape) (i32.const 1))))
-            (local.set $v (i32.wrap_i64 (local.get $value)))
-            (i32.store (i32.add (local.get $a) (i32.shl (local.get $at) (i32.const 2))) (local.get $v))
-            (local.set $h (i64.add (local.get $h) (call $mix (local.get $v))))
-            (local.set $value (i64.add (local.get $value)
-                                       (i64.rem_u (i64.shr_u (local.get $z) (i64.const 32)) (local.get $span))))
-            (local.set $i (i32.add (local.get $i) (i32.const 1)))
-            (br $each)))
-        (return (local.get $h))))
-    ;; few-unique (3): four random values, each element one of them.
-    (local.set $p0 (i32.wrap_i64 (i64.shr_u (call $next) (i64.const 32))))
-    (local.set $p1 (i32.wrap_i64 (i64.shr_u (call $next) (i64.const 32))))
-    (local.set $p2 (i32.wrap_i64 (i64.shr_u (call $next) (i64.const 32))))
-    (local.set $p3 (i32.wrap_i64 (i64.shr_u (call $next) (i64.const 32))))
-    (block $done
-      (loop $each
-        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $k (i32.wrap_i64 (i64.shr_u (call $next) (i64.const 62))))
-        (local.set $v (select (select (local.get $p3) (local.get $p2) (i32.and (local.get $k) (i32.const 1)))
-                              (select (local.get $p1) (local.get $p0) (i32.and (local.get $k) (i32.const 1)))
-                              (i32.and (local.get $k) (i32.const 2))))
-        (i32.store (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2))) (local.get $v))
-        (local.set $h (i64.add (local.get $h) (call $mix (local.get $v))))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $each)))
+    (local.set $s (global.get $state))
+    (block $filled
+      (if (i32.eqz (local.get $shape))
+        (then
+          (block $done
+            (loop $each
+              (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+              @NEXT
+              (local.set $v (i32.wrap_i64 (i64.shr_u (local.get $z) (i64.const 32))))
+              (i32.store (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2))) (local.get $v))
+              @MIX_H
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br $each)))
+          (br $filled)))
+      (if (i32.le_u (local.get $shape) (i32.const 2))
+        (then
+          ;; sorted (1) or reversed (2): ascending by random steps from a random start.
+          @NEXT
+          (local.set $value (i64.add (i64.const -2147483648) (i64.shr_u (local.get $z) (i64.const 44))))
+          (local.set $span (i64.div_u (i64.const 0xFFE00000)
+                                      (i64.extend_i32_u (select (local.get $n) (i32.const 1) (local.get $n)))))
+          (local.set $span (select (local.get $span) (i64.const 1) (i64.ne (local.get $span) (i64.const 0))))
+          (block $done
+            (loop $each
+              (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+              @NEXT
+              (local.set $at (select (local.get $i)
+                                     (i32.sub (i32.sub (local.get $n) (i32.const 1)) (local.get $i))
+                                     (i32.eq (local.get $shape) (i32.const 1))))
+              (local.set $v (i32.wrap_i64 (local.get $value)))
+              (i32.store (i32.add (local.get $a) (i32.shl (local.get $at) (i32.const 2))) (local.get $v))
+              @MIX_H
+              (local.set $value (i64.add (local.get $value)
+                                         (i64.rem_u (i64.shr_u (local.get $z) (i64.const 32)) (local.get $span))))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br $each)))
+          (br $filled)))
+      ;; few-unique (3): four random values, each element one of them.
+      @NEXT
+      (local.set $p0 (i32.wrap_i64 (i64.shr_u (local.get $z) (i64.const 32))))
+      @NEXT
+      (local.set $p1 (i32.wrap_i64 (i64.shr_u (local.get $z) (i64.const 32))))
+      @NEXT
+      (local.set $p2 (i32.wrap_i64 (i64.shr_u (local.get $z) (i64.const 32))))
+      @NEXT
+      (local.set $p3 (i32.wrap_i64 (i64.shr_u (local.get $z) (i64.const 32))))
+      (block $done
+        (loop $each
+          (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+          @NEXT
+          (local.set $k (i32.wrap_i64 (i64.shr_u (local.get $z) (i64.const 62))))
+          (local.set $v (select (select (local.get $p3) (local.get $p2) (i32.and (local.get $k) (i32.const 1)))
+                                (select (local.get $p1) (local.get $p0) (i32.and (local.get $k) (i32.const 1)))
+                                (i32.and (local.get $k) (i32.const 2))))
+          (i32.store (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2))) (local.get $v))
+          @MIX_H
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $each))))
+    (global.set $state (local.get $s))
     (local.get $h))
 
   ;; $repeat x (fresh input at $work; kernel; check), as arena_drive in the C text: with $fresh = 0 every call
@@ -256,7 +264,7 @@ WAT_DRIVER = r"""
   (func (export "drive") (param $work i32) (param $n i32) (param $repeat i32) (param $shape i32)
                          (param $expect i32) (param $fresh i32) (result i32)
     (local $bad i32) (local $r i32) (local $i i32) (local $v i32) (local $prev i32) (local $order i32)
-    (local $start i64) (local $h i64) (local $g i64)
+    (local $start i64) (local $h i64) (local $g i64) (local $m i64)
     (local.set $start (global.get $state))
     (block $finished
       (loop $again
@@ -273,7 +281,7 @@ WAT_DRIVER = r"""
           (loop $each
             (br_if $checked (i32.ge_u (local.get $i) (local.get $n)))
             (local.set $v (i32.load (i32.add (local.get $work) (i32.shl (local.get $i) (i32.const 2)))))
-            (local.set $g (i64.add (local.get $g) (call $mix (local.get $v))))
+            @MIX_G
             (local.set $order (i32.and (local.get $order) (i32.le_s (local.get $prev) (local.get $v))))
             (local.set $prev (local.get $v))
             (local.set $i (i32.add (local.get $i) (i32.const 1)))
@@ -285,6 +293,11 @@ WAT_DRIVER = r"""
         (br $again)))
     (local.get $bad)))
 """
+WAT_DRIVER = (
+    _WAT_TEMPLATE.replace("@NEXT", _WAT_NEXT.strip())
+    .replace("@MIX_H", _WAT_MIX.strip().replace("$ACC", "$h"))
+    .replace("@MIX_G", _WAT_MIX.strip().replace("$ACC", "$g"))
+)
 
 
 def signed64(value: int) -> int:
