@@ -10,6 +10,10 @@ let instance = null;
 let memory = null;
 let entry = null;
 let base = 0; // byte address past the module's own memory, where the arrays go
+// Timing loops, by id, each with its own work array above those of the loops before it; `top` is past the last.
+let driverModule = null;
+const loops = new Map();
+let top = 0;
 
 function fail(message) {
   return { ok: false, error: message };
@@ -43,47 +47,55 @@ function load(request) {
 // One call on a guarded buffer (canaries included, as int32 bytes); the array starts `offset` bytes in.
 function run(request) {
   const data = Buffer.from(request.buffer, "base64");
-  ensure(data.length);
-  new Uint8Array(memory.buffer, base, data.length).set(data);
-  entry(base + request.offset, request.n);
-  const out = Buffer.from(new Uint8Array(memory.buffer, base, data.length));
+  const at = Math.max(top, base); // above the timing loops' work arrays, which outlive this call
+  ensure(at - base + data.length);
+  new Uint8Array(memory.buffer, at, data.length).set(data);
+  entry(at + request.offset, request.n);
+  const out = Buffer.from(new Uint8Array(memory.buffer, at, data.length));
   return { ok: true, buffer: out.toString("base64") };
 }
 
 // The timing loop: targets/fresh.py's driver module (sent as bytes) imports this module's memory and export, and
 // fills, calls and checks inside wasm; JS only sets the generator's state and reads the count of bad calls.
-let driverModule = null;
-let timed = null;
+// Loops are kept apart, so a callable made earlier (fresh inputs, say) still runs its own loop after another
+// (repeated inputs) was set up on the same module.
 
 function loop(request) {
   driverModule = driverModule || new WebAssembly.Module(Buffer.from(request.driver, "base64"));
   const driver = new WebAssembly.Instance(driverModule, { kernel: { memory, entry } });
-  ensure(4 * Math.max(request.n, 1));
+  const work = Math.max(top, base);
+  top = work + 4 * Math.max(request.n, 1);
+  ensure(top - base);
   const seed = BigInt(request.state); // wraps to the i64 with the same bits
   driver.exports.state.value = seed;
-  timed = {
-    drive: driver.exports.drive, state: driver.exports.state, last: driver.exports.last, seed, n: request.n,
+  loops.set(request.id, {
+    drive: driver.exports.drive, state: driver.exports.state, last: driver.exports.last, seed, work, n: request.n,
     repeat: request.repeat, shape: request.shape, expect: request.expect, fresh: request.fresh ? 1 : 0,
-  };
+  });
   return { ok: true };
 }
 
+function noLoop(request) {
+  return fail(`no timing loop ${request.id} in this node process (it was restarted, or never set up)`);
+}
+
 // One call of the timed callable: `repeat` x (fill; call; check), timed inside JS.
-function drive() {
-  if (timed === null) return fail("no timing loop: `loop` was not requested in this node process");
-  const t = timed;
+function drive(request) {
+  const t = loops.get(request.id);
+  if (t === undefined) return noLoop(request);
   if (!t.fresh) t.state.value = t.seed; // every call of the callable gets the first input again
   const started = process.hrtime.bigint();
-  const bad = t.drive(base, t.n, t.repeat, t.shape, t.expect, t.fresh);
+  const bad = t.drive(t.work, t.n, t.repeat, t.shape, t.expect, t.fresh);
   const elapsed = process.hrtime.bigint() - started;
   return { ok: true, ns: elapsed.toString(), bad };
 }
 
-// The state the last input was made from, and the work array as the last call left it.
-function outcome() {
-  if (timed === null) return fail("no timing loop: `loop` was not requested in this node process");
-  const out = Buffer.from(new Uint8Array(memory.buffer, base, 4 * timed.n));
-  return { ok: true, last: BigInt.asUintN(64, timed.last.value).toString(), buffer: out.toString("base64") };
+// The state the last input was made from, and the loop's work array as its last call left it.
+function outcome(request) {
+  const t = loops.get(request.id);
+  if (t === undefined) return noLoop(request);
+  const out = Buffer.from(new Uint8Array(memory.buffer, t.work, 4 * t.n));
+  return { ok: true, last: BigInt.asUintN(64, t.last.value).toString(), buffer: out.toString("base64") };
 }
 
 const handlers = { load, run, loop, drive, outcome };

@@ -18,6 +18,7 @@ with that reason (verdict `skip`).
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import os
 import select
@@ -134,6 +135,7 @@ class V8Built(Built):
         self._node: NodeProcess | None = None
         self.runtime_versions: dict[str, str] = {}
         self._timed: _Counts | None = None
+        self._loop_ids = itertools.count()
         #: Seconds per sort of the last `loop` call, as measured inside node (the Python round trip excluded).
         self.seconds_per_sort: float | None = None
 
@@ -183,12 +185,12 @@ class V8Built(Built):
         """targets.fresh's driver module, instantiated in node against this module's memory and export, fills,
         calls and checks inside wasm. The timed callable makes one round trip to node; `seconds_per_sort` is
         node's own measure of the loop."""
+        timed = self._timed = _Counts(next(self._loop_ids), n, shape)
         self._call({
-            "op": "loop", "driver": _driver_b64(), "n": n, "shape": SHAPE_CODES[shape], "repeat": repeat,
-            "expect": expect, "fresh": fresh, "state": str(seed_state(seed, n, shape)),
+            "op": "loop", "id": timed.id, "driver": _driver_b64(), "n": n, "shape": SHAPE_CODES[shape],
+            "repeat": repeat, "expect": expect, "fresh": fresh, "state": str(seed_state(seed, n, shape)),
         })
-        timed = self._timed = _Counts(n, shape)
-        request = {"op": "drive"}
+        request = {"op": "drive", "id": timed.id}
 
         def run() -> None:
             reply = self._call(request)
@@ -202,7 +204,7 @@ class V8Built(Built):
         timed = self._timed
         if timed is None:
             raise RuntimeError(f"{self.route}: loop_outcome() before loop()")
-        reply = self._call({"op": "outcome"})
+        reply = self._call({"op": "outcome", "id": timed.id})
         output = list(as_int32(base64.b64decode(reply["buffer"])))
         return outcome(timed.shape, timed.n, timed.calls, timed.bad, int(reply["last"]), output)
 
@@ -214,6 +216,7 @@ class V8Built(Built):
 
 @dataclass
 class _Counts:
+    id: int
     n: int
     shape: str
     calls: int = 0

@@ -206,6 +206,26 @@ def test_without_fresh_every_call_gets_the_first_input(route: str, sort: Path, n
 
 
 @pytest.mark.parametrize("route, sort, noop, repeat", ROUTES)
+def test_two_loops_on_one_build_keep_apart(route: str, sort: Path, noop: Path, repeat: int) -> None:
+    """A repeated-input callable made first does not run, or advance, the fresh-input loop made after it;
+    nor does a checking run in between touch the loop's array."""
+    built = _build(route, sort)
+    try:
+        repeated = built.loop(16, "random", repeat, seed=SEED, fresh=False)
+        fresh = built.loop(16, "random", repeat, seed=SEED)
+        for _ in range(2):
+            repeated()
+            fresh()
+        assert built.run([3, -1, 2]) == [-1, 2, 3]
+        outcome = built.loop_outcome()  # the loop made last
+        assert (outcome.calls, outcome.bad) == (2 * repeat, 0)
+        assert outcome.last_input == _nth_input("random", 16, 2 * repeat - 1)
+        assert outcome.last_output == sorted(outcome.last_input)
+    finally:
+        built.close()
+
+
+@pytest.mark.parametrize("route, sort, noop, repeat", ROUTES)
 def test_the_noop_kernel_passes_as_unchanged_and_fails_as_sorted(route: str, sort: Path, noop: Path,
                                                                  repeat: int) -> None:
     built = _build(route, noop, NOOP)
