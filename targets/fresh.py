@@ -175,7 +175,7 @@ class LoopOutcome:
 # and `last` (the last input's), both as the C text keeps them. `drive` returns how many calls left a wrong output.
 # The splitmix64 step (@NEXT, into $z) and the mixing of one value into a fingerprint (@MIX_H, @MIX_G) are
 # written out where they are used, on a local copy of the state: Cranelift does not inline calls, and a call
-# per element with the state in a global made the loop's own cost several times the C driver's.
+# per element with the state in a global cost more than the generator's arithmetic.
 _WAT_NEXT = r"""
       (local.set $s (i64.add (local.get $s) (i64.const 0x9E3779B97F4A7C15)))
       (local.set $z (i64.mul (i64.xor (local.get $s) (i64.shr_u (local.get $s) (i64.const 30)))

@@ -26,6 +26,7 @@ from targets.fresh import (
     WAT_DRIVER,
     fill,
     fingerprint,
+    output_ok,
     seed_state,
     signed64,
 )
@@ -154,6 +155,14 @@ def test_c_and_wat_drivers_count_the_same_bad_calls(name: str, fresh: bool, c_fr
         assert wat_bad == c_bad == want
         assert (wat.get("state"), wat.get("last")) == (state[0], last[0])
         assert wat.read(0, n) == list(work)
+
+
+@pytest.mark.parametrize("name", list(KERNELS))
+def test_the_python_check_agrees_with_the_drivers(name: str) -> None:
+    change, bad = KERNELS[name]
+    values = _nth_input("random", 16, 0)
+    for expect, want in bad.items():
+        assert output_ok(fingerprint(values), list(change(values)), expect) == (want == 0)
 
 
 # --- the routes ---------------------------------------------------------------------------------------------
