@@ -292,6 +292,7 @@ _WAT_TEMPLATE = r"""
                   (i32.and (i32.eqz (local.get $expect)) (i32.eqz (local.get $order))))))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $again)))
+    (if (i32.eqz (local.get $fresh)) (then (global.set $state (local.get $start))))
     (local.get $bad)))
 """
 WAT_DRIVER = (
