@@ -87,7 +87,7 @@ def compiler_version(compiler: str) -> str:
 
 def tool_name(compiler: str) -> str:
     """The compiler as people name it: the ziglang routes' commands start with the interpreter's path."""
-    return "clang (ziglang)" if "ziglang" in compiler else compiler
+    return "clang (ziglang)" if "-m ziglang" in compiler else compiler
 
 
 def compile_command(compiler: str, args: Sequence[str], c_file: Path, obj: Path) -> list[str]:

@@ -283,6 +283,9 @@ class UnicornNativeTarget(Target):
             return link_object(native.machine.emit_object(native.module)), native.entry
         raise BuildError(f"{self.native_route} built a {type(native).__name__}; this route reads C or LLVM builds")
 
+    def received_flags(self) -> list[str]:
+        return get_route(self.native_route).received_flags()  # the native route's own library runs here
+
     def versions(self) -> dict[str, str]:
         return {
             **get_route(self.native_route).versions(),
