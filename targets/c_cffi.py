@@ -151,7 +151,7 @@ def received_flags(compiler: str, args: tuple[str, ...]) -> tuple[str, ...]:
 
 
 #: Options of the compiler proper whose value is a path or a file name: left out where flags are shown to people.
-_PATH_OPTIONS = {"-resource-dir", "-internal-isystem", "-internal-externc-isystem", "-isystem", "-I", "-o",
+_PATH_OPTIONS = {"-resource-dir", "-internal-isystem", "-internal-externc-isystem", "-isystem", "-idirafter", "-I", "-o",
                  "-main-file-name", "-dumpdir", "-dumpbase", "-dumpbase-ext", "-imultiarch", "-x"}
 _NOISE = {"-quiet", "-v", "-version"}
 
