@@ -34,7 +34,7 @@ from harness.kernel import Kernel
 from harness.source import Source
 from targets.base import BuildError, RunError, Unavailable
 from targets.c_cffi import ZIG_LIB, CffiTarget, ask_driver, cache_dir, compiler_diagnostics, find_c_entry, zig_clang
-from targets.llvm_jit import parse_verified
+from targets.llvm_jit import describe_pipeline, optimize, parse_verified
 from targets.wasm import WasmBuilt, WasmtimeTarget
 
 ZIG = [sys.executable, "-m", "ziglang"]
@@ -210,8 +210,7 @@ class LlvmWasmTarget(CompiledWasmTarget):
         wrapped = with_wasm_entry(module, entry)
         wrapped.triple = machine.triple
         wrapped.data_layout = str(machine.target_data)
-        builder = llvm.create_pass_builder(machine, self.tuning())
-        builder.getModulePassManager().run(wrapped, builder)
+        optimize(wrapped, machine, self.level)
         ir_opt = str(wrapped)
 
         def produce(work: Path) -> bytes:
@@ -232,16 +231,9 @@ class LlvmWasmTarget(CompiledWasmTarget):
         _initialize()
         return llvm.Target.from_triple(WASM_TRIPLE).create_target_machine(opt=self.level)
 
-    def tuning(self) -> llvm.PipelineTuningOptions:
-        return llvm.create_pipeline_tuning_options(speed_level=self.level)
-
     def received_flags(self) -> list[str]:
-        """What this route hands LLVM through llvmlite (there is no driver to ask): the pass pipeline's tuning
-        options, read back from the object the build uses, and the code generator's level."""
-        tuning = self.tuning()
-        options = ("speed_level", "loop_vectorization", "slp_vectorization", "loop_interleaving", "loop_unrolling")
-        return [*(f"pipeline {name}={getattr(tuning, name)}" for name in options),
-                f"codegen triple={self.target_machine().triple} opt={self.level}"]
+        """What this route hands LLVM through llvmlite (there is no driver to ask)."""
+        return describe_pipeline(self.level, self.target_machine())
 
     def versions(self) -> dict[str, str]:
         return {**super().versions(), "llvmlite": llvmlite.__version__, "llvm": ".".join(map(str, llvm.llvm_version_info))}
