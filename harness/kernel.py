@@ -6,8 +6,12 @@ import pkgutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import kernels
+
+if TYPE_CHECKING:
+    from harness.source import Source
 
 LANGUAGES: dict[str, str] = {".c": "c", ".ll": "llvm", ".wat": "wat", ".s": "x86", ".asm": "x86"}
 
@@ -42,6 +46,10 @@ class Kernel:
             if _algorithm_key(known) == wanted:
                 return known
         raise UnknownName(f"algorithm for kernel {self.name!r}", name.strip(), list(self.algorithms))
+
+    def is_compiler_source(self, source: "Source") -> bool:
+        """One of the kernel's own compiler sources (not a variant that happens to share a stem)."""
+        return source.name in self.compiler_sources and Path(source.path).resolve().parent == self.directory.resolve()
 
     @property
     def compiler_sources(self) -> dict[str, str]:

@@ -6,13 +6,19 @@
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from harness.bench import EMULATED_MAX_N, EMULATED_ROUNDS, ROUNDS, WARMUP_ROUNDS, BenchCase, Workbench, repeat_for, workload
+from harness.bench import (
+    EMULATED_MAX_N, EMULATED_ROUNDS, ROUNDS, SEED, WARMUP_ROUNDS, BenchCase, Workbench, repeat_for, workload,
+)
 from harness.fidelity import Partner, Standalone
-from harness.kernel import get_kernel
+from harness.headline import ALGORITHM_FREE, HEADLINE_SIZES, SAME_ALGORITHM, TIMED_SUBSTRATES, Candidate, choose_pairs
+from harness.kernel import all_kernels, get_kernel
 from harness.source import discover
 from targets import get_route
 
@@ -52,6 +58,7 @@ def test_kernel(bench_case: BenchCase, workbench: Workbench, benchmark: pytest.F
     rounds = EMULATED_ROUNDS if built.timing == "emulated" else ROUNDS
     benchmark.pedantic(run, rounds=rounds, warmup_rounds=0 if built.timing == "emulated" else WARMUP_ROUNDS, iterations=1)
     assert built.loop_result() == case.kernel.reference(values)
+    workbench.record(case, benchmark)
 
 
 # Ratios the issue tracks, each measured with its two sides' rounds interleaved (A, B, A, B, ...): on a shared
@@ -104,3 +111,68 @@ def test_key_ratio(name: str, workbench: Workbench, benchmark: pytest.FixtureReq
         benchmark.extra_info.update(entry_offset_mod_64=getattr(built, "address", 0) % 64,
                                     partner_entry_offset_mod_64=partner.entry_offset())
     assert partner.per_sort_seconds and built.loop_result() == sorted(values)
+
+
+# The headline's pairs, re-measured after the benchmarks above chose them (from the medians they measured, as the
+# report will), with the two sides' rounds interleaved as the key ratios' are: the report judges each headline pair
+# on this measurement, whose interval holds on a machine that drifts between two separate benchmarks. Last in the
+# file, so every benchmark of the session has run before.
+HEADLINE_PAIRS = [
+    (kernel.name, substrate, n, comparison)
+    for kernel in all_kernels().values() if kernel.name != "noop"
+    for substrate in TIMED_SUBSTRATES
+    for n in HEADLINE_SIZES
+    for comparison in [*kernel.algorithms, ALGORITHM_FREE]
+]
+
+
+@contextmanager
+def one_core() -> Iterator[None]:
+    """Both sides on one core: the cores of a shared machine differ."""
+    cpus = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(cpus)})
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, cpus)
+
+
+@pytest.mark.parametrize("kernel_name, substrate, n, comparison", HEADLINE_PAIRS,
+                         ids=[re.sub(r"[^\w.=/-]+", "-", f"{k}/{s}/n={n}/{c}") for k, s, n, c in HEADLINE_PAIRS])
+def test_headline_pair(kernel_name: str, substrate: str, n: int, comparison: str, workbench: Workbench,
+                       benchmark: pytest.FixtureRequest) -> None:
+    timed = {f"{case.source.name}@{case.route.name}": (case, median) for case, where, median in workbench.timed.values()
+             if (case.kernel.name, where, case.n, case.shape) == (kernel_name, substrate, n, "random")}
+    if not timed:
+        pytest.skip(f"no benchmark of {kernel_name} on {substrate} at n={n} ran in this session")
+    candidates = [Candidate(label, case.source.origin, case.source.algorithm, case.kernel.is_compiler_source(case.source),
+                            median) for label, (case, median) in timed.items()]
+    wanted = [p for p in choose_pairs(candidates)
+              if (p.algorithm if p.comparison == SAME_ALGORITHM else ALGORITHM_FREE) == comparison]
+    if not wanted:
+        pytest.skip(f"no AI-written variant and compiler build to pair ({comparison}) on {substrate} at n={n}")
+    [pair] = wanted
+    key = (kernel_name, substrate, str(n), pair.ai.label, pair.compiler.label)
+    if key in workbench.interleaved:
+        pytest.skip(f"{pair.ai.label} against {pair.compiler.label}: already measured interleaved for another comparison")
+    workbench.interleaved.add(key)
+    ai_case, compiler_case = timed[pair.ai.label][0], timed[pair.compiler.label][0]
+    ai, compiler = workbench.built(*ai_case.pair), workbench.built(*compiler_case.pair)
+    repeat = repeat_for(kernel_name, n, "random", ai.timing)
+    try:
+        run = ai.loop(n, "random", repeat, seed=SEED)
+        partner = Partner(pair.compiler.label, compiler.loop(n, "random", repeat, seed=SEED), repeat)
+    except NotImplementedError as exc:
+        pytest.skip(f"no timing loop: {exc}")
+    benchmark.group = "headline pairs"
+    with one_core():
+        benchmark.pedantic(run, setup=partner.round, rounds=ROUNDS, warmup_rounds=WARMUP_ROUNDS, iterations=1)
+    benchmark.extra_info.update(
+        kernel=kernel_name, n=n, shape="random", substrate=substrate, repeat=repeat, timing=ai.timing,
+        partner=pair.compiler.label, partner_per_sort=partner.per_sort_seconds,
+        headline_pair={"kernel": kernel_name, "substrate": substrate, "n": n, "comparison": pair.name,
+                       "ai": pair.ai.label, "compiler": pair.compiler.label},
+    )
+    for built in (ai, compiler):
+        outcome = built.loop_outcome()
+        assert outcome.calls > 0 and outcome.bad == 0, f"{built.route}: {outcome}"
