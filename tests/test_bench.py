@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import inspect
 import os
 import re
 from collections.abc import Iterator
@@ -159,6 +160,9 @@ def test_headline_pair(kernel_name: str, substrate: str, n: int, comparison: str
     ai_case, compiler_case = timed[pair.ai.label][0], timed[pair.compiler.label][0]
     ai, compiler = workbench.built(*ai_case.pair), workbench.built(*compiler_case.pair)
     repeat = repeat_for(kernel_name, n, "random", ai.timing)
+    for built in (ai, compiler):  # while routes move to the loop that makes fresh inputs inside the target
+        if "seed" not in inspect.signature(built.loop).parameters:
+            pytest.skip(f"{built.route} still has the timing loop of one input repeated")
     try:
         run = ai.loop(n, "random", repeat, seed=SEED)
         partner = Partner(pair.compiler.label, compiler.loop(n, "random", repeat, seed=SEED), repeat)
