@@ -445,8 +445,9 @@ def plot(analysis: Analysis, directory: Path) -> None:
 
 def analysis_json(analysis: Analysis) -> dict[str, Any]:
     data = asdict(analysis)
-    for row in data["rows"] + data["overhead"]:
+    for row, original in zip(data["rows"] + data["overhead"], analysis.rows + analysis.overhead):
         row["per_sort"] = [float(t) for t in row["per_sort"]]
+        row.update(placement_spread=original.placement_spread, keeps_state=original.keeps_state)
     return data
 
 
