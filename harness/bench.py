@@ -172,6 +172,9 @@ class Workbench:
         self._checked: dict[tuple[str, str, str], Report] = {}
         self._listings: dict[tuple[str, str, str], str | None] = {}
         self.listing_problems: list[str] = []
+        # What the session's timed benchmarks measured, for the tests that re-measure the headline pairs.
+        self.timed: dict[str, tuple[BenchCase, str, float | None]] = {}
+        self.interleaved: set[tuple[str, ...]] = set()
 
     @staticmethod
     def _key(kernel: Kernel, source: Source, route: Target) -> tuple[str, str, str]:
@@ -260,6 +263,17 @@ class Workbench:
                 self._listings[key] = None
                 self.listing_problems.append(f"{source.name}@{route.name}: {type(exc).__name__}: {exc}")
         return self._listings[key]
+
+    def record(self, case: BenchCase, benchmark: Any) -> None:
+        """Keep what `benchmark` (pytest-benchmark's fixture, after its run) measured for `case`: the substrate and
+        the median seconds per call (None when benchmarks are disabled); and label the saved benchmark with the
+        variant's algorithm, so the report compares it with the compiler's build of the same algorithm."""
+        benchmark.extra_info.update(algorithm=case.source.algorithm,
+                                    compiler_source=case.kernel.is_compiler_source(case.source))
+        stats = getattr(benchmark.stats, "stats", None) if benchmark.stats is not None else None
+        repeat = int(benchmark.extra_info.get("repeat", 1))
+        median = stats.median / repeat if stats is not None and stats.data else None
+        self.timed[case.id] = (case, self.built(*case.pair).substrate, median)
 
     def failures(self) -> list[Report]:
         return [r for r in self._checked.values() if not r.passed]

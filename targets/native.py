@@ -228,8 +228,10 @@ class NativeKernel:
 
     def loop(self, n: int, shape: str, repeat: int, *, seed: int, fresh: bool = True, expect: int = 0,
              offsets: Sequence[int] = PLACEMENT_OFFSETS) -> Callable[[], None]:
+        for old in self._runners or []:  # one child per build at a time: a new loop ends the last one's
+            old.close()
         runner = NativeRunner(self, n, shape, repeat, seed=seed, fresh_inputs=fresh, expect=expect, offsets=offsets)
-        self._runners = [*(self._runners or []), runner]
+        self._runners = [runner]
         self.placement = runner.describe()
         return runner.round
 
