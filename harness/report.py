@@ -24,9 +24,10 @@ from harness.headline import (
     headline_rows, interleaved_pairs, ratio_with_ci, verdict_from_ci,
 )
 
-# A row whose time on one input repeated is this far below its time on fresh inputs answers from memory:
-# an honest sort takes as long on an input it has seen as on a new one.
-KEEPS_STATE_BELOW = 0.6
+# A row whose time on one input repeated is this far below its time on fresh inputs answers from memory. An
+# honest sort runs a repeated input somewhat faster too (caches, and branch predictors that learn part of it),
+# and on a loaded machine the probe's few rounds scatter: the line sits well below that, far above replaying.
+KEEPS_STATE_BELOW = 0.3
 
 
 def run_metadata(failures: list[dict[str, Any]], full: bool) -> dict[str, Any]:
