@@ -5,11 +5,12 @@ kernel in its own translation unit (as in the suite, the loop cannot inline it),
 timed with clock_gettime inside the program. The suite's time for the same
 source and input should be within 10% of this program's.
 
-Code placement is controlled: on this machine the same gcc -O3 bytes ran 1.8x
-slower when the function started 16 bytes past a 64-byte boundary (its inner
-loop then straddles a 32-byte fetch window) than when it started on one. The
-route's library happens to place `insertion_sort` on a 64-byte boundary, so
-the program's copy is aligned the same way, and both offsets are recorded.
+Code placement is controlled: the same bytes can run markedly slower when
+the function starts 16 bytes past a 64-byte boundary (its inner loop then
+straddles a 32-byte fetch window) than when it starts on one. The route's
+library happens to place `insertion_sort` on a 64-byte boundary, so the
+program's copy is aligned the same way, and both offsets are recorded with the
+run (`entry_offset_mod_64`), where the effect on that machine can be read.
 """
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 `llvm-O0` and `llvm-O3` are two instances of one class. The optimization level
 is set in one place (`LlvmJitTarget.level`) and means both the IR pipeline
 (`PassBuilder` at that speed level) and code generation: a TargetMachine's
-`opt=` alone leaves the IR untouched (shared/NOTES.md).
+`opt=` alone leaves the IR untouched: the pipeline runs only when it is run.
 """
 from __future__ import annotations
 

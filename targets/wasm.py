@@ -33,7 +33,6 @@ from targets.base import (
 #: The entry's type in the kernel contract: `(func (param i32 i32))`.
 ENTRY_PARAMS = ("i32", "i32")
 ENTRY_RESULTS: tuple[str, ...] = ()
-WASM_PAGE = 65536
 # Enough for any start function a kernel module could reasonably have.
 START_FUEL = 10_000_000
 
@@ -392,8 +391,9 @@ class WasmBuilt(Built):
 
 
 class WasmtimeTarget(Target):
-    counts = True
     """WAT (or a wasm binary, for compiler routes that subclass or call `load`) run by wasmtime."""
+
+    counts = True
 
     language = "wat"
 

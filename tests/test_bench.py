@@ -54,7 +54,7 @@ def test_kernel(bench_case: BenchCase, workbench: Workbench, benchmark: pytest.F
     assert built.loop_result() == case.kernel.reference(values)
 
 
-# Ratios the issue tracks, each measured with its two sides' rounds interleaved (A, B, A, B, ...): on a shared
+# The ratios the report leads with, each measured with its two sides' rounds interleaved (A, B, A, B, ...): on a shared
 # machine, drift between two separate benchmarks can exceed the difference being measured.
 KEY_RATIOS = {
     "harness fidelity: suite c-gcc-O3 / standalone C program, n=128 random": ("c-gcc-O3", "standalone", 128),
