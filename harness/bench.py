@@ -22,7 +22,7 @@ from harness.kernel import Kernel, all_kernels
 from harness.source import Source, discover
 from targets import routes_for
 from targets.base import Built, Target
-from targets.fresh import INT32_MAX, INT32_MIN, SEED, SHAPES
+from targets.fresh import EXPECT_SAME, EXPECT_SORTED, INT32_MAX, INT32_MIN, SEED, SHAPES
 
 QUICK_SIZES = (16, 128, 1024)
 FULL_SIZES = tuple(2**k for k in range(3, 14))  # 8 .. 8192
@@ -49,6 +49,11 @@ def workload(n: int, shape: str) -> tuple[int, ...]:
         pool = [rng.randint(INT32_MIN, INT32_MAX) for _ in range(4)]
         return tuple(rng.choice(pool) for _ in range(n))
     raise ValueError(f"unknown shape {shape!r}; known: {', '.join(SHAPES)}")
+
+
+def expectation(kernel: str) -> int:
+    """What the timing loop checks after each call of this kernel (targets.fresh)."""
+    return EXPECT_SAME if kernel == "noop" else EXPECT_SORTED
 
 
 def estimated_steps(kernel: str, n: int, shape: str) -> float:

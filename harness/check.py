@@ -135,7 +135,7 @@ class Checker:
         try:
             return in_child(
                 _first_failure, self.built, cases, self.kernel, progress,
-                timeout=NATIVE_STALL_SECONDS, progress=progress,
+                timeout=NATIVE_STALL_SECONDS, progress=progress, **self._sandbox(),
             )
         except ChildDied as died:
             (index,) = struct.unpack("q", progress[:8])
@@ -147,14 +147,20 @@ class Checker:
         if not self.native:
             return attempt(self.built, values, self.kernel)
         try:
-            return in_child(attempt, self.built, values, self.kernel, timeout=NATIVE_STALL_SECONDS)
+            return in_child(attempt, self.built, values, self.kernel, timeout=NATIVE_STALL_SECONDS,
+                            **self._sandbox())
         except ChildDied as died:
             return self._died(died)
 
-    @staticmethod
-    def _died(died: ChildDied) -> Failure:
+    def _sandbox(self) -> dict[str, Any]:
+        """Native variant code runs only under the system-call filter, loaded after the code is in place."""
+        return {"prepare": getattr(self.built, "enter_child", None), "sandboxed": True}
+
+    def _died(self, died: ChildDied) -> Failure:
         if died.timed_out:
             return Failure("limit", str(died))
+        if died.syscall:
+            return Failure("syscall", f"{self.built.route}: native code {died}")
         return Failure(f"crash:{died.signal_number}", f"native code {died}")
 
 

@@ -129,6 +129,11 @@ class Built(ABC):
         """
         raise NotImplementedError(f"{self.route} has no timing loop")
 
+    def loop_clock(self) -> Callable[[], float] | None:
+        """A clock (seconds) that advances only while the last loop's rounds run, read inside the target; None
+        where the caller's own clock around the callable is the measure."""
+        return None
+
     def loop_outcome(self) -> "LoopOutcome":
         """targets.fresh.LoopOutcome of the calls made so far by the callable `loop` returned."""
         raise NotImplementedError(f"{self.route} has no timing loop")

@@ -32,7 +32,7 @@ import cffi
 from harness.kernel import Kernel
 from harness.source import Source
 from targets.base import Built, BuildError, Target
-from targets.native import GuardedBuffer, NativeLoop, NativeTiming, symbol_size
+from targets.native import NativeKernel, elf_function, forbidden_instructions, symbol_size
 
 C_SIGNATURE = "void {name}(int32_t *a, size_t n);"
 # Declared ahead of the source, so a definition with another signature is a compile error that says which.
@@ -95,8 +95,10 @@ def compiler_diagnostics(output: str, limit: int = 12) -> str:
     return "\n".join(interesting[:limit])
 
 
-def compile_cffi(c_text: str, cdef: str, compiler: str, args: Sequence[str], what: str) -> tuple[ModuleType, Path]:
-    """Build `c_text` into a cffi extension module (once per content hash) and import it.
+def compile_cffi(c_text: str, cdef: str, compiler: str, args: Sequence[str], what: str,
+                 load: bool = True) -> tuple[ModuleType | None, Path]:
+    """Build `c_text` into a cffi extension module (once per content hash) and import it (unless not `load`:
+    variant code is never loaded into this process, only into the sandboxed child that runs it).
 
     `what` names the build in error messages. The library is published whole (os.replace), so an
     interrupted or concurrent build never leaves half a library in the cache.
@@ -134,6 +136,8 @@ def compile_cffi(c_text: str, cdef: str, compiler: str, args: Sequence[str], wha
                 raise BuildError(f"{what} failed:\n{detail}")
             os.replace(built, library)
         shutil.rmtree(directory / "__pycache__", ignore_errors=True)
+    if not load:
+        return None, library
     spec = importlib.util.spec_from_file_location(module_name, library)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -141,25 +145,107 @@ def compile_cffi(c_text: str, cdef: str, compiler: str, args: Sequence[str], wha
     return module, library
 
 
+# What a kernel's object may leave for the dynamic loader to resolve: the memory functions C compilers emit
+# calls to on their own, cffi's calls into Python (its wrapper around the kernel), and the C runtime's hooks.
+ALLOWED_EXTERNALS = {"memcpy", "memmove", "memset", "__stack_chk_fail", "__cxa_finalize", "__gmon_start__",
+                     "_ITM_deregisterTMCloneTable", "_ITM_registerTMCloneTable"}
+# Functions the C runtime itself registers to run at load time; anything else there is the variant's.
+RUNTIME_INITIALIZERS = {"frame_dummy", "__do_global_dtors_aux"}
+
+
+def refuse_outside_reach(library: Path, source: Source, route: str) -> None:
+    """BuildError when the library would call outside the kernel's allowance or run code of its own at load."""
+    from elftools.elf.elffile import ELFFile
+
+    with library.open("rb") as f:
+        elf = ELFFile(f)
+        dynsym = elf.get_section_by_name(".dynsym")
+        calls = sorted({
+            sym.name for sym in (dynsym.iter_symbols() if dynsym is not None else ())
+            if sym.name and sym["st_shndx"] == "SHN_UNDEF" and sym.name not in ALLOWED_EXTERNALS
+            and not sym.name.startswith(("Py", "_Py"))
+        })
+        symtab = elf.get_section_by_name(".symtab")
+        by_address = {sym["st_value"]: sym.name for sym in (symtab.iter_symbols() if symtab is not None else ())
+                      if sym["st_info"]["type"] in ("STT_FUNC", "STT_GNU_IFUNC")}
+        ifuncs = [sym.name for sym in (symtab.iter_symbols() if symtab is not None else ())
+                  if sym["st_info"]["type"] == "STT_GNU_IFUNC"]
+        initializers = []
+        for name in (".init_array", ".preinit_array", ".ctors"):
+            section = elf.get_section_by_name(name)
+            if section is None:
+                continue
+            low, high = section["sh_addr"], section["sh_addr"] + section["sh_size"]
+            rela = elf.get_section_by_name(".rela.dyn")
+            for reloc in (rela.iter_relocations() if rela is not None else ()):
+                if low <= reloc["r_offset"] < high:
+                    target = by_address.get(reloc["r_addend"], hex(reloc["r_addend"]))
+                    if target not in RUNTIME_INITIALIZERS:
+                        initializers.append(target)
+    if calls:
+        lines = [f"{source.where(line)}: calls {name}" for name in calls for line in [_line_naming(source, name)]]
+        raise BuildError(f"{route}: the code calls functions a kernel may not use ({', '.join(calls)}): "
+                         "a kernel may call only memcpy, memmove and memset\n" + "\n".join(lines))
+    if initializers or ifuncs:
+        names = ", ".join(initializers + ifuncs)
+        raise BuildError(f"{source.where()}: {route}: the code would run at load time ({names}: a constructor or "
+                         "an ifunc resolver); a kernel runs only when called")
+
+
+def _line_naming(source: Source, name: str) -> int | None:
+    # The C library renames some calls (open becomes open64 with large-file support): try the plain name too.
+    for word in dict.fromkeys([name, re.sub(r"64$", "", name)]):
+        for number, line in enumerate(source.text.splitlines(), start=1):
+            if re.search(rf"\b{re.escape(word)}\s*\(", line):
+                return number
+    return None
+
+
+def _file_bytes(library: Path, name: str) -> bytes | None:
+    """The bytes of function `name` as the library file holds them (no loading)."""
+    from elftools.elf.elffile import ELFFile
+
+    data = library.read_bytes()
+    found = elf_function(data, name)
+    if found is None:
+        return None
+    value, size = found
+    import io
+
+    for segment in ELFFile(io.BytesIO(data)).iter_segments():
+        if segment["p_type"] == "PT_LOAD" and segment["p_vaddr"] <= value < segment["p_vaddr"] + segment["p_filesz"]:
+            start = segment["p_offset"] + value - segment["p_vaddr"]
+            return data[start : start + size]
+    return None
+
+
 @dataclass
-class CBuilt(NativeTiming, Built):
+class CBuilt(NativeKernel, Built):
+    """A C kernel in a shared library on disk; loaded only by the sandboxed child that runs it."""
+
     entry: str = ""
     library: Path | None = None
-    module: ModuleType | None = None
-    address: int = 0
-    buffer: GuardedBuffer = field(default_factory=GuardedBuffer)
-    timer: NativeLoop | None = None
-    _call: Any = None
+    _address: int = 0
 
-    def run(self, values: Sequence[int]) -> list[int]:
-        return self.buffer.call(self._call, values)
+    def enter_child(self) -> None:
+        assert self.library is not None
+        handle = ctypes.CDLL(str(self.library))
+        self._address = ctypes.cast(handle[self.entry], ctypes.c_void_p).value or 0
+
+    def entry_address(self) -> int:
+        if not self._address:
+            self.enter_child()
+        return self._address
+
+    def kernel_bytes(self) -> bytes | None:
+        return _file_bytes(self.library, self.entry) if self.library else None
 
     @property
     def code_bytes(self) -> int | None:  # type: ignore[override]
         return symbol_size(self.library.read_bytes(), self.entry) if self.library else None
 
     def close(self) -> None:
-        self.buffer.close()
+        self.close_native()
 
 
 class CffiTarget(Target):
@@ -178,27 +264,23 @@ class CffiTarget(Target):
     def build(self, source: Source, kernel: Kernel) -> CBuilt:
         started = time.perf_counter()
         entry = find_c_entry(source, kernel)
-        module, library = compile_cffi(
+        _, library = compile_cffi(
             self.wrapped_source(source, entry),
             C_SIGNATURE.format(name=entry),
             self.compiler,
             self.compile_args(),
             what=self.description.split(" into ")[0],
+            load=False,
         )
-        loaded = time.perf_counter()
-        ffi, lib = module.ffi, module.lib  # type: ignore[attr-defined]
-        function = getattr(lib, entry)
-
-        def call(pointer: int, n: int) -> None:
-            function(ffi.cast("int32_t *", pointer), n)
-
-        # The kernel itself, for the timing loop: ffi.addressof gives cffi's direct-call stub, which at -O0
-        # is a call of its own. The library is loaded already; dlopen hands back the same mapping.
-        address = ctypes.cast(ctypes.CDLL(str(library))[entry], ctypes.c_void_p).value or 0
-        built = CBuilt(source=source, route=self.name, entry=entry, library=library, module=module,
-                       address=address, _call=call)
-        # The compile (or cache hit) and the import are not separable through cffi: both count as build.
-        built.phases = {"build": loaded - started, "load": time.perf_counter() - loaded}
+        compiled = time.perf_counter()
+        refuse_outside_reach(library, source, self.name)
+        built = CBuilt(source=source, route=self.name, entry=entry, library=library)
+        code = built.kernel_bytes()
+        if code is not None and (found := forbidden_instructions(code)):
+            raise BuildError(f"{source.where()}: {self.name}: the compiled kernel contains {found[0]}; "
+                             "a kernel may not make system calls")
+        # The library is loaded by the child that runs it, never here: no load phase in this process.
+        built.phases = {"build": compiled - started, "load": 0.0}
         return built
 
     @staticmethod

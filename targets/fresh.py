@@ -152,6 +152,7 @@ int64_t arena_drive(void (*kernel)(int32_t *, size_t), int32_t *work, size_t n, 
         }
         bad += g != h || (expect == 0 && !order);
     }
+    if (!fresh) *state = start;
     return bad;
 }
 """

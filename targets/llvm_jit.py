@@ -3,7 +3,7 @@
 `llvm-O0` and `llvm-O3` are two instances of one class. The optimization level
 is set in one place (`LlvmJitTarget.level`) and means both the IR pipeline
 (`PassBuilder` at that speed level) and code generation: a TargetMachine's
-`opt=` alone leaves the IR untouched: the pipeline runs only when it is run.
+`opt=` alone leaves the IR untouched.
 """
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ import llvmlite.binding as llvm
 from harness.kernel import Kernel
 from harness.source import Source
 from targets.base import Built, BuildError, Target
-from targets.native import GuardedBuffer, NativeLoop, NativeTiming, SortFunction, sort_function, symbol_size
+import ctypes
+
+from targets.native import NativeKernel, forbidden_instructions, symbol_size
 
 REQUIRED_TYPE = "void (ptr, i64)"
 BASELINE_CPU = "x86-64"
@@ -69,8 +71,29 @@ def find_entry(module: llvm.ModuleRef, source: Source, kernel: Kernel) -> str:
     raise BuildError(f"{source.where()}: several functions of type {REQUIRED_TYPE} and none named like the kernel: {listing}")
 
 
+# Functions a kernel's IR may declare: LLVM's own intrinsics and what its code generator lowers them to.
+ALLOWED_DECLARATIONS = ("memcpy", "memmove", "memset")
+
+
+def refuse_external(module: llvm.ModuleRef, source: Source) -> None:
+    """BuildError naming every function or global the IR takes from outside (MCJIT would resolve it against
+    this process's libc) other than LLVM intrinsics and memcpy/memmove/memset."""
+    outside = [f.name for f in module.functions if f.is_declaration
+               and not f.name.startswith("llvm.") and f.name not in ALLOWED_DECLARATIONS]
+    outside += [g.name for g in module.global_variables if g.is_declaration]
+    if not outside:
+        return
+    where = []
+    for name in outside:
+        line = next((i for i, text in enumerate(source.text.splitlines(), 1)
+                     if re.search(rf"@{re.escape(name)}\b", text) and re.search(r"\b(declare|external)\b", text)), None)
+        where.append(f"{source.where(line)}: declares @{name}")
+    raise BuildError("the module calls or reads outside itself, which a kernel may not "
+                     "(only LLVM intrinsics and memcpy, memmove, memset):\n" + "\n".join(where))
+
+
 @dataclass
-class LlvmBuilt(NativeTiming, Built):
+class LlvmBuilt(NativeKernel, Built):
     entry: str = ""
     ir_in: str = ""
     ir_opt: str = ""
@@ -78,14 +101,15 @@ class LlvmBuilt(NativeTiming, Built):
     # The TargetMachine the code was generated with, for listings (`machine.emit_assembly(module)`).
     machine: Any = None
     module: Any = None
-    function: SortFunction | None = None
     address: int = 0
-    buffer: GuardedBuffer = field(default_factory=GuardedBuffer)
-    timer: NativeLoop | None = None
 
-    def run(self, values: Sequence[int]) -> list[int]:
-        assert self.function is not None
-        return self.buffer.call(self.function, values)
+    def entry_address(self) -> int:
+        return self.address
+
+    def kernel_bytes(self) -> bytes | None:
+        # Reading the JIT's memory is not running it; the size comes from an object of the same module.
+        size = self.code_bytes
+        return ctypes.string_at(self.address, size) if size and self.address else None
 
     @property
     def code_bytes(self) -> int | None:  # type: ignore[override]
@@ -93,7 +117,7 @@ class LlvmBuilt(NativeTiming, Built):
         return symbol_size(self.machine.emit_object(self.module), self.entry)
 
     def close(self) -> None:
-        self.buffer.close()
+        self.close_native()
 
 
 class LlvmJitTarget(Target):
@@ -122,6 +146,7 @@ class LlvmJitTarget(Target):
     def build(self, source: Source, kernel: Kernel) -> LlvmBuilt:
         started = time.perf_counter()
         module, entry = parse_verified(source, kernel)
+        refuse_external(module, source)
         machine = self.target_machine()
         module.triple = machine.triple
         module.data_layout = str(machine.target_data)
@@ -135,7 +160,10 @@ class LlvmJitTarget(Target):
         engine.finalize_object()
         built.engine = engine
         built.address = engine.get_function_address(entry)
-        built.function = sort_function(built.address)
+        code = built.kernel_bytes()
+        if code is not None and (found := forbidden_instructions(code)):
+            raise BuildError(f"{source.where()}: {self.name}: the compiled kernel contains {found[0]}; "
+                             "a kernel may not make system calls")
         built.phases = {"build": compiled - started, "load": time.perf_counter() - compiled}
         return built
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.bench import EMULATED_MAX_N, EMULATED_ROUNDS, ROUNDS, WARMUP_ROUNDS, BenchCase, Workbench, repeat_for, workload
+from harness.bench import EMULATED_MAX_N, EMULATED_ROUNDS, ROUNDS, SEED, WARMUP_ROUNDS, BenchCase, Workbench, expectation, repeat_for
 from harness.fidelity import Partner, Standalone
 from harness.kernel import get_kernel
 from harness.report import goal_of, key_ratio, missed_goal
@@ -26,10 +26,15 @@ def test_kernel(bench_case: BenchCase, workbench: Workbench, benchmark: pytest.F
     built = workbench.built(*case.pair)
     if built.timing == "emulated" and case.n > EMULATED_MAX_N:
         pytest.skip(f"emulated routes stop at n = {EMULATED_MAX_N}: the emulator would take minutes")
-    values = workload(case.n, case.shape)
     repeat = repeat_for(case.kernel.name, case.n, case.shape, built.timing)
     executed = workbench.executed(case)
-    run = built.loop(values, repeat)
+    expect = expectation(case.kernel.name)
+    # Every call gets an input made inside the target that no call saw before, and its output checked there.
+    run = built.loop(case.n, case.shape, repeat, seed=SEED, fresh=True, expect=expect)
+    clock = built.loop_clock()
+    if clock is not None and hasattr(benchmark, "_timer"):
+        # The child that runs native code times each round itself: the pipe to it is not the kernel's time.
+        benchmark._timer = clock
     benchmark.group = case.group
     benchmark.extra_info.update(
         kernel=case.kernel.name,
@@ -47,12 +52,54 @@ def test_kernel(bench_case: BenchCase, workbench: Workbench, benchmark: pytest.F
         lines=case.source.lines.as_dict(),
         phases={k: round(v, 6) for k, v in built.phases.items()},
         executed=executed,
+        inputs="fresh",
     )
     if not benchmark.disabled:  # a timed run keeps the code it timed, so the report can show it
         benchmark.extra_info["listing"] = workbench.listing(*case.pair, listings_dir)
     rounds = EMULATED_ROUNDS if built.timing == "emulated" else ROUNDS
     benchmark.pedantic(run, rounds=rounds, warmup_rounds=0 if built.timing == "emulated" else WARMUP_ROUNDS, iterations=1)
-    assert built.loop_result() == case.kernel.reference(values)
+    outcome = built.loop_outcome()
+    assert outcome.bad == 0, f"{outcome.bad} of {outcome.calls} timed calls left a wrong output"
+    assert outcome.last_output == case.kernel.reference(outcome.last_input)
+    placement = getattr(built, "placement", None)
+    if placement is not None and not benchmark.disabled:
+        runner = built._runners[-1]  # type: ignore[attr-defined]
+        benchmark.extra_info["placement"] = {**placement, "per_offset_median": runner.per_offset_median(rounds)}
+    if built.timing != "emulated" and case.n == STATE_PROBE_N and case.shape == "random" and not benchmark.disabled:
+        benchmark.extra_info["repeated_input"] = repeated_input_probe(built, case, repeat, expect)
+
+
+# State between calls shows as a repeated input running far faster than fresh ones; one size and shape is enough.
+STATE_PROBE_N = 128
+STATE_PROBE_ROUNDS = 5
+
+
+def repeated_input_probe(built: object, case: BenchCase, repeat: int, expect: int) -> dict[str, float]:
+    """Median seconds per round on one input repeated in every call, against fresh inputs, rounds interleaved."""
+    import time
+
+    def timer(run: object) -> float:
+        clock = built.loop_clock()  # type: ignore[attr-defined]
+        if clock is not None:
+            before = clock()
+            run()  # type: ignore[operator]
+            return clock() - before
+        started = time.perf_counter()
+        run()  # type: ignore[operator]
+        return time.perf_counter() - started
+
+    fresh_times, repeated_times = [], []
+    for _ in range(STATE_PROBE_ROUNDS):
+        fresh_run = built.loop(case.n, case.shape, repeat, seed=SEED + 1, fresh=True, expect=expect)  # type: ignore[attr-defined]
+        fresh_times.append(timer(fresh_run))
+        repeated_run = built.loop(case.n, case.shape, repeat, seed=SEED + 1, fresh=False, expect=expect)  # type: ignore[attr-defined]
+        repeated_run()  # the first call sees the input for the first time: a state-keeping variant learns it
+        repeated_times.append(timer(repeated_run))
+        assert built.loop_outcome().bad == 0  # type: ignore[attr-defined]
+    fresh_median = sorted(fresh_times)[len(fresh_times) // 2]
+    repeated_median = sorted(repeated_times)[len(repeated_times) // 2]
+    return {"median_per_round": repeated_median, "fresh_median_per_round": fresh_median,
+            "ratio": repeated_median / fresh_median}
 
 
 # The ratios the report leads with, each measured with its two sides' rounds interleaved (A, B, A, B, ...): on a shared
@@ -81,25 +128,30 @@ def test_every_key_ratio_has_a_goal() -> None:
 def test_key_ratio(
     name: str, workbench: Workbench, benchmark: pytest.FixtureRequest, request: pytest.FixtureRequest
 ) -> None:
-    """Both sides of the ratio build, run interleaved and sort correctly, and the partner's time per sort is
-    recorded for the report. Its goal (harness.report.GOALS) is checked only in a timed run given
-    `--arena-goals`, which fails when the ratio's whole 95% interval lies outside the goal."""
+    """Measures one ratio with both sides' rounds interleaved and checks both sides' outputs; the partner's
+    time per sort is recorded for the report. Its goal (harness.report.GOALS) is checked only in a timed run
+    given `--arena-goals`, which fails when the ratio's whole 95% interval lies outside the goal."""
     route_a, route_b, n = KEY_RATIOS[name]
     case = _reference_case(route_a, n)
     built = workbench.built(*case.pair)
-    values = workload(n, "random")
     repeat = repeat_for(case.kernel.name, n, "random", built.timing) * KEY_RATIO_REPEAT_FACTOR
-    if route_b == "standalone":
-        partner: Standalone | Partner = Standalone(Path(case.source.path), values, repeat)
-    else:
-        other = workbench.built(*_reference_case(route_b, n).pair)
-        partner = Partner(route_b, other.loop(values, repeat), repeat)
-    run = built.loop(values, repeat)
-    benchmark.group = "key ratios"
-    # Both sides on one core (the standalone program inherits it): the cores of a shared machine differ.
+    # Both sides on one core (the runners' children and the standalone program inherit it): the cores of a
+    # shared machine differ.
     cpus = os.sched_getaffinity(0)
     os.sched_setaffinity(0, {min(cpus)})
     try:
+        if route_b == "standalone":
+            # Same bytes, same placement (the program aligns its kernel to 64 bytes: offset 0), same driver.
+            partner: Standalone | Partner = Standalone(Path(case.source.path), n, repeat, seed=SEED)
+            run = built.loop(n, "random", repeat, seed=SEED, offsets=(0,))
+        else:
+            other = workbench.built(*_reference_case(route_b, n).pair)
+            partner = Partner(route_b, other.loop(n, "random", repeat, seed=SEED), repeat, other.loop_clock())
+            run = built.loop(n, "random", repeat, seed=SEED)
+        clock = built.loop_clock()
+        if clock is not None and hasattr(benchmark, "_timer"):
+            benchmark._timer = clock
+        benchmark.group = "key ratios"
         benchmark.pedantic(run, setup=partner.round, rounds=KEY_RATIO_ROUNDS, warmup_rounds=WARMUP_ROUNDS, iterations=1)
     finally:
         os.sched_setaffinity(0, cpus)
@@ -107,11 +159,10 @@ def test_key_ratio(
     benchmark.extra_info.update(
         ratio_name=name, kernel=case.kernel.name, variant=case.source.name, route=route_a, n=n, shape="random",
         repeat=repeat, timing=built.timing, partner=partner.label, partner_per_sort=partner.per_sort_seconds,
+        inputs="fresh",
     )
-    if isinstance(partner, Standalone):  # same bytes, same placement: what differs is the harness alone
-        benchmark.extra_info.update(entry_offset_mod_64=getattr(built, "address", 0) % 64,
-                                    partner_entry_offset_mod_64=partner.entry_offset())
-    assert partner.per_sort_seconds and built.loop_result() == sorted(values)
+    outcome = built.loop_outcome()
+    assert partner.per_sort_seconds and outcome.bad == 0 and outcome.last_output == sorted(outcome.last_input)
     if request.config.getoption("--arena-goals") and not benchmark.disabled:
         measured = key_ratio(name, benchmark.stats.stats.data, repeat, partner.per_sort_seconds)
         missed = missed_goal(measured)
