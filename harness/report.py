@@ -33,7 +33,18 @@ def run_metadata(failures: list[dict[str, Any]], full: bool) -> dict[str, Any]:
         "profile": "full" if full else "quick",
         "failures": failures,
         "versions": {name: route.versions() for name, route in all_routes().items()},
+        "compiler_flags": {name: flags for name, route in all_routes().items() if (flags := received_flags(route))},
     }
+
+
+def received_flags(route: Any) -> list[str]:
+    """What the route's compiler proper received; a compiler that cannot be asked is said so, not fatal."""
+    from targets.base import ArenaError
+
+    try:
+        return route.received_flags()
+    except (ArenaError, OSError) as exc:
+        return [f"unknown: {exc}"]
 
 
 @dataclass
@@ -108,6 +119,7 @@ class Analysis:
     listings: str | None = None
     listing_problems: list[str] = field(default_factory=list)
     headline: list[Headline] = field(default_factory=list)
+    compiler_flags: dict[str, list[str]] = field(default_factory=dict)
 
 
 def ratio_with_ci(a: Sequence[float], b: Sequence[float]) -> tuple[float, float | None, float | None]:
@@ -193,6 +205,7 @@ def analyse(run: dict[str, Any], run_name: str) -> Analysis:
         overhead=[r for r in rows if r.kernel == "noop"], versions=meta.get("versions", {}),
         machine=run.get("machine_info", {}), listings=meta.get("listings"),
         listing_problems=meta.get("listing_problems", []), headline=headline,
+        compiler_flags=meta.get("compiler_flags", {}),
     )
 
 
@@ -460,6 +473,12 @@ def markdown(analysis: Analysis) -> str:
         out += ["Listings that could not be made:", ""] + [f"- {p}" for p in analysis.listing_problems] + [""]
     out += ["## Plots", "", "![time per sort against n](time_vs_n.png)", "", "![time per sort at n = 128](bars_n128.png)", ""]
     out += ["## Tool versions", ""] + [f"- {route}: " + ", ".join(f"{k} {v}" for k, v in vs.items()) for route, vs in analysis.versions.items()]
+    if analysis.compiler_flags:
+        from targets.c_cffi import shown_flags
+
+        out += ["", "## Compiler flags as received", "",
+                "What each compiler route's compiler proper received (clang's -cc1, gcc's cc1), paths left out:", ""]
+        out += [f"- {route}: `{shown_flags(flags)}`" for route, flags in analysis.compiler_flags.items()]
     return "\n".join(out) + "\n"
 
 

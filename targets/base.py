@@ -172,5 +172,10 @@ class Target(ABC):
         """Versions of the tools this route uses, for listings and reports."""
         return {}
 
+    def received_flags(self) -> list[str]:
+        """The arguments this route's compiler proper receives (clang's -cc1, gcc's cc1), as the compiler itself
+        reports them; empty for routes that compile nothing with a C compiler or LLVM."""
+        return []
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}>"

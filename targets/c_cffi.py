@@ -3,7 +3,13 @@
 cffi compiles through setuptools, which puts Python's own CFLAGS first
 (`-O3 -fwrapv -g` here); the route's flags come last, so they decide the
 optimization level, and `-fno-wrapv` puts signed overflow back to plain C
-rules, as a C programmer's own build would have it.
+rules, as a C programmer's own build would have it. What the compiler proper
+finally received (gcc's cc1, clang's -cc1) is asked of the driver itself
+(`-v`, `-###`): `CffiTarget.received_flags()`.
+
+clang is the plain driver of the ziglang wheel (`zig clang`), not `zig cc`:
+zig cc passes -O2 for -O3 and forces frame pointers, where the routes promise
+clang's own -O0 and -O3 with stock clang's defaults for the target.
 """
 from __future__ import annotations
 
@@ -23,6 +29,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from importlib.util import find_spec
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -76,6 +83,93 @@ def compiler_version(compiler: str) -> str:
     except FileNotFoundError:
         return "not found"
     return out.splitlines()[0] if out else "unknown"
+
+
+def tool_name(compiler: str) -> str:
+    """The compiler as people name it: the ziglang routes' commands start with the interpreter's path."""
+    return "clang (ziglang)" if "-m ziglang" in compiler else compiler
+
+
+def compile_command(compiler: str, args: Sequence[str], c_file: Path, obj: Path) -> list[str]:
+    """The command setuptools runs to compile `c_file` for a cffi build: CC, Python's CFLAGS and CCSHARED, then
+    `args`, composed by setuptools' own compiler class rather than a copy of its rules."""
+    import setuptools  # noqa: F401  (first, so `distutils` is setuptools' copy, the one cffi builds with)
+    from distutils.ccompiler import new_compiler
+    from distutils.sysconfig import customize_compiler
+
+    saved = os.environ.get("CC")
+    os.environ["CC"] = compiler
+    try:
+        builder = new_compiler()
+        customize_compiler(builder)
+    finally:
+        if saved is None:
+            os.environ.pop("CC", None)
+        else:
+            os.environ["CC"] = saved
+    spawned: list[list[str]] = []
+    builder.spawn = spawned.append  # record, do not run
+    builder.compile([str(c_file)], output_dir=str(obj.parent), extra_postargs=list(args))
+    return spawned[0]
+
+
+def proper_flags(driver_output: str) -> list[str]:
+    """The compiler proper's arguments in a driver's `-v` or `-###` output: after `-cc1` (clang) or the cc1
+    program (gcc)."""
+    for line in driver_output.splitlines():
+        try:
+            words = shlex.split(line)
+        except ValueError:
+            continue
+        if "-cc1" in words:
+            return words[words.index("-cc1") + 1 :]
+        if words and Path(words[0]).name == "cc1":
+            return words[1:]
+    raise BuildError(f"no compiler-proper command in the driver's output:\n{driver_output.strip()[:2000]}")
+
+
+def ask_driver(command: Sequence[str], words: int, work: str) -> tuple[str, ...]:
+    """What the compiler proper receives from `command` (a compiler driver of `words` words, then its arguments),
+    run in the folder `work`: clang prints its -cc1 command without running it (`-###`), gcc prints cc1's while
+    compiling (`-v`)."""
+    ask = "-###" if "clang" in " ".join(command[:words]) else "-v"
+    done = subprocess.run([*command[:words], ask, *command[words:]], capture_output=True, text=True, check=False,
+                          cwd=work)
+    if done.returncode != 0:
+        raise BuildError(f"{tool_name(' '.join(command[:words]))} {ask} failed:\n{done.stderr.strip()[:2000]}")
+    # The temporary folder is in a few flags (debug dirs, gcc's dump names): named alike on every run.
+    return tuple(flag.replace(work, "$BUILD") for flag in proper_flags(done.stderr))
+
+
+@cache
+def received_flags(compiler: str, args: tuple[str, ...]) -> tuple[str, ...]:
+    """What the compiler proper receives when setuptools compiles C with `compiler` and `args`."""
+    with tempfile.TemporaryDirectory(prefix="arena-flags-") as work:
+        c_file, obj = Path(work) / "probe.c", Path(work) / "probe.o"
+        c_file.write_text("int arena_probe;\n")
+        return ask_driver(compile_command(compiler, args, c_file, obj), len(shlex.split(compiler)), work)
+
+
+#: Options of the compiler proper whose value is a path or a file name: left out where flags are shown to people.
+_PATH_OPTIONS = {"-resource-dir", "-internal-isystem", "-internal-externc-isystem", "-isystem", "-idirafter", "-I", "-o",
+                 "-main-file-name", "-dumpdir", "-dumpbase", "-dumpbase-ext", "-imultiarch", "-x"}
+_NOISE = {"-quiet", "-v", "-version"}
+
+
+def shown_flags(flags: Sequence[str]) -> str:
+    """The compiler proper's flags without paths, file names and the driver's chatter: what decides the code."""
+    kept: list[str] = []
+    skip = False
+    for flag in flags:
+        if skip:
+            skip = False
+        elif flag in _PATH_OPTIONS:
+            skip = True
+        elif flag in _NOISE or flag.startswith(("-fdebug-compilation-dir", "-fcoverage-compilation-dir", "$BUILD")):
+            pass
+        else:
+            kept.append(flag)
+    return " ".join(kept)
 
 
 def find_c_entry(source: Source, kernel: Kernel) -> str:
@@ -253,13 +347,16 @@ class CffiTarget(Target):
     native = True
 
     def __init__(self, name: str, compiler: str, flags: Sequence[str]) -> None:
-        shown = "clang (ziglang)" if "ziglang" in compiler else compiler
-        super().__init__(name, f"C compiled by {shown} {' '.join(flags)} into a cffi extension module")
+        super().__init__(name, f"C compiled by {tool_name(compiler)} {' '.join(flags)} into a cffi extension module")
         self.compiler = compiler
         self.flags = tuple(flags)
 
     def compile_args(self) -> list[str]:
         return [*self.flags, "-fno-wrapv"]
+
+    def received_flags(self) -> list[str]:
+        """The compiler proper's arguments for this route's builds, as its driver reports them."""
+        return list(received_flags(self.compiler, tuple(self.compile_args())))
 
     def build(self, source: Source, kernel: Kernel) -> CBuilt:
         started = time.perf_counter()
@@ -293,18 +390,26 @@ class CffiTarget(Target):
         )
 
     def versions(self) -> dict[str, str]:
-        return {self.compiler: compiler_version(self.compiler), "cffi": cffi.__version__}
+        return {tool_name(self.compiler): compiler_version(self.compiler), "cffi": cffi.__version__}
 
 
-# clang from the ziglang wheel: the same clang on every machine, installed with the project.
-ZIG_CC = f"{sys.executable} -m ziglang cc"
+#: The ziglang wheel's lib folder: clang's own headers are in its include/, as in a clang resource directory.
+ZIG_LIB = Path(find_spec("ziglang").origin or "").parent / "lib"  # type: ignore[union-attr]
+
+
+def zig_clang(triple: str) -> str:
+    """clang from the ziglang wheel as the plain clang driver: the same clang on every machine, installed with
+    the project. Its resource directory is the wheel's lib folder (the driver would look beside the wheel)."""
+    return shlex.join([sys.executable, "-m", "ziglang", "clang", f"--target={triple}", "-resource-dir", str(ZIG_LIB)])
+
+
+#: The Python process's own target: the extension module is loaded into it (zig's clang defaults to musl).
+ZIG_CLANG = zig_clang("x86_64-unknown-linux-gnu")
 
 ROUTES = [
-    # All for baseline x86-64, like the llvm routes (zig's clang would target the host CPU by default).
+    # All for baseline x86-64, like the llvm routes (clang would otherwise target its default CPU, gcc its own).
     CffiTarget("c-gcc-O0", "gcc", ["-O0", "-march=x86-64"]),
     CffiTarget("c-gcc-O3", "gcc", ["-O3", "-march=x86-64"]),
-    # zig's clang turns UBSan on at -O0; a plain -O0 build is what the comparison needs. zig names the
-    # baseline CPU x86_64, where clang says x86-64.
-    CffiTarget("c-clang-O0", ZIG_CC, ["-O0", "-march=x86_64", "-fno-sanitize=undefined"]),
-    CffiTarget("c-clang-O3", ZIG_CC, ["-O3", "-march=x86_64"]),
+    CffiTarget("c-clang-O0", ZIG_CLANG, ["-O0", "-march=x86-64"]),
+    CffiTarget("c-clang-O3", ZIG_CLANG, ["-O3", "-march=x86-64"]),
 ]

@@ -15,7 +15,7 @@ from harness.fidelity import Partner, Standalone
 from harness.kernel import get_kernel
 from harness.report import goal_of, key_ratio, missed_goal
 from harness.source import discover
-from targets import get_route
+from targets import get_route, sandbox
 
 
 def test_kernel(bench_case: BenchCase, workbench: Workbench, benchmark: pytest.FixtureRequest, listings_dir: Path) -> None:
@@ -54,6 +54,8 @@ def test_kernel(bench_case: BenchCase, workbench: Workbench, benchmark: pytest.F
         executed=executed,
         inputs="fresh",
     )
+    if case.route.native and sandbox.unavailable() is not None:  # only with --unsafe-native: every row says so
+        benchmark.extra_info["unsafe_native"] = sandbox.unavailable()
     if not benchmark.disabled:  # a timed run keeps the code it timed, so the report can show it
         benchmark.extra_info["listing"] = workbench.listing(*case.pair, listings_dir)
     rounds = EMULATED_ROUNDS if built.timing == "emulated" else ROUNDS

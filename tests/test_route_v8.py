@@ -35,13 +35,16 @@ def test_runs_and_times_inside_node(route: str, path: object) -> None:
         big = list(range(3000, 0, -1))
         assert built.run(big) == sorted(big)
         assert built._node.process is process, "one node process serves every call"  # type: ignore[attr-defined]
+        run = built.loop(16, "random", REPEAT, seed=1)
         started = time.perf_counter()
-        seconds = built.time_per_sort(values, REPEAT)  # type: ignore[attr-defined]
+        run()
         elapsed = time.perf_counter() - started
+        seconds = built.seconds_per_sort  # type: ignore[attr-defined]
         # Node's figure is per sort: REPEAT of them fit inside the wall time of the call around the loop,
         # however fast or busy the machine (a total not divided by REPEAT would not fit).
-        assert 0 < seconds * REPEAT <= elapsed
-        assert built.loop_result() == sorted(values)
+        assert seconds is not None and 0 < seconds * REPEAT <= elapsed
+        outcome = built.loop_outcome()
+        assert outcome.bad == 0 and outcome.last_output == sorted(outcome.last_input)
     finally:
         built.close()
 

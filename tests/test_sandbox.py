@@ -109,3 +109,22 @@ def test_the_timing_runner_runs_a_harmless_kernel_at_every_offset() -> None:
     assert outcome.calls == 800 and outcome.bad == 0 and outcome.last_output == outcome.last_input
     assert [offset for offset, _ in kernel._runners[-1].rounds] == [0, 16, 32, 48] * 2
     kernel.close_native()
+
+
+def test_without_a_filter_native_variants_skip_unless_unsafe_is_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness.check import check
+    from harness.kernel import get_kernel
+    from harness.source import discover
+    from targets import get_route
+
+    kernel = get_kernel("insertion_sort")
+    variant = next(s for s in discover(kernel) if s.language == "x86")
+    own = next(s for s in discover(kernel) if s.language == "c" and s.path.parent == kernel.directory)
+    monkeypatch.setattr(sandbox, "unavailable", lambda: "no system-call filter on this machine (test)")
+    monkeypatch.delenv(sandbox.UNSAFE_ENV, raising=False)
+    report = check(variant, get_route("x86-native"), kernel, cases=())
+    assert report.verdict == "skip" and "--unsafe-native" in report.message
+    assert check(own, get_route("c-gcc-O3"), kernel, cases=()).verdict == "pass"  # the suite's own source runs
+    assert check(variant, get_route("x86-unicorn"), kernel, cases=()).verdict == "pass"  # emulated: contained
+    monkeypatch.setenv(sandbox.UNSAFE_ENV, "1")
+    assert check(variant, get_route("x86-native"), kernel, cases=()).verdict == "pass"
