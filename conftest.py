@@ -27,6 +27,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--full", action="store_true", default=False, help="benchmark n = 8, 16, ..., 8192 instead of 16, 128, 1024"
     )
+    group.addoption(
+        "--arena-goals",
+        action="store_true",
+        default=False,
+        help="in a timed run, fail each key ratio whose whole 95%% interval lies outside its goal (untimed: no effect)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -21,13 +21,11 @@ from harness.check import Report, check, remember
 from harness.kernel import Kernel, all_kernels
 from harness.source import Source, discover
 from targets import routes_for
-from targets.base import INT32_MAX, INT32_MIN, Built, Target
-from targets.fresh import EXPECT_SAME, EXPECT_SORTED
+from targets.base import Built, Target
+from targets.fresh import EXPECT_SAME, EXPECT_SORTED, INT32_MAX, INT32_MIN, SEED, SHAPES
 
-SHAPES = ("random", "sorted", "reversed", "few-unique")
 QUICK_SIZES = (16, 128, 1024)
 FULL_SIZES = tuple(2**k for k in range(3, 14))  # 8 .. 8192
-SEED = 20261122
 # Work per timed round, in estimated inner-loop steps: a few milliseconds of native code.
 ROUND_STEPS = 2_000_000
 MAX_REPEAT = 16384

@@ -14,10 +14,7 @@ from dataclasses import dataclass, field
 
 from harness.kernel import Kernel
 from harness.source import Source
-from targets.fresh import LoopOutcome
-
-INT32_MIN = -(2**31)
-INT32_MAX = 2**31 - 1
+from targets.fresh import INT32_MAX, INT32_MIN, LoopOutcome
 
 # Canary words around every array. Distinct per side and per slot, so a report can say which word moved.
 CANARY_WORDS = 4

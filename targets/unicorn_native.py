@@ -246,8 +246,9 @@ class NativeUnicornBuilt(UnicornBuilt):
 
 
 class UnicornNativeTarget(Target):
-    counts = True
     """The machine code a native route built, run in Unicorn: instructions executed, counted exactly."""
+
+    counts = True
 
     def __init__(self, name: str, native_route: str, language: str, max_instructions: int = 2_000_000_000) -> None:
         super().__init__(name, f"the x86-64 code route {native_route} built, run in the Unicorn emulator")

@@ -34,7 +34,6 @@ from targets.fresh import EXPECT_SORTED, SHAPE_CODES, WAT_DRIVER, LoopOutcome, o
 #: The entry's type in the kernel contract: `(func (param i32 i32))`.
 ENTRY_PARAMS = ("i32", "i32")
 ENTRY_RESULTS: tuple[str, ...] = ()
-WASM_PAGE = 65536
 # Enough for any start function a kernel module could reasonably have.
 START_FUEL = 10_000_000
 
@@ -412,8 +411,9 @@ class WasmBuilt(Built):
 
 
 class WasmtimeTarget(Target):
-    counts = True
     """WAT (or a wasm binary, for compiler routes that subclass or call `load`) run by wasmtime."""
+
+    counts = True
 
     language = "wat"
 

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,13 @@ def pytest_benchmark_update_json(config: pytest.Config, benchmarks: list[Any], o
         output_json["arena"]["listings"] = str(listings)
         output_json["arena"]["listing_problems"] = bench.listing_problems if bench else []
 BAD_INPUTS = REPO / "tests" / "bad_inputs"
+
+
+def arena(*args: str) -> subprocess.CompletedProcess[str]:
+    """`arena ARGS` as a user runs it, from this checkout (the `arena` on PATH may be another one)."""
+    return subprocess.run(
+        [sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True, cwd=REPO, timeout=300
+    )
 
 
 def matrix(config: pytest.Config) -> list[tuple[Kernel, Source, Target]]:

@@ -10,7 +10,7 @@ import pytest
 from harness.kernel import get_kernel
 from harness.source import discover
 
-from .test_bad_inputs import arena
+from .conftest import arena
 
 KERNEL = get_kernel("insertion_sort")
 # One correct source per language, from the repo: the human-written ones first.
