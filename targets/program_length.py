@@ -17,7 +17,7 @@ class UndecodableCode(ValueError):
     """Bytes capstone could not decode as x86-64 instructions, so no count would be honest."""
 
 
-def _is_padding(mnemonic: str, op_str: str, raw: bytes) -> bool:
+def _is_padding(mnemonic: str, raw: bytes) -> bool:
     return mnemonic in _PADDING or raw == b"\x00\x00"
 
 
@@ -26,17 +26,18 @@ def program_length(code: bytes, address: int = 0) -> int:
 
     Padding after the function's last instruction (nops of any length, int3,
     zero bytes: what assemblers and linkers put after a function to align the
-    next one) is not part of the program and is not counted; the `ret` dropped
+    next one) is not part of the program and is not counted (a compiler's
+    object file already leaves it out of the symbol's size); the `ret` dropped
     is the last instruction before that padding. A function that does not end
     in `ret` (a tail call's `jmp`, say) has nothing dropped. Every other
     instruction counts, wherever it sits: a `ret` in the middle of the code (an
     early return) counts, and so does padding inside the function (an aligned
     loop head). Raises UndecodableCode if capstone stops before the end.
     """
-    instructions = [(i.mnemonic, i.op_str, bytes(i.bytes)) for i in decoder().disasm(code, address)]
-    decoded = sum(len(raw) for _, _, raw in instructions)
-    trailing_zero = len(code) - decoded == 1 and code[-1:] == b"\x00"  # one odd zero byte of padding
-    if decoded != len(code) and not trailing_zero:
+    instructions = [(i.mnemonic, bytes(i.bytes)) for i in decoder().disasm(code, address)]
+    decoded = sum(len(raw) for _, raw in instructions)
+    # Capstone stops at the first bytes it cannot decode; zero bytes left there are padding too.
+    if code[decoded:].strip(b"\x00"):
         raise UndecodableCode(f"capstone decoded {decoded} of {len(code)} bytes (stopped at +{decoded:#x})")
     while instructions and _is_padding(*instructions[-1]):
         instructions.pop()
