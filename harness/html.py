@@ -80,8 +80,8 @@ def previous_run(analysis: Analysis, saved: Path | None) -> tuple[Path | None, s
         return None, "the saved run this report comes from is not known"
     if not analysis.machine:
         return None, "this run records no machine_info"
-    candidates = []
-    for path in sorted(Path(saved).parent.glob("*.json")):
+    # Newest first by pytest-benchmark's counter in the name, so a long history is not read whole.
+    for path in sorted(Path(saved).parent.glob("*.json"), reverse=True):
         if path.resolve() == Path(saved).resolve():
             continue
         try:
@@ -90,10 +90,8 @@ def previous_run(analysis: Analysis, saved: Path | None) -> tuple[Path | None, s
             continue  # not a saved run (or one being written): it cannot be compared with
         when = run.get("datetime", "") if isinstance(run, dict) else ""
         if when and when < analysis.datetime and same_machine(analysis.machine, run.get("machine_info") or {}):
-            candidates.append((when, path))
-    if not candidates:
-        return None, f"no earlier saved run of this machine in {Path(saved).parent}"
-    return max(candidates)[1], ""
+            return path, ""
+    return None, f"no earlier saved run of this machine in {Path(saved).parent}"
 
 
 @dataclass
