@@ -373,6 +373,7 @@ def print_terminal(analysis: Analysis, report_dir: Path | None = None) -> None:
             console.print(f"  {r.route:14} n={r.n:<5} {fmt_time(r.median)}" + (" (emulator)" if r.timing == "emulated" else ""))
     if report_dir is not None:
         console.print(f"Report: {report_dir}/report.md (JSON: report.json, plots: *.png)")
+        console.print(f"Page: {report_dir}/index.html")
 
 
 def comparison_text(r: Row) -> str:
@@ -506,9 +507,10 @@ def analysis_json(analysis: Analysis) -> dict[str, Any]:
     return data
 
 
-def write_report(analysis: Analysis, reports: Path) -> Path:
-    """reports/<run>/ with report.json, report.md and the plots, swapped in whole: an interrupted
-    write leaves the previous report of that run, and every other report, as it was."""
+def write_report(analysis: Analysis, reports: Path, saved: Path | None = None) -> Path:
+    """reports/<run>/ with report.json, report.md, the plots and index.html, swapped in whole: an interrupted
+    write leaves the previous report of that run, and every other report, as it was. `saved` (the run's
+    JSON) lets the page compare with the previous saved run beside it."""
     reports.mkdir(parents=True, exist_ok=True)
     final = reports / analysis.run_name
     staging = Path(tempfile.mkdtemp(prefix=f".{analysis.run_name}-", dir=reports))
@@ -518,6 +520,9 @@ def write_report(analysis: Analysis, reports: Path) -> Path:
         plot(analysis, staging)
         if analysis.listings and Path(analysis.listings).is_dir():
             shutil.copytree(analysis.listings, staging / "asm")
+        from harness.html import write_page
+
+        write_page(analysis, staging, saved)
         if final.exists():
             old = Path(tempfile.mkdtemp(prefix=".old-", dir=reports))
             os.replace(final, old / "report")
@@ -543,4 +548,4 @@ def latest_saved_run(storage: Path = Path(".benchmarks")) -> Path:
 
 def report_saved_run(path: Path, reports: Path) -> tuple[Analysis, Path]:
     analysis = analyse(json.loads(path.read_text()), path.stem)
-    return analysis, write_report(analysis, reports)
+    return analysis, write_report(analysis, reports, path)

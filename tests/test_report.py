@@ -139,7 +139,7 @@ def test_headline_compares_like_with_like() -> None:
 def test_report_is_written_whole_or_not_at_all(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     analysis = analyse(synthetic_run(), "run-1")
     first = write_report(analysis, tmp_path)
-    assert {p.name for p in first.iterdir()} == {"report.json", "report.md", "time_vs_n.png", "bars_n128.png"}
+    assert {p.name for p in first.iterdir()} == {"report.json", "report.md", "time_vs_n.png", "bars_n128.png", "index.html"}
     assert (tmp_path / "latest").resolve() == first.resolve()
     before = (first / "report.md").read_text()
 
