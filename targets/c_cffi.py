@@ -31,6 +31,7 @@ import cffi
 
 from harness.kernel import Kernel
 from harness.source import Source
+from targets import c_prototype
 from targets.base import Built, BuildError, Target
 from targets.native import GuardedBuffer, NativeLoop, NativeTiming, symbol_size
 
@@ -180,7 +181,7 @@ class CffiTarget(Target):
         entry = find_c_entry(source, kernel)
         module, library = compile_cffi(
             self.wrapped_source(source, entry),
-            C_SIGNATURE.format(name=entry),
+            c_prototype.for_source(source, entry).declaration,
             self.compiler,
             self.compile_args(),
             what=self.description.split(" into ")[0],
@@ -197,18 +198,16 @@ class CffiTarget(Target):
         address = ctypes.cast(ctypes.CDLL(str(library))[entry], ctypes.c_void_p).value or 0
         built = CBuilt(source=source, route=self.name, entry=entry, library=library, module=module,
                        address=address, _call=call)
+        built.notes = c_prototype.for_source(source, entry).notes
         # The compile (or cache hit) and the import are not separable through cffi: both count as build.
         built.phases = {"build": loaded - started, "load": time.perf_counter() - loaded}
         return built
 
     @staticmethod
     def wrapped_source(source: Source, entry: str) -> str:
-        """The C text cffi compiles: the contract's prototype, then the user's file with its own line numbers."""
-        path = str(source.path).replace("\\", "\\\\").replace('"', '\\"')
-        return (
-            CONTRACT_PROLOGUE.format(signature=C_SIGNATURE.format(name=entry))
-            + f'#line {1 + source.line_offset} "{path}"\n{source.text}{WRAPPER_LINE}'
-        )
+        """The C text cffi compiles: the entry's prototype (the contract's, or the user's own where it differs
+        only in integer types: targets.c_prototype), then the user's file with its own line numbers."""
+        return c_prototype.wrapped(source, entry, CONTRACT_PROLOGUE, WRAPPER_LINE)
 
     def versions(self) -> dict[str, str]:
         return {self.compiler: compiler_version(self.compiler), "cffi": cffi.__version__}

@@ -11,6 +11,8 @@ let memory = null;
 let entry = null;
 let base = 0; // byte address past the module's own memory, where the arrays go
 
+class HostImportCalled extends Error {}
+
 function fail(message) {
   return { ok: false, error: message };
 }
@@ -32,6 +34,13 @@ function load(request) {
     const descriptor = maximum === null ? { initial } : { initial, maximum };
     imported = new WebAssembly.Memory(descriptor);
     imports[mod] = { [field]: imported };
+  }
+  // Host functions the module imports (console.log for debugging): stubs whose call is the kernel's failure.
+  for (const [mod, field, message] of request.host_imports || []) {
+    imports[mod] = imports[mod] || {};
+    imports[mod][field] = () => {
+      throw new HostImportCalled(message);
+    };
   }
   instance = new WebAssembly.Instance(module, imports);
   memory = imported || instance.exports[request.memory_export];
@@ -83,7 +92,7 @@ lines.on("line", (line) => {
     reply = handlers[request.op](request);
   } catch (error) {
     const kind = error instanceof WebAssembly.RuntimeError ? "wasm trap" : error.name || "error";
-    reply = fail(`${kind}: ${error.message}`);
+    reply = fail(error instanceof HostImportCalled ? error.message : `${kind}: ${error.message}`);
   }
   process.stdout.write(JSON.stringify(reply) + "\n");
 });

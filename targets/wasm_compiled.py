@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -31,6 +32,7 @@ import llvmlite.binding as llvm
 from harness.kernel import Kernel
 from harness.source import Source
 from targets.base import BuildError, RunError
+from targets import c_prototype
 from targets.c_cffi import CffiTarget, cache_dir, compiler_diagnostics, find_c_entry
 from targets.llvm_jit import parse_verified
 from targets.wasm import WasmBuilt, WasmtimeTarget
@@ -133,19 +135,23 @@ class ClangWasmTarget(CompiledWasmTarget):
         entry = find_c_entry(source, kernel)
         # The same prologue as the native C routes: a definition with another signature is a compile error.
         c_text = CffiTarget.wrapped_source(source, entry)
+        # A file that includes libc headers (for its main's printf) compiles against wasi-libc's headers.
+        flags = self.flags() + c_prototype.wasm_libc_include_flags(source.text)
 
         def produce(work: Path) -> bytes:
             c_file, out = work / f"{source.name}.c", work / "out.wasm"
             c_file.write_text(c_text)
             link = ["-Wl,--no-entry", f"-Wl,--export={entry}", "-Wl,--export-memory"]
-            done = _run_tool([*ZIG, "cc", *self.flags(), *link, str(c_file), "-o", str(out)], "clang")
+            done = _run_tool([*ZIG, "cc", *flags, *link, str(c_file), "-o", str(out)], "clang")
             if done.returncode != 0 or not out.exists():
                 detail = compiler_diagnostics(done.stderr) or done.stderr.strip()
                 raise BuildError(f"clang (ziglang) -O{self.level} for wasm32 failed:\n{detail}")
             return out.read_bytes()
 
-        binary = self.cached([c_text, entry, *self.flags()], produce)
-        return self.finish(source, kernel, binary, started)
+        binary = self.cached([c_text, entry, *flags], produce)
+        built = self.finish(source, kernel, binary, started)
+        built.notes = (*built.notes, *c_prototype.for_source(source, entry).notes)
+        return built
 
 
 class LlvmWasmTarget(CompiledWasmTarget):
@@ -198,6 +204,14 @@ def _initialize() -> None:
 
 
 IMPL_SUFFIX = ".arena_impl"
+# Function attributes that name the CPU a front end compiled for (clang -emit-llvm writes them for x86-64);
+# on wasm32 each of their features would be reported as unknown, once per function and feature.
+HOST_CPU_ATTRIBUTE = re.compile(r'\s*"(?:target-cpu|target-features|tune-cpu)"="[^"]*"')
+
+
+def without_host_cpu(ir: str) -> str:
+    return HOST_CPU_ATTRIBUTE.sub("", ir)
+
 
 
 def with_wasm_entry(module: llvm.ModuleRef, entry: str) -> llvm.ModuleRef:
@@ -206,7 +220,7 @@ def with_wasm_entry(module: llvm.ModuleRef, entry: str) -> llvm.ModuleRef:
     The contract's `i64 %n` would make the export `(i32, i64)`, not the `(i32, i32)` every wasm route calls;
     a wasm32 C `size_t` is 32 bits. After inlining, the zero-extension is all that remains of the wrapper.
     """
-    module = llvm.parse_assembly(str(module))  # a copy: the caller's module stays as parsed
+    module = llvm.parse_assembly(without_host_cpu(str(module)))  # a copy: the caller's module stays as parsed
     impl = entry + IMPL_SUFFIX
     module.get_function(entry).name = impl
     wrapper = llvm.parse_assembly(

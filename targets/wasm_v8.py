@@ -46,7 +46,15 @@ from targets.base import (
     guarded,
     unguarded,
 )
-from targets.wasm import find_entry, find_memory, function_body_size, wat_error_message
+from targets.wasm import (
+    find_entry,
+    find_memory,
+    function_body_size,
+    host_call_message,
+    host_function_imports,
+    host_import_notes,
+    wat_error_message,
+)
 from targets.x86_native import require_pass
 
 DRIVER = Path(__file__).with_name("v8_driver.js")
@@ -240,7 +248,10 @@ class V8Target(Target):
         if memory_import is not None:
             module_name, field, memory_type = memory_import
             memory["memory_import"] = [module_name, field, memory_type.limits.min, memory_type.limits.max]
+        # Host functions get stubs in node too; a call throws this message back as the run's failure.
+        memory["host_imports"] = [[m, f, host_call_message(m, f, t)] for m, f, t in host_function_imports(module)]
         built = V8Built(source, self.name, binary, entry, memory)
+        built.notes = host_import_notes(module)
         built.phases = {"gate": gated - started, "build": time.perf_counter() - gated}
         built.start()
         return built

@@ -32,7 +32,7 @@ def test_pasted_file_outside_the_repo_passes(language: str, tmp_path: Path) -> N
     result = arena("check", str(target), "--json")
     reports = [json.loads(line) for line in result.stdout.splitlines()]
     assert result.returncode == 0, result.stdout + result.stderr
-    assert reports and all(r["verdict"] == "pass" and r["origin"] == "unknown" for r in reports)
+    assert reports and all(r["verdict"] == "pass" and r["origin"] == "supplied" for r in reports)
     warnings = " | ".join(reports[0]["warnings"])
     assert "non-breaking space" in warnings and "CRLF" in warnings and "code fence" in warnings
 
