@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 
 COMPILER_TIMINGS = ("native",)
+# Rows judged against the compiler builds: AI-written variants and the files a user supplied.
+JUDGED_ORIGINS = ("ai", "supplied")
 CONFIDENCE = 0.95
 RESAMPLES = 2000
 
@@ -108,6 +110,8 @@ class Analysis:
     listings: str | None = None
     listing_problems: list[str] = field(default_factory=list)
     headline: list[Headline] = field(default_factory=list)
+    # The user's own files: checks, adaptations, comparisons and ranking (harness.supplied); empty without them.
+    supplied: dict[str, Any] = field(default_factory=dict)
 
 
 def ratio_with_ci(a: Sequence[float], b: Sequence[float]) -> tuple[float, float | None, float | None]:
@@ -182,18 +186,22 @@ def analyse(run: dict[str, Any], run_name: str) -> Analysis:
                 continue
             row.ratio, low, high = ratio_with_ci(row.per_sort or [row.median], fastest.per_sort or [fastest.median])
             row.ratio_ci = (low, high) if low is not None and high is not None else None
-            if row.origin == "ai":
+            if row.origin in JUDGED_ORIGINS:
                 row.verdict = verdict_from_ci(low, high)
     key_ratios = interleaved_ratios(run)
     headline = headline_rows(sorts)
     meta = run.get("arena", {})
-    return Analysis(
+    analysis = Analysis(
         run_name=run_name, datetime=run.get("datetime", ""), profile=meta.get("profile", "?"), rows=sorts,
         failures=meta.get("failures", []), key_ratios=key_ratios,
         overhead=[r for r in rows if r.kernel == "noop"], versions=meta.get("versions", {}),
         machine=run.get("machine_info", {}), listings=meta.get("listings"),
         listing_problems=meta.get("listing_problems", []), headline=headline,
     )
+    from harness import supplied
+
+    supplied.attach(analysis, meta)
+    return analysis
 
 
 HEADLINE_SIZES = (16, 128, 1024)
@@ -386,6 +394,9 @@ def markdown(analysis: Analysis) -> str:
            "Times are per sort (copy of the input + sort), from loops inside each target; median and interquartile range over the rounds.",
            "`x fastest compiler` divides by the fastest compiler-built route (the kernel's own C and LLVM IR sources on native routes) at the same n and shape, with a 95% bootstrap confidence interval.",
            "Emulated routes report executed instructions; their time is the emulator's, not the code's.", ""]
+    from harness import supplied
+
+    out += supplied.markdown(analysis)  # the user's own files come first
     if analysis.headline:
         out += ["## AI-written vs compiler", "",
                 "Per substrate (the same engine, or the same CPU), the best AI-written variant against the best build of "

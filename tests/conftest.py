@@ -48,6 +48,8 @@ def pytest_benchmark_update_json(config: pytest.Config, benchmarks: list[Any], o
     bench = config.stash.get(WORKBENCH, None)
     failures = [r.as_json() for r in bench.failures()] if bench else []
     output_json["arena"] = run_metadata(failures, full=config.getoption("--full"))
+    # Every check of a supplied file, passed ones too: the report's first section says what was adapted.
+    output_json["arena"]["supplied"] = [r.as_json() for r in bench.reports() if r.origin == "supplied"] if bench else []
     listings = config.stash.get(LISTINGS, None)
     if listings is not None and listings.is_dir():
         output_json["arena"]["listings"] = str(listings)
@@ -61,7 +63,7 @@ def matrix(config: pytest.Config) -> list[tuple[Kernel, Source, Target]]:
     return [
         (kernel, source, route)
         for kernel in all_kernels().values()
-        for source in discover(kernel, extra)
+        for source in discover(kernel, extra, config.getoption("--origin"))
         for route in routes_for(source.language)
     ]
 
@@ -98,5 +100,5 @@ def _parametrize_bench_cases(metafunc: pytest.Metafunc) -> None:
     sizes = FULL_SIZES if metafunc.config.getoption("--full") else QUICK_SIZES
     if metafunc.config.getoption("--sizes"):
         sizes = tuple(int(n) for n in metafunc.config.getoption("--sizes").split(","))
-    cases = bench_cases(extra, sizes)
+    cases = bench_cases(extra, sizes, metafunc.config.getoption("--origin"))
     metafunc.parametrize("bench_case", cases, ids=[c.id for c in cases])
