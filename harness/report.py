@@ -200,7 +200,7 @@ def analyse(run: dict[str, Any], run_name: str) -> Analysis:
     )
     from harness import supplied
 
-    supplied.attach(analysis, meta)
+    supplied.attach(analysis, run)
     return analysis
 
 
@@ -290,7 +290,7 @@ def interleaved_ratios(run: dict[str, Any]) -> list[Ratio]:
     ratios = []
     for bench in run.get("benchmarks", []):
         info = bench.get("extra_info", {})
-        if "partner_per_sort" not in info:
+        if "partner_per_sort" not in info or "supplied_pair" in info:  # those rank the user's files instead
             continue
         ours = [t / info["repeat"] for t in bench["stats"].get("data", [])] or [bench["stats"]["median"] / info["repeat"]]
         ratio, low, high = ratio_with_ci(ours, info["partner_per_sort"])

@@ -76,7 +76,25 @@ def _comparisons(rows: Sequence[Any], analysis: Any) -> list[dict[str, Any]]:
     return out
 
 
-def _ranking(rows: Sequence[Any]) -> list[dict[str, Any]]:
+Interleaved = dict[tuple[str, str, int, str, str, str], tuple[list[float], list[float]]]
+
+
+def _interleaved(run: dict[str, Any]) -> Interleaved:
+    """Per (route, n, shape, a, b): a's and b's per-sort times from rounds run alternately (test_supplied_pair)."""
+    found: Interleaved = {}
+    for bench in run.get("benchmarks", []):
+        info = bench.get("extra_info", {})
+        if "supplied_pair" not in info:
+            continue
+        a, b = info["supplied_pair"]
+        ours = [t / info["repeat"] for t in bench["stats"].get("data", [])]
+        key = (info["route"], int(info["n"]), info["shape"])
+        found[(*key, a, b)] = (ours, list(info["partner_per_sort"]))
+        found[(*key, b, a)] = (list(info["partner_per_sort"]), ours)
+    return found
+
+
+def _ranking(rows: Sequence[Any], interleaved: Interleaved) -> list[dict[str, Any]]:
     from harness.report import executed_total, ratio_with_ci
 
     supplied = [r for r in rows if r.origin == ORIGIN]
@@ -100,9 +118,13 @@ def _ranking(rows: Sequence[Any]) -> list[dict[str, Any]]:
                 ratio, low, high = cost(b) / cost(a) if cost(a) else float("nan"), None, None
                 real = ratio > 1
             else:
-                ratio, low, high = ratio_with_ci(b.per_sort or [b.median], a.per_sort or [a.median])
+                # Rounds measured alternately where the run has them; else the two benchmarks' own rounds.
+                fast, slow = interleaved.get((a.route, a.n, a.shape, a.variant, b.variant)) if a.route == b.route \
+                    and (a.route, a.n, a.shape, a.variant, b.variant) in interleaved else (a.per_sort, b.per_sort)
+                ratio, low, high = ratio_with_ci(slow or [b.median], fast or [a.median])
                 real = low is not None and low > 1
-            steps.append({"faster": name_a, "slower": name_b, "ratio": ratio,
+            paired = not emulated and a.route == b.route and (a.route, a.n, a.shape, a.variant, b.variant) in interleaved
+            steps.append({"faster": name_a, "slower": name_b, "ratio": ratio, "interleaved": paired,
                           "ci": [low, high] if low is not None else None, "sure": real})
         line = names[0] + "".join(f" {'<' if s['sure'] else '~'} {s['slower']}" for s in steps)
         measure = "executed instructions" if emulated else "time"
@@ -111,13 +133,15 @@ def _ranking(rows: Sequence[Any]) -> list[dict[str, Any]]:
     return out
 
 
-def attach(analysis: Any, meta: dict[str, Any]) -> None:
-    """Fill `analysis.supplied` (and the verdict of every supplied row); nothing when the run had none."""
+def attach(analysis: Any, run: dict[str, Any]) -> None:
+    """Fill `analysis.supplied` (and the verdict of every supplied row) from a saved run; nothing when the run
+    had no supplied files."""
+    meta = run.get("arena", {})
     files = _files(meta, analysis.failures)
     if not files and not any(r.origin == ORIGIN for r in analysis.rows):
         return
     analysis.supplied = {"files": files, "comparisons": _comparisons(analysis.rows, analysis),
-                         "ranking": _ranking(analysis.rows)}
+                         "ranking": _ranking(analysis.rows, _interleaved(run))}
 
 
 def markdown(analysis: Any) -> list[str]:
@@ -157,12 +181,13 @@ def markdown(analysis: Any) -> list[str]:
     if data["ranking"]:
         out += ["### Ranking among your files", "",
                 "Per substrate and n, fastest first. `<`: the next is slower, its interval clear of 1; `~`: unsure. "
-                "Ratios are slower / faster, from the rounds of each benchmark (run one after another, not interleaved).",
-                ""]
+                "Ratios are slower / faster; `interleaved`: from rounds of the two run alternately (A B A B ...), "
+                "else from the rounds of each one's own benchmark, run one after another.", ""]
         for rank in data["ranking"]:
             out.append(f"- **{rank['summary']}**")
             for s in rank["steps"]:
                 ci = _ci_text(*(s["ci"] or [None, None]))
-                out.append(f"  - {s['slower']} / {s['faster']}: {s['ratio']:.3f} {ci}{'' if s['sure'] else ' unsure'}")
+                how = " (interleaved)" if s.get("interleaved") else ""
+                out.append(f"  - {s['slower']} / {s['faster']}: {s['ratio']:.3f} {ci}{'' if s['sure'] else ' unsure'}{how}")
         out.append("")
     return out

@@ -81,6 +81,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             case = params.params["bench_case"]
             session.config.stash.setdefault(EXPECTED_PAIRS, []).append(case.pair)
             session.config.stash.setdefault(EXPECTED_COUNTS, []).append(case)
+        for case in params.params.get("supplied_pair", ()):
+            session.config.stash.setdefault(EXPECTED_PAIRS, []).append(case.pair)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -91,6 +93,29 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         )
     if "bench_case" in metafunc.fixturenames:
         _parametrize_bench_cases(metafunc)
+    if "supplied_pair" in metafunc.fixturenames:
+        _parametrize_supplied_pairs(metafunc)
+
+
+def _parametrize_supplied_pairs(metafunc: pytest.Metafunc) -> None:
+    """Every two supplied files on one timed route, n and shape: the ranking's pairs, measured interleaved."""
+    from itertools import combinations
+
+    from harness.bench import QUICK_SIZES, bench_cases
+
+    extra = [Path(d) for d in metafunc.config.getoption("--variants")]
+    sizes = QUICK_SIZES
+    if metafunc.config.getoption("--sizes"):
+        sizes = tuple(int(n) for n in metafunc.config.getoption("--sizes").split(","))
+    cases = [c for c in bench_cases(extra, sizes, metafunc.config.getoption("--origin")) if c.source.origin == "supplied"
+             and "unicorn" not in c.route.name]  # the emulator's time is not compared
+    groups: dict[tuple[str, str, int, str], list] = {}
+    for case in cases:
+        groups.setdefault((case.kernel.name, case.route.name, case.n, case.shape), []).append(case)
+    pairs = [pair for group in groups.values() for pair in combinations(group, 2)]
+    metafunc.parametrize("supplied_pair", pairs,
+                         ids=[f"{a.kernel.name}/{a.source.name}~{b.source.name}/{a.route.name}/n={a.n}/{a.shape}"
+                              for a, b in pairs])
 
 
 def _parametrize_bench_cases(metafunc: pytest.Metafunc) -> None:

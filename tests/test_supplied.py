@@ -97,3 +97,18 @@ def test_a_run_without_supplied_files_has_no_such_section() -> None:
     run["arena"] = {"failures": []}
     analysis = analyse(run, "run")
     assert analysis.supplied == {} and "## Your files" not in markdown(analysis)
+
+
+def test_a_pair_measured_interleaved_decides_its_step() -> None:
+    run = run_with()
+    ranked = analyse(run, "run").supplied["ranking"][0]["order"]
+    faster, slower = ranked[1], ranked[2]  # the unsure step between opus and gem
+    pair = bench(faster, WASMTIME, "supplied", 1.5e-6, seed=5)
+    pair["extra_info"].update(supplied_pair=[faster, slower], partner_per_sort=rounds(1.8e-6, 0.02, seed=6))
+    run["benchmarks"].append(pair)
+    analysis = analyse(run, "run")
+    step = analysis.supplied["ranking"][0]["steps"][1]
+    assert step["interleaved"] and step["sure"] and 1.1 < step["ratio"] < 1.3
+    assert analysis.supplied["ranking"][0]["summary"].endswith(f"< {slower}")
+    # Not a key ratio of the suite, and not a row of its own.
+    assert not analysis.key_ratios and len([r for r in analysis.rows if r.origin == "supplied"]) == 3
