@@ -81,7 +81,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             case = params.params["bench_case"]
             session.config.stash.setdefault(EXPECTED_PAIRS, []).append(case.pair)
             session.config.stash.setdefault(EXPECTED_COUNTS, []).append(case)
-        for case in params.params.get("supplied_pair", ()):
+        pair = params.params.get("supplied_pair")
+        for case in pair if isinstance(pair, tuple) else ():  # no supplied files: an empty parameter set
             session.config.stash.setdefault(EXPECTED_PAIRS, []).append(case.pair)
 
 
