@@ -15,6 +15,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="also check (and benchmark) every variant file in DIR, without copying it into the repo",
     )
     group.addoption(
+        "--origin",
+        default=None,
+        metavar="ORIGIN",
+        help="origin of the --variants files whose header names none: supplied (the default), ai or human",
+    )
+    group.addoption(
         "--sizes",
         default=None,
         metavar="N,N,...",

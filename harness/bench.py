@@ -92,12 +92,13 @@ class BenchCase:
         return (self.kernel, self.source, self.route)
 
 
-def bench_cases(extra_dirs: Sequence[Path], sizes: Sequence[int]) -> list[BenchCase]:
-    """Every variant on every route, grouped so the variants compared with each other run one after another."""
+def bench_cases(extra_dirs: Sequence[Path], sizes: Sequence[int], origin: str | None = None) -> list[BenchCase]:
+    """Every variant on every route, grouped so the variants compared with each other run one after another.
+    `origin`: that of the extra directories' files whose header names none (default `supplied`)."""
     pairs = [
         (kernel, source, route)
         for kernel in all_kernels().values()
-        for source in discover(kernel, list(extra_dirs))
+        for source in discover(kernel, list(extra_dirs), origin)
         for route in routes_for(source.language)
     ]
     cases = []
@@ -275,6 +276,10 @@ class Workbench:
 
     def failures(self) -> list[Report]:
         return [r for r in self._checked.values() if not r.passed]
+
+    def reports(self) -> list[Report]:
+        """Every check of the session, passed or not."""
+        return list(self._checked.values())
 
     def close(self) -> None:
         for built in self._built.values():

@@ -131,6 +131,8 @@ class Analysis:
     listing_problems: list[str] = field(default_factory=list)
     headline: list[Headline] = field(default_factory=list)
     compiler_flags: dict[str, list[str]] = field(default_factory=dict)
+    # The user's own files: checks, adaptations, comparisons and ranking (harness.supplied); empty without them.
+    supplied: dict[str, Any] = field(default_factory=dict)
 
 
 def rows_from_run(run: dict[str, Any]) -> list[Row]:
@@ -199,7 +201,7 @@ def analyse(run: dict[str, Any], run_name: str) -> Analysis:
     key_ratios = interleaved_ratios(run)
     headline = headline_rows(sorts, interleaved_pairs(run))
     meta = run.get("arena", {})
-    return Analysis(
+    analysis = Analysis(
         run_name=run_name, datetime=run.get("datetime", ""), profile=meta.get("profile", "?"), rows=sorts,
         failures=meta.get("failures", []), key_ratios=key_ratios,
         overhead=[r for r in rows if r.kernel == "noop"], versions=meta.get("versions", {}),
@@ -207,6 +209,10 @@ def analyse(run: dict[str, Any], run_name: str) -> Analysis:
         listing_problems=meta.get("listing_problems", []), headline=headline,
         compiler_flags=meta.get("compiler_flags", {}),
     )
+    from harness import supplied
+
+    supplied.attach(analysis, run)
+    return analysis
 
 
 # The goal each key ratio is held to, by the start of its name: (lowest, highest) acceptable, None for no bound.
@@ -257,7 +263,7 @@ def interleaved_ratios(run: dict[str, Any]) -> list[Ratio]:
     ratios = []
     for bench in run.get("benchmarks", []):
         info = bench.get("extra_info", {})
-        if "partner_per_sort" not in info or "headline_pair" in info:
+        if "partner_per_sort" not in info or "headline_pair" in info or "supplied_pair" in info:
             continue
         rounds = bench["stats"].get("data", []) or [bench["stats"]["median"]]
         ratio = key_ratio(info["ratio_name"], rounds, info["repeat"], info["partner_per_sort"])
@@ -389,6 +395,9 @@ def markdown(analysis: Analysis) -> str:
            "`x same-algorithm compiler` divides by the fastest compiler build (a compiler route's build of the kernel's own C or LLVM IR source) of the same algorithm on the same substrate, n and shape; `x any compiler` by the fastest compiler build of any algorithm; each with a 95% bootstrap confidence interval. `faster` and `slower` only when the whole interval clears 1.",
            "`placement`: on native routes, the slowest over the fastest median of the code placed at several offsets mod 64 (or why it stayed in place).",
            "Emulated routes report executed instructions; their time is the emulator's, not the code's.", ""]
+    from harness import supplied
+
+    out += supplied.markdown(analysis)  # the user's own files come first
     if analysis.headline:
         out += ["## AI-written vs compiler", "",
                 "Per substrate (the same engine, or the same CPU), the best AI-written variant against the best build of "

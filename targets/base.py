@@ -109,6 +109,10 @@ class Built(ABC):
         """What executes the code, for like-for-like comparisons: the same engine, or the same CPU."""
         return SUBSTRATES[self.timing]
 
+    #: What the route adapted to run the source as written (its own C prototype, stubbed host imports),
+    #: one line each; a class attribute, so the dataclass subclasses need no field for it.
+    notes = ()  # tuple[str, ...]
+
     #: Bytes of machine code (or wasm function body) of the kernel's entry function; None where unknown.
     code_bytes = None  # int | None; a class attribute, so subclasses may make it a property
 

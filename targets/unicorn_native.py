@@ -273,6 +273,7 @@ class UnicornNativeTarget(Target):
             )
         built = NativeUnicornBuilt(source, self.name, image, symbol, self.max_instructions)
         built.library = library  # type: ignore[attr-defined]
+        built.notes = native.notes  # what the native route adapted (a C file's own prototype) holds here too
         built.phases.update(build=built_at - started, load=time.perf_counter() - built_at)
         return built
 

@@ -242,3 +242,35 @@ def test_headline_pair(kernel_name: str, substrate: str, n: int, comparison: str
     for built in (ai, compiler):
         outcome = built.loop_outcome()
         assert outcome.calls > 0 and outcome.bad == 0, f"{built.route}: {outcome}"
+
+
+# The user's own files, ranked: each pair on one route, n and shape timed with its rounds interleaved (A B A B ...),
+# so the ranking's steps in the report (harness.supplied) rest on like-for-like rounds, not on drift between runs.
+def test_supplied_pair(supplied_pair: tuple[BenchCase, BenchCase], workbench: Workbench,
+                       benchmark: pytest.FixtureRequest) -> None:
+    ours, theirs = supplied_pair
+    for case in supplied_pair:
+        report = workbench.checked(*case.pair)
+        if not report.passed:
+            pytest.skip(f"not timed: {case.source.name} {report.verdict} on the correctness check")
+    built, other = workbench.built(*ours.pair), workbench.built(*theirs.pair)
+    repeat = repeat_for(ours.kernel.name, ours.n, ours.shape, built.timing)
+    expect = expectation(ours.kernel.name)
+    benchmark.group = "supplied pairs"
+    with one_core():
+        partner = Partner(theirs.source.name, other.loop(ours.n, ours.shape, repeat, seed=SEED, expect=expect),
+                          repeat, other.loop_clock())
+        run = built.loop(ours.n, ours.shape, repeat, seed=SEED, expect=expect)
+        clock = built.loop_clock()
+        if clock is not None and hasattr(benchmark, "_timer"):
+            benchmark._timer = clock
+        benchmark.pedantic(run, setup=partner.round, rounds=ROUNDS, warmup_rounds=WARMUP_ROUNDS, iterations=1)
+    benchmark.extra_info.update(
+        ratio_name=f"{ours.source.name} / {theirs.source.name} on {ours.route.name}, n={ours.n} {ours.shape}",
+        supplied_pair=[ours.source.name, theirs.source.name], kernel=ours.kernel.name, variant=ours.source.name,
+        route=ours.route.name, n=ours.n, shape=ours.shape, repeat=repeat, timing=built.timing,
+        partner=partner.label, partner_per_sort=partner.per_sort_seconds, inputs="fresh",
+    )
+    for side in (built, other):
+        outcome = side.loop_outcome()
+        assert partner.per_sort_seconds and outcome.bad == 0, f"{side.route}: {outcome}"
