@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from harness.isolate import in_child
 from harness.source import load_source
 from kernels.insertion_sort import KERNEL
 from targets import get_route
