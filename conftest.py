@@ -23,3 +23,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--full", action="store_true", default=False, help="benchmark n = 8, 16, ..., 8192 instead of 16, 128, 1024"
     )
+    group.addoption(
+        "--no-wait",
+        action="store_true",
+        default=False,
+        help="when another benchmark run is timing on this machine, stop (saying whose it is) instead of waiting for it",
+    )

@@ -23,6 +23,7 @@ import numpy as np
 
 COMPILER_TIMINGS = ("native",)
 CONFIDENCE = 0.95
+UNSTABLE_SHOWN = 20  # on the terminal; report.md lists them all
 RESAMPLES = 2000
 
 
@@ -59,6 +60,13 @@ class Row:
     verdict: str = ""  # for AI-written rows: faster / slower / unsure than the best compiler route
     listing: str | None = None  # file name under the report's asm/ folder
     substrate: str = ""
+    busy: bool = False  # timed while the machine was busy (harness.machine)
+    unstable: str | None = None  # pyperf-style warning with its figures
+
+    @property
+    def id(self) -> str:
+        """The benchmark's id, as harness.bench.BenchCase names it."""
+        return f"{self.kernel}/{self.variant}/{self.route}/n={self.n}/{self.shape}"
 
     @property
     def label(self) -> str:
@@ -108,6 +116,7 @@ class Analysis:
     listings: str | None = None
     listing_problems: list[str] = field(default_factory=list)
     headline: list[Headline] = field(default_factory=list)
+    machine_notes: list[str] = field(default_factory=list)  # the machine's state while timing, in plain words
 
 
 def ratio_with_ci(a: Sequence[float], b: Sequence[float]) -> tuple[float, float | None, float | None]:
@@ -187,13 +196,43 @@ def analyse(run: dict[str, Any], run_name: str) -> Analysis:
     key_ratios = interleaved_ratios(run)
     headline = headline_rows(sorts)
     meta = run.get("arena", {})
+    machine_notes = apply_machine(sorts, headline, meta.get("machine"))
     return Analysis(
         run_name=run_name, datetime=run.get("datetime", ""), profile=meta.get("profile", "?"), rows=sorts,
         failures=meta.get("failures", []), key_ratios=key_ratios,
         overhead=[r for r in rows if r.kernel == "noop"], versions=meta.get("versions", {}),
         machine=run.get("machine_info", {}), listings=meta.get("listings"),
-        listing_problems=meta.get("listing_problems", []), headline=headline,
+        listing_problems=meta.get("listing_problems", []), headline=headline, machine_notes=machine_notes,
     )
+
+
+def apply_machine(rows: Sequence[Row], headline: Sequence[Headline], saved: dict[str, Any] | None) -> list[str]:
+    """The machine's judgement (harness.machine) on the rows: unstable rows flagged; rows timed while the machine
+    was busy marked, their faster/slower verdicts standing only beyond the noise measured. Returns the header."""
+    from harness.machine import judge, unstable
+
+    for row in rows:
+        if row.timing != "emulated":
+            row.unstable = unstable(row.per_sort)
+    judged = judge(saved)
+    if judged is None:
+        return []
+    affected = judged.affected
+    for row in rows:
+        row.busy = row.id in affected
+        if row.busy and row.verdict in ("faster", "slower"):
+            row.verdict = judged.verdict(*(row.ratio_ci or (None, None)))
+    for h in headline:
+        sides = [r for r in rows if (r.substrate, r.n, r.shape) == (h.substrate, h.n, "random") and r.label in (h.ai, h.compiler)]
+        if any(r.busy for r in sides) and h.verdict in ("AI faster", "compiler faster"):
+            verdict = judged.verdict(*(h.time_ci or (None, None)))
+            h.verdict = {"faster": "AI faster", "slower": "compiler faster"}.get(verdict, verdict)
+    return judged.header()
+
+
+def row_flags(row: Row) -> str:
+    flags = [flag for flag, on in (("busy", row.busy), ("unstable", row.unstable)) if on]
+    return f" ({', '.join(flags)})" if flags else ""
 
 
 HEADLINE_SIZES = (16, 128, 1024)
@@ -330,7 +369,7 @@ def table_rows(rows: Sequence[Row], detail: bool = False) -> list[list[str]]:
     """One row of cells per result; `detail` adds rounds and build / load milliseconds (the Markdown report)."""
     ordered = sorted(rows, key=lambda r: (r.timing == "emulated", r.median))
     return [
-        [f"[{r.variant}](asm/{r.listing})" if detail and r.listing else r.variant, r.origin, r.route, r.verdict or "pass", fmt_time(r.median) + (" (emulator)" if r.timing == "emulated" else ""),
+        [f"[{r.variant}](asm/{r.listing})" if detail and r.listing else r.variant, r.origin, r.route, (r.verdict or "pass") + row_flags(r), fmt_time(r.median) + (" (emulator)" if r.timing == "emulated" else ""),
          "" if r.timing == "emulated" else fmt_time(r.iqr), fmt_ratio(r), fmt_executed(r.executed), "" if r.code_bytes is None else str(r.code_bytes),
          f"{r.lines.get('effective', '')}/{r.lines.get('total', '')}"]
         + ([str(r.rounds), fmt_phases(r.phases)] if detail else [])
@@ -343,6 +382,8 @@ def print_terminal(analysis: Analysis, report_dir: Path | None = None) -> None:
     from rich.table import Table
 
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 180)
+    for note in analysis.machine_notes:
+        console.print(note, markup=False)
     for n in sorted({r.n for r in analysis.rows}):
         table = Table(title=f"n = {n}, random input (other shapes in report.md)", title_justify="left")
         for column in COLUMNS:
@@ -372,6 +413,11 @@ def print_terminal(analysis: Analysis, report_dir: Path | None = None) -> None:
     console.print("[bold]Key ratios (same run):[/]")
     for ratio in analysis.key_ratios:
         console.print(f"  {ratio.text()}")
+    unstable_rows = [r for r in analysis.rows if r.unstable]
+    if unstable_rows:
+        console.print(f"[bold]Unstable rows ({len(unstable_rows)}; the figures of all in report.md):[/]")
+        for r in sorted(unstable_rows, key=lambda r: (r.n, r.shape, r.label))[:UNSTABLE_SHOWN]:
+            console.print(f"  n={r.n:<5} {r.shape:10} {r.label:42} {r.unstable}", markup=False)
     if analysis.overhead:
         console.print("[bold]Harness overhead per route (no-op kernel: copy + call):[/]")
         for r in sorted(analysis.overhead, key=lambda r: (r.route, r.n)):
@@ -386,6 +432,7 @@ def markdown(analysis: Analysis) -> str:
            "Times are per sort (copy of the input + sort), from loops inside each target; median and interquartile range over the rounds.",
            "`x fastest compiler` divides by the fastest compiler-built route (the kernel's own C and LLVM IR sources on native routes) at the same n and shape, with a 95% bootstrap confidence interval.",
            "Emulated routes report executed instructions; their time is the emulator's, not the code's.", ""]
+    out += [*analysis.machine_notes, ""] if analysis.machine_notes else []
     if analysis.headline:
         out += ["## AI-written vs compiler", "",
                 "Per substrate (the same engine, or the same CPU), the best AI-written variant against the best build of "
@@ -403,6 +450,12 @@ def markdown(analysis: Analysis) -> str:
         out += [f"| {r.n} | {r.shape} | {r.label} | {r.verdict} | {r.ratio:.3f} | "
                 + (f"{r.ratio_ci[0]:.3f}-{r.ratio_ci[1]:.3f}" if r.ratio_ci else "n/a") + " |"
                 for r in sorted(ai, key=lambda r: (r.n, r.shape, r.label))]
+        out.append("")
+    unstable_rows = [r for r in analysis.rows if r.unstable]
+    if unstable_rows:
+        out += ["## Unstable rows", "", "Flagged as pyperf does: the slowest round 50% or more above the median, or "
+                "an interquartile range 13.5% or more of the median (pyperf: a standard deviation of 10% of the mean).", ""]
+        out += [f"- n={r.n} {r.shape} `{r.label}`: {r.unstable}" for r in sorted(unstable_rows, key=lambda r: (r.n, r.shape, r.label))]
         out.append("")
     if analysis.failures:
         out += ["## Not timed: failed the correctness check", ""]
