@@ -32,6 +32,7 @@ from typing import Any
 OTHERS_BUSY = 0.25  # share of all cores' time used by other processes during an interval
 LOAD_BUSY = 0.5  # load average above the core count by this much, this run counted in (it keeps one core busy)
 NOISE_BUSY = 0.10  # the noise meter's median per call above its quietest probe of the run, relative
+PREEMPTED = 1.0  # a round of the noise meter twice its probe's median: the timed process was made to wait
 PROBE_EVERY = 50  # benchmarks between two probes: a probe costs a few ms, a benchmark round about as much
 PROBE_ROUNDS = 7
 # Unstable rows, after pyperf's checks (maximum 50% above the mean; standard deviation 10% of the mean), on the
@@ -278,6 +279,7 @@ class Interval:
     runnable: int
     noise: float | None  # the meter's larger move at either end, against its quietest probe of the run
     benchmarks: list[str]
+    preempted: float | None = None  # the meter's slowest round over its median, minus 1, at either end
     reasons: list[str] = field(default_factory=list)
 
     @property
@@ -335,7 +337,7 @@ class Judgement:
             return lines + ["Machine: quiet while timing.", figures]
         busy = [i for i in self.intervals if i.busy]
         count = sum(len(i.benchmarks) for i in self.intervals)
-        reasons = sorted({r for i in busy for r in i.reasons})
+        reasons = interval_reasons(_worst(busy), self.cores)
         return lines + [
             f"Machine: BUSY while timing: {'; '.join(reasons)}.", figures,
             f"{len(self.affected)} of {count} benchmarks were timed while it was busy: their rows are marked "
@@ -343,6 +345,18 @@ class Judgement:
             f"the noise measured ({self.margin:.0%}); otherwise it reads `unsure (machine busy)`. Time again on a "
             "quiet machine (`arena doctor` says what else disturbs timings).",
         ]
+
+
+def _worst(intervals: Sequence[Interval]) -> Interval:
+    """One interval holding the worst reading of each kind, for a summary of several."""
+    def most(values: Sequence[float | None]) -> float | None:
+        present = [v for v in values if v is not None]
+        return max(present) if present else None
+
+    return Interval(start=intervals[0].start, end=intervals[-1].end, others=most([i.others for i in intervals]),
+                    load1=max(i.load1 for i in intervals), runnable=max(i.runnable for i in intervals),
+                    noise=most([i.noise for i in intervals]), benchmarks=[],
+                    preempted=most([i.preempted for i in intervals]))
 
 
 def judge(saved: dict[str, Any] | None) -> Judgement | None:
@@ -365,9 +379,11 @@ def judge(saved: dict[str, Any] | None) -> Judgement | None:
         others = ((b.busy_cpu - a.busy_cpu) - (b.own_cpu - a.own_cpu)) / (elapsed * cores) if elapsed > 0 else None
         others = None if others is None else min(1.0, max(0.0, others))
         moves = [m for m in (moved(a), moved(b)) if m is not None]
+        spreads = [p.noise_spread for p in (a, b) if p.noise_spread is not None]
         interval = Interval(start=a.label, end=b.label, others=others, load1=max(a.load1, b.load1),
                             runnable=max(a.runnable, b.runnable), noise=max(moves) if moves else None,
-                            benchmarks=list(timed[k]) if k < len(timed) else [])
+                            benchmarks=list(timed[k]) if k < len(timed) else [],
+                            preempted=max(spreads) if spreads else None)
         interval.reasons = interval_reasons(interval, cores)
         intervals.append(interval)
     largest = max((i.noise for i in intervals if i.noise is not None), default=None)
@@ -388,6 +404,9 @@ def interval_reasons(interval: Interval, cores: int) -> list[str]:
         reasons.append(f"{interval.runnable} other processes were runnable on {cores} cores")
     if interval.noise is not None and interval.noise > NOISE_BUSY:
         reasons.append(f"the noise meter moved {interval.noise:.0%}")
+    if interval.preempted is not None and interval.preempted > PREEMPTED:
+        reasons.append(f"a round of the noise meter took {interval.preempted + 1:.0f}x its median (the run was "
+                       "made to wait for the CPU)")
     return reasons
 
 

@@ -217,3 +217,12 @@ def test_the_report_marks_busy_rows_and_keeps_only_verdicts_beyond_the_noise() -
     del run["arena"]["machine"]
     quiet = {r.variant: r.verdict for r in analyse(run, "quiet-run").rows}
     assert quiet["ai-close"] == "faster"  # the same figures, judged without a busy machine
+
+
+def test_a_preempted_noise_meter_round_makes_its_interval_busy_and_the_summary_takes_the_worst() -> None:
+    waited = point("during", 10, 110, 15)
+    waited["noise_spread"] = 13.0
+    judged = judge(readings(point("before", 0, 100, 5, runnable=3), waited, point("after", 20, 120, 25, runnable=2)))
+    assert judged is not None and [i.busy for i in judged.intervals] == [True, True]
+    assert "a round of the noise meter took 14x its median" in judged.intervals[0].reasons[-1]
+    assert judged.header()[0].count("other processes were runnable") == 1 and "3 other processes" in judged.header()[0]
