@@ -26,9 +26,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-# What the watch calls busy, calibrated on a 2-core machine against two busy loops of our own (one per core):
-# quiet, others used under 10% of the machine and the noise meter's median stayed within 5% of its quietest
-# probe; with the loops running, others used 60-100% and the meter moved 10-100%.
+# What the watch calls busy. A quarter of the machine's CPU time used by others is half a core on two cores:
+# the timed process then waits for the CPU now and then. The noise meter's median drifts by a few percent between
+# probes on a machine whose other work is steady; a tenth is beyond that drift, and two busy loops of our own on
+# every core move it far more. The load average counts this run too: more runnable work than cores is contention.
 OTHERS_BUSY = 0.25  # share of all cores' time used by other processes during an interval
 LOAD_BUSY = 0.5  # load average above the core count by this much, this run counted in (it keeps one core busy)
 NOISE_BUSY = 0.10  # the noise meter's median per call above its quietest probe of the run, relative
@@ -427,3 +428,26 @@ def unstable(per_round: Sequence[float]) -> str | None:
     if iqr >= UNSTABLE_IQR:
         found.append(f"IQR {iqr:.0%} of the median")
     return "unstable: " + ", ".join(found) if found else None
+
+
+def judge_rows(rows: Sequence[Any], headline: Sequence[Any], saved: dict[str, Any] | None) -> list[str]:
+    """The judgement on a report's rows (harness.report's Row and Headline): unstable rows flagged; rows timed while
+    the machine was busy marked, their faster/slower verdicts standing only beyond the noise measured. Returns the
+    header's lines."""
+    for row in rows:
+        if row.timing != "emulated":
+            row.unstable = unstable(row.per_sort)
+    judged = judge(saved)
+    if judged is None:
+        return []
+    affected = judged.affected
+    for row in rows:
+        row.busy = row.id in affected
+        if row.busy and row.verdict in ("faster", "slower"):
+            row.verdict = judged.verdict(*(row.ratio_ci or (None, None)))
+    for h in headline:
+        sides = [r for r in rows if (r.substrate, r.n, r.shape) == (h.substrate, h.n, "random") and r.label in (h.ai, h.compiler)]
+        if any(r.busy for r in sides) and h.verdict in ("AI faster", "compiler faster"):
+            verdict = judged.verdict(*(h.time_ci or (None, None)))
+            h.verdict = {"faster": "AI faster", "slower": "compiler faster"}.get(verdict, verdict)
+    return judged.header()

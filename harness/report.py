@@ -196,7 +196,9 @@ def analyse(run: dict[str, Any], run_name: str) -> Analysis:
     key_ratios = interleaved_ratios(run)
     headline = headline_rows(sorts)
     meta = run.get("arena", {})
-    machine_notes = apply_machine(sorts, headline, meta.get("machine"))
+    from harness.machine import judge_rows
+
+    machine_notes = judge_rows(sorts, headline, meta.get("machine"))
     return Analysis(
         run_name=run_name, datetime=run.get("datetime", ""), profile=meta.get("profile", "?"), rows=sorts,
         failures=meta.get("failures", []), key_ratios=key_ratios,
@@ -204,30 +206,6 @@ def analyse(run: dict[str, Any], run_name: str) -> Analysis:
         machine=run.get("machine_info", {}), listings=meta.get("listings"),
         listing_problems=meta.get("listing_problems", []), headline=headline, machine_notes=machine_notes,
     )
-
-
-def apply_machine(rows: Sequence[Row], headline: Sequence[Headline], saved: dict[str, Any] | None) -> list[str]:
-    """The machine's judgement (harness.machine) on the rows: unstable rows flagged; rows timed while the machine
-    was busy marked, their faster/slower verdicts standing only beyond the noise measured. Returns the header."""
-    from harness.machine import judge, unstable
-
-    for row in rows:
-        if row.timing != "emulated":
-            row.unstable = unstable(row.per_sort)
-    judged = judge(saved)
-    if judged is None:
-        return []
-    affected = judged.affected
-    for row in rows:
-        row.busy = row.id in affected
-        if row.busy and row.verdict in ("faster", "slower"):
-            row.verdict = judged.verdict(*(row.ratio_ci or (None, None)))
-    for h in headline:
-        sides = [r for r in rows if (r.substrate, r.n, r.shape) == (h.substrate, h.n, "random") and r.label in (h.ai, h.compiler)]
-        if any(r.busy for r in sides) and h.verdict in ("AI faster", "compiler faster"):
-            verdict = judged.verdict(*(h.time_ci or (None, None)))
-            h.verdict = {"faster": "AI faster", "slower": "compiler faster"}.get(verdict, verdict)
-    return judged.header()
 
 
 def row_flags(row: Row) -> str:
