@@ -21,6 +21,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="benchmark only these n (the test session runs the benchmarks once, untimed, at n = 16)",
     )
     group.addoption(
+        "--unsafe-native", action="store_true", default=False,
+        help="where no system-call filter is available, run native variant code unfiltered (the report says so)",
+    )
+    group.addoption(
         "--full", action="store_true", default=False, help="benchmark n = 8, 16, ..., 8192 instead of 16, 128, 1024"
     )
     group.addoption(
@@ -29,3 +33,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="when another benchmark run is timing on this machine, stop (saying whose it is) instead of waiting for it",
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--unsafe-native"):
+        import os
+
+        from targets.sandbox import UNSAFE_ENV
+
+        os.environ[UNSAFE_ENV] = "1"  # forkserver workers and children inherit it

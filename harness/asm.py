@@ -32,6 +32,7 @@ from harness.kernel import Kernel, UnknownName, get_kernel
 from harness.source import Source, SourceError, discover
 from targets import all_routes, get_route
 from targets.base import ArenaError, Built, BuildError, Target
+from targets.c_cffi import shown_flags, tool_name
 from targets.native import symbol_size
 
 # The comment marker, the file suffix and the pygments lexer of each kind of listing.
@@ -638,6 +639,7 @@ def _header(built: Built, route: Target, stage: str, rendered: Rendered, lines: 
         f"route: {route.description}",
         f"tools: {tools}",
         f"flags: {rendered.flags}",
+        *([f"received: {shown_flags(received)}"] if (received := route.received_flags()) else []),
         f"code: {size}" + (f" (entry {entry})" if entry else "") + f"; {lines} lines shown",
         *rendered.notes,
         *rendered.problems,
@@ -653,8 +655,8 @@ def _shown_path(path: Path) -> str:
 
 
 def _tool_name(key: str) -> str:
-    # The clang route's compiler is `<python> -m ziglang cc`: the interpreter's path says nothing.
-    return "zig cc" if "ziglang" in key else key
+    # The clang routes' compiler is `<python> -m ziglang clang ...`: the interpreter's path says nothing.
+    return tool_name(key)
 
 
 def render(built: Built, route: Target, stage: str | None = None, raw: bool = False) -> Listing:

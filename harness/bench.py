@@ -22,6 +22,7 @@ from harness.kernel import Kernel, all_kernels
 from harness.source import Source, discover
 from targets import routes_for
 from targets.base import INT32_MAX, INT32_MIN, Built, Target
+from targets.fresh import EXPECT_SAME, EXPECT_SORTED
 
 SHAPES = ("random", "sorted", "reversed", "few-unique")
 QUICK_SIZES = (16, 128, 1024)
@@ -50,6 +51,11 @@ def workload(n: int, shape: str) -> tuple[int, ...]:
         pool = [rng.randint(INT32_MIN, INT32_MAX) for _ in range(4)]
         return tuple(rng.choice(pool) for _ in range(n))
     raise ValueError(f"unknown shape {shape!r}; known: {', '.join(SHAPES)}")
+
+
+def expectation(kernel: str) -> int:
+    """What the timing loop checks after each call of this kernel (targets.fresh)."""
+    return EXPECT_SAME if kernel == "noop" else EXPECT_SORTED
 
 
 def estimated_steps(kernel: str, n: int, shape: str) -> float:
@@ -166,6 +172,9 @@ class Workbench:
         self._checked: dict[tuple[str, str, str], Report] = {}
         self._listings: dict[tuple[str, str, str], str | None] = {}
         self.listing_problems: list[str] = []
+        # What the session's timed benchmarks measured, for the tests that re-measure the headline pairs.
+        self.timed: dict[str, tuple[BenchCase, str, float | None]] = {}
+        self.interleaved: set[tuple[str, ...]] = set()
 
     @staticmethod
     def _key(kernel: Kernel, source: Source, route: Target) -> tuple[str, str, str]:
@@ -254,6 +263,17 @@ class Workbench:
                 self._listings[key] = None
                 self.listing_problems.append(f"{source.name}@{route.name}: {type(exc).__name__}: {exc}")
         return self._listings[key]
+
+    def record(self, case: BenchCase, benchmark: Any) -> None:
+        """Keep what `benchmark` (pytest-benchmark's fixture, after its run) measured for `case`: the substrate and
+        the median seconds per call (None when benchmarks are disabled); and label the saved benchmark with the
+        variant's algorithm, so the report compares it with the compiler's build of the same algorithm."""
+        benchmark.extra_info.update(algorithm=case.source.algorithm,
+                                    compiler_source=case.kernel.is_compiler_source(case.source))
+        stats = getattr(benchmark.stats, "stats", None) if benchmark.stats is not None else None
+        repeat = int(benchmark.extra_info.get("repeat", 1))
+        median = stats.median / repeat if stats is not None and stats.data else None
+        self.timed[case.id] = (case, self.built(*case.pair).substrate, median)
 
     def failures(self) -> list[Report]:
         return [r for r in self._checked.values() if not r.passed]

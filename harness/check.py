@@ -20,6 +20,7 @@ from harness.isolate import ChildDied, in_child
 from harness.kernel import Kernel
 from harness.shrink import shrink
 from harness.source import Source
+from targets import sandbox
 from targets.base import ArenaError, Built, LimitExceeded, RunError, Target
 
 # Longest a native child may spend on one input; a sound sort takes milliseconds on the largest.
@@ -135,7 +136,7 @@ class Checker:
         try:
             return in_child(
                 _first_failure, self.built, cases, self.kernel, progress,
-                timeout=NATIVE_STALL_SECONDS, progress=progress,
+                timeout=NATIVE_STALL_SECONDS, progress=progress, **self._sandbox(),
             )
         except ChildDied as died:
             (index,) = struct.unpack("q", progress[:8])
@@ -147,14 +148,20 @@ class Checker:
         if not self.native:
             return attempt(self.built, values, self.kernel)
         try:
-            return in_child(attempt, self.built, values, self.kernel, timeout=NATIVE_STALL_SECONDS)
+            return in_child(attempt, self.built, values, self.kernel, timeout=NATIVE_STALL_SECONDS,
+                            **self._sandbox())
         except ChildDied as died:
             return self._died(died)
 
-    @staticmethod
-    def _died(died: ChildDied) -> Failure:
+    def _sandbox(self) -> dict[str, Any]:
+        """Native variant code runs only under the system-call filter, loaded after the code is in place."""
+        return {"prepare": getattr(self.built, "enter_child", None), "sandboxed": True}
+
+    def _died(self, died: ChildDied) -> Failure:
         if died.timed_out:
             return Failure("limit", str(died))
+        if died.syscall:
+            return Failure("syscall", f"{self.built.route}: native code {died}")
         return Failure(f"crash:{died.signal_number}", f"native code {died}")
 
 
@@ -194,6 +201,9 @@ def _check(source: Source, route: Target, kernel: Kernel, cases: Sequence[Case] 
     )
     cases = correctness_cases() if cases is None else cases
     built: Built | None = None
+    if route.native and (why := uncontained(source, kernel)):
+        report.verdict, report.message = "skip", f"{route.name}: not run: {why}"
+        return report
     try:
         built = route.build(source, kernel)
         _run_cases(report, Checker(built, kernel, route.native), cases, kernel)
@@ -208,6 +218,14 @@ def _check(source: Source, route: Target, kernel: Kernel, cases: Sequence[Case] 
             built.close()
     report.seconds = round(time.perf_counter() - started, 3)
     return report
+
+
+def uncontained(source: Source, kernel: Kernel) -> str | None:
+    """Why a variant's native code may not run here: no system-call filter, and no --unsafe-native. The kernel's
+    own compiler sources are the suite's, not a variant's: they run either way."""
+    if sandbox.unavailable() is None or sandbox.unsafe_allowed() or source.path.parent == kernel.directory:
+        return None
+    return f"{sandbox.unavailable()}; pass --unsafe-native to run native variant code without it"
 
 
 def _run_cases(report: Report, checker: Checker, cases: Sequence[Case], kernel: Kernel) -> None:

@@ -2,14 +2,13 @@
 
 Built with the same compiler and optimization flags as the `c-gcc-O3` route, the
 kernel in its own translation unit (as in the suite, the loop cannot inline it),
-timed with clock_gettime inside the program. The suite's time for the same
-source and input should be within 10% of this program's.
+the suite's own driver (targets.fresh: fresh inputs, each output checked)
+linked beside it, timed with clock_gettime inside the program. The suite's
+time for the same source and inputs should be within 10% of this program's.
 
-Code placement is controlled: on this machine the same gcc -O3 bytes ran 1.8x
-slower when the function started 16 bytes past a 64-byte boundary (its inner
-loop then straddles a 32-byte fetch window) than when it started on one. The
-route's library happens to place `insertion_sort` on a 64-byte boundary, so
-the program's copy is aligned the same way, and both offsets are recorded.
+Code placement is controlled on both sides: the program aligns the kernel to
+64 bytes, and the suite's side of this ratio times its copy at offset 0 mod 64
+only, since placement alone moves this kernel's time by more than the 10%.
 """
 from __future__ import annotations
 
@@ -17,11 +16,13 @@ import hashlib
 import subprocess
 import tempfile
 import time
-from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
+from targets import fresh
 from targets.c_cffi import cache_dir, compiler_version
+
+DRIVER_FLAGS = ("-O2",)  # as targets.native.driver builds it
 
 COMPILER = "gcc"
 FLAGS = ("-O3", "-march=x86-64", "-fno-wrapv")
@@ -32,36 +33,30 @@ MAIN_C = r"""
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 void insertion_sort(int32_t *a, size_t n);
+int64_t arena_drive(void (*kernel)(int32_t *, size_t), int32_t *work, size_t n, size_t repeat, int shape,
+                    int expect, int fresh, uint64_t *state, uint64_t *last);
 
-/* usage: program INPUT REPEAT: prints nanoseconds per (copy + sort), over REPEAT sorts */
+/* usage: program N REPEAT STATE: prints nanoseconds per (fresh input + sort + check), over REPEAT calls of the
+   suite's own driver (shape random), and exits 1 if any output was wrong */
 int main(int argc, char **argv)
 {
-    if (argc != 3) return 2;
-    FILE *f = fopen(argv[1], "rb");
-    if (!f) return 2;
-    static int32_t src[1 << 20], work[1 << 20];
-    size_t n = fread(src, sizeof *src, 1 << 20, f);
-    fclose(f);
+    if (argc != 4) return 2;
+    size_t n = strtoull(argv[1], 0, 10);
     long repeat = atol(argv[2]);
+    uint64_t state = strtoull(argv[3], 0, 10), last = 0;
+    static int32_t work[1 << 20];
+    if (n > (1 << 20)) return 2;
     /* Untimed first pass: a fresh process has cold caches and untrained branch predictors, the suite's
        loop (warmed up by its earlier rounds) has neither; time like against like. */
-    for (long r = 0; r < repeat; r++) {
-        memcpy(work, src, n * sizeof *work);
-        insertion_sort(work, n);
-    }
+    int64_t bad = arena_drive(insertion_sort, work, n, repeat, 0, 0, 1, &state, &last);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (long r = 0; r < repeat; r++) {
-        memcpy(work, src, n * sizeof *work);
-        insertion_sort(work, n);
-    }
+    bad += arena_drive(insertion_sort, work, n, repeat, 0, 0, 1, &state, &last);
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    for (size_t i = 1; i < n; i++)
-        if (work[i - 1] > work[i]) return 1;
+    if (bad) return 1;
     double ns = (t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec);
     printf("%.3f\n", ns / repeat);
     return 0;
@@ -72,7 +67,7 @@ int main(int argc, char **argv)
 def standalone_program(kernel_source: Path) -> Path:
     text = kernel_source.read_text()
     key = hashlib.sha256(
-        "\0".join([text, MAIN_C, COMPILER, compiler_version(COMPILER), *FLAGS, *PLACEMENT]).encode()
+        "\0".join([text, MAIN_C, fresh.C_SOURCE, COMPILER, compiler_version(COMPILER), *FLAGS, *PLACEMENT]).encode()
     ).hexdigest()[:20]
     program = cache_dir() / "standalone" / f"insertion_sort-{key}"
     if program.exists():
@@ -81,11 +76,14 @@ def standalone_program(kernel_source: Path) -> Path:
     with tempfile.TemporaryDirectory(dir=program.parent) as work:
         main = Path(work) / "main.c"
         main.write_text(MAIN_C)
+        driver = Path(work) / "driver.c"
+        driver.write_text(fresh.C_SOURCE)
         objects = []
-        for c_file in (kernel_source, main):
+        for c_file in (kernel_source, main, driver):
             obj = Path(work) / (c_file.stem + ".o")
-            placement = PLACEMENT if c_file == kernel_source else ()
-            subprocess.run([COMPILER, *FLAGS, *placement, "-c", str(c_file), "-o", str(obj)], check=True, capture_output=True)
+            # The driver as the suite's native driver is built; the kernel as the route builds it, aligned.
+            flags = {kernel_source: (*FLAGS, *PLACEMENT), driver: DRIVER_FLAGS}.get(c_file, FLAGS)
+            subprocess.run([COMPILER, *flags, "-c", str(c_file), "-o", str(obj)], check=True, capture_output=True)
             objects.append(str(obj))
         linked = Path(work) / "program"
         subprocess.run([COMPILER, *objects, "-o", str(linked)], check=True, capture_output=True)
@@ -106,37 +104,42 @@ class Standalone:
             symbols = ELFFile(f).get_section_by_name(".symtab")
             return next(int(s["st_value"]) for s in symbols.iter_symbols() if s.name == "insertion_sort") % 64
 
-    def __init__(self, kernel_source: Path, values: Sequence[int], repeat: int) -> None:
+    def __init__(self, kernel_source: Path, n: int, repeat: int, seed: int) -> None:
         self.program = standalone_program(kernel_source)
-        self.repeat = repeat
-        self._input = tempfile.NamedTemporaryFile(prefix="arena-input-", suffix=".bin")
-        self._input.write(array("i", values).tobytes())
-        self._input.flush()
+        self.n, self.repeat = n, repeat
+        self._state = fresh.seed_state(seed, n, "random")
+        self._rounds = 0
         self.per_sort_seconds: list[float] = []
 
     def round(self) -> None:
-        out = subprocess.run(
-            [str(self.program), self._input.name, str(self.repeat)], capture_output=True, text=True, check=True
-        )
+        # Each round from its own state: fresh inputs round after round, as in the suite's loop.
+        self._rounds += 1
+        state = (self._state + self._rounds * 0x5851F42D4C957F2D) % (1 << 64)
+        out = subprocess.run([str(self.program), str(self.n), str(self.repeat), str(state)], capture_output=True, text=True)
+        if out.returncode != 0:
+            raise RuntimeError(f"the standalone program failed (status {out.returncode}): {out.stderr.strip()}")
         self.per_sort_seconds.append(float(out.stdout) * 1e-9)
 
     def close(self) -> None:
-        self._input.close()
+        pass
 
 
 class Partner:
     """Another route's timing loop, run one round at a time between the benchmarked route's rounds."""
 
-    def __init__(self, label: str, run: Callable[[], None], repeat: int) -> None:
+    def __init__(self, label: str, run: Callable[[], None], repeat: int,
+                 clock: Callable[[], float] | None = None) -> None:
         self.label = label
         self._run = run
         self.repeat = repeat
+        # The partner's own clock, as the benchmarked side's: native routes time inside their runner.
+        self._clock = clock or time.perf_counter
         self.per_sort_seconds: list[float] = []
 
     def round(self) -> None:
-        started = time.perf_counter()
+        started = self._clock()
         self._run()
-        self.per_sort_seconds.append((time.perf_counter() - started) / self.repeat)
+        self.per_sort_seconds.append((self._clock() - started) / self.repeat)
 
     def close(self) -> None:
         pass

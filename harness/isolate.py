@@ -16,10 +16,12 @@ T = TypeVar("T")
 class ChildDied(Exception):
     """The child ended without a result: killed by a signal, exited, or ran out of time."""
 
-    def __init__(self, message: str, signal_number: int | None = None, timed_out: bool = False) -> None:
+    def __init__(self, message: str, signal_number: int | None = None, timed_out: bool = False,
+                 syscall: str | None = None) -> None:
         super().__init__(message)
         self.signal_number = signal_number
         self.timed_out = timed_out
+        self.syscall = syscall
 
 
 def describe_signal(number: int) -> str:
@@ -31,11 +33,14 @@ def describe_signal(number: int) -> str:
     return f"{name} ({detail.lower()})" if detail else name
 
 
-def in_child(function: Callable[..., T], *args: Any, timeout: float, progress: mmap.mmap | None = None) -> T:
+def in_child(function: Callable[..., T], *args: Any, timeout: float, progress: mmap.mmap | None = None,
+             prepare: Callable[[], None] | None = None, sandboxed: bool = False) -> T:
     """`function(*args)` in a forked child; its result must pickle. Raises ChildDied, or what the function raised.
 
     With `progress` (shared memory the child updates as it goes), `timeout` is the longest the child may go
-    without changing it: a long run that keeps moving is fine, a stuck one is killed.
+    without changing it: a long run that keeps moving is fine, a stuck one is killed. With `sandboxed`, the
+    child runs `prepare()` (loading what the code needs), then closes itself under targets.sandbox's system-call
+    filter before calling `function`: a refused call ends it with ChildDied naming the call.
     """
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -43,11 +48,19 @@ def in_child(function: Callable[..., T], *args: Any, timeout: float, progress: m
         os.close(read_end)
         try:
             try:
+                if prepare is not None:
+                    prepare()
+                if sandboxed:
+                    from targets import sandbox
+                    from targets.native import driver
+
+                    sandbox.enter(write_end, -1, driver().lib.arena_trap_to)
                 payload = pickle.dumps(("ok", function(*args)))
             except BaseException as exc:  # report every failure to the parent, even KeyboardInterrupt
                 payload = pickle.dumps(("raised", exc))
-            with os.fdopen(write_end, "wb") as out:
-                out.write(payload)
+            view = memoryview(payload)
+            while view:  # plain write(2): the filter allows nothing else on this descriptor
+                view = view[os.write(write_end, view):]
         finally:
             os._exit(0)
     os.close(write_end)
@@ -70,6 +83,11 @@ def in_child(function: Callable[..., T], *args: Any, timeout: float, progress: m
                     break
                 chunks.append(chunk)
     _, status = os.waitpid(pid, 0)
+    from targets import sandbox
+
+    if (number := sandbox.trapped(b"".join(chunks))) is not None:
+        raise ChildDied(f"made the system call {sandbox.syscall_name(number)}, which a kernel may not make; "
+                        "the sandbox ended it", syscall=sandbox.syscall_name(number))
     if os.WIFSIGNALED(status):
         number = os.WTERMSIG(status)
         raise ChildDied(f"crashed with {describe_signal(number)}", signal_number=number)

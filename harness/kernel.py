@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import kernels
+
+if TYPE_CHECKING:
+    from harness.source import Source
 
 LANGUAGES: dict[str, str] = {".c": "c", ".ll": "llvm", ".wat": "wat", ".s": "x86", ".asm": "x86"}
 
@@ -21,6 +25,36 @@ class Kernel:
     reference: Callable[[Sequence[int]], list[int]]
     # Names an entry point may carry in a file pasted from anywhere, best first.
     entry_names: tuple[str, ...] = field(default=())
+    # The algorithm a variant implements unless its header says otherwise (`algorithm: ...`).
+    algorithm: str = ""
+    # Every algorithm the kernel knows, each with the stem of its compiler sources in the kernel folder
+    # (`<stem>.c`, `<stem>.ll`): a variant is compared with the compiler's build of the same algorithm.
+    algorithms: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+    def __post_init__(self) -> None:
+        baseline = self.algorithm or self.name
+        algorithms = dict(self.algorithms) or {baseline: self.name}
+        if baseline not in algorithms:
+            raise ValueError(f"kernel {self.name!r}: baseline algorithm {baseline!r} is not one of {sorted(algorithms)}")
+        object.__setattr__(self, "algorithm", baseline)
+        object.__setattr__(self, "algorithms", algorithms)
+
+    def algorithm_named(self, name: str) -> str:
+        """The declared algorithm `name` means (case, hyphens and spacing aside); UnknownName if none."""
+        wanted = _algorithm_key(name)
+        for known in self.algorithms:
+            if _algorithm_key(known) == wanted:
+                return known
+        raise UnknownName(f"algorithm for kernel {self.name!r}", name.strip(), list(self.algorithms))
+
+    def is_compiler_source(self, source: "Source") -> bool:
+        """One of the kernel's own compiler sources (not a variant that happens to share a stem)."""
+        return source.name in self.compiler_sources and Path(source.path).resolve().parent == self.directory.resolve()
+
+    @property
+    def compiler_sources(self) -> dict[str, str]:
+        """Stem of each compiler source in the kernel folder -> the algorithm it implements."""
+        return {stem: algorithm for algorithm, stem in self.algorithms.items()}
 
     @property
     def variants_dir(self) -> Path:
@@ -30,6 +64,10 @@ class Kernel:
         camel = self.name.split("_")[0] + "".join(p.title() for p in self.name.split("_")[1:])
         names = (self.name, "_" + self.name, camel, self.name.replace("_", "-"), *self.entry_names)
         return tuple(dict.fromkeys(names))
+
+
+def _algorithm_key(name: str) -> str:
+    return " ".join(name.lower().replace("-", " ").replace("_", " ").split())
 
 
 class UnknownName(LookupError):

@@ -160,13 +160,14 @@ def _procs_running() -> int:
     return 1
 
 
-def probe(run: Callable[[], None], calls: int, rounds: int = PROBE_ROUNDS) -> tuple[float, float]:
+def probe(run: Callable[[], None], calls: int, rounds: int = PROBE_ROUNDS,
+          clock: Callable[[], float] = time.perf_counter) -> tuple[float, float]:
     """The noise meter once: `rounds` timings of `run` (which makes `calls` calls); median per call and spread."""
     times = []
     for _ in range(rounds):
-        start = time.perf_counter()
+        start = clock()
         run()
-        times.append((time.perf_counter() - start) / calls)
+        times.append((clock() - start) / calls)
     median = statistics.median(times)
     return median, max(times) / median - 1
 
@@ -185,40 +186,42 @@ class Meter:
     calls: int
     what: str
     problem: str | None = None
+    clock: Callable[[], float] = time.perf_counter
+    close: Callable[[], None] = lambda: None
 
 
-def noise_meter(built_for: Callable[..., Any]) -> Meter:
-    """The no-op kernel's timing loop on one native route, built through `built_for` (Workbench.built)."""
-    import inspect
-
-    from harness.bench import SEED, workload
-    from harness.kernel import get_kernel
-    from harness.source import discover
-    from targets import get_route
-
+def noise_meter() -> Meter:
+    """The no-op kernel's timing loop on one native route, in a build of its own: a loop of the session's build
+    of the same pair would end the meter's (one runner per build)."""
     what = f"no-op kernel on {NOISE_ROUTE}, n={NOISE_N}"
+    built = None
     try:
+        from harness.kernel import get_kernel
+        from harness.source import discover
+        from targets import get_route
+        from harness.bench import SEED
+        from targets.fresh import EXPECT_SAME
+
         kernel, route = get_kernel("noop"), get_route(NOISE_ROUTE)
         source = next(s for s in discover(kernel) if s.language == route.language)
-        built = built_for(kernel, source, route)
+        built = route.build(source, kernel)
 
-        def loop(calls: int) -> Callable[[], None]:
-            # Routes move one by one to the loop that makes fresh inputs inside the target; either loop will do.
-            if "shape" in inspect.signature(built.loop).parameters:
-                from targets.fresh import EXPECT_SAME
+        def loop(calls: int) -> tuple[Callable[[], None], Callable[[], float]]:
+            # One placement: the meter watches the machine, not where the code lands.
+            run = built.loop(NOISE_N, "random", calls, seed=SEED, expect=EXPECT_SAME, offsets=(0,))
+            return run, built.loop_clock() or time.perf_counter
 
-                return built.loop(NOISE_N, "random", calls, seed=SEED, expect=EXPECT_SAME)
-            return built.loop(workload(NOISE_N, "random"), calls)
-
-        trial = loop(NOISE_TRIAL_CALLS)
-        trial()  # the first call pays for page faults and the driver's load, not for the machine's noise
-        per_call, _ = probe(trial, NOISE_TRIAL_CALLS, rounds=3)
+        trial, clock = loop(NOISE_TRIAL_CALLS)
+        trial()  # the first call pays for page faults and the runner's start, not for the machine's noise
+        per_call, _ = probe(trial, NOISE_TRIAL_CALLS, rounds=3, clock=clock)
         calls = max(1, min(10**7, int(NOISE_ROUND_SECONDS / per_call)))
-        run = loop(calls)
+        run, clock = loop(calls)
         run()
     except Exception as exc:  # no meter costs only its readings, never the run
+        if built is not None:
+            built.close()
         return Meter(None, 0, what, problem=f"{type(exc).__name__}: {exc}")
-    return Meter(run, calls, f"{what}, {calls} calls x {PROBE_ROUNDS} rounds")
+    return Meter(run, calls, f"{what}, {calls} calls x {PROBE_ROUNDS} rounds", clock=clock, close=built.close)
 
 
 class MachineWatch:
@@ -236,7 +239,7 @@ class MachineWatch:
         point = read_point(label, sum(len(ids) for ids in self.timed))
         if self.meter.run is not None:
             try:
-                point.noise, point.noise_spread = probe(self.meter.run, self.meter.calls)
+                point.noise, point.noise_spread = probe(self.meter.run, self.meter.calls, clock=self.meter.clock)
             except Exception as exc:  # the meter must never cost the run: it stops, and says why
                 self.meter.run, self.meter.problem = None, f"{type(exc).__name__}: {exc}"
         # Runnable processes come and go within microseconds: what was runnable both before and after the probe.
@@ -254,6 +257,7 @@ class MachineWatch:
 
     def finish(self) -> None:
         self._point("after")
+        self.meter.close()
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -445,6 +449,8 @@ def judge_rows(rows: Sequence[Any], headline: Sequence[Any], saved: dict[str, An
         row.busy = row.id in affected
         if row.busy and row.verdict in ("faster", "slower"):
             row.verdict = judged.verdict(*(row.ratio_ci or (None, None)))
+        if row.busy and getattr(row, "free_verdict", "") in ("faster", "slower"):
+            row.free_verdict = judged.verdict(*(row.free_ci or (None, None)))
     for h in headline:
         sides = [r for r in rows if (r.substrate, r.n, r.shape) == (h.substrate, h.n, "random") and r.label in (h.ai, h.compiler)]
         if any(r.busy for r in sides) and h.verdict in ("AI faster", "compiler faster"):

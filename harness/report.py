@@ -3,9 +3,9 @@
 Input is the JSON pytest-benchmark saved (with `--benchmark-save-data`, so each
 round's time is there), plus the `arena` block our conftest adds (variants that
 failed and were not timed, tool versions). Times per sort are a round's time
-divided by the round's repeat count. A ratio's 95% confidence interval is a
-bootstrap over the rounds of both sides (scipy.stats.bootstrap, fixed seed, so
-the same run always gives the same report).
+divided by the round's repeat count. Each row is compared with the fastest
+compiler build on its substrate, of its own algorithm and of any algorithm
+(harness.headline, which also picks the headline pairs).
 """
 from __future__ import annotations
 
@@ -19,12 +19,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from harness.headline import (
+    ALGORITHM_FREE, HEADLINE_COLUMNS, HEADLINE_TITLES, SAME_ALGORITHM, Headline, compare_rows, headline_cells,
+    headline_rows, interleaved_pairs, ratio_with_ci, verdict_from_ci,
+)
 
-COMPILER_TIMINGS = ("native",)
-CONFIDENCE = 0.95
-UNSTABLE_SHOWN = 20  # on the terminal; report.md lists them all
-RESAMPLES = 2000
+# A row whose time on one input repeated is this far below its time on fresh inputs answers from memory:
+# an honest sort takes as long on an input it has seen as on a new one.
+KEEPS_STATE_BELOW = 0.6
+UNSTABLE_SHOWN = 20  # unstable rows on the terminal; report.md lists them all
 
 
 def run_metadata(failures: list[dict[str, Any]], full: bool) -> dict[str, Any]:
@@ -34,7 +37,18 @@ def run_metadata(failures: list[dict[str, Any]], full: bool) -> dict[str, Any]:
         "profile": "full" if full else "quick",
         "failures": failures,
         "versions": {name: route.versions() for name, route in all_routes().items()},
+        "compiler_flags": {name: flags for name, route in all_routes().items() if (flags := received_flags(route))},
     }
+
+
+def received_flags(route: Any) -> list[str]:
+    """What the route's compiler proper received; a compiler that cannot be asked is said so, not fatal."""
+    from targets.base import ArenaError
+
+    try:
+        return route.received_flags()
+    except (ArenaError, OSError) as exc:
+        return [f"unknown: {exc}"]
 
 
 @dataclass
@@ -55,11 +69,24 @@ class Row:
     code_bytes: int | None = None
     lines: dict[str, int] = field(default_factory=dict)
     phases: dict[str, float] = field(default_factory=dict)
-    ratio: float | None = None  # to the fastest compiler-built route, same kernel, n and shape
+    # To the fastest compiler build of the same algorithm on the same substrate, kernel, n and shape (on the
+    # emulator: the executed count's ratio); the verdict (faster / slower / unsure) for rows not compiler-built.
+    ratio: float | None = None
     ratio_ci: tuple[float, float] | None = None
-    verdict: str = ""  # for AI-written rows: faster / slower / unsure than the best compiler route
+    verdict: str = ""
     listing: str | None = None  # file name under the report's asm/ folder
     substrate: str = ""
+    algorithm: str = ""
+    compiler_source: bool = False  # a compiler route's build of one of the kernel's own sources
+    compared_with: str = ""
+    # The same against the fastest compiler build of any algorithm.
+    free_ratio: float | None = None
+    free_ci: tuple[float, float] | None = None
+    free_verdict: str = ""
+    free_compared_with: str = ""
+    # The native runner's placement sweep: policy, reason, offsets, per_offset_median (seconds per round).
+    placement: dict[str, Any] = field(default_factory=dict)
+    repeated_ratio: float | None = None  # median on one input repeated / median on fresh inputs
     busy: bool = False  # timed while the machine was busy (harness.machine)
     unstable: str | None = None  # pyperf-style warning with its figures
 
@@ -67,6 +94,16 @@ class Row:
     def id(self) -> str:
         """The benchmark's id, as harness.bench.BenchCase names it."""
         return f"{self.kernel}/{self.variant}/{self.route}/n={self.n}/{self.shape}"
+
+    @property
+    def placement_spread(self) -> float | None:
+        """Slowest over fastest of the per-placement medians."""
+        medians = [float(m) for m in (self.placement.get("per_offset_median") or {}).values()]
+        return max(medians) / min(medians) if len(medians) > 1 and min(medians) > 0 else None
+
+    @property
+    def keeps_state(self) -> bool:
+        return self.repeated_ratio is not None and self.repeated_ratio < KEEPS_STATE_BELOW
 
     @property
     def label(self) -> str:
@@ -87,22 +124,6 @@ class Ratio:
 
 
 @dataclass
-class Headline:
-    """The best AI-written variant against the best compiler build on one substrate at one n."""
-
-    substrate: str
-    n: int
-    ai: str
-    compiler: str
-    time_ratio: float | None
-    time_ci: tuple[float, float] | None
-    verdict: str
-    executed_ratio: float | None
-    code_ratio: float | None
-    lines_ratio: float | None
-
-
-@dataclass
 class Analysis:
     run_name: str
     datetime: str
@@ -116,35 +137,8 @@ class Analysis:
     listings: str | None = None
     listing_problems: list[str] = field(default_factory=list)
     headline: list[Headline] = field(default_factory=list)
+    compiler_flags: dict[str, list[str]] = field(default_factory=dict)
     machine_notes: list[str] = field(default_factory=list)  # the machine's state while timing, in plain words
-
-
-def ratio_with_ci(a: Sequence[float], b: Sequence[float]) -> tuple[float, float | None, float | None]:
-    """median(a) / median(b), and a bootstrap confidence interval when both sides have rounds to resample."""
-    from scipy.stats import bootstrap
-
-    ratio = float(np.median(a) / np.median(b))
-    if len(a) < 3 or len(b) < 3:
-        return ratio, None, None
-
-    def statistic(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
-        return np.median(x, axis=axis) / np.median(y, axis=axis)
-
-    result = bootstrap(
-        (np.asarray(a), np.asarray(b)), statistic, paired=False, vectorized=True, n_resamples=RESAMPLES,
-        confidence_level=CONFIDENCE, method="percentile", rng=np.random.default_rng(0),
-    )
-    return ratio, float(result.confidence_interval.low), float(result.confidence_interval.high)
-
-
-def verdict_from_ci(low: float | None, high: float | None) -> str:
-    if low is None or high is None:
-        return "unsure"
-    if high < 1.0:
-        return "faster"
-    if low > 1.0:
-        return "slower"
-    return "unsure"
 
 
 def rows_from_run(run: dict[str, Any]) -> list[Row]:
@@ -155,14 +149,42 @@ def rows_from_run(run: dict[str, Any]) -> list[Row]:
             continue
         repeat = int(info.get("repeat", 1))
         data = [t / repeat for t in stats.get("data", [])]
+        algorithm, compiler = _algorithm_of(info)
         rows.append(Row(
             kernel=info["kernel"], variant=info["variant"], route=info["route"], origin=info.get("origin", "unknown"),
             timing=info.get("timing", "native"), n=int(info["n"]), shape=info["shape"], repeat=repeat,
             median=stats["median"] / repeat, iqr=stats["iqr"] / repeat, rounds=int(stats["rounds"]), per_sort=data,
             executed=info.get("executed") or {}, code_bytes=info.get("code_bytes"), lines=info.get("lines") or {},
             phases=info.get("phases") or {}, listing=info.get("listing"), substrate=info.get("substrate") or _substrate_of(info),
+            algorithm=algorithm, compiler_source=compiler, placement=info.get("placement") or {},
+            repeated_ratio=_repeated_ratio(info.get("repeated_input"), stats["median"]),
         ))
     return rows
+
+
+def _algorithm_of(info: dict[str, Any]) -> tuple[str, bool]:
+    """(algorithm, compiler-built) as the run recorded them; for runs saved before they did, what the kernel
+    declares today (its compiler sources by name, anything else its baseline)."""
+    if "algorithm" in info:
+        return info["algorithm"], bool(info.get("compiler_source"))
+    from harness.kernel import UnknownName, get_kernel
+
+    try:
+        kernel = get_kernel(info["kernel"])
+    except UnknownName:
+        return "", info["variant"] == info["kernel"]
+    own = kernel.compiler_sources
+    return own.get(info["variant"], kernel.algorithm), info["variant"] in own
+
+
+def _repeated_ratio(repeated: dict[str, Any] | None, fresh_median_per_round: float) -> float | None:
+    if not repeated:
+        return None
+    if repeated.get("ratio") is not None:
+        return float(repeated["ratio"])
+    if repeated.get("median_per_round") and fresh_median_per_round:
+        return float(repeated["median_per_round"]) / fresh_median_per_round
+    return None
 
 
 def _substrate_of(info: dict[str, Any]) -> str:
@@ -173,28 +195,17 @@ def _substrate_of(info: dict[str, Any]) -> str:
 
 
 def is_compiler_built(row: Row) -> bool:
-    """The kernel's own C and LLVM IR sources, compiled to native code: the compiler's side of every comparison."""
-    return row.variant == row.kernel and row.timing in COMPILER_TIMINGS
+    """A compiler route's build of one of the kernel's own sources (any algorithm): the compiler's side of every
+    comparison. Which algorithm it is decides which rows it is compared with (harness.headline)."""
+    return row.compiler_source
 
 
 def analyse(run: dict[str, Any], run_name: str) -> Analysis:
     rows = rows_from_run(run)
     sorts = [r for r in rows if r.kernel != "noop"]
-    for key in sorted({(r.kernel, r.n, r.shape) for r in sorts}):
-        group = [r for r in sorts if (r.kernel, r.n, r.shape) == key]
-        compilers = [r for r in group if is_compiler_built(r)]
-        if not compilers:
-            continue
-        fastest = min(compilers, key=lambda r: r.median)
-        for row in group:
-            if row.timing == "emulated":
-                continue
-            row.ratio, low, high = ratio_with_ci(row.per_sort or [row.median], fastest.per_sort or [fastest.median])
-            row.ratio_ci = (low, high) if low is not None and high is not None else None
-            if row.origin == "ai":
-                row.verdict = verdict_from_ci(low, high)
+    compare_rows(sorts)
     key_ratios = interleaved_ratios(run)
-    headline = headline_rows(sorts)
+    headline = headline_rows(sorts, interleaved_pairs(run))
     meta = run.get("arena", {})
     from harness.machine import judge_rows
 
@@ -204,87 +215,9 @@ def analyse(run: dict[str, Any], run_name: str) -> Analysis:
         failures=meta.get("failures", []), key_ratios=key_ratios,
         overhead=[r for r in rows if r.kernel == "noop"], versions=meta.get("versions", {}),
         machine=run.get("machine_info", {}), listings=meta.get("listings"),
-        listing_problems=meta.get("listing_problems", []), headline=headline, machine_notes=machine_notes,
+        listing_problems=meta.get("listing_problems", []), headline=headline,
+        compiler_flags=meta.get("compiler_flags", {}), machine_notes=machine_notes,
     )
-
-
-def row_flags(row: Row) -> str:
-    flags = [flag for flag, on in (("busy", row.busy), ("unstable", row.unstable)) if on]
-    return f" ({', '.join(flags)})" if flags else ""
-
-
-HEADLINE_SIZES = (16, 128, 1024)
-
-
-def counted_route(route: str) -> str:
-    """The route that counts what `route` executes: the same bytes in Unicorn, or the same module in wasmtime."""
-    if route.endswith("-v8"):
-        return "wasmtime" if route == "wasm-v8" else route[: -len("-v8")]
-    if route == "x86-native":
-        return "x86-unicorn"
-    return f"{route}-unicorn"
-
-
-def executed_total(row: Row, rows: Sequence[Row]) -> int | None:
-    counts = row.executed or next(
-        (r.executed for r in rows if (r.variant, r.route, r.n, r.shape) == (row.variant, counted_route(row.route), row.n, row.shape)),
-        {},
-    )
-    return sum(counts.values()) if counts else None
-
-
-def _quotient(a: float | None, b: float | None) -> float | None:
-    return a / b if a is not None and b else None
-
-
-def headline_rows(rows: Sequence[Row], shape: str = "random") -> list[Headline]:
-    """Per substrate and n: the best AI-written variant against the best compiler build, like for like."""
-    out = []
-    for substrate in sorted({r.substrate for r in rows if r.substrate}):
-        for n in HEADLINE_SIZES:
-            here = [r for r in rows if r.substrate == substrate and r.n == n and r.shape == shape]
-            ai = [r for r in here if r.origin == "ai"]
-            compiler = [r for r in here if r.variant == r.kernel]
-            if not ai or not compiler:
-                continue
-            emulated = here[0].timing == "emulated"
-
-            def cost(r: Row) -> float:
-                return float(executed_total(r, rows) or 0) if emulated else r.median
-
-            best_ai, best_compiler = min(ai, key=cost), min(compiler, key=cost)
-            executed_ratio = _quotient(executed_total(best_ai, rows), executed_total(best_compiler, rows))
-            if emulated:  # the emulator's time is not the code's: the exact count decides
-                time_ratio, ci = None, None
-                verdict = "unsure" if executed_ratio is None else (
-                    "fewer instructions" if executed_ratio < 1 else "more instructions" if executed_ratio > 1 else "same count")
-            else:
-                time_ratio, low, high = ratio_with_ci(best_ai.per_sort or [best_ai.median],
-                                                      best_compiler.per_sort or [best_compiler.median])
-                ci = (low, high) if low is not None and high is not None else None
-                verdict = {"faster": "AI faster", "slower": "compiler faster", "unsure": "unsure"}[verdict_from_ci(low, high)]
-            out.append(Headline(
-                substrate=substrate, n=n, ai=best_ai.label, compiler=best_compiler.label, time_ratio=time_ratio,
-                time_ci=ci, verdict=verdict, executed_ratio=executed_ratio,
-                code_ratio=_quotient(best_ai.code_bytes, best_compiler.code_bytes),
-                lines_ratio=_quotient(best_ai.lines.get("effective"), best_compiler.lines.get("effective")),
-            ))
-    return out
-
-
-HEADLINE_COLUMNS = ("substrate", "n", "best AI-written", "best compiler build", "time ratio [95% CI]", "verdict",
-                    "executed ratio", "code ratio", "lines ratio")
-
-
-def headline_cells(h: Headline) -> list[str]:
-    def ratio(value: float | None) -> str:
-        return "" if value is None else f"{value:.2f}"
-
-    time = "emulator: not compared" if h.time_ratio is None and h.verdict != "unsure" else ratio(h.time_ratio)
-    if h.time_ci:
-        time += f" [{h.time_ci[0]:.2f}-{h.time_ci[1]:.2f}]"
-    return [h.substrate, str(h.n), h.ai, h.compiler, time, h.verdict, ratio(h.executed_ratio), ratio(h.code_ratio),
-            ratio(h.lines_ratio)]
 
 
 TARGETS = {
@@ -299,7 +232,7 @@ def interleaved_ratios(run: dict[str, Any]) -> list[Ratio]:
     ratios = []
     for bench in run.get("benchmarks", []):
         info = bench.get("extra_info", {})
-        if "partner_per_sort" not in info:
+        if "partner_per_sort" not in info or "headline_pair" in info:
             continue
         ours = [t / info["repeat"] for t in bench["stats"].get("data", [])] or [bench["stats"]["median"] / info["repeat"]]
         ratio, low, high = ratio_with_ci(ours, info["partner_per_sort"])
@@ -327,16 +260,35 @@ def fmt_executed(executed: dict[str, int]) -> str:
     return ", ".join(f"{v:,} {labels.get(k, k)}" for k, v in executed.items())
 
 
-def fmt_ratio(row: Row) -> str:
-    if row.timing == "emulated":
-        return "emulated"
-    if row.ratio is None:
+def fmt_ratio(ratio: float | None, ci: tuple[float, float] | None, emulated: bool = False) -> str:
+    """A ratio to a compiler build: time with its interval, or on the emulator the executed count's."""
+    if ratio is None:
         return ""
-    ci = f" [{row.ratio_ci[0]:.2f}-{row.ratio_ci[1]:.2f}]" if row.ratio_ci else ""
-    return f"{row.ratio:.2f}x{ci}"
+    if emulated:
+        return f"{ratio:.2f}x instr"
+    return f"{ratio:.2f}x" + (f" [{ci[0]:.2f}-{ci[1]:.2f}]" if ci else "")
 
 
-COLUMNS = ("variant", "origin", "route", "verdict", "median/sort", "IQR", "x fastest compiler", "executed", "code B", "lines")
+def fmt_placement(row: Row) -> str:
+    """The native runner's placement sweep: the spread of the per-placement medians, or why there was none."""
+    if not row.placement:
+        return ""
+    spread = row.placement_spread
+    policy = row.placement.get("policy", "")
+    return f"{spread:.2f}x {policy}" if spread is not None else policy
+
+
+def fmt_verdict(row: Row) -> str:
+    return (row.verdict or "pass") + (" (keeps state between calls)" if row.keeps_state else "") + row_flags(row)
+
+
+def row_flags(row: Row) -> str:
+    flags = [flag for flag, on in (("busy", row.busy), ("unstable", row.unstable)) if on]
+    return f" ({', '.join(flags)})" if flags else ""
+
+
+COLUMNS = ("variant", "algorithm", "origin", "route", "verdict", "median/sort", "IQR", "x same-algorithm compiler",
+           "x any compiler", "placement", "executed", "code B", "lines")
 
 
 def fmt_phases(phases: dict[str, float]) -> str:
@@ -347,9 +299,10 @@ def table_rows(rows: Sequence[Row], detail: bool = False) -> list[list[str]]:
     """One row of cells per result; `detail` adds rounds and build / load milliseconds (the Markdown report)."""
     ordered = sorted(rows, key=lambda r: (r.timing == "emulated", r.median))
     return [
-        [f"[{r.variant}](asm/{r.listing})" if detail and r.listing else r.variant, r.origin, r.route, (r.verdict or "pass") + row_flags(r), fmt_time(r.median) + (" (emulator)" if r.timing == "emulated" else ""),
-         "" if r.timing == "emulated" else fmt_time(r.iqr), fmt_ratio(r), fmt_executed(r.executed), "" if r.code_bytes is None else str(r.code_bytes),
-         f"{r.lines.get('effective', '')}/{r.lines.get('total', '')}"]
+        [f"[{r.variant}](asm/{r.listing})" if detail and r.listing else r.variant, r.algorithm, r.origin, r.route, fmt_verdict(r), fmt_time(r.median) + (" (emulator)" if r.timing == "emulated" else ""),
+         "" if r.timing == "emulated" else fmt_time(r.iqr), fmt_ratio(r.ratio, r.ratio_ci, r.timing == "emulated"),
+         fmt_ratio(r.free_ratio, r.free_ci, r.timing == "emulated"), fmt_placement(r), fmt_executed(r.executed),
+         "" if r.code_bytes is None else str(r.code_bytes), f"{r.lines.get('effective', '')}/{r.lines.get('total', '')}"]
         + ([str(r.rounds), fmt_phases(r.phases)] if detail else [])
         for r in ordered
     ]
@@ -369,25 +322,31 @@ def print_terminal(analysis: Analysis, report_dir: Path | None = None) -> None:
         for cells in table_rows([r for r in analysis.rows if r.n == n and r.shape == "random"]):
             table.add_row(*cells)
         for failure in analysis.failures:
-            table.add_row(failure["variant"], failure["origin"], failure["route"], f"[red]{failure['verdict']}[/]",
-                          "not timed", "", "", "", "", "", )
+            table.add_row(failure["variant"], "", failure["origin"], failure["route"], f"[red]{failure['verdict']}[/]",
+                          "not timed", *[""] * (len(COLUMNS) - 6))
         console.print(table)
     for failure in analysis.failures:
         console.print(f"[red]{failure['verdict']}[/] {failure['id']}: {failure['message'].splitlines()[0]}", markup=True)
-    if analysis.headline:
-        table = Table(title="AI-written vs compiler, like for like (random input; ratios are AI / compiler: < 1, the AI's is faster or smaller)",
+    for comparison, title in HEADLINE_TITLES.items():
+        pairs = [h for h in analysis.headline if h.comparison == comparison]
+        if not pairs:
+            continue
+        table = Table(title=f"{title}; random input; ratios are AI / compiler: < 1, the AI's is faster or smaller",
                       title_justify="left")
         for column in HEADLINE_COLUMNS:
             table.add_column(column, overflow="fold")
-        for h in analysis.headline:
+        for h in pairs:
             table.add_row(*headline_cells(h))
         console.print(table)
-    ai = [r for r in analysis.rows if r.origin == "ai" and r.verdict and r.shape == "random"]
-    if ai:
-        console.print("[bold]Each AI-written variant against the fastest native compiler route (random input):[/]")
-        for r in sorted(ai, key=lambda r: (r.n, r.label)):
-            ci = f"95% CI {r.ratio_ci[0]:.2f}-{r.ratio_ci[1]:.2f}" if r.ratio_ci else "no CI"
-            console.print(f"  n={r.n:<5} {r.label:42} {r.verdict:7} time ratio {r.ratio:.2f} ({ci})")
+    compared = [r for r in analysis.rows if r.verdict and r.shape == "random"]
+    if compared:
+        console.print("[bold]Each variant against the fastest compiler build on its substrate (random input; "
+                      "same algorithm | algorithm free):[/]")
+        for r in sorted(compared, key=lambda r: (r.n, r.label)):
+            console.print(f"  n={r.n:<5} {r.label:42} {r.algorithm:18} {comparison_text(r)}", markup=False)
+    for r in sorted((r for r in analysis.rows if r.keeps_state), key=lambda r: (r.n, r.shape, r.label)):
+        console.print(f"[bold red]keeps state between calls[/]: {r.label} n={r.n} {r.shape}: on one input repeated it "
+                      f"took {r.repeated_ratio:.2f}x its time on fresh inputs")
     console.print("[bold]Key ratios (same run):[/]")
     for ratio in analysis.key_ratios:
         console.print(f"  {ratio.text()}")
@@ -404,30 +363,56 @@ def print_terminal(analysis: Analysis, report_dir: Path | None = None) -> None:
         console.print(f"Report: {report_dir}/report.md (JSON: report.json, plots: *.png)")
 
 
+def comparison_text(r: Row) -> str:
+    emulated = r.timing == "emulated"
+    same = f"{r.verdict or 'n/a'} {fmt_ratio(r.ratio, r.ratio_ci, emulated)} vs {r.compared_with}" if r.compared_with else "no same-algorithm build"
+    return f"{same} | {r.free_verdict} {fmt_ratio(r.free_ratio, r.free_ci, emulated)} vs {r.free_compared_with}"
+
+
 def markdown(analysis: Analysis) -> str:
     out = [f"# codegen-arena benchmark report: {analysis.run_name}", "",
            f"Run {analysis.datetime}, profile `{analysis.profile}`, on {analysis.machine.get('cpu', {}).get('brand_raw', 'this machine')}.",
            "Times are per sort (copy of the input + sort), from loops inside each target; median and interquartile range over the rounds.",
-           "`x fastest compiler` divides by the fastest compiler-built route (the kernel's own C and LLVM IR sources on native routes) at the same n and shape, with a 95% bootstrap confidence interval.",
+           "`x same-algorithm compiler` divides by the fastest compiler build (a compiler route's build of the kernel's own C or LLVM IR source) of the same algorithm on the same substrate, n and shape; `x any compiler` by the fastest compiler build of any algorithm; each with a 95% bootstrap confidence interval. `faster` and `slower` only when the whole interval clears 1.",
+           "`placement`: on native routes, the slowest over the fastest median of the code placed at several offsets mod 64 (or why it stayed in place).",
            "Emulated routes report executed instructions; their time is the emulator's, not the code's.", ""]
     out += [*analysis.machine_notes, ""] if analysis.machine_notes else []
     if analysis.headline:
         out += ["## AI-written vs compiler", "",
                 "Per substrate (the same engine, or the same CPU), the best AI-written variant against the best build of "
-                "the kernel's C or LLVM IR source by a compiler, on random input. Ratios are AI / compiler: below 1, "
+                "the kernel's C or LLVM IR source by a compiler, on random input, twice: "
+                f"**{SAME_ALGORITHM}** pits each algorithm's best AI-written variant against the compiler's build of "
+                f"that same algorithm (who generated better code); **{ALGORITHM_FREE}** pits the best AI-written "
+                "variant against the compiler's fastest build of any algorithm (which program to use). `timed`: "
+                "`interleaved` when the pair was re-measured after it was chosen, its two sides' rounds alternating; "
+                "`apart` when the ratio comes from two separate benchmarks. Ratios are AI / compiler: below 1, "
                 "the AI's code is faster, executes less, or is smaller. On the emulator only the exact instruction "
                 "count is compared. Executed work on native routes and V8 is counted on the same bytes in Unicorn "
-                "or the same module in wasmtime (fuel).", "",
-                "| " + " | ".join(HEADLINE_COLUMNS) + " |", "|" + " --- |" * len(HEADLINE_COLUMNS)]
-        out += ["| " + " | ".join(headline_cells(h)) + " |" for h in analysis.headline] + [""]
+                "or the same module in wasmtime (fuel).", ""]
+        for comparison, title in HEADLINE_TITLES.items():
+            pairs = [h for h in analysis.headline if h.comparison == comparison]
+            out += [f"### {title}", "", "| " + " | ".join(HEADLINE_COLUMNS) + " |", "|" + " --- |" * len(HEADLINE_COLUMNS)]
+            out += ["| " + " | ".join(headline_cells(h)) + " |" for h in pairs] + [""]
     out += ["## Key ratios", ""] + [f"- {r.text()}" for r in analysis.key_ratios] + [""]
-    ai = [r for r in analysis.rows if r.origin == "ai" and r.verdict]
-    if ai:
-        out += ["## AI-written variants against the fastest compiler route", "",
-                "| n | shape | variant@route | verdict | time ratio | 95% CI |", "| --- | --- | --- | --- | --- | --- |"]
-        out += [f"| {r.n} | {r.shape} | {r.label} | {r.verdict} | {r.ratio:.3f} | "
-                + (f"{r.ratio_ci[0]:.3f}-{r.ratio_ci[1]:.3f}" if r.ratio_ci else "n/a") + " |"
-                for r in sorted(ai, key=lambda r: (r.n, r.shape, r.label))]
+    compared = [r for r in analysis.rows if r.verdict]
+    if compared:
+        out += ["## AI-written and supplied variants against the fastest compiler build on their substrate", "",
+                f"| n | shape | variant@route | algorithm | {SAME_ALGORITHM} | {ALGORITHM_FREE} |", "| --- " * 6 + "|"]
+        out += [f"| {r.n} | {r.shape} | {r.label} | {r.algorithm} | " + " | ".join(comparison_text(r).split(" | ")) + " |"
+                for r in sorted(compared, key=lambda r: (r.n, r.shape, r.label))]
+        out.append("")
+    stateful = [r for r in analysis.rows if r.keeps_state]
+    if stateful:
+        out += ["## Keeps state between calls", "", f"Timed once more on one input repeated, these took less than "
+                f"{KEEPS_STATE_BELOW}x their time on fresh inputs: they answer from what earlier calls left behind.", ""]
+        out += [f"- n={r.n} {r.shape} `{r.label}`: {r.repeated_ratio:.2f}x" for r in sorted(stateful, key=lambda r: (r.n, r.shape, r.label))]
+        out.append("")
+    placed = [r for r in analysis.rows if r.placement]
+    if placed:
+        out += ["## Code placement (native routes)", "", "Median per call with the code placed at each offset mod 64.", ""]
+        out += [f"- n={r.n} {r.shape} `{r.label}`: {fmt_placement(r)}" + ("" if not r.placement.get("reason") else f" ({r.placement['reason']})")
+                + "".join(f"; {offset}: {fmt_time(float(m) / r.repeat)}" for offset, m in (r.placement.get("per_offset_median") or {}).items())
+                for r in sorted(placed, key=lambda r: (r.n, r.shape, r.label))]
         out.append("")
     unstable_rows = [r for r in analysis.rows if r.unstable]
     if unstable_rows:
@@ -456,6 +441,12 @@ def markdown(analysis: Analysis) -> str:
         out += ["Listings that could not be made:", ""] + [f"- {p}" for p in analysis.listing_problems] + [""]
     out += ["## Plots", "", "![time per sort against n](time_vs_n.png)", "", "![time per sort at n = 128](bars_n128.png)", ""]
     out += ["## Tool versions", ""] + [f"- {route}: " + ", ".join(f"{k} {v}" for k, v in vs.items()) for route, vs in analysis.versions.items()]
+    if analysis.compiler_flags:
+        from targets.c_cffi import shown_flags
+
+        out += ["", "## Compiler flags as received", "",
+                "What each compiler route's compiler proper received (clang's -cc1, gcc's cc1), paths left out:", ""]
+        out += [f"- {route}: `{shown_flags(flags)}`" for route, flags in analysis.compiler_flags.items()]
     return "\n".join(out) + "\n"
 
 
@@ -504,8 +495,9 @@ def plot(analysis: Analysis, directory: Path) -> None:
 
 def analysis_json(analysis: Analysis) -> dict[str, Any]:
     data = asdict(analysis)
-    for row in data["rows"] + data["overhead"]:
+    for row, original in zip(data["rows"] + data["overhead"], analysis.rows + analysis.overhead):
         row["per_sort"] = [float(t) for t in row["per_sort"]]
+        row.update(placement_spread=original.placement_spread, keeps_state=original.keeps_state)
     return data
 
 

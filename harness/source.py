@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from harness.kernel import LANGUAGES, Kernel
+from harness.kernel import LANGUAGES, Kernel, UnknownName
 
 ORIGINS = ("ai", "human", "unknown")
 
@@ -65,6 +65,8 @@ class Source:
     warnings: tuple[str, ...] = ()
     # Lines removed above `text` (a markdown fence), so messages can name the line as saved.
     line_offset: int = 0
+    # One of the kernel's declared algorithms: the header's `algorithm:`, else the kernel's baseline.
+    algorithm: str = ""
 
     @property
     def origin(self) -> str:
@@ -146,6 +148,20 @@ def parse_header(text: str, language: str) -> dict[str, str]:
     return header
 
 
+def resolve_algorithm(header: dict[str, str], text: str, kernel: Kernel, path: Path, line_offset: int = 0) -> str:
+    """The kernel's name for the algorithm the header declares (its baseline when none is declared);
+    SourceError naming the file and line when the kernel knows no such algorithm."""
+    if "algorithm" not in header:
+        return kernel.algorithm
+    try:
+        return kernel.algorithm_named(header["algorithm"])
+    except UnknownName as exc:
+        line = next((i for i, row in enumerate(text.split("\n"), 1)
+                     if re.match(r"^\W*algorithm\s*:", row.strip(), re.IGNORECASE)), None)
+        where = f"{path}:{line + line_offset}" if line else str(path)
+        raise SourceError(f"{where}: {exc}") from None
+
+
 def count_lines(text: str, language: str) -> LineCount:
     lines = text.split("\n")
     if lines and lines[-1] == "":
@@ -186,7 +202,7 @@ def _comment_only_lines(lines: list[str], language: str) -> set[int]:
     return result
 
 
-def load_source(path: Path, kernel: Kernel, name: str | None = None) -> Source:
+def load_source(path: Path, kernel: Kernel, name: str | None = None, algorithm: str | None = None) -> Source:
     path = Path(path)
     language = language_of(path)
     try:
@@ -196,15 +212,19 @@ def load_source(path: Path, kernel: Kernel, name: str | None = None) -> Source:
     except UnicodeDecodeError as exc:
         raise SourceError(f"{path}: not UTF-8 text (byte {exc.start})") from None
     text, warnings, offset = normalize(raw)
+    header = parse_header(text, language)
+    if algorithm is None and header.get("kernel", kernel.name) == kernel.name:
+        algorithm = resolve_algorithm(header, text, kernel, path, offset)
     return Source(
         kernel=kernel.name,
         name=name or path.stem,
         path=path,
         language=language,
         text=text,
-        header=parse_header(text, language),
+        header=header,
         warnings=tuple(warnings),
         line_offset=offset,
+        algorithm=algorithm or "",
     )
 
 
@@ -216,14 +236,17 @@ DEFAULT_KERNEL = "insertion_sort"
 
 
 def discover(kernel: Kernel, extra_dirs: list[Path] | None = None) -> list[Source]:
-    """The kernel's own sources (named after it), its variants, then the files of extra directories that
-    implement this kernel: the one their header names (`kernel: noop`), else the default kernel."""
-    sources = [load_source(p, kernel, kernel.name) for p in variant_files(kernel.directory) if p.stem == kernel.name]
+    """The kernel's own compiler sources (one stem per algorithm it declares, named after the stem), its
+    variants, then the files of extra directories that implement this kernel: the one their header names
+    (`kernel: noop`), else the default kernel."""
+    own = kernel.compiler_sources
+    sources = [load_source(p, kernel, p.stem, own[p.stem]) for p in variant_files(kernel.directory) if p.stem in own]
     if kernel.variants_dir.is_dir():
         sources += [load_source(p, kernel) for p in variant_files(kernel.variants_dir)]
     for directory in extra_dirs or []:
         for path in variant_files(Path(directory)):
-            source = load_source(path, kernel)
+            source = load_source(path, kernel, algorithm="")  # resolved once the file is known to be this kernel's
             if source.header.get("kernel", DEFAULT_KERNEL) == kernel.name:
-                sources.append(source)
+                algorithm = resolve_algorithm(source.header, source.text, kernel, path, source.line_offset)
+                sources.append(replace(source, algorithm=algorithm))
     return sources

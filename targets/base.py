@@ -132,6 +132,11 @@ class Built(ABC):
         """
         raise NotImplementedError(f"{self.route} has no timing loop")
 
+    def loop_clock(self) -> Callable[[], float] | None:
+        """A clock (seconds) that advances only while the last loop's rounds run, read inside the target; None
+        where the caller's own clock around the callable is the measure."""
+        return None
+
     def loop_outcome(self) -> "LoopOutcome":
         """targets.fresh.LoopOutcome of the calls made so far by the callable `loop` returned."""
         raise NotImplementedError(f"{self.route} has no timing loop")
@@ -169,6 +174,11 @@ class Target(ABC):
     def versions(self) -> dict[str, str]:
         """Versions of the tools this route uses, for listings and reports."""
         return {}
+
+    def received_flags(self) -> list[str]:
+        """The arguments this route's compiler proper receives (clang's -cc1, gcc's cc1), as the compiler itself
+        reports them; empty for routes that compile nothing with a C compiler or LLVM."""
+        return []
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}>"

@@ -3,7 +3,13 @@
 cffi compiles through setuptools, which puts Python's own CFLAGS first
 (`-O3 -fwrapv -g` here); the route's flags come last, so they decide the
 optimization level, and `-fno-wrapv` puts signed overflow back to plain C
-rules, as a C programmer's own build would have it.
+rules, as a C programmer's own build would have it. What the compiler proper
+finally received (gcc's cc1, clang's -cc1) is asked of the driver itself
+(`-v`, `-###`): `CffiTarget.received_flags()`.
+
+clang is the plain driver of the ziglang wheel (`zig clang`), not `zig cc`:
+zig cc passes -O2 for -O3 and forces frame pointers, where the routes promise
+clang's own -O0 and -O3 with stock clang's defaults for the target.
 """
 from __future__ import annotations
 
@@ -23,6 +29,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from importlib.util import find_spec
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -32,7 +39,7 @@ import cffi
 from harness.kernel import Kernel
 from harness.source import Source
 from targets.base import Built, BuildError, Target
-from targets.native import GuardedBuffer, NativeLoop, NativeTiming, symbol_size
+from targets.native import NativeKernel, elf_function, forbidden_instructions, symbol_size
 
 C_SIGNATURE = "void {name}(int32_t *a, size_t n);"
 # Declared ahead of the source, so a definition with another signature is a compile error that says which.
@@ -78,6 +85,93 @@ def compiler_version(compiler: str) -> str:
     return out.splitlines()[0] if out else "unknown"
 
 
+def tool_name(compiler: str) -> str:
+    """The compiler as people name it: the ziglang routes' commands start with the interpreter's path."""
+    return "clang (ziglang)" if "-m ziglang" in compiler else compiler
+
+
+def compile_command(compiler: str, args: Sequence[str], c_file: Path, obj: Path) -> list[str]:
+    """The command setuptools runs to compile `c_file` for a cffi build: CC, Python's CFLAGS and CCSHARED, then
+    `args`, composed by setuptools' own compiler class rather than a copy of its rules."""
+    import setuptools  # noqa: F401  (first, so `distutils` is setuptools' copy, the one cffi builds with)
+    from distutils.ccompiler import new_compiler
+    from distutils.sysconfig import customize_compiler
+
+    saved = os.environ.get("CC")
+    os.environ["CC"] = compiler
+    try:
+        builder = new_compiler()
+        customize_compiler(builder)
+    finally:
+        if saved is None:
+            os.environ.pop("CC", None)
+        else:
+            os.environ["CC"] = saved
+    spawned: list[list[str]] = []
+    builder.spawn = spawned.append  # record, do not run
+    builder.compile([str(c_file)], output_dir=str(obj.parent), extra_postargs=list(args))
+    return spawned[0]
+
+
+def proper_flags(driver_output: str) -> list[str]:
+    """The compiler proper's arguments in a driver's `-v` or `-###` output: after `-cc1` (clang) or the cc1
+    program (gcc)."""
+    for line in driver_output.splitlines():
+        try:
+            words = shlex.split(line)
+        except ValueError:
+            continue
+        if "-cc1" in words:
+            return words[words.index("-cc1") + 1 :]
+        if words and Path(words[0]).name == "cc1":
+            return words[1:]
+    raise BuildError(f"no compiler-proper command in the driver's output:\n{driver_output.strip()[:2000]}")
+
+
+def ask_driver(command: Sequence[str], words: int, work: str) -> tuple[str, ...]:
+    """What the compiler proper receives from `command` (a compiler driver of `words` words, then its arguments),
+    run in the folder `work`: clang prints its -cc1 command without running it (`-###`), gcc prints cc1's while
+    compiling (`-v`)."""
+    ask = "-###" if "clang" in " ".join(command[:words]) else "-v"
+    done = subprocess.run([*command[:words], ask, *command[words:]], capture_output=True, text=True, check=False,
+                          cwd=work)
+    if done.returncode != 0:
+        raise BuildError(f"{tool_name(' '.join(command[:words]))} {ask} failed:\n{done.stderr.strip()[:2000]}")
+    # The temporary folder is in a few flags (debug dirs, gcc's dump names): named alike on every run.
+    return tuple(flag.replace(work, "$BUILD") for flag in proper_flags(done.stderr))
+
+
+@cache
+def received_flags(compiler: str, args: tuple[str, ...]) -> tuple[str, ...]:
+    """What the compiler proper receives when setuptools compiles C with `compiler` and `args`."""
+    with tempfile.TemporaryDirectory(prefix="arena-flags-") as work:
+        c_file, obj = Path(work) / "probe.c", Path(work) / "probe.o"
+        c_file.write_text("int arena_probe;\n")
+        return ask_driver(compile_command(compiler, args, c_file, obj), len(shlex.split(compiler)), work)
+
+
+#: Options of the compiler proper whose value is a path or a file name: left out where flags are shown to people.
+_PATH_OPTIONS = {"-resource-dir", "-internal-isystem", "-internal-externc-isystem", "-isystem", "-idirafter", "-I", "-o",
+                 "-main-file-name", "-dumpdir", "-dumpbase", "-dumpbase-ext", "-imultiarch", "-x"}
+_NOISE = {"-quiet", "-v", "-version"}
+
+
+def shown_flags(flags: Sequence[str]) -> str:
+    """The compiler proper's flags without paths, file names and the driver's chatter: what decides the code."""
+    kept: list[str] = []
+    skip = False
+    for flag in flags:
+        if skip:
+            skip = False
+        elif flag in _PATH_OPTIONS:
+            skip = True
+        elif flag in _NOISE or flag.startswith(("-fdebug-compilation-dir", "-fcoverage-compilation-dir", "$BUILD")):
+            pass
+        else:
+            kept.append(flag)
+    return " ".join(kept)
+
+
 def find_c_entry(source: Source, kernel: Kernel) -> str:
     for name in kernel.entry_candidates():
         if re.search(rf"\b{re.escape(name)}\s*\(", source.text):
@@ -95,8 +189,10 @@ def compiler_diagnostics(output: str, limit: int = 12) -> str:
     return "\n".join(interesting[:limit])
 
 
-def compile_cffi(c_text: str, cdef: str, compiler: str, args: Sequence[str], what: str) -> tuple[ModuleType, Path]:
-    """Build `c_text` into a cffi extension module (once per content hash) and import it.
+def compile_cffi(c_text: str, cdef: str, compiler: str, args: Sequence[str], what: str,
+                 load: bool = True) -> tuple[ModuleType | None, Path]:
+    """Build `c_text` into a cffi extension module (once per content hash) and import it (unless not `load`:
+    variant code is never loaded into this process, only into the sandboxed child that runs it).
 
     `what` names the build in error messages. The library is published whole (os.replace), so an
     interrupted or concurrent build never leaves half a library in the cache.
@@ -134,6 +230,8 @@ def compile_cffi(c_text: str, cdef: str, compiler: str, args: Sequence[str], wha
                 raise BuildError(f"{what} failed:\n{detail}")
             os.replace(built, library)
         shutil.rmtree(directory / "__pycache__", ignore_errors=True)
+    if not load:
+        return None, library
     spec = importlib.util.spec_from_file_location(module_name, library)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -141,25 +239,107 @@ def compile_cffi(c_text: str, cdef: str, compiler: str, args: Sequence[str], wha
     return module, library
 
 
+# What a kernel's object may leave for the dynamic loader to resolve: the memory functions C compilers emit
+# calls to on their own, cffi's calls into Python (its wrapper around the kernel), and the C runtime's hooks.
+ALLOWED_EXTERNALS = {"memcpy", "memmove", "memset", "__stack_chk_fail", "__cxa_finalize", "__gmon_start__",
+                     "_ITM_deregisterTMCloneTable", "_ITM_registerTMCloneTable"}
+# Functions the C runtime itself registers to run at load time; anything else there is the variant's.
+RUNTIME_INITIALIZERS = {"frame_dummy", "__do_global_dtors_aux"}
+
+
+def refuse_outside_reach(library: Path, source: Source, route: str) -> None:
+    """BuildError when the library would call outside the kernel's allowance or run code of its own at load."""
+    from elftools.elf.elffile import ELFFile
+
+    with library.open("rb") as f:
+        elf = ELFFile(f)
+        dynsym = elf.get_section_by_name(".dynsym")
+        calls = sorted({
+            sym.name for sym in (dynsym.iter_symbols() if dynsym is not None else ())
+            if sym.name and sym["st_shndx"] == "SHN_UNDEF" and sym.name not in ALLOWED_EXTERNALS
+            and not sym.name.startswith(("Py", "_Py"))
+        })
+        symtab = elf.get_section_by_name(".symtab")
+        by_address = {sym["st_value"]: sym.name for sym in (symtab.iter_symbols() if symtab is not None else ())
+                      if sym["st_info"]["type"] in ("STT_FUNC", "STT_GNU_IFUNC")}
+        ifuncs = [sym.name for sym in (symtab.iter_symbols() if symtab is not None else ())
+                  if sym["st_info"]["type"] == "STT_GNU_IFUNC"]
+        initializers = []
+        for name in (".init_array", ".preinit_array", ".ctors"):
+            section = elf.get_section_by_name(name)
+            if section is None:
+                continue
+            low, high = section["sh_addr"], section["sh_addr"] + section["sh_size"]
+            rela = elf.get_section_by_name(".rela.dyn")
+            for reloc in (rela.iter_relocations() if rela is not None else ()):
+                if low <= reloc["r_offset"] < high:
+                    target = by_address.get(reloc["r_addend"], hex(reloc["r_addend"]))
+                    if target not in RUNTIME_INITIALIZERS:
+                        initializers.append(target)
+    if calls:
+        lines = [f"{source.where(line)}: calls {name}" for name in calls for line in [_line_naming(source, name)]]
+        raise BuildError(f"{route}: the code calls functions a kernel may not use ({', '.join(calls)}): "
+                         "a kernel may call only memcpy, memmove and memset\n" + "\n".join(lines))
+    if initializers or ifuncs:
+        names = ", ".join(initializers + ifuncs)
+        raise BuildError(f"{source.where()}: {route}: the code would run at load time ({names}: a constructor or "
+                         "an ifunc resolver); a kernel runs only when called")
+
+
+def _line_naming(source: Source, name: str) -> int | None:
+    # The C library renames some calls (open becomes open64 with large-file support): try the plain name too.
+    for word in dict.fromkeys([name, re.sub(r"64$", "", name)]):
+        for number, line in enumerate(source.text.splitlines(), start=1):
+            if re.search(rf"\b{re.escape(word)}\s*\(", line):
+                return number
+    return None
+
+
+def _file_bytes(library: Path, name: str) -> bytes | None:
+    """The bytes of function `name` as the library file holds them (no loading)."""
+    from elftools.elf.elffile import ELFFile
+
+    data = library.read_bytes()
+    found = elf_function(data, name)
+    if found is None:
+        return None
+    value, size = found
+    import io
+
+    for segment in ELFFile(io.BytesIO(data)).iter_segments():
+        if segment["p_type"] == "PT_LOAD" and segment["p_vaddr"] <= value < segment["p_vaddr"] + segment["p_filesz"]:
+            start = segment["p_offset"] + value - segment["p_vaddr"]
+            return data[start : start + size]
+    return None
+
+
 @dataclass
-class CBuilt(NativeTiming, Built):
+class CBuilt(NativeKernel, Built):
+    """A C kernel in a shared library on disk; loaded only by the sandboxed child that runs it."""
+
     entry: str = ""
     library: Path | None = None
-    module: ModuleType | None = None
-    address: int = 0
-    buffer: GuardedBuffer = field(default_factory=GuardedBuffer)
-    timer: NativeLoop | None = None
-    _call: Any = None
+    _address: int = 0
 
-    def run(self, values: Sequence[int]) -> list[int]:
-        return self.buffer.call(self._call, values)
+    def enter_child(self) -> None:
+        assert self.library is not None
+        handle = ctypes.CDLL(str(self.library))
+        self._address = ctypes.cast(handle[self.entry], ctypes.c_void_p).value or 0
+
+    def entry_address(self) -> int:
+        if not self._address:
+            self.enter_child()
+        return self._address
+
+    def kernel_bytes(self) -> bytes | None:
+        return _file_bytes(self.library, self.entry) if self.library else None
 
     @property
     def code_bytes(self) -> int | None:  # type: ignore[override]
         return symbol_size(self.library.read_bytes(), self.entry) if self.library else None
 
     def close(self) -> None:
-        self.buffer.close()
+        self.close_native()
 
 
 class CffiTarget(Target):
@@ -167,38 +347,37 @@ class CffiTarget(Target):
     native = True
 
     def __init__(self, name: str, compiler: str, flags: Sequence[str]) -> None:
-        shown = "clang (ziglang)" if "ziglang" in compiler else compiler
-        super().__init__(name, f"C compiled by {shown} {' '.join(flags)} into a cffi extension module")
+        super().__init__(name, f"C compiled by {tool_name(compiler)} {' '.join(flags)} into a cffi extension module")
         self.compiler = compiler
         self.flags = tuple(flags)
 
     def compile_args(self) -> list[str]:
         return [*self.flags, "-fno-wrapv"]
 
+    def received_flags(self) -> list[str]:
+        """The compiler proper's arguments for this route's builds, as its driver reports them."""
+        return list(received_flags(self.compiler, tuple(self.compile_args())))
+
     def build(self, source: Source, kernel: Kernel) -> CBuilt:
         started = time.perf_counter()
         entry = find_c_entry(source, kernel)
-        module, library = compile_cffi(
+        _, library = compile_cffi(
             self.wrapped_source(source, entry),
             C_SIGNATURE.format(name=entry),
             self.compiler,
             self.compile_args(),
             what=self.description.split(" into ")[0],
+            load=False,
         )
-        loaded = time.perf_counter()
-        ffi, lib = module.ffi, module.lib  # type: ignore[attr-defined]
-        function = getattr(lib, entry)
-
-        def call(pointer: int, n: int) -> None:
-            function(ffi.cast("int32_t *", pointer), n)
-
-        # The kernel itself, for the timing loop: ffi.addressof gives cffi's direct-call stub, which at -O0
-        # is a call of its own. The library is loaded already; dlopen hands back the same mapping.
-        address = ctypes.cast(ctypes.CDLL(str(library))[entry], ctypes.c_void_p).value or 0
-        built = CBuilt(source=source, route=self.name, entry=entry, library=library, module=module,
-                       address=address, _call=call)
-        # The compile (or cache hit) and the import are not separable through cffi: both count as build.
-        built.phases = {"build": loaded - started, "load": time.perf_counter() - loaded}
+        compiled = time.perf_counter()
+        refuse_outside_reach(library, source, self.name)
+        built = CBuilt(source=source, route=self.name, entry=entry, library=library)
+        code = built.kernel_bytes()
+        if code is not None and (found := forbidden_instructions(code)):
+            raise BuildError(f"{source.where()}: {self.name}: the compiled kernel contains {found[0]}; "
+                             "a kernel may not make system calls")
+        # The library is loaded by the child that runs it, never here: no load phase in this process.
+        built.phases = {"build": compiled - started, "load": 0.0}
         return built
 
     @staticmethod
@@ -211,18 +390,26 @@ class CffiTarget(Target):
         )
 
     def versions(self) -> dict[str, str]:
-        return {self.compiler: compiler_version(self.compiler), "cffi": cffi.__version__}
+        return {tool_name(self.compiler): compiler_version(self.compiler), "cffi": cffi.__version__}
 
 
-# clang from the ziglang wheel: the same clang on every machine, installed with the project.
-ZIG_CC = f"{sys.executable} -m ziglang cc"
+#: The ziglang wheel's lib folder: clang's own headers are in its include/, as in a clang resource directory.
+ZIG_LIB = Path(find_spec("ziglang").origin or "").parent / "lib"  # type: ignore[union-attr]
+
+
+def zig_clang(triple: str) -> str:
+    """clang from the ziglang wheel as the plain clang driver: the same clang on every machine, installed with
+    the project. Its resource directory is the wheel's lib folder (the driver would look beside the wheel)."""
+    return shlex.join([sys.executable, "-m", "ziglang", "clang", f"--target={triple}", "-resource-dir", str(ZIG_LIB)])
+
+
+#: The Python process's own target: the extension module is loaded into it (zig's clang defaults to musl).
+ZIG_CLANG = zig_clang("x86_64-unknown-linux-gnu")
 
 ROUTES = [
-    # All for baseline x86-64, like the llvm routes (zig's clang would target the host CPU by default).
+    # All for baseline x86-64, like the llvm routes (clang would otherwise target its default CPU, gcc its own).
     CffiTarget("c-gcc-O0", "gcc", ["-O0", "-march=x86-64"]),
     CffiTarget("c-gcc-O3", "gcc", ["-O3", "-march=x86-64"]),
-    # zig's clang turns UBSan on at -O0; a plain -O0 build is what the comparison needs. zig names the
-    # baseline CPU x86_64, where clang says x86-64.
-    CffiTarget("c-clang-O0", ZIG_CC, ["-O0", "-march=x86_64", "-fno-sanitize=undefined"]),
-    CffiTarget("c-clang-O3", ZIG_CC, ["-O3", "-march=x86_64"]),
+    CffiTarget("c-clang-O0", ZIG_CLANG, ["-O0", "-march=x86-64"]),
+    CffiTarget("c-clang-O3", ZIG_CLANG, ["-O3", "-march=x86-64"]),
 ]

@@ -3,7 +3,7 @@
 `llvm-O0` and `llvm-O3` are two instances of one class. The optimization level
 is set in one place (`LlvmJitTarget.level`) and means both the IR pipeline
 (`PassBuilder` at that speed level) and code generation: a TargetMachine's
-`opt=` alone leaves the IR untouched (shared/NOTES.md).
+`opt=` alone leaves the IR untouched.
 """
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ import llvmlite.binding as llvm
 from harness.kernel import Kernel
 from harness.source import Source
 from targets.base import Built, BuildError, Target
-from targets.native import GuardedBuffer, NativeLoop, NativeTiming, SortFunction, sort_function, symbol_size
+import ctypes
+
+from targets.native import NativeKernel, forbidden_instructions, symbol_size
 
 REQUIRED_TYPE = "void (ptr, i64)"
 BASELINE_CPU = "x86-64"
@@ -69,8 +71,49 @@ def find_entry(module: llvm.ModuleRef, source: Source, kernel: Kernel) -> str:
     raise BuildError(f"{source.where()}: several functions of type {REQUIRED_TYPE} and none named like the kernel: {listing}")
 
 
+# Functions a kernel's IR may declare: LLVM's own intrinsics and what its code generator lowers them to.
+ALLOWED_DECLARATIONS = ("memcpy", "memmove", "memset")
+
+
+def refuse_external(module: llvm.ModuleRef, source: Source) -> None:
+    """BuildError naming every function or global the IR takes from outside (MCJIT would resolve it against
+    this process's libc) other than LLVM intrinsics and memcpy/memmove/memset."""
+    outside = [f.name for f in module.functions if f.is_declaration
+               and not f.name.startswith("llvm.") and f.name not in ALLOWED_DECLARATIONS]
+    outside += [g.name for g in module.global_variables if g.is_declaration]
+    if not outside:
+        return
+    where = []
+    for name in outside:
+        line = next((i for i, text in enumerate(source.text.splitlines(), 1)
+                     if re.search(rf"@{re.escape(name)}\b", text) and re.search(r"\b(declare|external)\b", text)), None)
+        where.append(f"{source.where(line)}: declares @{name}")
+    raise BuildError("the module calls or reads outside itself, which a kernel may not "
+                     "(only LLVM intrinsics and memcpy, memmove, memset):\n" + "\n".join(where))
+
+
+def pipeline_tuning(level: int) -> llvm.PipelineTuningOptions:
+    """The pass pipeline's options at -O`level` as clang sets them: llvmlite leaves SLP vectorization off even at
+    speed level 3, where clang -O2 and -O3 turn it on, and then llvm-O3 would not be clang's O3 pipeline."""
+    tuning = llvm.create_pipeline_tuning_options(speed_level=level)
+    tuning.loop_vectorization = tuning.slp_vectorization = level >= 2
+    return tuning
+
+
+def optimize(module: llvm.ModuleRef, machine: llvm.TargetMachine, level: int) -> None:
+    """LLVM's new-pass-manager pipeline at -O`level`, for every route that optimizes IR through llvmlite."""
+    builder = llvm.create_pass_builder(machine, pipeline_tuning(level))
+    builder.getModulePassManager().run(module, builder)
+
+
+def describe_pipeline(level: int, machine: llvm.TargetMachine) -> list[str]:
+    tuning = pipeline_tuning(level)
+    options = ("speed_level", "loop_vectorization", "slp_vectorization", "loop_interleaving", "loop_unrolling")
+    return [*(f"pipeline {name}={getattr(tuning, name)}" for name in options), f"codegen triple={machine.triple} opt={level}"]
+
+
 @dataclass
-class LlvmBuilt(NativeTiming, Built):
+class LlvmBuilt(NativeKernel, Built):
     entry: str = ""
     ir_in: str = ""
     ir_opt: str = ""
@@ -78,14 +121,15 @@ class LlvmBuilt(NativeTiming, Built):
     # The TargetMachine the code was generated with, for listings (`machine.emit_assembly(module)`).
     machine: Any = None
     module: Any = None
-    function: SortFunction | None = None
     address: int = 0
-    buffer: GuardedBuffer = field(default_factory=GuardedBuffer)
-    timer: NativeLoop | None = None
 
-    def run(self, values: Sequence[int]) -> list[int]:
-        assert self.function is not None
-        return self.buffer.call(self.function, values)
+    def entry_address(self) -> int:
+        return self.address
+
+    def kernel_bytes(self) -> bytes | None:
+        # Reading the JIT's memory is not running it; the size comes from an object of the same module.
+        size = self.code_bytes
+        return ctypes.string_at(self.address, size) if size and self.address else None
 
     @property
     def code_bytes(self) -> int | None:  # type: ignore[override]
@@ -93,7 +137,7 @@ class LlvmBuilt(NativeTiming, Built):
         return symbol_size(self.machine.emit_object(self.module), self.entry)
 
     def close(self) -> None:
-        self.buffer.close()
+        self.close_native()
 
 
 class LlvmJitTarget(Target):
@@ -115,13 +159,17 @@ class LlvmJitTarget(Target):
         )
 
     def optimize(self, module: llvm.ModuleRef, machine: llvm.TargetMachine) -> None:
-        tuning = llvm.create_pipeline_tuning_options(speed_level=self.level)
-        builder = llvm.create_pass_builder(machine, tuning)
-        builder.getModulePassManager().run(module, builder)
+        optimize(module, machine, self.level)
+
+    def received_flags(self) -> list[str]:
+        """What this route hands LLVM through llvmlite (there is no driver to ask): the pipeline's tuning options,
+        read back from the object the build uses, and the code generator's level."""
+        return describe_pipeline(self.level, self.target_machine())
 
     def build(self, source: Source, kernel: Kernel) -> LlvmBuilt:
         started = time.perf_counter()
         module, entry = parse_verified(source, kernel)
+        refuse_external(module, source)
         machine = self.target_machine()
         module.triple = machine.triple
         module.data_layout = str(machine.target_data)
@@ -135,7 +183,10 @@ class LlvmJitTarget(Target):
         engine.finalize_object()
         built.engine = engine
         built.address = engine.get_function_address(entry)
-        built.function = sort_function(built.address)
+        code = built.kernel_bytes()
+        if code is not None and (found := forbidden_instructions(code)):
+            raise BuildError(f"{source.where()}: {self.name}: the compiled kernel contains {found[0]}; "
+                             "a kernel may not make system calls")
         built.phases = {"build": compiled - started, "load": time.perf_counter() - compiled}
         return built
 

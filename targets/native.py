@@ -1,20 +1,37 @@
-"""What the native routes share: a guarded array in this process, and a typed call into machine code.
+"""Native machine code: where it is placed, and the one runner every native route's code runs in.
 
-Native code runs in this process, so a wild write would corrupt the harness.
-The array therefore sits between PROT_NONE guard pages (a far write faults),
-with canary words around it (a near write is caught), and the checker runs
-native routes in a child process (harness.isolate), so a fault ends only the
-child.
+The parent process builds and loads code, but never calls it. Variant code
+runs only in a forked child that loads everything it needs first (the code,
+its buffers, the driver), then the system-call filter (targets.sandbox), and
+only then calls the kernel: for checks through harness.isolate, for timing in
+the NativeRunner below. A fault, a hang or a refused system call ends the
+child and becomes the variant's verdict.
+
+Timing runs the driver of targets.fresh inside the child: every call gets a
+fresh input, made in native code, and every output is checked. Where the
+kernel's bytes are self-contained (no reference outside the function: checked
+by disassembly, not assumed), the runner times copies placed at several
+offsets mod 64, since where a function lands moves its time as much as most
+differences between builds do; otherwise it times the code in place and says
+so.
 """
 from __future__ import annotations
 
 import ctypes
 import mmap
+import os
+import select
+import signal
+import struct
+import time
 from array import array
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from targets.base import CANARY_WORDS, BuildError, guarded, unguarded
+from targets import fresh, sandbox
+from targets.base import CANARY_WORDS, BuildError, LimitExceeded, RunError, guarded, unguarded
 
 PAGE = mmap.PAGESIZE
 PROT_NONE = 0  # not exported by the mmap module
@@ -27,10 +44,21 @@ _MAP_FAILED = ctypes.c_void_p(-1).value
 
 SortFunction = Callable[[int, int], None]
 SORT_SIGNATURE = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_size_t)
+# Offsets mod 64 of the kernel's entry that timing sweeps: a cache line's worth of fetch-window positions.
+PLACEMENT_OFFSETS = (0, 16, 32, 48)
+# Longest one timing round may take in the child before it is taken for a hang.
+ROUND_SECONDS = 60.0
 
 
-def _round_up(size: int) -> int:
-    return (size + PAGE - 1) // PAGE * PAGE
+def round_to_page(size: int) -> int:
+    return (max(size, 1) + PAGE - 1) // PAGE * PAGE
+
+
+def _map(size: int) -> int:
+    address = _libc.mmap(None, size, mmap.PROT_READ | mmap.PROT_WRITE, mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS, -1, 0)
+    if address in (None, _MAP_FAILED):
+        raise MemoryError(f"mmap of {size} bytes failed (errno {ctypes.get_errno()})")
+    return int(address)
 
 
 class GuardedBuffer:
@@ -44,14 +72,16 @@ class GuardedBuffer:
         if nbytes <= self._span:
             return
         self.close()
-        span = _round_up(max(nbytes, PAGE))
-        total = span + 2 * PAGE
-        base = _libc.mmap(None, total, mmap.PROT_READ | mmap.PROT_WRITE, mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS, -1, 0)
-        if base in (None, _MAP_FAILED):
-            raise MemoryError(f"mmap of {total} bytes failed (errno {ctypes.get_errno()})")
+        span = round_to_page(max(nbytes, PAGE))
+        base = _map(span + 2 * PAGE)
         _libc.mprotect(base, PAGE, PROT_NONE)
         _libc.mprotect(base + PAGE + span, PAGE, PROT_NONE)
         self._base, self._span = base, span
+
+    def work(self, n: int) -> int:
+        """Address of n int32 flush against the upper guard page (no canaries): an overrun faults at once."""
+        self._ensure(max(4, n * 4))
+        return self._base + PAGE + self._span - n * 4
 
     def call(self, function: SortFunction, values: Sequence[int]) -> list[int]:
         """Run `function(pointer, n)` on the guarded copy of `values`; return the array as left."""
@@ -79,71 +109,334 @@ def sort_function(address: int) -> SortFunction:
     return SORT_SIGNATURE(address)
 
 
-# The timing loop for every native route: one driver, compiled once, calling the kernel through a pointer,
-# so no route's kernel can be inlined into its own loop and every route pays the same copy and call.
-DRIVER_C = """
-#include <stdint.h>
-#include <string.h>
+class CodeMapping:
+    """Machine code in its own mapping, written while read-write, then made read-execute (never both)."""
 
-void arena_drive(void (*kernel)(int32_t *, size_t), const int32_t *src, int32_t *work, size_t n, size_t repeat)
-{
-    for (size_t r = 0; r < repeat; r++) {
-        memcpy(work, src, n * sizeof *work);
-        kernel(work, n);
-    }
-}
-"""
-DRIVER_CDEF = "void arena_drive(void (*kernel)(int32_t *, size_t), const int32_t *src, int32_t *work, size_t n, size_t repeat);"
-DRIVER_FLAGS = ("-O2",)
+    def __init__(self, size: int) -> None:
+        self.size = round_to_page(size)
+        self.address: int = _map(self.size)
+
+    def load(self, code: bytes, at: int = 0) -> None:
+        ctypes.memmove(self.address + at, code, len(code))
+        if _libc.mprotect(self.address, self.size, mmap.PROT_READ | mmap.PROT_EXEC) != 0:
+            raise OSError(ctypes.get_errno(), "mprotect to read-execute failed")
+
+    def close(self) -> None:
+        if self.address:
+            _libc.munmap(self.address, self.size)
+            self.address = 0
 
 
-def _driver() -> Any:
+def position_dependence(code: bytes, address: int) -> list[str]:
+    """Why these bytes would not run the same copied elsewhere: every instruction that reaches outside them
+    (a rip-relative operand, a branch or call leaving the function, an indirect jump, a 64-bit immediate that
+    may be an address). Empty when a copy at any address runs exactly as the original."""
+    from targets.disasm import decoder
+
+    reasons = []
+    end = address + len(code)
+    for insn in decoder().disasm(code, address):
+        text = f"{insn.mnemonic} {insn.op_str}".strip()
+        group_names = {insn.group_name(g) for g in insn.groups}
+        if "rip" in insn.op_str:
+            reasons.append(f"{text} (rip-relative)")
+        elif group_names & {"jump", "call"}:
+            operand = insn.op_str.strip()
+            try:
+                target = int(operand, 0)
+            except ValueError:
+                reasons.append(f"{text} (indirect)")
+                continue
+            if not address <= target < end:
+                reasons.append(f"{text} (leaves the function)")
+        elif insn.mnemonic == "movabs":
+            reasons.append(f"{text} (64-bit immediate)")
+    return reasons
+
+
+# Instructions that enter the operating system; a sort has no use for them.
+SYSTEM_ENTRIES = ("syscall", "sysenter", "int", "int1", "into")
+
+
+def forbidden_instructions(code: bytes, address: int = 0) -> list[str]:
+    """Each system-entering instruction in `code`, as `offset: text`: refused at build time, before any run."""
+    from targets.disasm import decoder
+
+    return [f"{insn.mnemonic} {insn.op_str}".strip() + f" at +{insn.address - address:#x}"
+            for insn in decoder().disasm(code, address) if insn.mnemonic in SYSTEM_ENTRIES]
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where one timed copy of the kernel sits: its entry's offset mod 64, or None for the code in place."""
+
+    offset: int | None
+    address: int  # 0 for in place: the address is known only in the child, after enter_child()
+
+
+# The driver every native route's timing and checks share: targets.fresh's loop and the sandbox's trap handler.
+@cache
+def driver() -> Any:
     from targets.c_cffi import compile_cffi  # c_cffi builds on this module: import late
 
-    module, _ = compile_cffi(DRIVER_C, DRIVER_CDEF, "gcc", DRIVER_FLAGS, what="the native timing driver")
+    module, _ = compile_cffi(fresh.C_SOURCE + sandbox.HANDLER_C, fresh.C_CDEF + sandbox.HANDLER_CDEF, "gcc", ("-O2",),
+                             what="the native timing driver")
     return module
 
 
-class NativeLoop:
-    """`repeat` x (copy the unsorted source into the work array; call the kernel), all in native code."""
+class NativeKernel:
+    """Mixin for a Built whose kernel is native machine code. The subclass provides `entry_address()` (valid in
+    the child after `enter_child()`), and `kernel_bytes()` (the entry function's bytes, or None)."""
 
-    def __init__(self, address: int, values: Sequence[int]) -> None:
-        module = _driver()
-        self._ffi, self._lib = module.ffi, module.lib
-        self.n = len(values)
-        self._kernel = self._ffi.cast("void(*)(int32_t *, size_t)", address)
-        self._src = self._ffi.new("int32_t[]", list(values) or [0])
-        self._work = self._ffi.new("int32_t[]", max(1, self.n))
+    route: str
+    _buffer: GuardedBuffer | None = None
+    _runners: list[NativeRunner] | None = None
+    #: How the last timing loop placed the code: {"policy", "reason", "offsets"}.
+    placement: dict[str, Any] | None = None
 
-    def runner(self, repeat: int) -> Callable[[], None]:
-        drive, kernel, src, work, n = self._lib.arena_drive, self._kernel, self._src, self._work, self.n
+    def enter_child(self) -> None:
+        """Load what the code needs in the child before the filter closes (a shared library, say)."""
 
-        def run() -> None:
-            drive(kernel, src, work, n, repeat)
+    def entry_address(self) -> int:
+        raise NotImplementedError
 
-        return run
+    def kernel_bytes(self) -> bytes | None:
+        return None
 
-    def result(self) -> list[int]:
-        return list(self._work[0 : self.n])
+    def run(self, values: Sequence[int]) -> list[int]:
+        """One guarded call. Only ever called in a sandboxed child (harness.check runs it there)."""
+        if self._buffer is None:
+            self._buffer = GuardedBuffer()
+        return self._buffer.call(sort_function(self.entry_address()), values)
+
+    def placements(self, offsets: Sequence[int]) -> tuple[list[Placement], list[CodeMapping], str]:
+        """Copies of the kernel at `offsets`, when its bytes are self-contained; else the code in place, and why."""
+        code = self.kernel_bytes()
+        if code is None:
+            return [Placement(None, 0)], [], "in place: this route cannot read back its kernel's bytes"
+        reasons = position_dependence(code, 0)
+        if reasons:
+            more = f" and {len(reasons) - 2} more" if len(reasons) > 2 else ""
+            return [Placement(None, 0)], [], f"in place: the code reaches outside itself ({'; '.join(reasons[:2])}{more})"
+        mappings, placed = [], []
+        for offset in offsets:
+            mapping = CodeMapping(offset + len(code))
+            mapping.load(code, offset)
+            mappings.append(mapping)
+            placed.append(Placement(offset, mapping.address + offset))
+        return placed, mappings, "swept"
+
+    def loop(self, n: int, shape: str, repeat: int, *, seed: int, fresh: bool = True, expect: int = 0,
+             offsets: Sequence[int] = PLACEMENT_OFFSETS) -> Callable[[], None]:
+        for old in self._runners or []:  # one child per build at a time: a new loop ends the last one's
+            old.close()
+        runner = NativeRunner(self, n, shape, repeat, seed=seed, fresh_inputs=fresh, expect=expect, offsets=offsets)
+        self._runners = [runner]
+        self.placement = runner.describe()
+        return runner.round
+
+    def loop_clock(self) -> Callable[[], float] | None:
+        return self._runners[-1].clock if self._runners else None
+
+    def loop_outcome(self) -> fresh.LoopOutcome:
+        assert self._runners, "loop() first"
+        return self._runners[-1].outcome()
+
+    def close_native(self) -> None:
+        for runner in self._runners or []:
+            runner.close()
+        self._runners = None
+        if self._buffer is not None:
+            self._buffer.close()
+            self._buffer = None
 
 
-class NativeTiming:
-    """The timing loop of a route whose kernel is native code at `self.address` (mixed into its Built)."""
+def _frame(kind: bytes, payload: bytes = b"") -> bytes:
+    return struct.pack("<cI", kind, len(payload)) + payload
 
-    address: int
-    timer: NativeLoop | None
 
-    def loop(self, values: Sequence[int], repeat: int) -> Callable[[], None]:
-        self.timer = NativeLoop(self.address, values)
-        return self.timer.runner(repeat)
+class NativeRunner:
+    """A sandboxed child that runs one kernel's timing loop, a round per request, and times each round itself.
 
-    def loop_result(self) -> list[int]:
-        assert self.timer is not None
-        return self.timer.result()
+    The parent's `round()` sends a request and waits; the child runs the driver (fresh input, call, check,
+    `repeat` times) between two clock readings and answers with the elapsed time and the count of wrong outputs.
+    `clock()` is the sum of the child's round times: a timer that excludes the pipe, for pytest-benchmark.
+    """
+
+    def __init__(self, built: NativeKernel, n: int, shape: str, repeat: int, *, seed: int, fresh_inputs: bool,
+                 expect: int, offsets: Sequence[int]) -> None:
+        self.route, self.n, self.shape, self.repeat = built.route, n, shape, repeat
+        self.seed_state = fresh.seed_state(seed, n, shape)
+        self.places, self._mappings, self.reason = built.placements(offsets)
+        self.rounds: list[tuple[int | None, float]] = []  # (offset, seconds) per round, warm-up included
+        self.calls = self.bad = 0
+        self._elapsed = 0.0
+        self._seen = b""
+        module = driver()
+        commands_read, self._commands = os.pipe()
+        self._results, results_write = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: never returns into the caller's stack
+            os.close(self._commands)
+            os.close(self._results)
+            code = 1
+            try:
+                _serve(built, module, self, commands_read, results_write, fresh_inputs, expect)
+                code = 0
+            except BaseException as exc:  # every failure to the parent, as text
+                try:
+                    os.write(results_write, _frame(b"E", f"{type(exc).__name__}: {exc}".encode()))
+                except OSError:
+                    pass
+            finally:
+                os._exit(code)
+        os.close(commands_read)
+        os.close(results_write)
+        self._expect(b"K")
+
+    def describe(self) -> dict[str, Any]:
+        return {"policy": "swept" if self.reason == "swept" else "in place", "reason": self.reason,
+                "offsets": [p.offset for p in self.places if p.offset is not None]}
+
+    def round(self) -> None:
+        index = len(self.rounds) % len(self.places)
+        os.write(self._commands, b"R" + bytes([index]))
+        bad, nanoseconds = struct.unpack("<qq", self._expect(b"D"))
+        seconds = nanoseconds * 1e-9
+        self.rounds.append((self.places[index].offset, seconds))
+        self._elapsed += seconds
+        self.calls += self.repeat
+        self.bad += bad
+
+    def clock(self) -> float:
+        return self._elapsed
+
+    def outcome(self) -> fresh.LoopOutcome:
+        os.write(self._commands, b"O")
+        payload = self._expect(b"O")
+        (last_state,) = struct.unpack_from("<Q", payload)
+        output = array("i")
+        output.frombytes(payload[8:])
+        last_input, _ = fresh.fill(self.shape, self.n, last_state) if self.calls else ([], 0)
+        return fresh.LoopOutcome(self.calls, self.bad, last_input, output.tolist())
+
+    def per_offset_median(self, timed_rounds: int) -> dict[str, float]:
+        """Median seconds per round at each offset, over the last `timed_rounds` rounds (the timed ones)."""
+        by_offset: dict[str, list[float]] = {}
+        for offset, seconds in self.rounds[-timed_rounds:]:
+            by_offset.setdefault(str(offset), []).append(seconds)
+        return {k: sorted(v)[len(v) // 2] for k, v in by_offset.items()}
+
+    def _expect(self, kind: bytes) -> bytes:
+        self._seen = b""  # this message's bytes so far: the child's last words may stand where it was due
+        header = self._read(5)
+        got, length = struct.unpack("<cI", header)
+        payload = self._read(length)
+        if got == b"E":
+            self.close()
+            raise RunError(f"{self.route}: the timing child failed: {payload.decode(errors='replace')}")
+        if got != kind:
+            self.close()
+            raise RunError(f"{self.route}: the timing child answered {got!r} where {kind!r} was due")
+        return payload
+
+    def _read(self, count: int) -> bytes:
+        data = b""
+        deadline = time.monotonic() + ROUND_SECONDS
+        while len(data) < count:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.close()
+                raise LimitExceeded(f"{self.route}: a timing round did not finish within {ROUND_SECONDS:g} s (killed)")
+            ready, _, _ = select.select([self._results], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(self._results, count - len(data))
+            if not chunk:
+                raise self._died(self._seen)
+            data += chunk
+            self._seen += chunk
+        return data
+
+    def _died(self, data: bytes) -> RunError:
+        rest = data
+        try:
+            while chunk := os.read(self._results, 1 << 16):
+                rest += chunk
+        except OSError:
+            pass
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = 0
+        number = sandbox.trapped(rest)
+        if number is not None:
+            return RunError(f"{self.route}: the variant made the system call {sandbox.syscall_name(number)}, "
+                            "which a kernel may not make; the sandbox ended it")
+        if os.WIFSIGNALED(status):
+            name = signal.Signals(os.WTERMSIG(status)).name
+            return RunError(f"{self.route}: native code crashed with {name} while being timed")
+        return RunError(f"{self.route}: the timing child exited with status {os.waitstatus_to_exitcode(status)}")
+
+    def close(self) -> None:
+        if self.pid:
+            try:
+                os.write(self._commands, b"Q")
+            except OSError:
+                pass
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            os.waitpid(self.pid, 0)
+            self.pid = 0
+        for fd in (self._commands, self._results):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self._commands = self._results = -1
+        for mapping in self._mappings:
+            mapping.close()
+        self._mappings = []
+
+
+def _serve(built: NativeKernel, module: Any, runner: NativeRunner, commands: int, results: int, fresh_inputs: bool,
+           expect: int) -> None:
+    """The child's side of NativeRunner: load, close the filter, then answer requests until told to stop."""
+    ffi, lib = module.ffi, module.lib
+    built.enter_child()
+    kernels = [ffi.cast("void(*)(int32_t *, size_t)", p.address or built.entry_address()) for p in runner.places]
+    buffer = GuardedBuffer()
+    work = ffi.cast("int32_t *", buffer.work(runner.n))
+    state = ffi.new("uint64_t[2]", [runner.seed_state, runner.seed_state])
+    shape = fresh.SHAPE_CODES[runner.shape]
+    drive, n, repeat, now = lib.arena_drive, runner.n, runner.repeat, time.perf_counter_ns
+    sandbox.enter(results, commands, lib.arena_trap_to)
+    os.write(results, _frame(b"K"))
+    while True:
+        request = os.read(commands, 2)
+        if not request or request[:1] == b"Q":
+            return
+        if request[:1] == b"O":
+            output = bytes(ffi.buffer(work, n * 4))
+            os.write(results, _frame(b"O", struct.pack("<Q", state[1]) + output))
+            continue
+        if len(request) < 2:
+            request += os.read(commands, 1)
+        kernel = kernels[request[1]]
+        started = now()
+        bad = drive(kernel, work, n, repeat, shape, expect, int(fresh_inputs), state, state + 1)
+        elapsed = now() - started
+        os.write(results, _frame(b"D", struct.pack("<qq", bad, elapsed)))
 
 
 def symbol_size(elf: bytes, name: str) -> int | None:
     """st_size of a function symbol in an ELF image (object or shared library), from .symtab or .dynsym."""
+    found = elf_function(elf, name)
+    return found[1] if found else None
+
+
+def elf_function(elf: bytes, name: str) -> tuple[int, int] | None:
+    """(st_value, st_size) of a function symbol in an ELF image, from .symtab or .dynsym."""
     import io
 
     from elftools.elf.elffile import ELFFile
@@ -155,5 +448,5 @@ def symbol_size(elf: bytes, name: str) -> int | None:
             continue
         for symbol in table.iter_symbols():
             if symbol.name == name and symbol["st_size"]:
-                return int(symbol["st_size"])
+                return int(symbol["st_value"]), int(symbol["st_size"])
     return None

@@ -17,13 +17,15 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
 import unicorn
 from unicorn import x86_const as x86
-from elftools.elf.constants import P_FLAGS
+from capstone import CS_ARCH_X86, CS_GRP_CALL, CS_GRP_JUMP, CS_MODE_64, Cs
+from capstone.x86 import X86_OP_IMM, X86_OP_MEM, X86_REG_RIP
+from elftools.elf.constants import P_FLAGS, SH_FLAGS
 from elftools.elf.elffile import ELFFile
 
 from harness.kernel import Kernel
@@ -34,8 +36,17 @@ from targets.c_cffi import CBuilt, cache_dir
 from targets.llvm_jit import LlvmBuilt
 from targets.x86_unicorn import _DISASM, CODE_BASE, PAGE, Assembled, UnicornBuilt
 
+R_X86_64_64 = 1
+R_X86_64_GLOB_DAT = 6
+R_X86_64_JUMP_SLOT = 7
 R_X86_64_RELATIVE = 8
+#: Where the GOT slots of symbols the library does not define point: unmapped, so reaching one faults, and the
+#: fault names the symbol.
+IMPORT_BASE = 0x0E00_0000
+IMPORT_STRIDE = 16
 LINK_SECONDS = 60.0
+_DETAIL = Cs(CS_ARCH_X86, CS_MODE_64)
+_DETAIL.detail = True
 # The messages of a bad memory access in Unicorn start with one of these (targets.x86_unicorn._ACCESS).
 _MEMORY_FAULTS = ("read of", "write to", "fetch from")
 
@@ -49,13 +60,60 @@ class NativeImage:
     entry: int  # offset of the entry symbol into `code`
     entry_size: int  # the entry symbol's st_size: bytes of its machine code
     writable: tuple[tuple[int, int], ...]  # (offset, length) of the read-write segments, page-aligned
+    #: GOT slots (offsets into `code`) of symbols defined outside the library, with their names.
+    imports: dict[int, str] = field(default_factory=dict)
+    #: Every function symbol: offset into `code` -> (name, size).
+    functions: dict[int, tuple[str, int]] = field(default_factory=dict)
+    #: (start, end) offsets of the PLT sections.
+    plt: tuple[tuple[int, int], ...] = ()
+
+    def import_at(self, address: int) -> str | None:
+        """The outside symbol whose GOT slot points at `address`, if one does."""
+        index, rest = divmod(address - IMPORT_BASE, IMPORT_STRIDE)
+        names = list(self.imports.values())
+        return names[index] if rest == 0 and 0 <= index < len(names) else None
+
+    def outside_references(self) -> list[str]:
+        """The symbols from outside the library that the entry function, or a function of the library it calls,
+        calls through the PLT or reads from the GOT: what the emulator, which runs only the library's own code,
+        cannot provide."""
+        found: set[str] = set()
+        pending, seen = [self.entry], {self.entry}
+        while pending:
+            start = pending.pop()
+            size = self.functions.get(start, ("", 0))[1] or self.entry_size
+            for insn in _DETAIL.disasm(self.code[start : start + size], start):
+                for op in insn.operands:
+                    if op.type == X86_OP_MEM and op.mem.base == X86_REG_RIP:
+                        slot = insn.address + insn.size + op.mem.disp
+                        if slot in self.imports:
+                            found.add(self.imports[slot])
+                    elif op.type == X86_OP_IMM and (insn.group(CS_GRP_CALL) or insn.group(CS_GRP_JUMP)):
+                        target = op.imm
+                        if any(low <= target < high for low, high in self.plt):
+                            name = self._plt_import(target)
+                            if name:
+                                found.add(name)
+                        elif target in self.functions and target not in seen:
+                            seen.add(target)
+                            pending.append(target)
+        return sorted(found)
+
+    def _plt_import(self, stub: int) -> str | None:
+        # A PLT stub jumps through its GOT slot: `jmp qword ptr [rip + slot]`, after an endbr64 in .plt.sec.
+        for insn in _DETAIL.disasm(self.code[stub : stub + 16], stub, 3):
+            for op in insn.operands:
+                if op.type == X86_OP_MEM and op.mem.base == X86_REG_RIP:
+                    return self.imports.get(insn.address + insn.size + op.mem.disp)
+        return None
 
 
 def load_image(path: Path, symbol: str, base: int = CODE_BASE) -> NativeImage:
-    """The PT_LOAD segments of `path` placed at `base` + their vaddr, with R_X86_64_RELATIVE relocations applied.
+    """The PT_LOAD segments of `path` placed at `base` + their vaddr, with its dynamic relocations applied.
 
-    Other dynamic relocations (a call into libc through the PLT) stay unresolved: such a call faults at a
-    null address in the emulator, which is reported as that fault, not run against a stand-in.
+    A relocation against a symbol the library defines gets that symbol's address; one against a symbol from
+    outside (the C library's memcpy, Python's API) gets an unmapped address of its own (`NativeImage.imports`):
+    the emulator never runs a stand-in for code the library does not contain.
     """
     with path.open("rb") as f:
         elf = ELFFile(f)
@@ -71,13 +129,31 @@ def load_image(path: Path, symbol: str, base: int = CODE_BASE) -> NativeImage:
             if segment["p_flags"] & P_FLAGS.PF_W:
                 low = start // PAGE * PAGE
                 writable.append((low, _round_up(start + segment["p_memsz"], PAGE) - low))
+        imports: dict[int, str] = {}
         for section in elf.iter_sections():
-            if section["sh_type"] != "SHT_RELA" or not section.name.startswith(".rela.dyn"):
+            if section["sh_type"] != "SHT_RELA" or section["sh_flags"] & SH_FLAGS.SHF_ALLOC == 0:
                 continue
+            symbols = elf.get_section(section["sh_link"])
             for reloc in section.iter_relocations():
-                if reloc["r_info_type"] == R_X86_64_RELATIVE:
-                    offset = reloc["r_offset"]
-                    image[offset : offset + 8] = ((base + reloc["r_addend"]) % (1 << 64)).to_bytes(8, "little")
+                kind, offset = reloc["r_info_type"], reloc["r_offset"]
+                if kind == R_X86_64_RELATIVE:
+                    value = base + reloc["r_addend"]
+                elif kind in (R_X86_64_64, R_X86_64_GLOB_DAT, R_X86_64_JUMP_SLOT):
+                    target = symbols.get_symbol(reloc["r_info_sym"])
+                    if target["st_shndx"] == "SHN_UNDEF":  # the C library's, Python's: not in this image
+                        value = IMPORT_BASE + IMPORT_STRIDE * len(imports)
+                        imports[offset] = target.name
+                    else:  # the library's own (a call of a global function of the file, through the PLT)
+                        value = base + target["st_value"] + (reloc["r_addend"] if kind == R_X86_64_64 else 0)
+                else:
+                    continue
+                image[offset : offset + 8] = (value % (1 << 64)).to_bytes(8, "little")
+        functions = {
+            s["st_value"]: (s.name, s["st_size"])
+            for name in (".symtab", ".dynsym") if (table := elf.get_section_by_name(name)) is not None
+            for s in table.iter_symbols() if s["st_info"]["type"] == "STT_FUNC" and s["st_shndx"] != "SHN_UNDEF"
+        }
+        plt = tuple((s["sh_addr"], s["sh_addr"] + s["sh_size"]) for s in elf.iter_sections() if s.name.startswith(".plt"))
         found = None
         for name in (".symtab", ".dynsym"):
             table = elf.get_section_by_name(name)
@@ -88,7 +164,8 @@ def load_image(path: Path, symbol: str, base: int = CODE_BASE) -> NativeImage:
         if found is None or found["st_info"]["type"] != "STT_FUNC":
             raise BuildError(f"{path.name}: no function symbol {symbol!r} in the library the route built")
     return NativeImage(
-        code=bytes(image), base=base, entry=found["st_value"], entry_size=found["st_size"], writable=tuple(writable)
+        code=bytes(image), base=base, entry=found["st_value"], entry_size=found["st_size"], writable=tuple(writable),
+        imports=imports, functions=functions, plt=plt,
     )
 
 
@@ -150,6 +227,16 @@ class NativeUnicornBuilt(UnicornBuilt):
                 )
         return message
 
+    def _region(self, address: int) -> str:
+        name = self.image.import_at(address)
+        if name is None:
+            return super()._region(address)
+        # Reached by a path the build's scan did not see (a pointer read from data): the same answer as there.
+        self._unsupported = (
+            f"{self.symbol} reached {name}, from outside the library; the emulator runs only the library's own code"
+        )
+        return f"where {name} would be"
+
     def _describe(self, address: int) -> str:
         text = super()._describe(address)
         offset = address - self.image.base - self.image.entry
@@ -177,6 +264,12 @@ class UnicornNativeTarget(Target):
             native.close()
         built_at = time.perf_counter()
         image = load_image(library, symbol)
+        outside = image.outside_references()
+        if outside:
+            raise Unavailable(
+                f"{source.where()}: {symbol} calls {', '.join(outside)} from outside the library {self.native_route}"
+                " built; the emulator runs only the library's own code, with no C library to call"
+            )
         built = NativeUnicornBuilt(source, self.name, image, symbol, self.max_instructions)
         built.library = library  # type: ignore[attr-defined]
         built.phases.update(build=built_at - started, load=time.perf_counter() - built_at)
@@ -189,6 +282,9 @@ class UnicornNativeTarget(Target):
         if isinstance(native, LlvmBuilt):
             return link_object(native.machine.emit_object(native.module)), native.entry
         raise BuildError(f"{self.native_route} built a {type(native).__name__}; this route reads C or LLVM builds")
+
+    def received_flags(self) -> list[str]:
+        return get_route(self.native_route).received_flags()  # the native route's own library runs here
 
     def versions(self) -> dict[str, str]:
         return {

@@ -1,7 +1,7 @@
 // The wasm-v8 route's driver: one node process per built module, one JSON request per stdin line, one JSON
 // reply per stdout line. Python (targets/wasm_v8.py) owns the canaries and the checks; this file only
 // instantiates the module, places the array past the memory the module declared (as targets/wasm.py does),
-// calls the export, and times a copy-and-sort loop with process.hrtime.bigint().
+// calls the export, and times the fill-call-check loop of targets/fresh.py's driver with process.hrtime.bigint().
 "use strict";
 
 const readline = require("readline");
@@ -10,6 +10,10 @@ let instance = null;
 let memory = null;
 let entry = null;
 let base = 0; // byte address past the module's own memory, where the arrays go
+// Timing loops, by id, each with its own work array above those of the loops before it; `top` is past the last.
+let driverModule = null;
+const loops = new Map();
+let top = 0;
 
 function fail(message) {
   return { ok: false, error: message };
@@ -43,37 +47,58 @@ function load(request) {
 // One call on a guarded buffer (canaries included, as int32 bytes); the array starts `offset` bytes in.
 function run(request) {
   const data = Buffer.from(request.buffer, "base64");
-  ensure(data.length);
-  new Uint8Array(memory.buffer, base, data.length).set(data);
-  entry(base + request.offset, request.n);
-  const out = Buffer.from(new Uint8Array(memory.buffer, base, data.length));
+  const at = Math.max(top, base); // above the timing loops' work arrays, which outlive this call
+  ensure(at - base + data.length);
+  new Uint8Array(memory.buffer, at, data.length).set(data);
+  entry(at + request.offset, request.n);
+  const out = Buffer.from(new Uint8Array(memory.buffer, at, data.length));
   return { ok: true, buffer: out.toString("base64") };
 }
 
-// `repeat` x (copy the unsorted source into the work array; call the export), timed inside JS.
-function time(request) {
-  const src = Buffer.from(request.values, "base64");
-  const n = src.length / 4;
-  const bytes = Math.max(4, src.length);
-  ensure(2 * bytes);
-  const srcAddr = base;
-  const workAddr = base + bytes;
-  new Uint8Array(memory.buffer, srcAddr, src.length).set(src);
-  // Views taken after any growth; the kernel cannot grow memory it does not know about between calls.
-  const from = new Int32Array(memory.buffer, srcAddr, n);
-  const to = new Int32Array(memory.buffer, workAddr, n);
-  const f = entry;
-  const started = process.hrtime.bigint();
-  for (let r = 0; r < request.repeat; r++) {
-    to.set(from);
-    f(workAddr, n);
-  }
-  const elapsed = process.hrtime.bigint() - started;
-  const out = Buffer.from(new Uint8Array(memory.buffer, workAddr, src.length));
-  return { ok: true, ns: elapsed.toString(), buffer: out.toString("base64") };
+// The timing loop: targets/fresh.py's driver module (sent as bytes) imports this module's memory and export, and
+// fills, calls and checks inside wasm; JS only sets the generator's state and reads the count of bad calls.
+// Loops are kept apart, so a callable made earlier (fresh inputs, say) still runs its own loop after another
+// (repeated inputs) was set up on the same module.
+
+function loop(request) {
+  driverModule = driverModule || new WebAssembly.Module(Buffer.from(request.driver, "base64"));
+  const driver = new WebAssembly.Instance(driverModule, { kernel: { memory, entry } });
+  const work = Math.max(top, base);
+  top = work + 4 * Math.max(request.n, 1);
+  ensure(top - base);
+  const seed = BigInt(request.state); // wraps to the i64 with the same bits
+  driver.exports.state.value = seed;
+  loops.set(request.id, {
+    drive: driver.exports.drive, state: driver.exports.state, last: driver.exports.last, seed, work, n: request.n,
+    repeat: request.repeat, shape: request.shape, expect: request.expect, fresh: request.fresh ? 1 : 0,
+  });
+  return { ok: true };
 }
 
-const handlers = { load, run, time };
+function noLoop(request) {
+  return fail(`no timing loop ${request.id} in this node process (it was restarted, or never set up)`);
+}
+
+// One call of the timed callable: `repeat` x (fill; call; check), timed inside JS.
+function drive(request) {
+  const t = loops.get(request.id);
+  if (t === undefined) return noLoop(request);
+  if (!t.fresh) t.state.value = t.seed; // every call of the callable gets the first input again
+  const started = process.hrtime.bigint();
+  const bad = t.drive(t.work, t.n, t.repeat, t.shape, t.expect, t.fresh);
+  const elapsed = process.hrtime.bigint() - started;
+  return { ok: true, ns: elapsed.toString(), bad };
+}
+
+// The state the last input was made from, and the loop's work array as its last call left it.
+function outcome(request) {
+  const t = loops.get(request.id);
+  if (t === undefined) return noLoop(request);
+  const out = Buffer.from(new Uint8Array(memory.buffer, t.work, 4 * t.n));
+  return { ok: true, last: BigInt.asUintN(64, t.last.value).toString(), buffer: out.toString("base64") };
+}
+
+const handlers = { load, run, loop, drive, outcome };
 
 const lines = readline.createInterface({ input: process.stdin, terminal: false });
 lines.on("line", (line) => {

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 import time
-from array import array
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import cache
 
 import wasmtime
@@ -29,6 +29,7 @@ from targets.base import (
     guarded,
     unguarded,
 )
+from targets.fresh import EXPECT_SORTED, SHAPE_CODES, WAT_DRIVER, LoopOutcome, outcome, seed_state, signed64
 
 #: The entry's type in the kernel contract: `(func (param i32 i32))`.
 ENTRY_PARAMS = ("i32", "i32")
@@ -58,22 +59,10 @@ def timing_engine(opt_level: str) -> wasmtime.Engine:
     return wasmtime.Engine(config)
 
 
-TIMING_DRIVER_WAT = """
-(module
-  (import "kernel" "memory" (memory 0))
-  (import "kernel" "entry" (func $kernel (param i32 i32)))
-  (func (export "drive") (param $src i32) (param $work i32) (param $n i32) (param $repeat i32)
-    (loop $again
-      (memory.copy (local.get $work) (local.get $src) (i32.shl (local.get $n) (i32.const 2)))
-      (call $kernel (local.get $work) (local.get $n))
-      (local.set $repeat (i32.sub (local.get $repeat) (i32.const 1)))
-      (br_if $again (i32.gt_s (local.get $repeat) (i32.const 0))))))
-"""
-
-
 @cache
 def timing_driver(engine: wasmtime.Engine) -> wasmtime.Module:
-    return wasmtime.Module(engine, TIMING_DRIVER_WAT)
+    """targets.fresh's driver module, compiled once per engine."""
+    return wasmtime.Module(engine, WAT_DRIVER)
 
 
 def signature(func_type: wasmtime.FuncType) -> str:
@@ -234,6 +223,20 @@ def function_body_size(binary: bytes | bytearray, export_name: str) -> int | Non
 # --- the built module --------------------------------------------------------------------------------------
 
 
+@dataclass
+class _Timed:
+    """What one timing loop's callable works on, and what its calls have counted so far."""
+
+    store: wasmtime.Store
+    memory: wasmtime.Memory
+    last: wasmtime.Global
+    work: int
+    n: int
+    shape: str
+    calls: int = 0
+    bad: int = 0
+
+
 class WasmBuilt(Built):
     """One compiled module; instantiated once and reused until a trap leaves its state in doubt."""
 
@@ -255,7 +258,7 @@ class WasmBuilt(Built):
         super().__init__(source=source, route=route)
         self.binary = bytes(binary)
         self.opt_level = opt_level
-        self._timed: tuple[wasmtime.Store, wasmtime.Memory, int, int] = None  # type: ignore[assignment]
+        self._timed: _Timed | None = None
         self.engine = engine
         self.module = module
         self.entry = entry
@@ -300,34 +303,51 @@ class WasmBuilt(Built):
         self.instantiations += 1
         self.phases["load"] = self.phases.get("load", 0.0) + time.perf_counter() - started
 
-    def loop(self, values: Sequence[int], repeat: int) -> Callable[[], None]:
-        """The timing loop inside wasm: a driver module imports this module's memory and entry and runs
-        `repeat` x (memory.copy source -> work; call), in an engine like the checking one but without fuel,
-        whose accounting would otherwise be timed with the kernel."""
+    def loop(self, n: int, shape: str, repeat: int, *, seed: int, fresh: bool = True,
+             expect: int = EXPECT_SORTED) -> Callable[[], None]:
+        """The timing loop inside wasm: targets.fresh's driver module imports this module's memory and entry and
+        runs `repeat` x (fill; call; check), in an engine like the checking one but without fuel, whose
+        accounting would otherwise be timed with the kernel. The work array lies past the module's own memory."""
         engine = timing_engine(self.opt_level)
         store = wasmtime.Store(engine)
         func, memory = self._instantiate(store, wasmtime.Module(engine, self.binary))
         driver = wasmtime.Instance(store, timing_driver(engine), [memory, func])
-        drive = driver.exports(store)["drive"]
-        assert isinstance(drive, wasmtime.Func)
-        n = len(values)
-        base = memory.data_len(store)
-        need = base + 8 * max(n, 1)
-        if need > memory.data_len(store):
-            page = 1 << memory.type(store).page_size_log2
+        exports = driver.exports(store)
+        drive, state = exports["drive"], exports["state"]
+        assert isinstance(drive, wasmtime.Func) and isinstance(state, wasmtime.Global)
+        work = memory.data_len(store)
+        need = work + 4 * max(n, 1)
+        page = 1 << memory.type(store).page_size_log2
+        try:
             memory.grow(store, -(-(need - memory.data_len(store)) // page))
-        work, src = base, base + 4 * n
-        memory.write(store, array("i", values).tobytes(), src)
-        self._timed = (store, memory, work, n)
+        except wasmtime.WasmtimeError as exc:
+            raise RunError(f"could not grow the module's memory for the timing loop's array: {exc}") from None
+        start = wasmtime.Val.i64(signed64(seed_state(seed, n, shape)))
+        state.set_value(store, start)
+        last = exports["last"]
+        assert isinstance(last, wasmtime.Global)
+        timed = _Timed(store, memory, last, work, n, shape)
+        self._timed = timed
+        args = (_as_i32(work), n, repeat, SHAPE_CODES[shape], expect, int(fresh))
 
         def run() -> None:
-            drive(store, _as_i32(src), _as_i32(work), n, repeat)
+            if not fresh:  # every call of the callable, not only every call inside it, gets the first input
+                state.set_value(store, start)
+            try:
+                bad = drive(store, *args)
+            except wasmtime.Trap as trap:
+                raise RunError(f"in the timing loop: {trap_message(trap)}") from None
+            timed.calls += repeat
+            timed.bad += bad
 
         return run
 
-    def loop_result(self) -> list[int]:
-        store, memory, work, n = self._timed
-        return list(as_int32(memory.read(store, work, work + 4 * n)))
+    def loop_outcome(self) -> LoopOutcome:
+        timed = self._timed
+        if timed is None:
+            raise RuntimeError(f"{self.route}: loop_outcome() before loop()")
+        output = list(as_int32(timed.memory.read(timed.store, timed.work, timed.work + 4 * timed.n)))
+        return outcome(timed.shape, timed.n, timed.calls, timed.bad, timed.last.value(timed.store), output)
 
     def executed(self, values: Sequence[int]) -> dict[str, int]:
         self.run(values)

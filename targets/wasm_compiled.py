@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -30,13 +32,15 @@ import llvmlite.binding as llvm
 
 from harness.kernel import Kernel
 from harness.source import Source
-from targets.base import BuildError, RunError
-from targets.c_cffi import CffiTarget, cache_dir, compiler_diagnostics, find_c_entry
-from targets.llvm_jit import parse_verified
+from targets.base import BuildError, RunError, Unavailable
+from targets.c_cffi import ZIG_LIB, CffiTarget, ask_driver, cache_dir, compiler_diagnostics, find_c_entry, zig_clang
+from targets.llvm_jit import describe_pipeline, optimize, parse_verified
 from targets.wasm import WasmBuilt, WasmtimeTarget
 
 ZIG = [sys.executable, "-m", "ziglang"]
 WASM_TRIPLE = "wasm32-unknown-unknown"
+#: C for wasm32 is compiled for WASI, whose C library headers zig ships (wasi-libc's); the code has no imports.
+WASI_TRIPLE = "wasm32-unknown-wasip1"
 TOOL_SECONDS = 120.0
 #: Bytes at address 0 that compiler-built code never touches (see the module docstring).
 NULL_REGION = 1024
@@ -114,19 +118,39 @@ class CompiledWasmTarget(WasmtimeTarget):
         return {**super().versions(), "ziglang": zig_version()}
 
 
+#: The C library headers zig ships for wasm32 (wasi-libc's), in the order zig cc itself searches them.
+WASM_LIBC_HEADERS = [ZIG_LIB / "libc" / "include" / d
+                     for d in ("wasm-wasi-musl", "generic-musl", "wasm32-wasi-any", "any-wasi-any")]
+#: wasm-ld's words for a symbol nothing defines.
+_UNDEFINED = re.compile(r"undefined symbol: (\S+)")
+
+
 class ClangWasmTarget(CompiledWasmTarget):
-    """C compiled to wasm32 by clang from the ziglang wheel, freestanding, no libc."""
+    """C compiled to wasm32 by the plain clang driver of the ziglang wheel, linked by its wasm-ld.
+
+    There is no C library to link: the <string.h> copies (memcpy, memmove, memset) compile to the bulk-memory
+    instructions of stock clang's default wasm32 CPU. A call to anything else the C library defines leaves an
+    undefined symbol, and the route says it cannot host that variant.
+    """
 
     language = "c"
+    compiler = zig_clang(WASI_TRIPLE)
 
     def __init__(self, name: str, level: int) -> None:
         super().__init__(name, f"C compiled to wasm32 by clang (ziglang) -O{level}, run by wasmtime (Cranelift)")
         self.level = level
 
     def flags(self) -> list[str]:
-        # zig's clang turns UBSan on at -O0 and there is no runtime for it here: off, as on the c-clang-O0 route.
-        extra = ["-fno-sanitize=undefined"] if self.level == 0 else []
-        return ["-target", "wasm32-freestanding", "-nostdlib", f"-O{self.level}", *extra]
+        # After clang's own headers (stddef.h, stdint.h), as for any C library: -idirafter, not -isystem.
+        headers = [word for d in WASM_LIBC_HEADERS for word in ("-idirafter", str(d))]
+        return [*headers, f"-O{self.level}"]
+
+    def compile_command(self, c_file: Path, obj: Path) -> list[str]:
+        return [*shlex.split(self.compiler), *self.flags(), "-c", str(c_file), "-o", str(obj)]
+
+    def received_flags(self) -> list[str]:
+        """The compiler proper's arguments for this route's compiles, as clang's driver reports them."""
+        return list(_wasm_received_flags(self))
 
     def build(self, source: Source, kernel: Kernel) -> CompiledWasmBuilt:
         started = time.perf_counter()
@@ -135,17 +159,35 @@ class ClangWasmTarget(CompiledWasmTarget):
         c_text = CffiTarget.wrapped_source(source, entry)
 
         def produce(work: Path) -> bytes:
-            c_file, out = work / f"{source.name}.c", work / "out.wasm"
+            c_file, obj, out = work / f"{source.name}.c", work / "kernel.o", work / "out.wasm"
             c_file.write_text(c_text)
-            link = ["-Wl,--no-entry", f"-Wl,--export={entry}", "-Wl,--export-memory"]
-            done = _run_tool([*ZIG, "cc", *self.flags(), *link, str(c_file), "-o", str(out)], "clang")
-            if done.returncode != 0 or not out.exists():
+            done = _run_tool(self.compile_command(c_file, obj), "clang")
+            if done.returncode != 0 or not obj.exists():
                 detail = compiler_diagnostics(done.stderr) or done.stderr.strip()
                 raise BuildError(f"clang (ziglang) -O{self.level} for wasm32 failed:\n{detail}")
+            link = ["wasm-ld", "--no-entry", f"--export={entry}", "--export-memory", str(obj), "-o", str(out)]
+            done = _run_tool([*ZIG, *link], "wasm-ld")
+            missing = sorted(set(_UNDEFINED.findall(done.stderr)))
+            if missing:
+                raise Unavailable(
+                    f"{source.where()}: calls {', '.join(missing)}, which wasm32 has no C library for here (only"
+                    " memcpy, memmove and memset, as bulk-memory instructions)"
+                )
+            if done.returncode != 0 or not out.exists():
+                raise BuildError(f"{source.where()}: wasm-ld failed:\n{done.stderr.strip()}")
             return out.read_bytes()
 
         binary = self.cached([c_text, entry, *self.flags()], produce)
         return self.finish(source, kernel, binary, started)
+
+
+@cache
+def _wasm_received_flags(route: ClangWasmTarget) -> tuple[str, ...]:
+    with tempfile.TemporaryDirectory(prefix="arena-flags-") as work:
+        c_file = Path(work) / "probe.c"
+        c_file.write_text("int arena_probe;\n")
+        command = route.compile_command(c_file, Path(work) / "probe.o")
+        return ask_driver(command, len(shlex.split(route.compiler)), work)
 
 
 class LlvmWasmTarget(CompiledWasmTarget):
@@ -164,13 +206,11 @@ class LlvmWasmTarget(CompiledWasmTarget):
         _initialize()
         module, entry = parse_verified(source, kernel)
         # Optimizing takes milliseconds and gives the listing its IR; only emitting and linking is cached.
-        machine = llvm.Target.from_triple(WASM_TRIPLE).create_target_machine(opt=self.level)
+        machine = self.target_machine()
         wrapped = with_wasm_entry(module, entry)
         wrapped.triple = machine.triple
         wrapped.data_layout = str(machine.target_data)
-        tuning = llvm.create_pipeline_tuning_options(speed_level=self.level)
-        builder = llvm.create_pass_builder(machine, tuning)
-        builder.getModulePassManager().run(wrapped, builder)
+        optimize(wrapped, machine, self.level)
         ir_opt = str(wrapped)
 
         def produce(work: Path) -> bytes:
@@ -186,6 +226,14 @@ class LlvmWasmTarget(CompiledWasmTarget):
         built = self.finish(source, kernel, binary, started)
         built.ir_opt = ir_opt
         return built
+
+    def target_machine(self) -> llvm.TargetMachine:
+        _initialize()
+        return llvm.Target.from_triple(WASM_TRIPLE).create_target_machine(opt=self.level)
+
+    def received_flags(self) -> list[str]:
+        """What this route hands LLVM through llvmlite (there is no driver to ask)."""
+        return describe_pipeline(self.level, self.target_machine())
 
     def versions(self) -> dict[str, str]:
         return {**super().versions(), "llvmlite": llvmlite.__version__, "llvm": ".".join(map(str, llvm.llvm_version_info))}

@@ -3,9 +3,10 @@
 One `node` process per built module (targets/v8_driver.js), spoken to in JSON
 lines, so checking 844 inputs starts one process, not 844. The array is placed
 past the module's own memory as on the wasmtime route, and the canaries are
-checked here in Python with the same code. The timing loop runs inside
-JavaScript around the exported sort (copy, call) and is timed there with
-`process.hrtime.bigint()`.
+checked here in Python with the same code. The timing loop is the wasmtime
+route's driver module (targets/fresh.py), instantiated in V8 against the
+kernel's memory and export, so inputs are made and outputs checked inside wasm;
+JavaScript only times it, with `process.hrtime.bigint()`.
 
 V8 has no fuel, so a runaway loop could only be caught by a wall-clock limit.
 A module therefore runs on V8 only after it passed every correctness input on
@@ -17,6 +18,7 @@ with that reason (verdict `skip`).
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import os
 import select
@@ -25,6 +27,7 @@ import subprocess
 import time
 from array import array
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -46,6 +49,7 @@ from targets.base import (
     guarded,
     unguarded,
 )
+from targets.fresh import EXPECT_SORTED, SHAPE_CODES, WAT_DRIVER, LoopOutcome, outcome, seed_state
 from targets.wasm import find_entry, find_memory, function_body_size, wat_error_message
 from targets.x86_native import require_pass
 
@@ -130,7 +134,8 @@ class V8Built(Built):
         self._memory = memory
         self._node: NodeProcess | None = None
         self.runtime_versions: dict[str, str] = {}
-        self._last: list[int] = []
+        self._timed: _Counts | None = None
+        self._loop_ids = itertools.count()
         #: Seconds per sort of the last `loop` call, as measured inside node (the Python round trip excluded).
         self.seconds_per_sort: float | None = None
 
@@ -175,32 +180,52 @@ class V8Built(Built):
         )
         return unguarded(as_int32(base64.b64decode(reply["buffer"])), len(values))
 
-    def loop(self, values: Sequence[int], repeat: int) -> Callable[[], None]:
-        """The timed callable makes one round trip to node; `seconds_per_sort` is node's own measure of it."""
-        request = {"op": "time", "values": _b64(array("i", values)), "repeat": repeat}
-        if self._node is None:
-            self.start()
+    def loop(self, n: int, shape: str, repeat: int, *, seed: int, fresh: bool = True,
+             expect: int = EXPECT_SORTED) -> Callable[[], None]:
+        """targets.fresh's driver module, instantiated in node against this module's memory and export, fills,
+        calls and checks inside wasm. The timed callable makes one round trip to node; `seconds_per_sort` is
+        node's own measure of the loop."""
+        timed = self._timed = _Counts(next(self._loop_ids), n, shape)
+        self._call({
+            "op": "loop", "id": timed.id, "driver": _driver_b64(), "n": n, "shape": SHAPE_CODES[shape],
+            "repeat": repeat, "expect": expect, "fresh": fresh, "state": str(seed_state(seed, n, shape)),
+        })
+        request = {"op": "drive", "id": timed.id}
 
         def run() -> None:
             reply = self._call(request)
             self.seconds_per_sort = int(reply["ns"]) / 1e9 / max(repeat, 1)
-            self._last = list(as_int32(base64.b64decode(reply["buffer"])))
+            timed.calls += repeat
+            timed.bad += reply["bad"]
 
         return run
 
-    def loop_result(self) -> list[int]:
-        return self._last
-
-    def time_per_sort(self, values: Sequence[int], repeat: int) -> float:
-        """Seconds per copy-and-sort, timed inside node by process.hrtime.bigint()."""
-        self.loop(values, repeat)()
-        assert self.seconds_per_sort is not None
-        return self.seconds_per_sort
+    def loop_outcome(self) -> LoopOutcome:
+        timed = self._timed
+        if timed is None:
+            raise RuntimeError(f"{self.route}: loop_outcome() before loop()")
+        reply = self._call({"op": "outcome", "id": timed.id})
+        output = list(as_int32(base64.b64decode(reply["buffer"])))
+        return outcome(timed.shape, timed.n, timed.calls, timed.bad, int(reply["last"]), output)
 
     def close(self) -> None:
         if self._node is not None:
             self._node.close()
             self._node = None
+
+
+@dataclass
+class _Counts:
+    id: int
+    n: int
+    shape: str
+    calls: int = 0
+    bad: int = 0
+
+
+@cache
+def _driver_b64() -> str:
+    return base64.b64encode(wasmtime.wat2wasm(WAT_DRIVER)).decode()
 
 
 def _b64(values: array) -> str:

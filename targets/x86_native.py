@@ -8,8 +8,6 @@ natively runs in a child process (`native = True`), as the C and LLVM routes do.
 """
 from __future__ import annotations
 
-import ctypes
-import mmap
 import time
 from collections.abc import Sequence
 from importlib import metadata
@@ -18,7 +16,7 @@ from harness.kernel import Kernel
 from harness.source import Source
 from targets import get_route
 from targets.base import ArenaError, Built, BuildError, Target
-from targets.native import PAGE, GuardedBuffer, NativeLoop, NativeTiming, _libc, _MAP_FAILED, sort_function
+from targets.native import CodeMapping, NativeKernel, Placement, forbidden_instructions
 from targets.x86_unicorn import Assembled, assemble_safely
 
 GATE_ROUTE = "x86-unicorn"
@@ -50,49 +48,38 @@ def require_pass(route_name: str, source: Source, kernel: Kernel, not_run: str) 
         raise Gated(f"{not_run}: failed on {route_name}: {message}", verdict, counterexample)
 
 
-class ExecutableCode:
-    """Machine code in its own mapping, written while read-write, then made read-execute (never both)."""
-
-    def __init__(self, size: int) -> None:
-        self.size = max(PAGE, (size + PAGE - 1) // PAGE * PAGE)
-        address = _libc.mmap(
-            None, self.size, mmap.PROT_READ | mmap.PROT_WRITE, mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS, -1, 0
-        )
-        if address in (None, _MAP_FAILED):
-            raise MemoryError(f"mmap of {self.size} bytes failed (errno {ctypes.get_errno()})")
-        self.address: int = address
-
-    def load(self, code: bytes) -> None:
-        ctypes.memmove(self.address, code, len(code))
-        if _libc.mprotect(self.address, self.size, mmap.PROT_READ | mmap.PROT_EXEC) != 0:
-            raise OSError(ctypes.get_errno(), "mprotect to read-execute failed")
-
-    def close(self) -> None:
-        if self.address:
-            _libc.munmap(self.address, self.size)
-            self.address = 0
-
-
-class X86NativeBuilt(NativeTiming, Built):
-    def __init__(self, source: Source, route: str, assembled: Assembled, code: ExecutableCode) -> None:
+class X86NativeBuilt(NativeKernel, Built):
+    def __init__(self, source: Source, route: str, assembled: Assembled, code: CodeMapping) -> None:
         super().__init__(source=source, route=route)
         self.assembled = assembled
         self.mapping = code
         self.address = code.address + assembled.entry
-        self._function = sort_function(self.address)
-        self.buffer = GuardedBuffer()
-        self.timer: NativeLoop | None = None
+        self.kernel = None
 
     @property
     def code_bytes(self) -> int:  # type: ignore[override]
         return len(self.assembled.code)
 
-    def run(self, values: Sequence[int]) -> list[int]:
-        return self.buffer.call(self._function, values)
+    def entry_address(self) -> int:
+        return self.address
+
+    def placements(self, offsets: Sequence[int]) -> tuple[list[Placement], list[CodeMapping], str]:
+        """Assembly is placed by assembling it again at each address: absolute references stay right too."""
+        placed, mappings = [], []
+        for offset in offsets:
+            mapping = CodeMapping(len(self.assembled.code) + 128)
+            at = (offset - self.assembled.entry) % 64
+            assembled = assemble_safely(self.source, self.kernel, base=mapping.address + at)
+            if len(assembled.code) + at > mapping.size:
+                mapping.close()
+                raise BuildError(f"{self.source.where()}: the code grew to {len(assembled.code)} bytes at its address")
+            mapping.load(assembled.code, at)
+            mappings.append(mapping)
+            placed.append(Placement(offset, mapping.address + at + assembled.entry))
+        return placed, mappings, "swept"
 
     def close(self) -> None:
-        self.buffer.close()
-        self.timer = None
+        self.close_native()
         self.mapping.close()
 
 
@@ -103,12 +90,17 @@ class X86NativeTarget(Target):
 
     def build(self, source: Source, kernel: Kernel) -> X86NativeBuilt:
         started = time.perf_counter()
+        first = assemble_safely(source, kernel)
+        if found := forbidden_instructions(first.code):
+            text, offset = found[0].rsplit(" at +", 1)
+            line = first.line_at(int(offset, 16))
+            raise BuildError(f"{source.where(line)}: `{text}`: a kernel may not make system calls")
         require_pass(GATE_ROUTE, source, kernel, "not run natively")
         gated = time.perf_counter()
         # A first assembly only to learn the size; the second places the code at its real address, so even
         # absolute references (`.quad label`, `mov rax, offset label`) are right.
-        size = len(assemble_safely(source, kernel).code)
-        code = ExecutableCode(size)
+        size = len(first.code)
+        code = CodeMapping(size)
         try:
             assembled = assemble_safely(source, kernel, base=code.address)
             if len(assembled.code) > code.size:
@@ -118,6 +110,7 @@ class X86NativeTarget(Target):
             code.close()
             raise
         built = X86NativeBuilt(source, self.name, assembled, code)
+        built.kernel = kernel
         # The gate's own check is not this route's build time.
         built.phases = {"gate": gated - started, "build": time.perf_counter() - gated, "load": 0.0}
         return built

@@ -36,6 +36,7 @@ from targets.base import (
     guarded,
     unguarded,
 )
+from targets.fresh import EXPECT_SORTED, LoopOutcome, ReferenceLoop
 
 PAGE = 0x1000
 CODE_BASE = 0x0040_0000
@@ -401,6 +402,7 @@ class UnicornBuilt(Built):
         self._event: str | None = None
         self._array: tuple[int, int, int] = (0, 0, 0)  # address of a[0], n, mapped bytes
         self._rsp_entry = 0
+        self._timed: ReferenceLoop | None = None
 
     @property
     def code_bytes(self) -> int:
@@ -429,15 +431,17 @@ class UnicornBuilt(Built):
     def executed(self, values: Sequence[int]) -> dict[str, int]:
         return {"instructions": self.run_counted(values)[1]}
 
-    def loop(self, values: Sequence[int], repeat: int) -> Callable[[], None]:
-        def run() -> None:
-            for _ in range(repeat):
-                self._loop_result = self.run(values)
+    def loop(self, n: int, shape: str, repeat: int, *, seed: int, fresh: bool = True,
+             expect: int = EXPECT_SORTED) -> Callable[[], None]:
+        """Each call is one emulation, so the inputs come from targets.fresh's Python reference, made and checked
+        between emulations; the time this measures is the emulator's anyway."""
+        timed = self._timed = ReferenceLoop(self.run, n, shape, seed=seed, fresh=fresh, expect=expect)
+        return lambda: timed.run(repeat)
 
-        return run
-
-    def loop_result(self) -> list[int]:
-        return self._loop_result
+    def loop_outcome(self) -> LoopOutcome:
+        if self._timed is None:
+            raise RuntimeError(f"{self.route}: loop_outcome() before loop()")
+        return self._timed.outcome()
 
     def close(self) -> None:
         self._uc = None

@@ -43,7 +43,7 @@ def listings_dir(request: pytest.FixtureRequest) -> Path:
 
 
 @pytest.fixture(scope="session")
-def machine_watch(request: pytest.FixtureRequest, workbench: Workbench) -> Iterator[Any]:
+def machine_watch(request: pytest.FixtureRequest) -> Iterator[Any]:
     """Set up when the first timed benchmark starts: the machine-wide timing lock, then the watch over the machine
     (harness.machine) until the last one ends."""
     from harness.machine import MachineBusy, MachineWatch, TimingLock, noise_meter
@@ -62,7 +62,7 @@ def machine_watch(request: pytest.FixtureRequest, workbench: Workbench) -> Itera
     except MachineBusy as exc:
         pytest.exit(f"arena: {exc}", returncode=pytest.ExitCode.INTERRUPTED)
     try:
-        watch = MachineWatch(noise_meter(workbench.built))
+        watch = MachineWatch(noise_meter())
         watch.lock = {"waited": round(lock.waited, 1), "waited_for": lock.waited_for}
         config.stash[MACHINE] = watch
         watch.start()

@@ -33,9 +33,11 @@ def test_runs_and_times_inside_node(route: str, path: object) -> None:
         big = list(range(3000, 0, -1))
         assert built.run(big) == sorted(big)
         assert built._node.process is process, "one node process serves every call"  # type: ignore[attr-defined]
-        seconds = built.time_per_sort(values, 1000)  # type: ignore[attr-defined]
-        assert 0 < seconds < 1e-3
-        assert built.loop_result() == sorted(values)
+        built.loop(16, "random", 1000, seed=1)()
+        seconds = built.seconds_per_sort  # type: ignore[attr-defined]
+        assert seconds is not None and 0 < seconds < 1e-3
+        outcome = built.loop_outcome()
+        assert outcome.bad == 0 and outcome.last_output == sorted(outcome.last_input)
     finally:
         built.close()
 

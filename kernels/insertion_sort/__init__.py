@@ -13,4 +13,8 @@ KERNEL = Kernel(
     directory=Path(__file__).parent,
     reference=reference,
     entry_names=("insert_sort", "insertion", "sort"),
+    # Linear: scan down from the key, shifting as it goes. Binary: search the sorted prefix for the
+    # insertion point (upper bound, so equal keys keep their order), then shift. Both move the same elements.
+    algorithm="linear insertion",
+    algorithms={"linear insertion": "insertion_sort", "binary insertion": "binary_insertion_sort"},
 )

@@ -1,4 +1,5 @@
 // origin: human
+// algorithm: linear insertion
 // note: the compiler input for insertion_sort, written as a careful C programmer would.
 #include <stddef.h>
 #include <stdint.h>

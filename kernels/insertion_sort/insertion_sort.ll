@@ -1,4 +1,5 @@
 ; origin: human
+; algorithm: linear insertion
 ; note: the compiler input for insertion_sort in LLVM IR, as a careful human writes it: the
 ; note: same algorithm as insertion_sort.c, with i64 indices and no undefined behaviour.
 

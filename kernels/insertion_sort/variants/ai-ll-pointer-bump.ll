@@ -1,4 +1,5 @@
 ; origin: ai
+; algorithm: linear insertion
 ; model: Claude (Anthropic), codegen-arena founding session
 ; date: 2026-11-22
 ; prompt: "write an insertion sort in LLVM IR, one shot; style: pointer bumping in SSA form" (define void @insertion_sort(ptr %a, i64 %n), signed i32, in place)

@@ -1,4 +1,5 @@
 ;; origin: ai
+;; algorithm: linear insertion
 ;; model: Claude (Anthropic), codegen-arena founding session
 ;; date: 2026-11-22
 ;; prompt: "write an insertion sort in WebAssembly text format, one shot; style: guarded shift, stack-machine style" (signed i32, in place, (ptr, n))

@@ -1,4 +1,5 @@
 # origin: ai
+# algorithm: linear insertion
 # model: Claude (Anthropic), codegen-arena founding session
 # date: 2026-11-22
 # prompt: "write an insertion sort in x86-64 assembly (System V, Intel syntax), one shot" (int32_t *a in rdi, size_t n in rsi, in place)

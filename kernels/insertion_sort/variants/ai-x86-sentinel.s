@@ -1,4 +1,5 @@
 # origin: ai
+# algorithm: linear insertion
 # model: Claude (Anthropic), codegen-arena founding session
 # date: 2026-11-22
 # prompt: "write an insertion sort in x86-64 assembly, one shot; style: sentinel (move the minimum to the front first, then a guard-free inner loop), GAS Intel syntax" (int32_t *a in rdi, size_t n in rsi, in place)

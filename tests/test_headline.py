@@ -1,0 +1,166 @@
+"""Same-algorithm and algorithm-free comparisons, interleaved headline pairs, placement spread and state kept
+between calls, on synthetic saved runs whose answers are known."""
+from __future__ import annotations
+
+import json
+import random
+import zlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness import report
+from harness.headline import ALGORITHM_FREE, SAME_ALGORITHM, Candidate, choose_pairs
+from harness.report import analyse, write_report
+
+LINEAR, BINARY = "linear insertion", "binary insertion"
+
+
+def samples(center: float, spread: float, seed: str, count: int = 20) -> list[float]:
+    rng = random.Random(zlib.crc32(seed.encode()))  # fixed per name: hash() changes between processes
+    return [center * (1 + rng.uniform(-spread, spread)) for _ in range(count)]
+
+
+def bench(variant: str, route: str, origin: str, algorithm: str, median: float, n: int = 16, timing: str = "native",
+          substrate: str = "native x86-64", spread: float = 0.02, repeat: int = 4, **extra: Any) -> dict[str, Any]:
+    data = [t * repeat for t in samples(median, spread, f"{variant}@{route}/{n}")]
+    return {
+        "name": f"test_kernel[{variant}/{route}/n={n}]",
+        "stats": {"median": sorted(data)[len(data) // 2], "iqr": 0.0, "rounds": len(data), "data": data},
+        "extra_info": {"kernel": "insertion_sort", "variant": variant, "route": route, "origin": origin, "n": n,
+                       "shape": "random", "repeat": repeat, "timing": timing, "substrate": substrate,
+                       "algorithm": algorithm, "compiler_source": origin == "human", "executed": {},
+                       "code_bytes": 100, "lines": {"total": 20, "effective": 15}, **extra},
+    }
+
+
+def interleaved(ai: str, compiler: str, ai_median: float, compiler_median: float, n: int = 16,
+                substrate: str = "native x86-64", repeat: int = 4) -> dict[str, Any]:
+    data = [t * repeat for t in samples(ai_median, 0.01, f"interleaved {ai}")]
+    return {
+        "name": f"test_headline_pair[{ai}]",
+        "stats": {"median": sorted(data)[len(data) // 2], "iqr": 0.0, "rounds": len(data), "data": data},
+        "extra_info": {"kernel": "insertion_sort", "n": n, "shape": "random", "substrate": substrate, "repeat": repeat,
+                       "timing": "native", "partner": compiler,
+                       "partner_per_sort": samples(compiler_median, 0.01, f"interleaved {compiler}"),
+                       "headline_pair": {"kernel": "insertion_sort", "substrate": substrate, "n": n,
+                                         "comparison": "any", "ai": ai, "compiler": compiler}},
+    }
+
+
+def run(*benchmarks: dict[str, Any]) -> dict[str, Any]:
+    return {"datetime": "2026-11-22T00:00:00", "machine_info": {}, "benchmarks": list(benchmarks),
+            "arena": {"profile": "quick", "versions": {}, "failures": []}}
+
+
+# At n = 16 the compiler's linear sort is its fastest build; the AI's binary sort beats the compiler's binary
+# sort (better code) but not the compiler's linear sort (a slower algorithm at this size).
+ALGORITHMS_APART = (
+    bench("insertion_sort", "c-gcc-O3", "human", LINEAR, 1.0e-6),
+    bench("binary_insertion_sort", "c-gcc-O3", "human", BINARY, 1.5e-6),
+    bench("ai-binary", "llvm-O3", "ai", BINARY, 1.2e-6),
+    bench("ai-linear", "x86-native", "ai", LINEAR, 1.3e-6),
+)
+
+
+def test_same_algorithm_and_algorithm_free_are_separate_comparisons() -> None:
+    analysis = analyse(run(*ALGORITHMS_APART), "apart")
+    rows = {r.label: r for r in analysis.rows}
+    ai = rows["ai-binary@llvm-O3"]
+    assert ai.compared_with == "binary_insertion_sort@c-gcc-O3" and ai.ratio == pytest.approx(0.8, rel=0.05)
+    assert ai.verdict == "faster"
+    assert ai.free_compared_with == "insertion_sort@c-gcc-O3" and ai.free_ratio == pytest.approx(1.2, rel=0.05)
+    assert ai.free_verdict == "slower"
+    assert rows["insertion_sort@c-gcc-O3"].verdict == ""  # compiler builds are the yardstick, not judged
+
+    pairs = {(h.comparison, h.algorithm): h for h in analysis.headline}
+    assert set(pairs) == {(SAME_ALGORITHM, BINARY), (SAME_ALGORITHM, LINEAR), (ALGORITHM_FREE, "")}
+    same = pairs[(SAME_ALGORITHM, BINARY)]
+    assert (same.ai, same.compiler, same.verdict) == ("ai-binary@llvm-O3", "binary_insertion_sort@c-gcc-O3", "AI faster")
+    free = pairs[(ALGORITHM_FREE, "")]
+    assert (free.ai, free.compiler, free.verdict) == ("ai-binary@llvm-O3", "insertion_sort@c-gcc-O3", "compiler faster")
+    assert not free.interleaved and free.time_ratio == pytest.approx(1.2, rel=0.05)
+
+    # Labelled so no reader can mix them up: each in its own table, under its own name, in both outputs.
+    text = report.markdown(analysis)
+    same_at, free_at = text.index("### Code generation: same algorithm"), text.index("### Algorithm free")
+    assert "AI: binary insertion; compiler: linear insertion" in text[free_at:]
+    assert "ai-binary@llvm-O3 | binary_insertion_sort@c-gcc-O3" in text[same_at:free_at]
+    saved = report.analysis_json(analysis)
+    row = next(r for r in saved["rows"] if r["variant"] == "ai-binary")
+    assert (row["verdict"], row["free_verdict"]) == ("faster", "slower") and len(row["ratio_ci"]) == len(row["free_ci"]) == 2
+
+
+def test_a_verdict_needs_the_whole_interval_beyond_one() -> None:
+    noisy = run(bench("insertion_sort", "c-gcc-O3", "human", LINEAR, 1.0e-6, spread=0.3),
+                bench("ai-linear", "x86-native", "ai", LINEAR, 0.95e-6, spread=0.3))
+    row = next(r for r in analyse(noisy, "noisy").rows if r.variant == "ai-linear")
+    assert row.ratio < 1 and row.ratio_ci is not None and row.ratio_ci[0] < 1 < row.ratio_ci[1]
+    assert row.verdict == "unsure" and row.free_verdict == "unsure"
+
+
+def test_the_headline_uses_the_interleaved_measurement_when_there_is_one() -> None:
+    # Apart, the two benchmarks drifted: 1.2x. Interleaved, the same two are within 1% of each other.
+    analysis = analyse(run(*ALGORITHMS_APART, interleaved("ai-binary@llvm-O3", "insertion_sort@c-gcc-O3", 1.0e-6, 1.0e-6)),
+                       "interleaved")
+    pairs = {(h.comparison, h.algorithm): h for h in analysis.headline}
+    free = pairs[(ALGORITHM_FREE, "")]
+    assert free.interleaved and free.time_ratio == pytest.approx(1.0, abs=0.02) and free.verdict == "unsure"
+    assert not pairs[(SAME_ALGORITHM, BINARY)].interleaved  # another pair: still the separate benchmarks
+    assert analysis.key_ratios == []  # a headline pair is not a key ratio
+    assert all(r.variant != "ai-binary" or r.route == "llvm-O3" for r in analysis.rows)  # nor a row
+    assert "interleaved" in report.markdown(analysis)
+
+
+def test_pairs_are_chosen_by_median_and_the_same_without_any() -> None:
+    candidates = [
+        Candidate("b@x", "ai", BINARY, False, 2.0), Candidate("a@x", "ai", BINARY, False, 1.0),
+        Candidate("c@x", "ai", LINEAR, False, 3.0), Candidate("lin@x", "human", LINEAR, True, 2.5),
+        Candidate("supplied@x", "unknown", BINARY, False, 0.1),  # not AI-written: never in the headline
+    ]
+    pairs = choose_pairs(candidates)
+    assert [(p.comparison, p.algorithm, p.ai.label, p.compiler.label) for p in pairs] == [
+        (SAME_ALGORITHM, LINEAR, "c@x", "lin@x"), (ALGORITHM_FREE, "", "a@x", "lin@x")]
+    # An untimed session has no medians: the choice is still made, the same every time.
+    untimed = [Candidate(c.label, c.origin, c.algorithm, c.compiler, None) for c in candidates]
+    assert [p.ai.label for p in choose_pairs(untimed)] == ["c@x", "a@x"] == [p.ai.label for p in choose_pairs(untimed[::-1])]
+
+
+PLACEMENT = {"policy": "swept", "reason": "no relocations", "offsets": [0, 16, 32, 48],
+             "per_offset_median": {"0": 6.8e-6, "16": 8.6e-6, "32": 6.84e-6, "48": 9.2e-6}}
+
+
+def test_placement_spread_and_state_kept_between_calls_are_shown(tmp_path: Path) -> None:
+    saved = run(
+        bench("insertion_sort", "c-gcc-O3", "human", LINEAR, 2.0e-6, n=128, placement=PLACEMENT,
+              repeated_input={"median_per_round": 7.9e-6, "ratio": 0.98}),
+        bench("ai-remembers", "c-gcc-O3", "ai", LINEAR, 2.1e-6, n=128,
+              placement={"policy": "in place", "reason": "has relocations", "offsets": [],
+                         "per_offset_median": {}},
+              repeated_input={"median_per_round": 0.8e-6}),  # no ratio given: from the fresh median (8.4 µs)
+        bench("ai-honest", "x86-native", "ai", LINEAR, 2.0e-6, n=128, repeated_input={"ratio": 0.93}),
+        bench("ai-wasm", "wasmtime", "ai", LINEAR, 3.0e-6, n=128, timing="wasm", substrate="wasmtime"),
+    )
+    analysis = analyse(saved, "state")
+    rows = {r.label: r for r in analysis.rows}
+    compiler, remembers = rows["insertion_sort@c-gcc-O3"], rows["ai-remembers@c-gcc-O3"]
+    assert compiler.placement_spread == pytest.approx(9.2 / 6.8) and report.fmt_placement(compiler) == "1.35x swept"
+    assert remembers.placement_spread is None and report.fmt_placement(remembers) == "in place"
+    assert report.fmt_placement(rows["ai-wasm@wasmtime"]) == ""
+    assert remembers.repeated_ratio == pytest.approx(0.8 / 8.4, rel=0.05) and remembers.keeps_state
+    assert not rows["ai-honest@x86-native"].keeps_state and not compiler.keeps_state
+    assert rows["ai-wasm@wasmtime"].repeated_ratio is None and not rows["ai-wasm@wasmtime"].keeps_state
+
+    text = report.markdown(analysis)
+    assert "## Keeps state between calls" in text and "`ai-remembers@c-gcc-O3`" in text.split("## Keeps state")[1]
+    assert "ai-honest" not in text.split("## Keeps state")[1].split("##")[0]
+    assert "1.35x swept (no relocations); 0: 1.70 µs; 16: 2.15 µs" in text
+    cells = {c[0]: c for c in report.table_rows(analysis.rows)}
+    assert "keeps state between calls" in cells["ai-remembers"][report.COLUMNS.index("verdict")]
+    written = write_report(analysis, tmp_path)
+    data = json.loads((written / "report.json").read_text())
+    by_variant = {r["variant"]: r for r in data["rows"]}
+    assert by_variant["ai-remembers"]["keeps_state"] is True
+    assert by_variant["insertion_sort"]["placement_spread"] == pytest.approx(9.2 / 6.8)
+    assert by_variant["insertion_sort"]["placement"]["per_offset_median"]["16"] == 8.6e-6

@@ -1,0 +1,130 @@
+"""Variant code cannot reach the system: refused at build time where reading it is enough, ended by the
+system-call filter where it is not, and never a crash or a hang of the run."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from targets import fresh, sandbox
+from targets.native import NativeKernel
+
+REPO = Path(__file__).resolve().parent.parent
+ESCAPES = REPO / "tests" / "escapes"
+
+pytestmark = pytest.mark.skipif(sandbox.unavailable() is not None, reason=f"{sandbox.unavailable()}")
+
+
+def check(name: str, *routes: str) -> dict[str, dict]:
+    args = [a for route in routes for a in ("--route", route)]
+    done = subprocess.run([sys.executable, "-m", "harness.cli", "check", str(ESCAPES / name), "--json", *args],
+                          capture_output=True, text=True, cwd=REPO, timeout=600)
+    assert "Traceback" not in done.stderr, done.stderr
+    return {r["route"]: r for r in map(json.loads, done.stdout.splitlines())}
+
+
+@pytest.fixture
+def no_escape_files():
+    def present() -> list[Path]:
+        return sorted(Path("/tmp").glob("arena-escape-*"))
+
+    for path in present():
+        path.unlink()
+    yield
+    left = present()
+    for path in left:
+        path.unlink()
+    assert not left, f"variant code wrote {left}"
+
+
+def test_c_calling_the_c_library_is_refused_at_build_time(no_escape_files) -> None:
+    reports = check("c-writes-a-file.c", "c-gcc-O3", "c-clang-O0")
+    for route, report in reports.items():
+        assert report["verdict"] == "error", report
+        assert "open" in report["message"] and "write" in report["message"] and "close" in report["message"]
+        assert "c-writes-a-file.c:10: calls write" in report["message"]
+
+
+def test_llvm_ir_declaring_libc_functions_is_refused_at_build_time(no_escape_files) -> None:
+    reports = check("ll-writes-a-file.ll", "llvm-O0", "llvm-O3")
+    assert set(reports) == {"llvm-O0", "llvm-O3"}
+    for report in reports.values():
+        assert report["verdict"] == "error"
+        assert "ll-writes-a-file.ll:5: declares @open" in report["message"]
+        assert "declares @close" in report["message"]
+
+
+def test_assembly_with_a_syscall_instruction_is_refused_with_its_line(no_escape_files) -> None:
+    report = check("x86-syscall.s", "x86-native")["x86-native"]
+    assert report["verdict"] == "error"
+    assert "x86-syscall.s:4: `syscall`" in report["message"]
+
+
+def test_c_hiding_a_system_call_in_a_helper_is_ended_by_the_sandbox(no_escape_files) -> None:
+    reports = check("c-hidden-syscall.c", "c-gcc-O3", "c-clang-O3")
+    for route, report in reports.items():
+        assert report["verdict"] == "fail", report
+        assert "system call open" in report["message"] and route in report["message"]
+
+
+def test_assembly_hiding_from_the_emulator_is_ended_by_the_sandbox(no_escape_files) -> None:
+    reports = check("x86-hides-from-emulator.s", "x86-unicorn", "x86-native")
+    native = reports["x86-native"]
+    assert native["verdict"] == "fail", native
+    vendor = next((line for line in Path("/proc/cpuinfo").read_text().splitlines() if "vendor_id" in line), "")
+    if "GenuineIntel" not in vendor:  # here the variant hides from Unicorn, passes there, and tries natively
+        assert reports["x86-unicorn"]["verdict"] == "pass"
+        assert "system call open" in native["message"]
+
+
+class _Bytes(NativeKernel):
+    route = "bytes"
+
+    def __init__(self, code: bytes) -> None:
+        self.code = code
+
+    def kernel_bytes(self) -> bytes:
+        return self.code
+
+
+def test_the_timing_runner_ends_a_system_call_with_its_name() -> None:
+    getppid = bytes([0xB8, 110, 0, 0, 0, 0x0F, 0x05, 0xC3])  # mov eax, 110; syscall; ret
+    kernel = _Bytes(getppid)
+    run = kernel.loop(16, "random", 10, seed=1, expect=fresh.EXPECT_SAME)
+    with pytest.raises(Exception, match="system call getppid"):
+        run()
+    kernel.close_native()
+
+
+def test_the_timing_runner_runs_a_harmless_kernel_at_every_offset() -> None:
+    kernel = _Bytes(bytes([0xC3]))  # ret: the no-op
+    run = kernel.loop(16, "random", 100, seed=1, expect=fresh.EXPECT_SAME)
+    for _ in range(8):
+        run()
+    outcome = kernel.loop_outcome()
+    assert kernel.placement["policy"] == "swept" and kernel.placement["offsets"] == [0, 16, 32, 48]
+    assert outcome.calls == 800 and outcome.bad == 0 and outcome.last_output == outcome.last_input
+    assert [offset for offset, _ in kernel._runners[-1].rounds] == [0, 16, 32, 48] * 2
+    kernel.close_native()
+
+
+def test_without_a_filter_native_variants_skip_unless_unsafe_is_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness.check import check
+    from harness.kernel import get_kernel
+    from harness.source import discover
+    from targets import get_route
+
+    kernel = get_kernel("insertion_sort")
+    variant = next(s for s in discover(kernel) if s.language == "x86")
+    own = next(s for s in discover(kernel) if s.language == "c" and s.path.parent == kernel.directory)
+    monkeypatch.setattr(sandbox, "unavailable", lambda: "no system-call filter on this machine (test)")
+    monkeypatch.delenv(sandbox.UNSAFE_ENV, raising=False)
+    report = check(variant, get_route("x86-native"), kernel, cases=())
+    assert report.verdict == "skip" and "--unsafe-native" in report.message
+    assert check(own, get_route("c-gcc-O3"), kernel, cases=()).verdict == "pass"  # the suite's own source runs
+    assert check(variant, get_route("x86-unicorn"), kernel, cases=()).verdict == "pass"  # emulated: contained
+    monkeypatch.setenv(sandbox.UNSAFE_ENV, "1")
+    assert check(variant, get_route("x86-native"), kernel, cases=()).verdict == "pass"
