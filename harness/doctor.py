@@ -55,7 +55,7 @@ def _read(path: Path) -> str | None:
 
 
 def timing_core(allowed: list[int]) -> int | None:
-    """The core timed native code is pinned to: the lowest this process may use (as the key ratios pin)."""
+    """The core the interleaved benchmarks pin to (tests/test_bench.py): the lowest this process may use."""
     return min(allowed) if allowed else None
 
 
@@ -163,8 +163,9 @@ def judge_pinning(r: Readings) -> Finding:
                        "the scheduler may move timed code between cores mid-round, and cores of a shared machine differ",
                        "allow sched_setaffinity (a container's seccomp or cpuset may forbid it)")
     restricted = f"; this process may use cores {r.allowed} only" if len(r.allowed) < r.cores else ""
-    return Finding("pinning", "ok", f"works; timed native code runs on core {core}{restricted}",
-                   "the interleaved ratios time both sides on that one core")
+    return Finding("pinning", "ok", f"works; interleaved benchmarks pin to core {core}{restricted}",
+                   "both sides of an interleaved ratio, and the native runner's child they start, run on that one "
+                   "core; other benchmarks go where the scheduler puts them")
 
 
 def judge_aslr(r: Readings) -> Finding:
