@@ -313,9 +313,10 @@ class Judgement:
         """How far a busy row's interval must clear 1 for its verdict to stand: the noise measured."""
         return max(self.noise or 0.0, 0.0)
 
-    def verdict(self, low: float | None, high: float | None) -> str:
-        """faster / slower for a row timed while the machine was busy, only beyond the noise measured."""
-        if low is not None and high is not None:
+    def verdict(self, low: float | None, high: float | None, steady: bool = True) -> str:
+        """faster / slower for a row timed while the machine was busy, only beyond the noise measured, and only
+        for a row whose own rounds were steady (the meter's median misses a wait that one round of a row took)."""
+        if steady and low is not None and high is not None:
             if high < 1.0 - self.margin:
                 return "faster"
             if low > 1.0 + self.margin:
@@ -448,12 +449,12 @@ def judge_rows(rows: Sequence[Any], headline: Sequence[Any], saved: dict[str, An
     for row in rows:
         row.busy = row.id in affected
         if row.busy and row.verdict in ("faster", "slower"):
-            row.verdict = judged.verdict(*(row.ratio_ci or (None, None)))
+            row.verdict = judged.verdict(*(row.ratio_ci or (None, None)), steady=not row.unstable)
         if row.busy and getattr(row, "free_verdict", "") in ("faster", "slower"):
-            row.free_verdict = judged.verdict(*(row.free_ci or (None, None)))
+            row.free_verdict = judged.verdict(*(row.free_ci or (None, None)), steady=not row.unstable)
     for h in headline:
         sides = [r for r in rows if (r.substrate, r.n, r.shape) == (h.substrate, h.n, "random") and r.label in (h.ai, h.compiler)]
         if any(r.busy for r in sides) and h.verdict in ("AI faster", "compiler faster"):
-            verdict = judged.verdict(*(h.time_ci or (None, None)))
+            verdict = judged.verdict(*(h.time_ci or (None, None)), steady=not any(r.unstable for r in sides))
             h.verdict = {"faster": "AI faster", "slower": "compiler faster"}.get(verdict, verdict)
     return judged.header()

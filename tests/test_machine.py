@@ -161,6 +161,7 @@ def test_a_busy_verdict_stands_only_beyond_the_noise_measured() -> None:
     assert judged.verdict(1.05, 1.15) == "unsure (machine busy)"
     assert judged.verdict(1.25, 1.30) == "slower"
     assert judged.verdict(None, None) == "unsure (machine busy)"
+    assert judged.verdict(0.70, 0.78, steady=False) == "unsure (machine busy)"  # its own rounds were not steady
 
 
 def test_a_run_without_readings_is_not_judged() -> None:
