@@ -348,7 +348,8 @@ class Judgement:
             f"Machine: BUSY while timing: {'; '.join(reasons)}.", figures,
             f"{len(self.affected)} of {count} benchmarks were timed while it was busy: their rows are marked "
             f"`busy`, and a faster/slower verdict among them stands only where its interval clears 1 by more than "
-            f"the noise measured ({self.margin:.0%}); otherwise it reads `unsure (machine busy)`. Time again on a "
+            f"the noise measured ({self.margin:.0%}) and its own rounds were steady; otherwise it reads "
+            "`unsure (machine busy)`. Time again on a "
             "quiet machine (`arena doctor` says what else disturbs timings).",
         ]
 
