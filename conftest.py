@@ -15,6 +15,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="also check (and benchmark) every variant file in DIR, without copying it into the repo",
     )
     group.addoption(
+        "--origin",
+        default=None,
+        metavar="ORIGIN",
+        help="origin of the --variants files whose header names none: supplied (the default), ai or human",
+    )
+    group.addoption(
         "--sizes",
         default=None,
         metavar="N,N,...",
@@ -26,6 +32,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--full", action="store_true", default=False, help="benchmark n = 8, 16, ..., 8192 instead of 16, 128, 1024"
+    )
+    group.addoption(
+        "--arena-goals",
+        action="store_true",
+        default=False,
+        help="in a timed run, fail each key ratio whose whole 95%% interval lies outside its goal (untimed: no effect)",
     )
     group.addoption(
         "--no-wait",

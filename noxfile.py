@@ -1,6 +1,8 @@
 """Sessions: `nox -s bench` (the main job) and `nox -s tests`. `nox -l` lists them."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import nox
 
 nox.options.sessions = ["tests"]
@@ -33,6 +35,9 @@ def bench(session: nox.Session) -> None:
         "--benchmark-columns=median,iqr,rounds", "-q", *session.posargs,
     )
     session.run("arena", "report")
+    page = Path("reports/latest/index.html").resolve()
+    if page.is_file():
+        session.log(f"Report page: {page.as_uri()}")
 
 
 @nox.session

@@ -21,13 +21,11 @@ from harness.check import Report, check, remember
 from harness.kernel import Kernel, all_kernels
 from harness.source import Source, discover
 from targets import routes_for
-from targets.base import INT32_MAX, INT32_MIN, Built, Target
-from targets.fresh import EXPECT_SAME, EXPECT_SORTED
+from targets.base import Built, Target
+from targets.fresh import EXPECT_SAME, EXPECT_SORTED, INT32_MAX, INT32_MIN, SEED, SHAPES
 
-SHAPES = ("random", "sorted", "reversed", "few-unique")
 QUICK_SIZES = (16, 128, 1024)
 FULL_SIZES = tuple(2**k for k in range(3, 14))  # 8 .. 8192
-SEED = 20261122
 # Work per timed round, in estimated inner-loop steps: a few milliseconds of native code.
 ROUND_STEPS = 2_000_000
 MAX_REPEAT = 16384
@@ -94,12 +92,13 @@ class BenchCase:
         return (self.kernel, self.source, self.route)
 
 
-def bench_cases(extra_dirs: Sequence[Path], sizes: Sequence[int]) -> list[BenchCase]:
-    """Every variant on every route, grouped so the variants compared with each other run one after another."""
+def bench_cases(extra_dirs: Sequence[Path], sizes: Sequence[int], origin: str | None = None) -> list[BenchCase]:
+    """Every variant on every route, grouped so the variants compared with each other run one after another.
+    `origin`: that of the extra directories' files whose header names none (default `supplied`)."""
     pairs = [
         (kernel, source, route)
         for kernel in all_kernels().values()
-        for source in discover(kernel, list(extra_dirs))
+        for source in discover(kernel, list(extra_dirs), origin)
         for route in routes_for(source.language)
     ]
     cases = []
@@ -277,6 +276,10 @@ class Workbench:
 
     def failures(self) -> list[Report]:
         return [r for r in self._checked.values() if not r.passed]
+
+    def reports(self) -> list[Report]:
+        """Every check of the session, passed or not."""
+        return list(self._checked.values())
 
     def close(self) -> None:
         for built in self._built.values():

@@ -51,6 +51,8 @@ class Report:
     inputs_checked: int = 0
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # What was adapted to run the file as written (the fenced block taken, its own C prototype, stubbed imports).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -198,6 +200,7 @@ def _check(source: Source, route: Target, kernel: Kernel, cases: Sequence[Case] 
         language=source.language,
         lines=source.lines.as_dict(),
         warnings=list(source.warnings),
+        notes=list(source.notes),
     )
     cases = correctness_cases() if cases is None else cases
     built: Built | None = None
@@ -206,6 +209,7 @@ def _check(source: Source, route: Target, kernel: Kernel, cases: Sequence[Case] 
         return report
     try:
         built = route.build(source, kernel)
+        report.notes += [note for note in built.notes if note not in report.notes]
         _run_cases(report, Checker(built, kernel, route.native), cases, kernel)
     except ArenaError as exc:
         report.verdict, report.message = exc.verdict, str(exc)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from harness.check import Report, check
 from harness.kernel import Kernel, UnknownName, all_kernels, get_kernel
-from harness.source import Source, SourceError, discover, load_source
+from harness.source import Source, SourceError, discover, load_source, origin_option, variant_files
 from targets import sandbox
 from harness.asm import add_parser as add_asm_parser
 from harness.doctor import add_parser as add_doctor_parser
@@ -29,11 +29,17 @@ def _console(stream: object = None):  # type: ignore[no-untyped-def]
     return Console(file=stream or sys.stdout, highlight=False, soft_wrap=True)
 
 
-def resolve_sources(target: str, kernel: Kernel) -> list[Source]:
-    """A path, or the name of a variant of the kernel (every language it exists in)."""
+def resolve_sources(target: str, kernel: Kernel, origin: str | None = None) -> list[Source]:
+    """A path (a file, or a folder: every variant file in it), or the name of a variant of the kernel (every
+    language it exists in). Files named by path are the user's: origin `supplied` unless a header says."""
     path = Path(target)
+    if path.is_dir():
+        files = variant_files(path)
+        if not files:
+            raise SourceError(f"{path}: a folder with no variant files (.c, .ll, .wat, .s, .asm, or a pasted answer)")
+        return [load_source(p, kernel, origin=origin_option(origin)) for p in files]
     if path.exists() or path.suffix:
-        return [load_source(path, kernel)]
+        return [load_source(path, kernel, origin=origin_option(origin))]
     found = [s for s in discover(kernel) if s.name == target]
     if not found:
         raise UnknownName("variant", target, sorted({s.name for s in discover(kernel)}))
@@ -41,6 +47,8 @@ def resolve_sources(target: str, kernel: Kernel) -> list[Source]:
 
 
 def check_sources(sources: Sequence[Source], kernel: Kernel, route_names: Sequence[str] | None) -> list[Report]:
+    """Every source on every route of its language: the function behind `arena check`. Each report carries
+    the variant's origin, name, and what was adapted to run it (`notes`)."""
     wanted = [get_route(name) for name in route_names] if route_names else None
     plan = [
         (source, route)
@@ -61,19 +69,37 @@ def print_reports(reports: Sequence[Report], as_json: bool) -> None:
             print(json.dumps(report.as_json()), flush=True)
         return
     console = _console()
-    warned: set[str] = set()
+    warned: set[tuple[str, str]] = set()
     for report in reports:
         for warning in report.warnings:
             if (report.path, warning) not in warned:
-                warned.add((report.path, warning))  # type: ignore[arg-type]
-                _console(sys.stderr).print(f"[yellow]warning[/]: {report.path}: {warning}")
+                warned.add((report.path, warning))
+                _console(sys.stderr).print(f"[yellow]warning[/]: {report.path}: {warning}", markup=False)
+        for note in report.notes:
+            if (report.path, note) not in warned:
+                warned.add((report.path, note))
+                console.print(f"note: {report.path}: {note}", markup=False)
         style = VERDICT_STYLE[report.verdict]
         console.print(f"[bold {style}]{report.verdict.upper():5}[/] {report.id}  [dim]({report.seconds:.2f} s)[/]")
         for line in report.message.splitlines():
             console.print(f"      {line}", markup=False)
 
 
+def print_plain(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """Columns padded to their widest cell and never cut: what `grep` and `cut` get when stdout is a pipe."""
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
+    for cells in (header, *rows):
+        line = "  ".join(str(cell).ljust(width) for cell, width in zip(cells, widths))
+        print(line.rstrip())
+
+
 def print_table(reports: Sequence[Report]) -> None:
+    if not sys.stdout.isatty():
+        print_plain(("variant", "origin", "route", "verdict", "lines", "inputs", "file", "message"), [
+            (r.variant, r.origin, r.route, r.verdict, f"{r.lines['effective']}/{r.lines['total']}",
+             str(r.inputs_checked), r.path, r.message.splitlines()[0] if r.message else "") for r in reports
+        ])
+        return
     from rich.table import Table
 
     table = Table(title="Verdicts: every variant on every route", title_justify="left")
@@ -92,11 +118,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         os.environ[sandbox.UNSAFE_ENV] = "1"
     kernel = get_kernel(args.kernel)
     if args.targets:
-        sources = [s for target in args.targets for s in resolve_sources(target, kernel)]
+        sources = [s for target in args.targets for s in resolve_sources(target, kernel, args.origin)]
     else:
-        sources = discover(kernel, [Path(d) for d in args.variants])
+        sources = discover(kernel, [Path(d) for d in args.variants], args.origin)
     reports = check_sources(sources, kernel, args.route)
-    if args.targets or args.json:
+    single_files = args.targets and not any(Path(t).is_dir() for t in args.targets)
+    if single_files or args.json:
         print_reports(reports, args.json)
     else:
         print_table(reports)
@@ -107,13 +134,24 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     kernels = all_kernels()
     routes = all_routes()
-    sources = {name: discover(k, [Path(d) for d in args.variants]) for name, k in kernels.items()}
+    sources = {name: discover(k, [Path(d) for d in args.variants], args.origin) for name, k in kernels.items()}
     if args.json:
         print(json.dumps({
             "kernels": {name: [{"variant": s.name, "language": s.language, "origin": s.origin, "path": str(s.path),
                                 "lines": s.lines.as_dict()} for s in found] for name, found in sources.items()},
             "routes": [{"route": r.name, "language": r.language, "description": r.description} for r in routes.values()],
         }, indent=2))
+        return 0
+    if not sys.stdout.isatty():
+        for name, found in sources.items():
+            print(f"kernel {name}: variants")
+            print_plain(("variant", "language", "origin", "lines", "routes", "file"), [
+                (s.name, s.language, s.origin, f"{s.lines.effective}/{s.lines.total}",
+                 ",".join(r.name for r in routes_for(s.language)), str(s.path)) for s in found
+            ])
+            print()
+        print("routes")
+        print_plain(("route", "language", "what it does"), [(r.name, r.language, r.description) for r in routes.values()])
         return 0
     from rich.table import Table
 
@@ -159,10 +197,13 @@ def parser() -> argparse.ArgumentParser:
     check_p.add_argument("--variants", action="append", default=[], metavar="DIR", help="also every variant in DIR")
     check_p.add_argument("--unsafe-native", action="store_true",
                          help="where no system-call filter is available, run native variant code unfiltered anyway")
+    check_p.add_argument("--origin", metavar="ORIGIN",
+                         help="origin of the given files and folders when their header names none (default supplied)")
     check_p.set_defaults(run=cmd_check)
     list_p = sub.add_parser("list", help="kernels, variants and routes")
     list_p.add_argument("--json", action="store_true")
     list_p.add_argument("--variants", action="append", default=[], metavar="DIR", help="also every variant in DIR")
+    list_p.add_argument("--origin", metavar="ORIGIN", help="origin of the --variants files whose header names none")
     list_p.set_defaults(run=cmd_list)
     add_asm_parser(sub)
     report_p = sub.add_parser("report", help="tables, verdicts and plots from a saved benchmark run")

@@ -7,9 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
-INT32_MIN = -(2**31)
-INT32_MAX = 2**31 - 1
-SEED = 20261122
+from targets.fresh import INT32_MAX, INT32_MIN, SEED
 RANDOM_ARRAYS = 200
 RANDOM_MAX_N = 1000
 LARGE_N = 1_000_000

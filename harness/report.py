@@ -24,9 +24,10 @@ from harness.headline import (
     headline_rows, interleaved_pairs, ratio_with_ci, verdict_from_ci,
 )
 
-# A row whose time on one input repeated is this far below its time on fresh inputs answers from memory:
-# an honest sort takes as long on an input it has seen as on a new one.
-KEEPS_STATE_BELOW = 0.6
+# A row whose time on one input repeated is this far below its time on fresh inputs answers from memory. An
+# honest sort runs a repeated input somewhat faster too (caches, and branch predictors that learn part of it),
+# and on a loaded machine the probe's few rounds scatter: the line sits well below that, far above replaying.
+KEEPS_STATE_BELOW = 0.3
 UNSTABLE_SHOWN = 20  # unstable rows on the terminal; report.md lists them all
 
 
@@ -139,6 +140,8 @@ class Analysis:
     headline: list[Headline] = field(default_factory=list)
     compiler_flags: dict[str, list[str]] = field(default_factory=dict)
     machine_notes: list[str] = field(default_factory=list)  # the machine's state while timing, in plain words
+    # The user's own files: checks, adaptations, comparisons and ranking (harness.supplied); empty without them.
+    supplied: dict[str, Any] = field(default_factory=dict)
 
 
 def rows_from_run(run: dict[str, Any]) -> list[Row]:
@@ -210,7 +213,7 @@ def analyse(run: dict[str, Any], run_name: str) -> Analysis:
     from harness.machine import judge_rows
 
     machine_notes = judge_rows(sorts, headline, meta.get("machine"))
-    return Analysis(
+    analysis = Analysis(
         run_name=run_name, datetime=run.get("datetime", ""), profile=meta.get("profile", "?"), rows=sorts,
         failures=meta.get("failures", []), key_ratios=key_ratios,
         overhead=[r for r in rows if r.kernel == "noop"], versions=meta.get("versions", {}),
@@ -218,13 +221,53 @@ def analyse(run: dict[str, Any], run_name: str) -> Analysis:
         listing_problems=meta.get("listing_problems", []), headline=headline,
         compiler_flags=meta.get("compiler_flags", {}), machine_notes=machine_notes,
     )
+    from harness import supplied
+
+    supplied.attach(analysis, run)
+    return analysis
 
 
-TARGETS = {
-    "harness fidelity": "(target: within 0.90-1.10)",
-    "llvm-O3 / clang": "(target: <= 1.15)",
-    "llvm-O0 / llvm-O3": "(target: >= 2)",
+# The goal each key ratio is held to, by the start of its name: (lowest, highest) acceptable, None for no bound.
+GOALS: dict[str, tuple[float | None, float | None]] = {
+    "harness fidelity": (0.90, 1.10),
+    "llvm-O3 / clang": (None, 1.15),
+    "llvm-O0 / llvm-O3": (2.0, None),
 }
+
+
+def goal_of(name: str) -> tuple[float | None, float | None] | None:
+    return next((goal for prefix, goal in GOALS.items() if name.startswith(prefix)), None)
+
+
+def goal_text(goal: tuple[float | None, float | None]) -> str:
+    low, high = goal
+    if low is not None and high is not None:
+        return f"(target: within {low:.2f}-{high:.2f})"
+    return f"(target: <= {high:g})" if high is not None else f"(target: >= {low:g})"
+
+
+def key_ratio(name: str, rounds: Sequence[float], repeat: int, partner_per_sort: Sequence[float]) -> Ratio:
+    """One interleaved ratio: the suite's time per sort (rounds of `repeat` sorts) over its partner's."""
+    ratio, low, high = ratio_with_ci([t / repeat for t in rounds], partner_per_sort)
+    goal = goal_of(name)
+    return Ratio(name, ratio, low, high, goal_text(goal) if goal else "")
+
+
+def missed_goal(ratio: Ratio) -> str | None:
+    """Why `ratio` misses its goal beyond doubt (its whole 95% interval outside it); None if met or in doubt.
+
+    Without an interval (fewer than three rounds a side) the ratio itself is held to the goal.
+    """
+    goal = goal_of(ratio.name)
+    if goal is None:
+        return None
+    low = ratio.low if ratio.low is not None else ratio.ratio
+    high = ratio.high if ratio.high is not None else ratio.ratio
+    if goal[0] is not None and high < goal[0]:
+        return f"{ratio.text()}: below its goal"
+    if goal[1] is not None and low > goal[1]:
+        return f"{ratio.text()}: above its goal"
+    return None
 
 
 def interleaved_ratios(run: dict[str, Any]) -> list[Ratio]:
@@ -232,15 +275,14 @@ def interleaved_ratios(run: dict[str, Any]) -> list[Ratio]:
     ratios = []
     for bench in run.get("benchmarks", []):
         info = bench.get("extra_info", {})
-        if "partner_per_sort" not in info or "headline_pair" in info:
+        if "partner_per_sort" not in info or "headline_pair" in info or "supplied_pair" in info:
             continue
-        ours = [t / info["repeat"] for t in bench["stats"].get("data", [])] or [bench["stats"]["median"] / info["repeat"]]
-        ratio, low, high = ratio_with_ci(ours, info["partner_per_sort"])
-        note = next((t for prefix, t in TARGETS.items() if info["ratio_name"].startswith(prefix)), "")
+        rounds = bench["stats"].get("data", []) or [bench["stats"]["median"]]
+        ratio = key_ratio(info["ratio_name"], rounds, info["repeat"], info["partner_per_sort"])
         if "partner_entry_offset_mod_64" in info:
-            note += (f" (kernel placement mod 64: suite {info['entry_offset_mod_64']}, "
-                     f"program {info['partner_entry_offset_mod_64']})")
-        ratios.append(Ratio(info["ratio_name"], ratio, low, high, note))
+            ratio.note += (f" (kernel placement mod 64: suite {info['entry_offset_mod_64']}, "
+                           f"program {info['partner_entry_offset_mod_64']})")
+        ratios.append(ratio)
     return ratios
 
 
@@ -361,6 +403,7 @@ def print_terminal(analysis: Analysis, report_dir: Path | None = None) -> None:
             console.print(f"  {r.route:14} n={r.n:<5} {fmt_time(r.median)}" + (" (emulator)" if r.timing == "emulated" else ""))
     if report_dir is not None:
         console.print(f"Report: {report_dir}/report.md (JSON: report.json, plots: *.png)")
+        console.print(f"Page: {report_dir}/index.html")
 
 
 def comparison_text(r: Row) -> str:
@@ -377,6 +420,9 @@ def markdown(analysis: Analysis) -> str:
            "`placement`: on native routes, the slowest over the fastest median of the code placed at several offsets mod 64 (or why it stayed in place).",
            "Emulated routes report executed instructions; their time is the emulator's, not the code's.", ""]
     out += [*analysis.machine_notes, ""] if analysis.machine_notes else []
+    from harness import supplied
+
+    out += supplied.markdown(analysis)  # the user's own files come first
     if analysis.headline:
         out += ["## AI-written vs compiler", "",
                 "Per substrate (the same engine, or the same CPU), the best AI-written variant against the best build of "
@@ -501,9 +547,10 @@ def analysis_json(analysis: Analysis) -> dict[str, Any]:
     return data
 
 
-def write_report(analysis: Analysis, reports: Path) -> Path:
-    """reports/<run>/ with report.json, report.md and the plots, swapped in whole: an interrupted
-    write leaves the previous report of that run, and every other report, as it was."""
+def write_report(analysis: Analysis, reports: Path, saved: Path | None = None) -> Path:
+    """reports/<run>/ with report.json, report.md, the plots and index.html, swapped in whole: an interrupted
+    write leaves the previous report of that run, and every other report, as it was. `saved` (the run's
+    JSON) lets the page compare with the previous saved run beside it."""
     reports.mkdir(parents=True, exist_ok=True)
     final = reports / analysis.run_name
     staging = Path(tempfile.mkdtemp(prefix=f".{analysis.run_name}-", dir=reports))
@@ -513,6 +560,9 @@ def write_report(analysis: Analysis, reports: Path) -> Path:
         plot(analysis, staging)
         if analysis.listings and Path(analysis.listings).is_dir():
             shutil.copytree(analysis.listings, staging / "asm")
+        from harness.html import write_page
+
+        write_page(analysis, staging, saved)
         if final.exists():
             old = Path(tempfile.mkdtemp(prefix=".old-", dir=reports))
             os.replace(final, old / "report")
@@ -538,4 +588,4 @@ def latest_saved_run(storage: Path = Path(".benchmarks")) -> Path:
 
 def report_saved_run(path: Path, reports: Path) -> tuple[Analysis, Path]:
     analysis = analyse(json.loads(path.read_text()), path.stem)
-    return analysis, write_report(analysis, reports)
+    return analysis, write_report(analysis, reports, path)

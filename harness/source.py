@@ -7,7 +7,7 @@ from pathlib import Path
 
 from harness.kernel import LANGUAGES, Kernel, UnknownName
 
-ORIGINS = ("ai", "human", "unknown")
+ORIGINS = ("ai", "human", "supplied", "unknown")
 
 # Line-comment markers per language; block comments are handled in _comment_only_lines.
 LINE_COMMENTS: dict[str, tuple[str, ...]] = {
@@ -37,6 +37,15 @@ ZERO_WIDTH = {
     "\u2060": "word joiner (U+2060)",
 }
 FENCE_OPEN = re.compile(r"^\s*(```|~~~)\s*([\w+-]*)\s*$")
+# Info strings of markdown code fences that name a language a route takes.
+FENCE_LANGUAGES = {
+    "asm": "x86", "nasm": "x86", "x86asm": "x86", "s": "x86", "gas": "x86", "x86": "x86", "assembly": "x86",
+    "wat": "wat", "wasm": "wat", "wast": "wat",
+    "c": "c", "h": "c",
+    "llvm": "llvm", "ll": "llvm",
+}
+# Suffixes a folder's pasted answers carry; such a file is a variant only when it holds a fenced block.
+PASTED_SUFFIXES = (".md", ".markdown", ".txt")
 
 
 class SourceError(Exception):
@@ -67,11 +76,16 @@ class Source:
     line_offset: int = 0
     # One of the kernel's declared algorithms: the header's `algorithm:`, else the kernel's baseline.
     algorithm: str = ""
+    # What was adapted so the file runs as pasted (the block taken out of a chat answer), one line each.
+    notes: tuple[str, ...] = ()
+    # The origin when the header names none: `supplied` for a file handed in by the user (arena check FILE,
+    # --variants DIR), or what `--origin` says for a whole folder.
+    default_origin: str = "unknown"
 
     @property
     def origin(self) -> str:
-        origin = self.header.get("origin", "unknown").strip().lower()
-        return origin if origin in ORIGINS else "unknown"
+        origin = self.header.get("origin", "").strip().lower()
+        return origin if origin in ORIGINS else self.default_origin
 
     @property
     def lines(self) -> LineCount:
@@ -92,6 +106,13 @@ def language_of(path: Path) -> str:
 
 def normalize(raw: str) -> tuple[str, list[str], int]:
     """Undo what copying code out of a web page does to it; say what was changed."""
+    text, warnings = _clean(raw)
+    text, removed_above = _strip_fence(text, warnings)
+    return text, warnings, removed_above
+
+
+def _clean(raw: str) -> tuple[str, list[str]]:
+    """Byte-order mark, line ends and invisible spaces undone; each change said once."""
     warnings: list[str] = []
     text = raw
     if text.startswith("\ufeff"):
@@ -109,8 +130,7 @@ def normalize(raw: str) -> tuple[str, list[str], int]:
         if count := text.count(char):
             text = text.replace(char, "")
             warnings.append(f"removed {count} {label}")
-    text, removed_above = _strip_fence(text, warnings)
-    return text, warnings, removed_above
+    return text, warnings
 
 
 def _strip_fence(text: str, warnings: list[str]) -> tuple[str, int]:
@@ -202,17 +222,37 @@ def _comment_only_lines(lines: list[str], language: str) -> set[int]:
     return result
 
 
-def load_source(path: Path, kernel: Kernel, name: str | None = None, algorithm: str | None = None) -> Source:
+def load_source(path: Path, kernel: Kernel, name: str | None = None, algorithm: str | None = None,
+                origin: str = "unknown") -> Source:
+    """The file as the routes see it. A chat answer (prose around fenced blocks, any suffix) is reduced to
+    its block in the file's language, or in a known one; `origin` applies when the header names none."""
     path = Path(path)
-    language = language_of(path)
+    language = LANGUAGES.get(path.suffix.lower())
     try:
         raw = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise SourceError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise SourceError(f"{path}: a directory, not a file") from None
     except UnicodeDecodeError as exc:
         raise SourceError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    text, warnings, offset = normalize(raw)
+    from harness.fenced import take_block
+
+    cleaned, warnings = _clean(raw)
+    taken = take_block(path, cleaned, language, kernel.entry_candidates())
+    if taken is None:
+        if language is None:
+            language_of(path)  # raises: an unknown suffix and no fenced block to go by
+        text, offset, notes = cleaned, 0, ()
+    else:
+        text, offset, language = taken.text, taken.offset, taken.language
+        notes = (taken.note,) if taken.note else ()
+        if taken.whole:
+            warnings.append(taken.warning)
+    assert language is not None
     header = parse_header(text, language)
+    if not header:  # a chat answer's provenance lines sit above its fence
+        header = parse_header(cleaned, language)
     if algorithm is None and header.get("kernel", kernel.name) == kernel.name:
         algorithm = resolve_algorithm(header, text, kernel, path, offset)
     return Source(
@@ -225,27 +265,46 @@ def load_source(path: Path, kernel: Kernel, name: str | None = None, algorithm: 
         warnings=tuple(warnings),
         line_offset=offset,
         algorithm=algorithm or "",
+        notes=notes,
+        default_origin=origin,
     )
 
 
 def variant_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in LANGUAGES)
+    """Files in a folder that are variants: a known suffix, or a pasted answer holding a fenced block."""
+    from harness.fenced import holds_fence
+
+    return sorted(
+        p for p in directory.iterdir()
+        if p.is_file() and (p.suffix.lower() in LANGUAGES or (p.suffix.lower() in PASTED_SUFFIXES and holds_fence(p)))
+    )
 
 
 DEFAULT_KERNEL = "insertion_sort"
 
 
-def discover(kernel: Kernel, extra_dirs: list[Path] | None = None) -> list[Source]:
+def origin_option(value: str | None) -> str:
+    """`--origin`: the origin a folder's files get when their header names none (default `supplied`)."""
+    if not value:
+        return "supplied"
+    origin = value.strip().lower()
+    if origin not in ORIGINS:
+        raise SourceError(f"--origin {value!r}: one of {', '.join(ORIGINS)}")
+    return origin
+
+
+def discover(kernel: Kernel, extra_dirs: list[Path] | None = None, origin: str | None = None) -> list[Source]:
     """The kernel's own compiler sources (one stem per algorithm it declares, named after the stem), its
     variants, then the files of extra directories that implement this kernel: the one their header names
-    (`kernel: noop`), else the default kernel."""
+    (`kernel: noop`), else the default kernel. Those files are the user's: origin `supplied` (or `origin`)
+    unless their header says otherwise."""
     own = kernel.compiler_sources
     sources = [load_source(p, kernel, p.stem, own[p.stem]) for p in variant_files(kernel.directory) if p.stem in own]
     if kernel.variants_dir.is_dir():
         sources += [load_source(p, kernel) for p in variant_files(kernel.variants_dir)]
     for directory in extra_dirs or []:
         for path in variant_files(Path(directory)):
-            source = load_source(path, kernel, algorithm="")  # resolved once the file is known to be this kernel's
+            source = load_source(path, kernel, algorithm="", origin=origin_option(origin))  # algorithm: resolved once the file is known to be this kernel's
             if source.header.get("kernel", DEFAULT_KERNEL) == kernel.name:
                 algorithm = resolve_algorithm(source.header, source.text, kernel, path, source.line_offset)
                 sources.append(replace(source, algorithm=algorithm))

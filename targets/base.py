@@ -14,10 +14,7 @@ from dataclasses import dataclass, field
 
 from harness.kernel import Kernel
 from harness.source import Source
-from targets.fresh import LoopOutcome
-
-INT32_MIN = -(2**31)
-INT32_MAX = 2**31 - 1
+from targets.fresh import INT32_MAX, INT32_MIN, LoopOutcome
 
 # Canary words around every array. Distinct per side and per slot, so a report can say which word moved.
 CANARY_WORDS = 4
@@ -111,6 +108,10 @@ class Built(ABC):
     def substrate(self) -> str:
         """What executes the code, for like-for-like comparisons: the same engine, or the same CPU."""
         return SUBSTRATES[self.timing]
+
+    #: What the route adapted to run the source as written (its own C prototype, stubbed host imports),
+    #: one line each; a class attribute, so the dataclass subclasses need no field for it.
+    notes = ()  # tuple[str, ...]
 
     #: Bytes of machine code (or wasm function body) of the kernel's entry function; None where unknown.
     code_bytes = None  # int | None; a class attribute, so subclasses may make it a property

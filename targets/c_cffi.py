@@ -38,6 +38,7 @@ import cffi
 
 from harness.kernel import Kernel
 from harness.source import Source
+from targets import c_prototype
 from targets.base import Built, BuildError, Target
 from targets.native import NativeKernel, elf_function, forbidden_instructions, symbol_size
 
@@ -363,7 +364,7 @@ class CffiTarget(Target):
         entry = find_c_entry(source, kernel)
         _, library = compile_cffi(
             self.wrapped_source(source, entry),
-            C_SIGNATURE.format(name=entry),
+            c_prototype.for_source(source, entry).declaration,
             self.compiler,
             self.compile_args(),
             what=self.description.split(" into ")[0],
@@ -372,6 +373,7 @@ class CffiTarget(Target):
         compiled = time.perf_counter()
         refuse_outside_reach(library, source, self.name)
         built = CBuilt(source=source, route=self.name, entry=entry, library=library)
+        built.notes = c_prototype.for_source(source, entry).notes
         code = built.kernel_bytes()
         if code is not None and (found := forbidden_instructions(code)):
             raise BuildError(f"{source.where()}: {self.name}: the compiled kernel contains {found[0]}; "
@@ -382,12 +384,9 @@ class CffiTarget(Target):
 
     @staticmethod
     def wrapped_source(source: Source, entry: str) -> str:
-        """The C text cffi compiles: the contract's prototype, then the user's file with its own line numbers."""
-        path = str(source.path).replace("\\", "\\\\").replace('"', '\\"')
-        return (
-            CONTRACT_PROLOGUE.format(signature=C_SIGNATURE.format(name=entry))
-            + f'#line {1 + source.line_offset} "{path}"\n{source.text}{WRAPPER_LINE}'
-        )
+        """The C text cffi compiles: the entry's prototype (the contract's, or the user's own where it differs
+        only in integer types: targets.c_prototype), then the user's file with its own line numbers."""
+        return c_prototype.wrapped(source, entry, CONTRACT_PROLOGUE, WRAPPER_LINE)
 
     def versions(self) -> dict[str, str]:
         return {tool_name(self.compiler): compiler_version(self.compiler), "cffi": cffi.__version__}

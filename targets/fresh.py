@@ -23,7 +23,11 @@ from collections.abc import Callable, Sequence
 MASK64 = (1 << 64) - 1
 GOLDEN = 0x9E3779B97F4A7C15
 INT32_MIN = -(2**31)
+INT32_MAX = 2**31 - 1
+# The workload shapes every benchmark is run on, and the seed every generated input starts from:
+# defined here, once, for the drivers, the correctness inputs and the benchmark workloads alike.
 SHAPES = ("random", "sorted", "reversed", "few-unique")
+SEED = 20261122
 SHAPE_CODES = {name: code for code, name in enumerate(SHAPES)}
 # What the loop checks after each call: the output is the input sorted ascending, or the input unchanged.
 EXPECT_SORTED, EXPECT_SAME = 0, 1

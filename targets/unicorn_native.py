@@ -246,8 +246,9 @@ class NativeUnicornBuilt(UnicornBuilt):
 
 
 class UnicornNativeTarget(Target):
-    counts = True
     """The machine code a native route built, run in Unicorn: instructions executed, counted exactly."""
+
+    counts = True
 
     def __init__(self, name: str, native_route: str, language: str, max_instructions: int = 2_000_000_000) -> None:
         super().__init__(name, f"the x86-64 code route {native_route} built, run in the Unicorn emulator")
@@ -272,6 +273,7 @@ class UnicornNativeTarget(Target):
             )
         built = NativeUnicornBuilt(source, self.name, image, symbol, self.max_instructions)
         built.library = library  # type: ignore[attr-defined]
+        built.notes = native.notes  # what the native route adapted (a C file's own prototype) holds here too
         built.phases.update(build=built_at - started, load=time.perf_counter() - built_at)
         return built
 

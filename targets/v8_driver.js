@@ -15,6 +15,8 @@ let driverModule = null;
 const loops = new Map();
 let top = 0;
 
+class HostImportCalled extends Error {}
+
 function fail(message) {
   return { ok: false, error: message };
 }
@@ -36,6 +38,13 @@ function load(request) {
     const descriptor = maximum === null ? { initial } : { initial, maximum };
     imported = new WebAssembly.Memory(descriptor);
     imports[mod] = { [field]: imported };
+  }
+  // Host functions the module imports (console.log for debugging): stubs whose call is the kernel's failure.
+  for (const [mod, field, message] of request.host_imports || []) {
+    imports[mod] = imports[mod] || {};
+    imports[mod][field] = () => {
+      throw new HostImportCalled(message);
+    };
   }
   instance = new WebAssembly.Instance(module, imports);
   memory = imported || instance.exports[request.memory_export];
@@ -108,7 +117,7 @@ lines.on("line", (line) => {
     reply = handlers[request.op](request);
   } catch (error) {
     const kind = error instanceof WebAssembly.RuntimeError ? "wasm trap" : error.name || "error";
-    reply = fail(`${kind}: ${error.message}`);
+    reply = fail(error instanceof HostImportCalled ? error.message : `${kind}: ${error.message}`);
   }
   process.stdout.write(JSON.stringify(reply) + "\n");
 });

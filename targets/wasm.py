@@ -34,7 +34,6 @@ from targets.fresh import EXPECT_SORTED, SHAPE_CODES, WAT_DRIVER, LoopOutcome, o
 #: The entry's type in the kernel contract: `(func (param i32 i32))`.
 ENTRY_PARAMS = ("i32", "i32")
 ENTRY_RESULTS: tuple[str, ...] = ()
-WASM_PAGE = 65536
 # Enough for any start function a kernel module could reasonably have.
 START_FUEL = 10_000_000
 
@@ -170,16 +169,17 @@ def _leb_u32(data: bytes | bytearray, pos: int) -> tuple[int, int]:
 
 
 def function_body_size(binary: bytes | bytearray, export_name: str) -> int | None:
-    """Bytes in the code section body of an exported function; None if the module imports more than memory.
+    """Bytes in the code section body of an exported function; None if the module imports a table or global.
 
-    Only modules whose sole import is a memory get here (the route rejects
-    others), so the function index is the index into the code section.
+    Imported functions (host imports the route stubs) come first in the function
+    index space and have no body: the code section starts after them.
     """
     try:
         if binary[:4] != b"\0asm":
             return None
         pos = 8
         index: int | None = None
+        imported_functions = 0
         bodies: list[int] = []
         while pos < len(binary):
             section, pos = binary[pos], pos + 1
@@ -191,7 +191,11 @@ def function_body_size(binary: bytes | bytearray, export_name: str) -> int | Non
                     for _name in range(2):
                         length, p = _leb_u32(binary, p)
                         p += length
-                    if binary[p] != 2:  # anything but a memory would shift the function indices
+                    if binary[p] == 0:  # a function: its type index, and one more index before the bodies
+                        _, p = _leb_u32(binary, p + 1)
+                        imported_functions += 1
+                        continue
+                    if binary[p] != 2:
                         return None
                     flags, p = _leb_u32(binary, p + 1)
                     _, p = _leb_u32(binary, p)
@@ -215,7 +219,9 @@ def function_body_size(binary: bytes | bytearray, export_name: str) -> int | Non
                     bodies.append(body)
                     p += body
             pos = end
-        return bodies[index] if index is not None and index < len(bodies) else None
+        if index is None or not 0 <= index - imported_functions < len(bodies):
+            return None
+        return bodies[index - imported_functions]
     except (IndexError, ValueError):
         return None
 
@@ -276,10 +282,13 @@ class WasmBuilt(Built):
         self._max_pages: int | None = None
 
     def _instantiate(self, store: wasmtime.Store, module: wasmtime.Module) -> tuple[wasmtime.Func, wasmtime.Memory]:
-        imports: list[wasmtime.Memory] = []
-        if self._memory_import is not None:
-            _, _, memory_type = self._memory_import
-            imports.append(wasmtime.Memory(store, memory_type))
+        imports: list[wasmtime.Memory | wasmtime.Func] = []
+        for imp in module.imports:  # in the module's order: a memory, or a host function's stub
+            if isinstance(imp.type, wasmtime.MemoryType):
+                imports.append(wasmtime.Memory(store, imp.type))
+            else:
+                assert isinstance(imp.type, wasmtime.FuncType)
+                imports.append(wasmtime.Func(store, imp.type, host_stub(imp.module, imp.name, imp.type)))
         try:
             instance = wasmtime.Instance(store, module, imports)
         except wasmtime.Trap as trap:
@@ -288,7 +297,7 @@ class WasmBuilt(Built):
             raise BuildError(f"{self.source.where()}: cannot instantiate: {_causes(str(exc))[-1]}") from None
         exports = instance.exports(store)
         func = exports[self.entry]
-        memory = imports[0] if imports else exports[self._memory_export]
+        memory = next((m for m in imports if isinstance(m, wasmtime.Memory)), None) or exports[self._memory_export]
         assert isinstance(func, wasmtime.Func) and isinstance(memory, wasmtime.Memory)
         return func, memory
 
@@ -412,8 +421,9 @@ class WasmBuilt(Built):
 
 
 class WasmtimeTarget(Target):
-    counts = True
     """WAT (or a wasm binary, for compiler routes that subclass or call `load`) run by wasmtime."""
+
+    counts = True
 
     language = "wat"
 
@@ -468,6 +478,7 @@ class WasmtimeTarget(Target):
             opt_level=self.opt_level,
         )
         built.phases["build"] = compiled
+        built.notes = host_import_notes(module)
         built.instantiate()
         return built
 
@@ -505,20 +516,56 @@ def find_entry(source: Source, kernel: Kernel, module: wasmtime.Module) -> str:
     )
 
 
+class HostImportCalled(RunError):
+    """The kernel called a host function its module imports; the route gives a kernel only its memory."""
+
+
+def host_call_message(module_name: str, field: str, func_type: wasmtime.FuncType) -> str:
+    return (
+        f"the kernel called {module_name}.{field} {signature(func_type)}, a host function the module imports: "
+        "a kernel runs with its memory only (the import may stay if the sort never calls it)"
+    )
+
+
+def host_stub(module_name: str, field: str, func_type: wasmtime.FuncType) -> Callable[..., object]:
+    """Stands in for a host function (console.log for debugging): a call is this variant's failure, by name."""
+
+    def called(*_args: object) -> object:
+        raise HostImportCalled(host_call_message(module_name, field, func_type))
+
+    return called
+
+
+def host_function_imports(module: wasmtime.Module) -> list[tuple[str, str, wasmtime.FuncType]]:
+    return [(i.module, i.name, i.type) for i in module.imports if isinstance(i.type, wasmtime.FuncType)]
+
+
+def host_import_notes(module: wasmtime.Module) -> tuple[str, ...]:
+    found = host_function_imports(module)
+    if not found:
+        return ()
+    names = ", ".join(f"{m}.{f} {signature(t)}" for m, f, t in found)
+    return (f"host import(s) {names} stubbed: a call would fail the check, naming it",)
+
+
 def find_memory(
     source: Source, module: wasmtime.Module
 ) -> tuple[str | None, tuple[str, str, wasmtime.MemoryType] | None]:
-    """The exported memory's name, or the memory import the route must provide."""
+    """The exported memory's name, or the memory import the route must provide. Imported functions are
+    stubbed by the routes (host_stub); any other import (a table, a global) cannot be provided."""
     memory_imports = []
     others = []
     for imp in module.imports:
         if isinstance(imp.type, wasmtime.MemoryType):
             memory_imports.append((imp.module, imp.name, imp.type))
+        elif isinstance(imp.type, wasmtime.FuncType):
+            continue
         else:
             others.append(f"{imp.module}.{imp.name}: {describe_extern(imp.type)}")
     if others:
         raise BuildError(
-            f"{source.where()}: the module imports {', '.join(others)}; a kernel may import only its memory"
+            f"{source.where()}: the module imports {', '.join(others)}; a kernel may import its memory and "
+            "host functions it never calls, nothing else"
         )
     if len(memory_imports) > 1:
         raise BuildError(f"{source.where()}: the module imports {len(memory_imports)} memories; a kernel uses one")

@@ -32,6 +32,7 @@ import llvmlite.binding as llvm
 
 from harness.kernel import Kernel
 from harness.source import Source
+from targets import c_prototype
 from targets.base import BuildError, RunError, Unavailable
 from targets.c_cffi import ZIG_LIB, CffiTarget, ask_driver, cache_dir, compiler_diagnostics, find_c_entry, zig_clang
 from targets.llvm_jit import describe_pipeline, optimize, parse_verified
@@ -157,6 +158,7 @@ class ClangWasmTarget(CompiledWasmTarget):
         entry = find_c_entry(source, kernel)
         # The same prologue as the native C routes: a definition with another signature is a compile error.
         c_text = CffiTarget.wrapped_source(source, entry)
+        flags = self.flags()
 
         def produce(work: Path) -> bytes:
             c_file, obj, out = work / f"{source.name}.c", work / "kernel.o", work / "out.wasm"
@@ -177,8 +179,10 @@ class ClangWasmTarget(CompiledWasmTarget):
                 raise BuildError(f"{source.where()}: wasm-ld failed:\n{done.stderr.strip()}")
             return out.read_bytes()
 
-        binary = self.cached([c_text, entry, *self.flags()], produce)
-        return self.finish(source, kernel, binary, started)
+        binary = self.cached([c_text, entry, *flags], produce)
+        built = self.finish(source, kernel, binary, started)
+        built.notes = (*built.notes, *c_prototype.for_source(source, entry).notes)
+        return built
 
 
 @cache
@@ -246,6 +250,14 @@ def _initialize() -> None:
 
 
 IMPL_SUFFIX = ".arena_impl"
+# Function attributes that name the CPU a front end compiled for (clang -emit-llvm writes them for x86-64);
+# on wasm32 each of their features would be reported as unknown, once per function and feature.
+HOST_CPU_ATTRIBUTE = re.compile(r'\s*"(?:target-cpu|target-features|tune-cpu)"="[^"]*"')
+
+
+def without_host_cpu(ir: str) -> str:
+    return HOST_CPU_ATTRIBUTE.sub("", ir)
+
 
 
 def with_wasm_entry(module: llvm.ModuleRef, entry: str) -> llvm.ModuleRef:
@@ -254,7 +266,7 @@ def with_wasm_entry(module: llvm.ModuleRef, entry: str) -> llvm.ModuleRef:
     The contract's `i64 %n` would make the export `(i32, i64)`, not the `(i32, i32)` every wasm route calls;
     a wasm32 C `size_t` is 32 bits. After inlining, the zero-extension is all that remains of the wrapper.
     """
-    module = llvm.parse_assembly(str(module))  # a copy: the caller's module stays as parsed
+    module = llvm.parse_assembly(without_host_cpu(str(module)))  # a copy: the caller's module stays as parsed
     impl = entry + IMPL_SUFFIX
     module.get_function(entry).name = impl
     wrapper = llvm.parse_assembly(

@@ -50,7 +50,15 @@ from targets.base import (
     unguarded,
 )
 from targets.fresh import EXPECT_SORTED, SHAPE_CODES, WAT_DRIVER, LoopOutcome, outcome, seed_state
-from targets.wasm import find_entry, find_memory, function_body_size, wat_error_message
+from targets.wasm import (
+    find_entry,
+    find_memory,
+    function_body_size,
+    host_call_message,
+    host_function_imports,
+    host_import_notes,
+    wat_error_message,
+)
 from targets.x86_native import require_pass
 
 DRIVER = Path(__file__).with_name("v8_driver.js")
@@ -240,15 +248,16 @@ class V8Target(Target):
         self.language = language
         self.gate = gate
 
-    def binary(self, source: Source, kernel: Kernel) -> bytes:
+    def binary(self, source: Source, kernel: Kernel) -> tuple[bytes, tuple[str, ...]]:
+        """The module's bytes, and what the gate route adapted to build them (a C file's own prototype)."""
         if self.language == "wat":
             try:
-                return bytes(wasmtime.wat2wasm(source.text))
+                return bytes(wasmtime.wat2wasm(source.text)), ()
             except wasmtime.WasmtimeError as exc:
                 raise BuildError(wat_error_message(source, str(exc))) from None
         gate = get_route(self.gate).build(source, kernel)  # the compiled route's cache makes this cheap
         try:
-            return bytes(gate.binary)  # type: ignore[attr-defined]
+            return bytes(gate.binary), tuple(n for n in gate.notes if "host import" not in n)  # type: ignore[attr-defined]
         finally:
             gate.close()
 
@@ -257,7 +266,7 @@ class V8Target(Target):
         require_pass(self.gate, source, kernel, "not run on V8")
         gated = time.perf_counter()
         node_path()
-        binary = self.binary(source, kernel)
+        binary, gate_notes = self.binary(source, kernel)
         module = wasmtime.Module(wasmtime.Engine(), binary)  # only to read exports and imports the same way
         entry = find_entry(source, kernel, module)
         memory_export, memory_import = find_memory(source, module)
@@ -265,7 +274,10 @@ class V8Target(Target):
         if memory_import is not None:
             module_name, field, memory_type = memory_import
             memory["memory_import"] = [module_name, field, memory_type.limits.min, memory_type.limits.max]
+        # Host functions get stubs in node too; a call throws this message back as the run's failure.
+        memory["host_imports"] = [[m, f, host_call_message(m, f, t)] for m, f, t in host_function_imports(module)]
         built = V8Built(source, self.name, binary, entry, memory)
+        built.notes = (*gate_notes, *host_import_notes(module))
         built.phases = {"gate": gated - started, "build": time.perf_counter() - gated}
         built.start()
         return built

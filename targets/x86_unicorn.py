@@ -425,9 +425,6 @@ class UnicornBuilt(Built):
         """Run and count the instructions executed, summed per executed block (deterministic, about 30x slower)."""
         return self._run(values, counted=True)
 
-    # The emulator's wall time is the emulator's speed, not the code's: reported, and labelled as such.
-    timing = "emulated"
-
     def executed(self, values: Sequence[int]) -> dict[str, int]:
         return {"instructions": self.run_counted(values)[1]}
 
@@ -644,9 +641,9 @@ def assemble_safely(source: Source, kernel: Kernel, base: int = CODE_BASE) -> As
 
 
 class UnicornX86Target(Target):
-    counts = True
     """Keystone assembles, Unicorn runs; every fault and register is inspectable, and instructions can be counted."""
 
+    counts = True
     language = "x86"
 
     def __init__(self, name: str, description: str, max_instructions: int = 2_000_000_000) -> None:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -94,6 +96,8 @@ def pytest_benchmark_update_json(config: pytest.Config, benchmarks: list[Any], o
     bench = config.stash.get(WORKBENCH, None)
     failures = [r.as_json() for r in bench.failures()] if bench else []
     output_json["arena"] = run_metadata(failures, full=config.getoption("--full"))
+    # Every check of a supplied file, passed ones too: the report's first section says what was adapted.
+    output_json["arena"]["supplied"] = [r.as_json() for r in bench.reports() if r.origin == "supplied"] if bench else []
     listings = config.stash.get(LISTINGS, None)
     if listings is not None and listings.is_dir():
         output_json["arena"]["listings"] = str(listings)
@@ -104,13 +108,20 @@ def pytest_benchmark_update_json(config: pytest.Config, benchmarks: list[Any], o
 BAD_INPUTS = REPO / "tests" / "bad_inputs"
 
 
+def arena(*args: str) -> subprocess.CompletedProcess[str]:
+    """`arena ARGS` as a user runs it, from this checkout (the `arena` on PATH may be another one)."""
+    return subprocess.run(
+        [sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True, cwd=REPO, timeout=300
+    )
+
+
 def matrix(config: pytest.Config) -> list[tuple[Kernel, Source, Target]]:
     """Every (kernel, variant, route) pair: the repo's variants and those of any --variants DIR."""
     extra = [Path(d) for d in config.getoption("--variants")]
     return [
         (kernel, source, route)
         for kernel in all_kernels().values()
-        for source in discover(kernel, extra)
+        for source in discover(kernel, extra, config.getoption("--origin"))
         for route in routes_for(source.language)
     ]
 
@@ -128,6 +139,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             case = params.params["bench_case"]
             session.config.stash.setdefault(EXPECTED_PAIRS, []).append(case.pair)
             session.config.stash.setdefault(EXPECTED_COUNTS, []).append(case)
+        pair = params.params.get("supplied_pair")
+        for case in pair if isinstance(pair, tuple) else ():  # no supplied files: an empty parameter set
+            session.config.stash.setdefault(EXPECTED_PAIRS, []).append(case.pair)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -138,6 +152,29 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         )
     if "bench_case" in metafunc.fixturenames:
         _parametrize_bench_cases(metafunc)
+    if "supplied_pair" in metafunc.fixturenames:
+        _parametrize_supplied_pairs(metafunc)
+
+
+def _parametrize_supplied_pairs(metafunc: pytest.Metafunc) -> None:
+    """Every two supplied files on one timed route, n and shape: the ranking's pairs, measured interleaved."""
+    from itertools import combinations
+
+    from harness.bench import QUICK_SIZES, bench_cases
+
+    extra = [Path(d) for d in metafunc.config.getoption("--variants")]
+    sizes = QUICK_SIZES
+    if metafunc.config.getoption("--sizes"):
+        sizes = tuple(int(n) for n in metafunc.config.getoption("--sizes").split(","))
+    cases = [c for c in bench_cases(extra, sizes, metafunc.config.getoption("--origin")) if c.source.origin == "supplied"
+             and "unicorn" not in c.route.name]  # the emulator's time is not compared
+    groups: dict[tuple[str, str, int, str], list] = {}
+    for case in cases:
+        groups.setdefault((case.kernel.name, case.route.name, case.n, case.shape), []).append(case)
+    pairs = [pair for group in groups.values() for pair in combinations(group, 2)]
+    metafunc.parametrize("supplied_pair", pairs,
+                         ids=[f"{a.kernel.name}/{a.source.name}~{b.source.name}/{a.route.name}/n={a.n}/{a.shape}"
+                              for a, b in pairs])
 
 
 def _parametrize_bench_cases(metafunc: pytest.Metafunc) -> None:
@@ -147,5 +184,5 @@ def _parametrize_bench_cases(metafunc: pytest.Metafunc) -> None:
     sizes = FULL_SIZES if metafunc.config.getoption("--full") else QUICK_SIZES
     if metafunc.config.getoption("--sizes"):
         sizes = tuple(int(n) for n in metafunc.config.getoption("--sizes").split(","))
-    cases = bench_cases(extra, sizes)
+    cases = bench_cases(extra, sizes, metafunc.config.getoption("--origin"))
     metafunc.parametrize("bench_case", cases, ids=[c.id for c in cases])

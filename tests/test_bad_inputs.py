@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,16 +15,10 @@ from harness.kernel import get_kernel
 from harness.source import load_source
 from targets import routes_for
 
-from .conftest import BAD_INPUTS, REPO
+from .conftest import BAD_INPUTS, arena
 
 KERNEL = get_kernel("insertion_sort")
 FIXTURES = sorted(p for p in BAD_INPUTS.iterdir() if p.suffix in {".c", ".ll", ".wat", ".s"})
-
-
-def arena(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True, cwd=REPO, timeout=300
-    )
 
 
 def test_every_fixture_states_its_expectation() -> None:

@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
+from harness.check import check
 from harness.kernel import get_kernel
-from harness.source import discover
+from harness.source import discover, load_source
+from targets import get_route
 
-from .test_bad_inputs import arena
+from .conftest import arena
 
 KERNEL = get_kernel("insertion_sort")
 # One correct source per language, from the repo: the human-written ones first.
@@ -32,7 +35,7 @@ def test_pasted_file_outside_the_repo_passes(language: str, tmp_path: Path) -> N
     result = arena("check", str(target), "--json")
     reports = [json.loads(line) for line in result.stdout.splitlines()]
     assert result.returncode == 0, result.stdout + result.stderr
-    assert reports and all(r["verdict"] == "pass" and r["origin"] == "unknown" for r in reports)
+    assert reports and all(r["verdict"] == "pass" and r["origin"] == "supplied" for r in reports)
     warnings = " | ".join(reports[0]["warnings"])
     assert "non-breaking space" in warnings and "CRLF" in warnings and "code fence" in warnings
 
@@ -50,3 +53,91 @@ def test_variants_dir_joins_the_listing(tmp_path: Path) -> None:
     assert "my-noop" in [v["variant"] for v in listing["kernels"]["noop"]]
     assert "my-noop" not in [v["variant"] for v in listing["kernels"]["insertion_sort"]]
     assert {r["route"] for r in listing["routes"]} >= {"llvm-O0", "llvm-O3", "wasmtime", "x86-unicorn", "c-gcc-O0", "c-gcc-O3"}
+
+
+# --- the forms people paste, each a correct sort of our own (tests/pasted/forms/) ------------------------------
+
+FORMS = Path(__file__).resolve().parent / "pasted" / "forms"
+# The one-line note each form must get, saying what was adapted (None: it runs as written, with no note).
+EXPECTED_NOTES = {
+    "chat_answer.md": r"took lines 4-26 of chat_answer\.md \(the ```asm block\)",
+    "chat_answer_saved_as.s": r"took lines 4-26 of chat_answer_saved_as\.s \(the ```asm block\)",
+    "int_n_with_main.c": r"own prototype void insertion_sort\(int arr\[\], int n\): n is int, not size_t",
+    "clang_emit_llvm.ll": None,
+    "nasm_sort.asm": None,
+    "imported_memory.wat": None,
+    "console_log_unused.wat": r"console\.log \(i32\) -> \(\) stubbed",
+}
+
+
+def test_every_form_has_an_expectation() -> None:
+    assert sorted(p.name for p in FORMS.iterdir()) == sorted(EXPECTED_NOTES)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_NOTES))
+def test_pasted_form_passes_on_every_route_of_its_language(name: str) -> None:
+    from targets import routes_for
+
+    path = FORMS / name
+    result = arena("check", str(path), "--json")
+    reports = [json.loads(line) for line in result.stdout.splitlines()]
+    source = load_source(path, KERNEL)
+    assert {r["route"] for r in reports} == {r.name for r in routes_for(source.language)}
+    for report in reports:
+        assert report["verdict"] in ("pass", "skip"), (report["route"], report["message"])
+        assert report["origin"] == "supplied" and report["variant"] == path.stem
+        notes = " | ".join(report["notes"])
+        if EXPECTED_NOTES[name] is None:
+            assert not report["notes"], notes
+        else:
+            assert re.search(EXPECTED_NOTES[name], notes), notes
+    assert any(r["verdict"] == "pass" for r in reports)
+    # Nothing floods the output: clang's x86 attributes retargeted to wasm32 used to print hundreds of lines.
+    assert len(result.stderr.splitlines()) <= 2, result.stderr[:2000]
+
+
+def test_text_output_is_a_few_lines_per_route() -> None:
+    result = arena("check", str(FORMS / "chat_answer.md"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert sum(line.startswith("PASS") for line in lines) == 2 and len(lines) <= 2 * 2 + 1
+    assert lines[0].startswith("note: ") and "took lines" in lines[0]
+
+
+def test_a_called_host_import_is_a_failure_naming_it() -> None:
+    source = load_source(FORMS.parent / "console_log_called.wat", KERNEL, origin="supplied")
+    report = check(source, get_route("wasmtime"), KERNEL)
+    assert report.verdict == "fail" and "the kernel called console.log (i32) -> ()" in report.message
+    assert report.notes and report.origin == "supplied"
+
+
+def test_c_with_too_narrow_n_is_a_skip_with_the_reason(tmp_path: Path) -> None:
+    text = (FORMS / "int_n_with_main.c").read_text().replace("int arr[], int n)", "int arr[], short n)")
+    path = tmp_path / "short_n.c"
+    path.write_text(text)
+    report = check(load_source(path, KERNEL), get_route("c-gcc-O3"), KERNEL)
+    assert report.verdict == "skip" and "takes n as short, at most 32,767" in report.message
+
+
+def test_a_chat_answer_with_two_blocks_gives_its_code_block_and_keeps_saved_line_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "answer.md"
+    path.write_text("Call it like this:\n\n```c\ninsertion_sort(a, n);\n```\n\nThe sort:\n\n```wat\n(module\n"
+                    "  (func (export \"insertion_sort\") (param i32 i32)\n    oops))\n```\n")
+    source = load_source(path, KERNEL)
+    assert source.language == "wat" and source.line_offset == 9
+    report = check(source, get_route("wasmtime"), KERNEL)
+    assert report.verdict == "error" and f"{path}:12" in report.message, report.message
+
+
+def test_check_dir_checks_every_file_and_pipes_print_whole_names(tmp_path: Path) -> None:
+    folder = tmp_path / "a-folder-with-a-rather-long-name-that-would-not-fit-in-eighty-columns"
+    folder.mkdir()
+    for name in ("imported_memory.wat", "console_log_unused.wat", "chat_answer.md"):
+        shutil.copy(FORMS / name, folder / name)
+    result = arena("check", str(folder), "--route", "wasmtime", "--route", "x86-unicorn")
+    assert result.returncode == 0, result.stdout + result.stderr
+    for name in ("imported_memory", "console_log_unused", "chat_answer"):
+        assert re.search(rf"^{name}\s+supplied\s+\S+\s+pass\s.*{re.escape(str(folder))}/", result.stdout, re.M)
+    listing = arena("list", "--variants", str(folder)).stdout
+    assert "ai-ll-binary-search" in listing and str(folder / "console_log_unused.wat") in listing
+    assert "…" not in listing and "…" not in result.stdout

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 
 from harness import report
-from harness.report import analyse, ratio_with_ci, verdict_from_ci, write_report
+from harness.report import Ratio, analyse, key_ratio, missed_goal, ratio_with_ci, verdict_from_ci, write_report
 
-from .test_bad_inputs import arena
+from .conftest import arena
 
 
-def samples(center: float, spread: float, count: int = 20, seed: int = 1) -> list[float]:
+def samples(center: float, spread: float, count: int = 20, seed: int | str = 1) -> list[float]:
     rng = random.Random(seed)
     return [center * (1 + rng.uniform(-spread, spread)) for _ in range(count)]
 
@@ -29,6 +29,35 @@ def test_ratio_interval_separates_clear_differences_and_admits_doubt() -> None:
     faster = ratio_with_ci(samples(0.5, 0.05), samples(1.0, 0.05, seed=4))
     assert verdict_from_ci(faster[1], faster[2]) == "faster"
     assert ratio_with_ci([1.0], [2.0]) == (0.5, None, None)
+
+
+@pytest.mark.parametrize(
+    "name, center, missed",
+    [
+        ("harness fidelity: x", 1.30, "above its goal"),
+        ("harness fidelity: x", 0.70, "below its goal"),
+        ("harness fidelity: x", 1.00, None),
+        ("llvm-O3 / clang -O3 (x)", 1.40, "above its goal"),
+        ("llvm-O3 / clang -O3 (x)", 0.80, None),
+        ("llvm-O0 / llvm-O3, x", 1.50, "below its goal"),
+        ("llvm-O0 / llvm-O3, x", 2.50, None),
+        ("a ratio with no goal", 9.00, None),
+    ],
+)
+def test_a_key_ratio_fails_its_goal_only_when_clearly_outside(name: str, center: float, missed: str | None) -> None:
+    repeat = 8
+    ratio = key_ratio(name, [t * repeat for t in samples(center, 0.02, seed=5)], repeat, samples(1.0, 0.02, seed=6))
+    assert ratio.low is not None and ratio.high is not None and ratio.low < center < ratio.high
+    found = missed_goal(ratio)
+    assert (found is None) if missed is None else (found is not None and missed in found and name in found)
+
+
+def test_a_key_ratio_whose_interval_reaches_its_goal_is_not_failed() -> None:
+    # An interval that straddles a bound of the goal leaves it in doubt: not a miss.
+    assert missed_goal(Ratio("harness fidelity: x", 1.12, 1.05, 1.20)) is None
+    assert missed_goal(Ratio("harness fidelity: x", 1.12, 1.11, 1.20)) is not None
+    assert missed_goal(Ratio("llvm-O0 / llvm-O3, x", 1.98, 1.90, 2.10)) is None
+    assert missed_goal(Ratio("llvm-O0 / llvm-O3, x", 1.98, 1.90, 1.99)) is not None
 
 
 def bench(variant: str, route: str, origin: str, median: float, n: int = 128, timing: str = "native",
@@ -110,7 +139,7 @@ def test_headline_compares_like_with_like() -> None:
 def test_report_is_written_whole_or_not_at_all(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     analysis = analyse(synthetic_run(), "run-1")
     first = write_report(analysis, tmp_path)
-    assert {p.name for p in first.iterdir()} == {"report.json", "report.md", "time_vs_n.png", "bars_n128.png"}
+    assert {p.name for p in first.iterdir()} == {"report.json", "report.md", "time_vs_n.png", "bars_n128.png", "index.html"}
     assert (tmp_path / "latest").resolve() == first.resolve()
     before = (first / "report.md").read_text()
 

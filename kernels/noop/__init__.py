@@ -4,6 +4,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from harness.kernel import Kernel
+from kernels.insertion_sort import INTERFACE as INSERTION_SORT
+from kernels.interface import Cost, Interface, Poly, Workload
 
 
 def reference(values: Sequence[int]) -> list[int]:
@@ -11,3 +13,20 @@ def reference(values: Sequence[int]) -> list[int]:
 
 
 KERNEL = Kernel(name="noop", directory=Path(__file__).parent, reference=reference)
+
+# Checked on the same inputs as insertion sort and timed at the same lengths, so its rows are that kernel's
+# harness overhead; its cost depends on n only, so one shape is enough.
+INTERFACE = Interface(
+    name="noop",
+    arguments=INSERTION_SORT.arguments,
+    reference=reference,
+    cases=INSERTION_SORT.cases,
+    workload=Workload(
+        quick_lengths=INSERTION_SORT.workload.quick_lengths,
+        full_lengths=INSERTION_SORT.workload.full_lengths,
+        shapes=("random",),
+        expect="same",
+    ),
+    cost=Cost(default=Poly(1, 1)),
+    limits=INSERTION_SORT.limits,
+)

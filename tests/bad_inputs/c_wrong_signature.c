@@ -1,9 +1,9 @@
 // expect-verdict: error
-// expect-message: conflicting types for .insertion_sort
-void insertion_sort(int *a, int n)
+// expect-message: sorts long elements; the kernel's are signed 32-bit ints
+void insertion_sort(long *a, long n)
 {
-    for (int i = 1; i < n; i++) {
-        int key = a[i], j = i;
+    for (long i = 1; i < n; i++) {
+        long key = a[i], j = i;
         while (j > 0 && a[j - 1] > key) { a[j] = a[j - 1]; j--; }
         a[j] = key;
     }

@@ -1,0 +1,92 @@
+"""harness.isolate.in_child and the guard pages of targets.native.GuardedBuffer, each on what it must survive."""
+from __future__ import annotations
+
+import ctypes
+import faulthandler
+import os
+import signal
+import time
+
+import pytest
+
+from harness.isolate import ChildDied, in_child
+from targets.base import CANARY_WORDS, OutOfBounds
+from targets.native import PAGE, GuardedBuffer
+
+VALUES = [5, -2, 9, 0]
+
+
+def test_a_result_comes_back_from_the_child() -> None:
+    parent = os.getpid()
+    child, result = in_child(lambda values: (os.getpid(), sorted(values)), VALUES, timeout=30)
+    assert child != parent and result == sorted(VALUES)
+
+
+def test_an_exception_raised_in_the_child_is_raised_in_the_parent() -> None:
+    def fails() -> None:
+        raise ValueError("no such thing")
+
+    with pytest.raises(ValueError, match="no such thing"):
+        in_child(fails, timeout=30)
+
+
+def _quiet_segfault() -> None:
+    faulthandler.disable()  # the child dies by the signal; its traceback would only clutter the test output
+    ctypes.c_int32.from_address(8).value = 1  # the null page
+
+
+def test_a_crash_ends_the_child_only_and_is_named() -> None:
+    with pytest.raises(ChildDied) as died:
+        in_child(_quiet_segfault, timeout=30)
+    assert died.value.signal_number == signal.SIGSEGV and not died.value.timed_out
+    assert "SIGSEGV" in str(died.value)
+
+
+def test_a_hang_is_killed_at_the_timeout() -> None:
+    with pytest.raises(ChildDied) as died:
+        in_child(time.sleep, 600, timeout=0.5)
+    assert died.value.timed_out and died.value.signal_number is None
+    assert "did not return within 0.5 s" in str(died.value)
+
+
+def test_a_child_that_exits_without_a_result_is_reported() -> None:
+    with pytest.raises(ChildDied) as died:
+        in_child(os._exit, 3, timeout=30)
+    assert "exited with status 3" in str(died.value) and not died.value.timed_out
+
+
+def _write_at(index: int) -> str:
+    """GuardedBuffer.call with a 'kernel' that writes one word at a[index]: what the buffer made of it."""
+    faulthandler.disable()
+    buffer = GuardedBuffer()
+
+    def kernel(address: int, n: int) -> None:
+        ctypes.c_int32.from_address(address + 4 * index).value = 1
+
+    try:
+        result = buffer.call(kernel, VALUES)
+    except OutOfBounds as exc:
+        return f"canary {exc.side}"
+    finally:
+        buffer.close()
+    return "in bounds" if result != VALUES else "not seen"
+
+
+def test_guard_page_above_the_high_canaries_faults() -> None:
+    # The canary words are writable (the canary check reports such a write); the next word is the guard page.
+    assert in_child(_write_at, 0, timeout=30) == "in bounds"
+    assert in_child(_write_at, len(VALUES) + CANARY_WORDS - 1, timeout=30) == "canary above"
+    with pytest.raises(ChildDied) as died:
+        in_child(_write_at, len(VALUES) + CANARY_WORDS, timeout=30)
+    assert died.value.signal_number == signal.SIGSEGV
+
+
+def test_guard_page_below_the_array_faults() -> None:
+    # The array sits at the top of its one-page span: below the low canaries, the rest of that page, then the guard.
+    slack_words = (PAGE - 4 * (len(VALUES) + 2 * CANARY_WORDS)) // 4
+    lowest = -(CANARY_WORDS + slack_words)
+    assert in_child(_write_at, -1, timeout=30) == "canary below"
+    in_child(_write_at, lowest, timeout=30)  # the lowest word of the span: mapped, no fault
+    with pytest.raises(ChildDied) as died:
+        in_child(_write_at, lowest - 1, timeout=30)
+    assert died.value.signal_number == signal.SIGSEGV
