@@ -39,6 +39,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="in a timed run, fail each key ratio whose whole 95%% interval lies outside its goal (untimed: no effect)",
     )
+    group.addoption(
+        "--no-wait",
+        action="store_true",
+        default=False,
+        help="when another benchmark run is timing on this machine, stop (saying whose it is) instead of waiting for it",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:

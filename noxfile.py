@@ -45,3 +45,10 @@ def asm(session: nox.Session) -> None:
     """Write every variant's listings on every route without benchmarking (to reports/asm, or -- --out DIR)."""
     install(session)
     session.run("arena", "asm", "--all", *(session.posargs or ["--out", "reports/asm"]))
+
+
+@nox.session
+def doctor(session: nox.Session) -> None:
+    """What this machine offers for stable timing (cores, SMT, governor, turbo, load, pinning, ASLR, counters, tools)."""
+    install(session)
+    session.run("arena", "doctor")

@@ -17,6 +17,7 @@ from harness.kernel import Kernel, UnknownName, all_kernels, get_kernel
 from harness.source import Source, SourceError, discover, load_source, origin_option, variant_files
 from targets import sandbox
 from harness.asm import add_parser as add_asm_parser
+from harness.doctor import add_parser as add_doctor_parser
 from targets import all_routes, get_route, routes_for
 
 VERDICT_STYLE = {"pass": "green", "fail": "red", "error": "yellow", "skip": "cyan"}
@@ -210,6 +211,7 @@ def parser() -> argparse.ArgumentParser:
     report_p.add_argument("--storage", default=".benchmarks", help="where pytest-benchmark saved the runs")
     report_p.add_argument("--out", default="reports", help="where the report folder is written")
     report_p.set_defaults(run=cmd_report)
+    add_doctor_parser(sub)
     return top
 
 

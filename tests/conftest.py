@@ -20,6 +20,7 @@ EXPECTED_PAIRS = pytest.StashKey[list]()
 WORKBENCH = pytest.StashKey[Workbench]()
 LISTINGS = pytest.StashKey[Path]()
 EXPECTED_COUNTS = pytest.StashKey[list]()
+MACHINE = pytest.StashKey[Any]()
 
 
 @pytest.fixture(scope="session")
@@ -43,6 +44,51 @@ def listings_dir(request: pytest.FixtureRequest) -> Path:
     return directory
 
 
+@pytest.fixture(scope="session")
+def machine_watch(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Set up when the first timed benchmark starts: the machine-wide timing lock, then the watch over the machine
+    (harness.machine) until the last one ends."""
+    from harness.machine import MachineBusy, MachineWatch, TimingLock, noise_meter
+
+    config = request.config
+    run = config.getoption("benchmark_save") or config.getoption("benchmark_autosave") or "unsaved"
+    capture = config.pluginmanager.getplugin("capturemanager")
+
+    def say(message: str) -> None:
+        with capture.global_and_fixture_disabled():
+            print(message, flush=True)
+
+    lock = TimingLock(str(run), wait=not config.getoption("--no-wait"), say=say)
+    try:
+        lock.acquire()
+    except MachineBusy as exc:
+        pytest.exit(f"arena: {exc}", returncode=pytest.ExitCode.INTERRUPTED)
+    try:
+        watch = MachineWatch(noise_meter())
+        watch.lock = {"waited": round(lock.waited, 1), "waited_for": lock.waited_for}
+        config.stash[MACHINE] = watch
+        watch.start()
+        yield watch
+        watch.finish()
+    finally:
+        lock.release()
+
+
+@pytest.fixture(autouse=True)
+def _timing_watched(request: pytest.FixtureRequest) -> None:
+    """A timed benchmark waits for the machine: checked and counted first (that may run beside another run's
+    timing), then timed under the lock. Untimed runs (--benchmark-disable) never wait."""
+    if "benchmark" not in request.fixturenames or request.getfixturevalue("benchmark").disabled:
+        return
+    params = getattr(request.node, "callspec", None)
+    case = params.params.get("bench_case") if params else None
+    if case is not None:
+        bench = request.getfixturevalue("workbench")
+        if bench.checked(*case.pair).passed and case.route.counts:
+            bench.executed(case)
+    request.getfixturevalue("machine_watch").before_benchmark(case.id if case is not None else request.node.nodeid)
+
+
 def pytest_benchmark_update_json(config: pytest.Config, benchmarks: list[Any], output_json: dict[str, Any]) -> None:
     """Saved runs carry what pytest-benchmark alone would lose: the variants that failed and were not timed."""
     from harness.report import run_metadata
@@ -56,6 +102,9 @@ def pytest_benchmark_update_json(config: pytest.Config, benchmarks: list[Any], o
     if listings is not None and listings.is_dir():
         output_json["arena"]["listings"] = str(listings)
         output_json["arena"]["listing_problems"] = bench.listing_problems if bench else []
+    watch = config.stash.get(MACHINE, None)
+    if watch is not None:
+        output_json["arena"]["machine"] = watch.as_json()
 BAD_INPUTS = REPO / "tests" / "bad_inputs"
 
 
