@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.check import Report, check, remember
+from harness.check import Report, check, remember, stored
 from harness.kernel import Kernel, all_kernels
 from harness.source import Source, discover
 from targets import routes_for
@@ -213,6 +213,11 @@ class Workbench:
     def _check_pending(self) -> None:
         todo = {self._key(*p): p for p in self._pending if self._key(*p) not in self._checked}
         self._pending.clear()
+        for key, (kernel, source, route) in list(todo.items()):
+            if (report := stored(source, route, kernel)) is not None:  # checked in an earlier run: not again
+                self._checked[key] = report
+                remember(source, report, kernel)
+                del todo[key]
         if len(todo) < 2 or self.jobs < 2:
             return
         # Gated routes after the routes they gate on, whose reports the workers then reuse (harness.check memo).

@@ -89,6 +89,10 @@ def print_table(reports: Sequence[Report]) -> None:
 def cmd_check(args: argparse.Namespace) -> int:
     if args.unsafe_native:
         os.environ[sandbox.UNSAFE_ENV] = "1"
+    if args.recheck:
+        from harness.store import force_recheck
+
+        force_recheck()
     kernel = get_kernel(args.kernel)
     if args.targets:
         sources = [s for target in args.targets for s in resolve_sources(target, kernel)]
@@ -158,6 +162,8 @@ def parser() -> argparse.ArgumentParser:
     check_p.add_argument("--variants", action="append", default=[], metavar="DIR", help="also every variant in DIR")
     check_p.add_argument("--unsafe-native", action="store_true",
                          help="where no system-call filter is available, run native variant code unfiltered anyway")
+    check_p.add_argument("--recheck", action="store_true",
+                         help="check again instead of reusing verdicts stored by earlier runs")
     check_p.set_defaults(run=cmd_check)
     list_p = sub.add_parser("list", help="kernels, variants and routes")
     list_p.add_argument("--json", action="store_true")

@@ -20,6 +20,15 @@ LISTINGS = pytest.StashKey[Path]()
 EXPECTED_COUNTS = pytest.StashKey[list]()
 
 
+@pytest.fixture(autouse=True)
+def _no_stored_verdicts_under_patches(request: pytest.FixtureRequest) -> None:
+    """A test that patches the code deciding a verdict must neither read a stored verdict nor store its own."""
+    if "monkeypatch" in request.fixturenames:
+        from harness.store import STORE_ENV
+
+        request.getfixturevalue("monkeypatch").setenv(STORE_ENV, "off")
+
+
 @pytest.fixture(scope="session")
 def workbench(request: pytest.FixtureRequest) -> Iterator[Workbench]:
     """One per session: the correctness matrix and the benchmarks share its checks and builds."""
