@@ -19,8 +19,9 @@ def install(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Every variant on every route against the reference, the bad-input cases, and the harness's own tests."""
     install(session)
-    # The benchmarks run too, each once, untimed and at the smallest n, so they cannot rot.
-    session.run("pytest", "--benchmark-disable", "--sizes=16", *session.posargs)
+    # The benchmarks run too, each once, untimed and at the smallest n, so they cannot rot. On every core
+    # (pytest-xdist; a (variant, route) pair's tests on one worker); `-- -n 0` runs them one at a time.
+    session.run("pytest", "-n", "auto", "--dist", "loadgroup", "--benchmark-disable", "--sizes=16", *session.posargs)
 
 
 @nox.session

@@ -121,6 +121,7 @@ def _reference_case(route_name: str, n: int) -> BenchCase:
     return BenchCase(kernel, source, route, n, "random")
 
 
+@pytest.mark.xdist_group("one core, pinned")  # under pytest-xdist, never two of these at once
 @pytest.mark.parametrize("name", list(KEY_RATIOS))
 def test_key_ratio(name: str, workbench: Workbench, benchmark: pytest.FixtureRequest) -> None:
     """Measures one ratio with both sides' rounds interleaved and checks both sides' outputs; the goals the
