@@ -1,6 +1,8 @@
 """Sessions: `nox -s bench` (the main job) and `nox -s tests`. `nox -l` lists them."""
 from __future__ import annotations
 
+import os
+
 import nox
 
 nox.options.sessions = ["tests"]
@@ -9,7 +11,8 @@ nox.options.error_on_missing_interpreters = True
 
 
 def install(session: nox.Session) -> None:
-    session.install("-e", ".[test]")
+    # ARENA_WITH_RAY=1 (CI) adds the Ray extra, so the local-cluster test runs instead of skipping.
+    session.install("-e", ".[test,ray]" if os.environ.get("ARENA_WITH_RAY") else ".[test]")
     # Tool versions first, as urllib3's sessions do: results are read against them.
     session.run("python", "-c", "import importlib.metadata as m; print(' | '.join(f'{p} {m.version(p)}' for p in "
                 "('llvmlite', 'wasmtime', 'keystone-engine', 'unicorn', 'capstone', 'cffi', 'ziglang')))", silent=False)

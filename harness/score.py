@@ -130,7 +130,15 @@ def _hidden() -> Any:
     return contextlib.redirect_stderr(io.StringIO())
 
 
-def _check_one(kernel_name: str, source: Source, route_name: str) -> Report:
+def _settings() -> dict[str, str]:
+    return {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
+
+
+def _check_one(kernel_name: str, source: Source, route_name: str, settings: dict[str, str]) -> Report:
+    # A pool's processes may have started before the caller set these (a forkserver keeps its environment).
+    for name in PASSED_ENV:
+        os.environ.pop(name, None)
+    os.environ.update(settings)
     return check(source, get_route(route_name), get_kernel(kernel_name))
 
 
@@ -154,7 +162,7 @@ def _local_checks(kernel: Kernel, tasks: list[tuple[Source, str]], jobs: int | N
     order = sorted(range(len(tasks)), key=lambda i: get_route(tasks[i][1]).gate is not None)
     retry: list[int] = []
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        futures = {pool.submit(_check_one, kernel.name, *tasks[i]): i for i in order}
+        futures = {pool.submit(_check_one, kernel.name, *tasks[i], _settings()): i for i in order}
         for future in as_completed(futures):
             index = futures[future]
             try:
@@ -166,7 +174,7 @@ def _local_checks(kernel: Kernel, tasks: list[tuple[Source, str]], jobs: int | N
     for index in sorted(retry):  # alone, so the one that kills its process is told apart from the rest
         with ProcessPoolExecutor(1, mp_context=context) as pool:
             try:
-                yield index, pool.submit(_check_one, kernel.name, *tasks[index]).result()
+                yield index, pool.submit(_check_one, kernel.name, *tasks[index], _settings()).result()
             except Exception as exc:
                 yield index, _died(*tasks[index], kernel, f"{type(exc).__name__}: {exc}")
 
@@ -178,7 +186,7 @@ def _ray_checks(kernel: Kernel, tasks: list[tuple[Source, str]], jobs: int | Non
     except ImportError:
         raise RuntimeError("--ray needs Ray: pip install 'codegen-arena[ray]'") from None
     root = str(Path(__file__).resolve().parent.parent)
-    env = {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
+    env = _settings()
     started_here = not ray.is_initialized()
     if started_here:
         if address == "auto":  # a local cluster on this machine
@@ -188,7 +196,7 @@ def _ray_checks(kernel: Kernel, tasks: list[tuple[Source, str]], jobs: int | Non
             ray.init(address=address, log_to_driver=False, runtime_env={"env_vars": env})
     try:
         remote = ray.remote(max_retries=0)(_check_one)
-        pending = {remote.remote(kernel.name, *task): i for i, task in enumerate(tasks)}
+        pending = {remote.remote(kernel.name, *task, _settings()): i for i, task in enumerate(tasks)}
         while pending:
             done, _ = ray.wait(list(pending), num_returns=1)
             index = pending.pop(done[0])
