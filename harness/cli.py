@@ -67,7 +67,8 @@ def print_reports(reports: Sequence[Report], as_json: bool) -> None:
                 warned.add((report.path, warning))  # type: ignore[arg-type]
                 _console(sys.stderr).print(f"[yellow]warning[/]: {report.path}: {warning}")
         style = VERDICT_STYLE[report.verdict]
-        console.print(f"[bold {style}]{report.verdict.upper():5}[/] {report.id}  [dim]({report.seconds:.2f} s)[/]")
+        stored = ", stored verdict" if report.from_store else ""  # the seconds are those of the check that made it
+        console.print(f"[bold {style}]{report.verdict.upper():5}[/] {report.id}  [dim]({report.seconds:.2f} s{stored})[/]")
         for line in report.message.splitlines():
             console.print(f"      {line}", markup=False)
 
