@@ -48,7 +48,7 @@ def gate(session: nox.Session) -> None:
     install(session)
     session.run(*BENCH, *(a for a in session.posargs if a not in gate_args))
     session.run("arena", "report")
-    session.run("arena", "gate", *gate_args)
+    session.run("arena", "gate", "--confirm", *gate_args)
 
 
 @nox.session

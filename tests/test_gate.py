@@ -15,7 +15,7 @@ import pytest
 
 from harness import gate
 from harness.cli import main as arena_main
-from harness.gate import FASTER, FEW_ROUNDS, NOISE, REGRESSION, UNCHANGED, SavedRun, compare, time_verdict
+from harness.gate import FASTER, FEW_ROUNDS, NOISE, NOT_AGAIN, REGRESSION, UNCHANGED, SavedRun, compare, time_verdict
 
 from .conftest import REPO
 
@@ -95,6 +95,17 @@ def test_the_slowed_variant_is_caught_by_time_and_by_its_counts(runs: tuple[Path
     print(f"slowed {time.ratio:.3f}x [{time.low:.3f}-{time.high:.3f}], fuel {fuel.old} -> {fuel.new}, attempt {attempt + 1}")
 
 
+def test_flagged_rows_are_timed_again_in_a_fresh_process(runs: tuple[Path, Path, list[Path]]) -> None:
+    _, variants, (_, second) = runs
+    shutil.copyfile(SHIPPED, variants / f"{PROBE}.wat")  # what `second` timed (a test before may have swapped it)
+    run = gate.load_run(second)
+    probe = next(b for b in run.data["benchmarks"] if PROBE in b["name"])
+    again = gate.remeasure(run, [probe["fullname"]])
+    (bench,) = again.data["benchmarks"]
+    assert bench["fullname"] == probe["fullname"] and len(bench["stats"]["data"]) == len(probe["stats"]["data"])
+    assert bench["extra_info"]["executed"] == probe["extra_info"]["executed"]
+
+
 # --- synthetic saved runs ------------------------------------------------------------------------------------
 
 MACHINE = {"node": "box", "python_implementation": "CPython", "python_version": "3.11.7",
@@ -105,7 +116,8 @@ def bench(variant: str, route: str, per_sort: float, seed: int, timing: str = "n
           rounds: int = 20, **extra: Any) -> dict[str, Any]:
     rng = random.Random(seed)
     data = [per_sort * 4 * (1 + rng.uniform(-spread, spread)) for _ in range(rounds)]
-    return {"name": f"test_kernel[{variant}/{route}]", "group": "insertion_sort n=128 random",
+    return {"name": f"test_kernel[{variant}/{route}]", "fullname": f"tests/test_bench.py::test_kernel[{variant}/{route}]",
+            "group": "insertion_sort n=128 random",
             "stats": {"median": sorted(data)[len(data) // 2], "iqr": 0.0, "rounds": rounds, "data": data},
             "extra_info": {"kernel": "insertion_sort", "variant": variant, "route": route, "origin": "ai", "n": 128,
                            "shape": "random", "repeat": 4, "timing": timing, "code_bytes": 100, **extra}}
@@ -233,3 +245,22 @@ def test_unreadable_runs_and_thresholds_are_named(tmp_path: Path, capsys: pytest
     assert gate.threshold_arg("5%") == pytest.approx(0.05) and gate.threshold_arg("0.2") == pytest.approx(0.2)
     with pytest.raises(SystemExit):
         arena_main(["gate", "--threshold", "10"])
+
+
+def test_a_time_regression_must_hold_when_re_measured(tmp_path: Path) -> None:
+    old = saved(tmp_path, "0001", [bench("a", "x86-native", 1e-6, 1), bench("b", "llvm-O3", 1e-6, 2)])
+    new = saved(tmp_path, "0002", [bench("a", "x86-native", 1.3e-6, 3), bench("b", "llvm-O3", 1.3e-6, 4)])
+    asked: list[list[str]] = []
+
+    def measure_again(run: SavedRun, ids: list[str]) -> SavedRun:
+        asked.append(ids)
+        return saved(tmp_path, "again", [bench("a", "x86-native", 1.3e-6, 5), bench("b", "llvm-O3", 1.01e-6, 6)])
+
+    result = compare(new, old)
+    assert len(result.regressions) == 2
+    gate.confirm(result, new, old, measure_again)
+    assert asked == [["tests/test_bench.py::test_kernel[a/x86-native]", "tests/test_bench.py::test_kernel[b/llvm-O3]"]]
+    verdicts = {t.row.split("@")[0]: t.verdict for t in result.time}
+    assert verdicts == {"a": REGRESSION, "b": NOT_AGAIN}
+    assert [r.row for r in result.regressions] == ["a@x86-native n=128 random"]
+    assert "1 regressed once but not when re-measured" in "\n".join(gate.render(result))
