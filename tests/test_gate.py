@@ -163,13 +163,20 @@ def test_time_regresses_only_beyond_its_noise(tmp_path: Path) -> None:
     assert "1 regressed, 0 faster, 1 moved within noise, 1 unchanged" in text and text.endswith("FAIL")
 
 
-def test_emulated_time_is_never_gated(tmp_path: Path) -> None:
+def test_emulated_time_and_harness_overhead_are_never_gated(tmp_path: Path) -> None:
     old = saved(tmp_path, "0001", [bench("a", "x86-unicorn", 1e-3, 1, timing="emulated", rounds=1,
-                                         executed={"instructions": 500})])
-    new = saved(tmp_path, "0002", [bench("a", "x86-unicorn", 3e-3, 2, timing="emulated", rounds=1,
-                                         executed={"instructions": 500})])
+                                         executed={"instructions": 500}),
+                                   bench("noop", "c-gcc-O3", 5e-9, 2, kernel="noop")])
+    new = saved(tmp_path, "0002", [bench("a", "x86-unicorn", 3e-3, 3, timing="emulated", rounds=1,
+                                         executed={"instructions": 500}),
+                                   bench("noop", "c-gcc-O3", 8e-9, 4, kernel="noop")])
     result = compare(new, old)
     assert result.emulated == 1 and not result.time and not result.regressions
+    (overhead,) = result.overhead
+    assert overhead.verdict == REGRESSION  # measured and shown, but the no-op's time does not fail the gate
+    text = "\n".join(gate.render(result))
+    assert f"(no-op kernel, not gated): 1 rows, 1 beyond +-10%; noop@c-gcc-O3 {overhead.ratio:.2f}x" in text
+    assert 1.5 < overhead.ratio < 1.7 and text.endswith("PASS")
 
 
 def test_exact_measures_compare_exactly_with_the_listing_diff(tmp_path: Path) -> None:
