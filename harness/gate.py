@@ -73,12 +73,13 @@ def machine_of(run: dict[str, Any]) -> dict[str, Any]:
 
 
 def profile_of(run: dict[str, Any]) -> dict[str, Any]:
-    """quick or full, the sizes asked for and the extra variant folders (runs saved before the selection
-    was recorded: the sizes that were timed)."""
+    """quick or full, the sizes asked for, the extra variant folders and the origin given to their files
+    (runs saved before the selection was recorded: the sizes that were timed)."""
     meta = run.get("arena", {})
     selection = meta.get("selection") or {}
     sizes = selection.get("sizes") or sorted({b.get("extra_info", {}).get("n") for b in run["benchmarks"]} - {None})
-    return {"profile": meta.get("profile", "?"), "sizes": list(sizes), "variants": selection.get("variants", [])}
+    return {"profile": meta.get("profile", "?"), "sizes": list(sizes), "variants": selection.get("variants", []),
+            "origin": selection.get("origin")}
 
 
 def saved_runs(storage: Path) -> list[Path]:
@@ -271,6 +272,8 @@ def remeasure(run: SavedRun, node_ids: list[str]) -> SavedRun:
             args.append("--sizes=" + ",".join(str(n) for n in selection["sizes"]))
         for folder in selection.get("variants", []):
             args += ["--variants", folder]
+        if selection.get("origin"):
+            args += ["--origin", selection["origin"]]
         done = subprocess.run(args, cwd=REPO, capture_output=True, text=True)
         if done.returncode != 0 or not out.is_file():
             tail = (done.stdout + done.stderr).strip().splitlines()[-5:]
