@@ -90,6 +90,7 @@ class Row:
     repeated_ratio: float | None = None  # median on one input repeated / median on fresh inputs
     busy: bool = False  # timed while the machine was busy (harness.machine)
     unstable: str | None = None  # pyperf-style warning with its figures
+    unsafe_native: str = ""  # why no system-call filter contained this native variant (--unsafe-native)
 
     @property
     def id(self) -> str:
@@ -161,6 +162,7 @@ def rows_from_run(run: dict[str, Any]) -> list[Row]:
             phases=info.get("phases") or {}, listing=info.get("listing"), substrate=info.get("substrate") or _substrate_of(info),
             algorithm=algorithm, compiler_source=compiler, placement=info.get("placement") or {},
             repeated_ratio=_repeated_ratio(info.get("repeated_input"), stats["median"]),
+            unsafe_native=info.get("unsafe_native", ""),
         ))
     return rows
 
@@ -325,7 +327,8 @@ def fmt_verdict(row: Row) -> str:
 
 
 def row_flags(row: Row) -> str:
-    flags = [flag for flag, on in (("busy", row.busy), ("unstable", row.unstable)) if on]
+    flags = [flag for flag, on in (("busy", row.busy), ("unstable", row.unstable),
+                                   ("ran unfiltered: --unsafe-native", row.unsafe_native)) if on]
     return f" ({', '.join(flags)})" if flags else ""
 
 
