@@ -223,6 +223,9 @@ def stored(source: Source, route: Target, kernel: Kernel, cases: Sequence[Case] 
     report.message = data["message"].replace(old_path, report.path) if old_path else data["message"]
     report.verdict, report.inputs_checked = data["verdict"], data["inputs_checked"]
     report.seconds, report.from_store = data["seconds"], True
+    # What the route adapted to build the file (its own C prototype, say) is part of the verdict: keep it.
+    report.notes += [note.replace(old_path, report.path) if old_path else note
+                     for note in data.get("notes", []) if note not in report.notes]
     if (found := data.get("counterexample")) is not None:
         report.counterexample = Counterexample(**found)
     return report

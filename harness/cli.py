@@ -122,7 +122,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         from harness.store import force_recheck
 
         force_recheck()
-    if args.jobs or args.ray or any(Path(t).is_dir() for t in args.targets):
+    if args.jobs or args.ray:  # many candidates: checked in parallel, the correct ones timed, fast_p summed up
         return cmd_score(args)
     kernel = get_kernel(args.kernel)
     if args.targets:

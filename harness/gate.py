@@ -14,6 +14,7 @@ import argparse
 import difflib
 import json
 import statistics
+import os
 import subprocess
 import sys
 import tempfile
@@ -274,7 +275,9 @@ def remeasure(run: SavedRun, node_ids: list[str]) -> SavedRun:
             args += ["--variants", folder]
         if selection.get("origin"):
             args += ["--origin", selection["origin"]]
-        done = subprocess.run(args, cwd=REPO, capture_output=True, text=True)
+        # A fresh pytest of its own, even when the gate itself runs under a pytest-xdist worker.
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_XDIST", "PYTEST_CURRENT_TEST"))}
+        done = subprocess.run(args, cwd=REPO, capture_output=True, text=True, env=env)
         if done.returncode != 0 or not out.is_file():
             tail = (done.stdout + done.stderr).strip().splitlines()[-5:]
             raise GateError(f"re-measuring {len(node_ids)} benchmarks failed (pytest exit {done.returncode}): "

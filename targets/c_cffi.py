@@ -248,18 +248,17 @@ ALLOWED_EXTERNALS = {"memcpy", "memmove", "memset", "__stack_chk_fail", "__cxa_f
 RUNTIME_INITIALIZERS = {"frame_dummy", "__do_global_dtors_aux"}
 
 
-def refuse_outside_reach(library: Path, source: Source, route: str) -> None:
-    """BuildError when the library would call outside the kernel's allowance or run code of its own at load."""
+def refuse_outside_reach(library: Path, source: Source, route: str, entry: str) -> None:
+    """BuildError when the kernel would call outside its allowance, or the library would run code of its own at
+    load. What the entry function (and every function of the library it calls) reaches through the PLT or the
+    GOT is checked, so a `main` or a helper that nothing calls may use what it likes."""
     from elftools.elf.elffile import ELFFile
 
+    from targets.unicorn_native import load_image  # the library's own loader view: the same for both routes
+
+    calls = [name for name in load_image(library, entry).outside_references() if name not in ALLOWED_EXTERNALS]
     with library.open("rb") as f:
         elf = ELFFile(f)
-        dynsym = elf.get_section_by_name(".dynsym")
-        calls = sorted({
-            sym.name for sym in (dynsym.iter_symbols() if dynsym is not None else ())
-            if sym.name and sym["st_shndx"] == "SHN_UNDEF" and sym.name not in ALLOWED_EXTERNALS
-            and not sym.name.startswith(("Py", "_Py"))
-        })
         symtab = elf.get_section_by_name(".symtab")
         by_address = {sym["st_value"]: sym.name for sym in (symtab.iter_symbols() if symtab is not None else ())
                       if sym["st_info"]["type"] in ("STT_FUNC", "STT_GNU_IFUNC")}
@@ -371,7 +370,7 @@ class CffiTarget(Target):
             load=False,
         )
         compiled = time.perf_counter()
-        refuse_outside_reach(library, source, self.name)
+        refuse_outside_reach(library, source, self.name, entry)
         built = CBuilt(source=source, route=self.name, entry=entry, library=library)
         built.notes = c_prototype.for_source(source, entry).notes
         code = built.kernel_bytes()

@@ -17,7 +17,7 @@ from harness import gate
 from harness.cli import main as arena_main
 from harness.gate import FASTER, FEW_ROUNDS, NOISE, NOT_AGAIN, REGRESSION, UNCHANGED, SavedRun, compare, time_verdict
 
-from .conftest import REPO
+from .conftest import REPO, child_env
 
 SHIPPED = REPO / "kernels" / "insertion_sort" / "variants" / "ai-wat-index-loop.wat"
 SLOWED = REPO / "tests" / "slowed_variants" / "ai-wat-index-loop-slowed.wat"
@@ -38,7 +38,7 @@ def saved_run(storage: Path, variants: Path, source: Path) -> Path:
         [sys.executable, "-m", "pytest", "tests/test_bench.py", "-p", "no:cacheprovider", "-q",
          "--benchmark-enable", "--benchmark-only", "--benchmark-autosave", "--benchmark-save-data",
          f"--benchmark-storage={storage}", "--sizes=128", "-k", CASES, "--variants", str(variants)],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
+        cwd=REPO, capture_output=True, text=True, timeout=300, env=child_env(),
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     (new,) = set(storage.glob("*/*.json")) - before

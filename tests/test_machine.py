@@ -13,7 +13,7 @@ import pytest
 
 from harness.machine import NOISE_BUSY, OTHERS_BUSY, Meter, MachineWatch, Point, judge, unstable
 from harness.report import analyse, markdown
-from tests.conftest import REPO
+from tests.conftest import REPO, child_env
 
 # A process that takes the timing lock under the run name it is given, says so, and holds it until told to stop.
 HOLD = """
@@ -35,7 +35,7 @@ lock.release()
 
 
 def _env(cache: Path) -> dict[str, str]:
-    return {**os.environ, "ARENA_CACHE": str(cache), "PYTHONPATH": str(REPO)}
+    return child_env(ARENA_CACHE=str(cache), PYTHONPATH=str(REPO))
 
 
 def _holder(cache: Path, run: str, stop: Path, wait: str = "wait") -> subprocess.Popen[str]:

@@ -24,7 +24,7 @@ def test_failing_variant_is_never_mapped(name: str, monkeypatch: pytest.MonkeyPa
     def no_mapping(size: int) -> None:
         raise AssertionError("a variant that failed on x86-unicorn was about to be mapped executable")
 
-    monkeypatch.setattr(x86_native, "ExecutableCode", no_mapping)
+    monkeypatch.setattr(x86_native, "CodeMapping", no_mapping)
     with pytest.raises(Gated) as raised:
         get_route("x86-native").build(load_source(BAD_INPUTS / name, KERNEL), KERNEL)
     assert raised.value.verdict == "fail"

@@ -5,6 +5,7 @@
 # route: C compiled by gcc -O3 -march=x86-64 into a cffi extension module
 # tools: (recorded above)
 # flags: gcc -Wsign-compare -DNDEBUG -fwrapv -O3 -Wall -fPIC -O3 -march=x86-64 -fno-wrapv -S -masm=intel
+# received: -D NDEBUG -march=x86-64 -g -O3 -O3 -Wsign-compare -Wall -fPIC -fno-wrapv -fasynchronous-unwind-tables
 # code: 101 bytes (entry insertion_sort); 35 lines shown
 # code bytes: the entry in the extension module that ran; this listing's object has 101: the same
 

@@ -5,6 +5,7 @@
 ; route: LLVM IR through the O3 pipeline, JIT-compiled by llvmlite MCJIT
 ; tools: (recorded above)
 ; flags: PassBuilder speed_level=3; TargetMachine cpu=x86-64, opt=3, jit=True (MCJIT's code model)
+; received: pipeline speed_level=3 pipeline loop_vectorization=True pipeline slp_vectorization=True pipeline loop_interleaving=True pipeline loop_unrolling=True codegen triple=x86_64-unknown-linux-gnu opt=3
 ; code: 166 bytes (entry insertion_sort); 105 lines shown
 
 define void @insertion_sort(ptr captures(none) %a, i64 %n) local_unnamed_addr #0 {
