@@ -29,7 +29,7 @@ from importlib import metadata
 from pathlib import Path
 
 from harness.kernel import Kernel, UnknownName, get_kernel
-from harness.source import Source, SourceError, discover
+from harness.source import Source, SourceError, discover, resolve_sources
 from targets import all_routes, get_route
 from targets.base import ArenaError, Built, BuildError, Target
 from targets.c_cffi import shown_flags, tool_name
@@ -252,7 +252,7 @@ def _c_stages() -> dict[str, Callable[[Built, Target], Rendered]]:
 
 
 def _c_asm(built: Built, route: Target) -> Rendered:
-    text = route.wrapped_source(built.source, built.entry)  # type: ignore[attr-defined]
+    text = route.wrapped_source(built.source, built.entry, built.kernel)  # type: ignore[attr-defined]
     args = [*setuptools_cflags(), *route.compile_args()]  # type: ignore[attr-defined]
     command = [*shlex.split(route.compiler), *args]  # type: ignore[attr-defined]
     with tempfile.TemporaryDirectory(prefix="arena-asm-") as work:
@@ -699,7 +699,6 @@ def listing(source: Source, route: Target, kernel: Kernel, stage: str | None = N
 
 def listing_of(pair: str, kernel: Kernel, stage: str | None = None, raw: bool = False) -> Listing:
     """`variant@route` (a variant name or a file path before the @)."""
-    from harness.cli import resolve_sources
 
     target, sep, route_name = pair.rpartition("@")
     if not sep or not target:
@@ -969,7 +968,6 @@ def cmd_asm(args: argparse.Namespace) -> int:
 
 
 def _cmd_one(args: argparse.Namespace, kernel: Kernel) -> int:
-    from harness.cli import resolve_sources
 
     sources = resolve_sources(args.target, kernel)
     if not args.route:

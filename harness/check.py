@@ -20,7 +20,7 @@ from harness.isolate import ChildDied, in_child
 from harness.kernel import Kernel
 from harness.shrink import shrink
 from harness.source import Source
-from targets import sandbox
+from targets import get_route, sandbox
 from targets.base import ArenaError, Built, LimitExceeded, RunError, Target
 
 # Longest a native child may spend on one input; a sound sort takes milliseconds on the largest.
@@ -207,14 +207,15 @@ def _check(source: Source, route: Target, kernel: Kernel, cases: Sequence[Case] 
     if route.native and (why := uncontained(source, kernel)):
         report.verdict, report.message = "skip", f"{route.name}: not run: {why}"
         return report
+    if route.gate is not None and not _passed_gate(report, source, route, kernel):
+        report.seconds = round(time.perf_counter() - started, 3)
+        return report
     try:
         built = route.build(source, kernel)
         report.notes += [note for note in built.notes if note not in report.notes]
         _run_cases(report, Checker(built, kernel, route.native), cases, kernel)
     except ArenaError as exc:
         report.verdict, report.message = exc.verdict, str(exc)
-        # A route gated on another (x86-native on x86-unicorn) carries the gate's counterexample.
-        report.counterexample = getattr(exc, "counterexample", None)
     except Exception as exc:  # a bug of ours or of a library must still not end the run
         report.verdict, report.message = "error", f"internal error on {route.name}: {type(exc).__name__}: {exc}"
     finally:
@@ -222,6 +223,19 @@ def _check(source: Source, route: Target, kernel: Kernel, cases: Sequence[Case] 
             built.close()
     report.seconds = round(time.perf_counter() - started, 3)
     return report
+
+
+def _passed_gate(report: Report, source: Source, route: Target, kernel: Kernel) -> bool:
+    """Whether the source passed every correctness input on the route `route` declares as its gate (memoized
+    per source text, so a session checks each source there once); if not, `report` takes that verdict, with
+    the gate's message and counterexample."""
+    gate = check(source, get_route(route.gate), kernel)  # type: ignore[arg-type]
+    if gate.passed:
+        return True
+    report.verdict = gate.verdict
+    report.message = f"{route.not_run}: failed on {gate.route}: {gate.message}"
+    report.counterexample = gate.counterexample
+    return False
 
 
 def uncontained(source: Source, kernel: Kernel) -> str | None:

@@ -42,7 +42,7 @@ def _files(meta: dict[str, Any], failures: Sequence[dict[str, Any]]) -> list[dic
 
 
 def _comparisons(rows: Sequence[Any], analysis: Any) -> list[dict[str, Any]]:
-    from harness.report import executed_total, ratio_with_ci, verdict_from_ci, _quotient
+    from harness.headline import _quotient, executed_total, ratio_with_ci, verdict_from_ci
 
     out = []
     for row in sorted((r for r in rows if r.origin == ORIGIN), key=lambda r: (r.variant, r.substrate, r.n, r.shape)):
@@ -95,7 +95,7 @@ def _interleaved(run: dict[str, Any]) -> Interleaved:
 
 
 def _ranking(rows: Sequence[Any], interleaved: Interleaved) -> list[dict[str, Any]]:
-    from harness.report import executed_total, ratio_with_ci
+    from harness.headline import executed_total, ratio_with_ci
 
     supplied = [r for r in rows if r.origin == ORIGIN]
     out = []
@@ -148,7 +148,7 @@ def markdown(analysis: Any) -> list[str]:
     data = getattr(analysis, "supplied", None)
     if not data:
         return []
-    from harness.report import fmt_time
+    from harness.formatting import fmt_time
 
     out = ["## Your files", "",
            "The files handed to this run (origin `supplied`), judged like AI-written variants: ratios are yours / the "

@@ -12,8 +12,9 @@ from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from harness.kernel import Kernel
-from harness.source import Source
+from kernels.interface import Interface, array_and_length
+from kernels.kernel import Kernel
+from targets.source import Source
 from targets.fresh import INT32_MAX, INT32_MIN, LoopOutcome
 
 # Canary words around every array. Distinct per side and per slot, so a report can say which word moved.
@@ -21,6 +22,8 @@ CANARY_WORDS = 4
 LOW_CANARIES = (0x0BADC0DE, 0x0BADC0DF, 0x0BADC0E0, 0x0BADC0E1)
 HIGH_CANARIES = (-0x21524111, -0x21524110, -0x2152410F, -0x2152410E)  # 0xDEADBEEF..
 
+
+DEFAULT_INTERFACE = array_and_length("kernel", sorted)
 
 SUBSTRATES = {"native": "native x86-64", "wasm": "wasmtime", "emulated": "x86-64 in Unicorn"}
 
@@ -100,6 +103,8 @@ class Built(ABC):
     route: str
     # Seconds spent per phase (`build`, `load`), kept apart from the run.
     phases: dict[str, float] = field(default_factory=dict)
+    # The kernel it was built as: its interface says how the code is called (arguments, lengths, limits).
+    kernel: Kernel | None = None
 
     #: What the time of `loop` measures: "native" machine code, "wasm" as the engine compiled it, or
     #: "emulated": the emulator's speed, not the code's (never compare it with the others).
@@ -147,6 +152,11 @@ class Built(ABC):
         {"wasm_operators": N}; empty where the route cannot count."""
         return {}
 
+    @property
+    def interface(self) -> Interface:
+        """How the code is called: the kernel's interface (an array and its length when no kernel is known)."""
+        return self.kernel.interface if self.kernel is not None else DEFAULT_INTERFACE
+
     def close(self) -> None:
         """Release what the build holds (engines, mappings). Idempotent."""
 
@@ -161,8 +171,10 @@ class Target(ABC):
     #: True when `Built.executed` counts something (instructions, wasm operators): the harness then counts
     #: ahead of the timed runs, in parallel.
     counts: bool = False
-    #: A route this one runs a source on only after the source passed there (x86-native after x86-unicorn).
+    #: A route this one runs a source on only after the source passed there (x86-native after x86-unicorn):
+    #: the harness checks the gate route first and reports "<not_run>: failed on <gate>: ..." otherwise.
     gate: str | None = None
+    not_run: str = "not run"
 
     def __init__(self, name: str, description: str) -> None:
         self.name = name

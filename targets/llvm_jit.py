@@ -17,8 +17,8 @@ from typing import Any
 import llvmlite
 import llvmlite.binding as llvm
 
-from harness.kernel import Kernel
-from harness.source import Source
+from kernels.kernel import Kernel
+from targets.source import Source
 from targets.base import Built, BuildError, Target
 import ctypes
 

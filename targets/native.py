@@ -31,6 +31,7 @@ from functools import cache
 from typing import Any
 
 from targets import fresh, sandbox
+from targets.cffi_build import compile_cffi
 from targets.base import CANARY_WORDS, BuildError, LimitExceeded, RunError, guarded, unguarded
 
 PAGE = mmap.PAGESIZE
@@ -177,8 +178,6 @@ class Placement:
 # The driver every native route's timing and checks share: targets.fresh's loop and the sandbox's trap handler.
 @cache
 def driver() -> Any:
-    from targets.c_cffi import compile_cffi  # c_cffi builds on this module: import late
-
     module, _ = compile_cffi(fresh.C_SOURCE + sandbox.HANDLER_C, fresh.C_CDEF + sandbox.HANDLER_CDEF, "gcc", ("-O2",),
                              what="the native timing driver")
     return module

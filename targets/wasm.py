@@ -16,8 +16,8 @@ from functools import cache
 
 import wasmtime
 
-from harness.kernel import Kernel
-from harness.source import Source
+from kernels.kernel import Kernel
+from targets.source import Source
 from targets.base import (
     CANARY_WORDS,
     Built,

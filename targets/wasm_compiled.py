@@ -30,8 +30,8 @@ from pathlib import Path
 import llvmlite
 import llvmlite.binding as llvm
 
-from harness.kernel import Kernel
-from harness.source import Source
+from kernels.kernel import Kernel
+from targets.source import Source
 from targets import c_prototype
 from targets.base import BuildError, RunError, Unavailable
 from targets.c_cffi import ZIG_LIB, CffiTarget, ask_driver, cache_dir, compiler_diagnostics, find_c_entry, zig_clang
@@ -157,7 +157,7 @@ class ClangWasmTarget(CompiledWasmTarget):
         started = time.perf_counter()
         entry = find_c_entry(source, kernel)
         # The same prologue as the native C routes: a definition with another signature is a compile error.
-        c_text = CffiTarget.wrapped_source(source, entry)
+        c_text = CffiTarget.wrapped_source(source, entry, kernel)
         flags = self.flags()
 
         def produce(work: Path) -> bytes:
@@ -181,7 +181,7 @@ class ClangWasmTarget(CompiledWasmTarget):
 
         binary = self.cached([c_text, entry, *flags], produce)
         built = self.finish(source, kernel, binary, started)
-        built.notes = (*built.notes, *c_prototype.for_source(source, entry).notes)
+        built.notes = (*built.notes, *c_prototype.for_source(source, entry, kernel.interface).notes)
         return built
 
 

@@ -1,8 +1,8 @@
 """AI-written x86-64 assembly run natively: Keystone's bytes in an executable mapping, called through ctypes.
 
 This gives hand-written assembly a real time per sort next to gcc and clang.
-Only a variant that passed every correctness input on `x86-unicorn` gets
-here: the emulator reports a wild write, a clobbered register or a runaway
+Only a variant that passed every correctness input on `x86-unicorn` (its
+`gate`, which the harness checks first) gets here: the emulator reports a wild write, a clobbered register or a runaway
 loop with its cause, where native code would at best crash. Whatever does run
 natively runs in a child process (`native = True`), as the C and LLVM routes do.
 """
@@ -12,40 +12,13 @@ import time
 from collections.abc import Sequence
 from importlib import metadata
 
-from harness.kernel import Kernel
-from harness.source import Source
-from targets import get_route
-from targets.base import ArenaError, Built, BuildError, Target
+from kernels.kernel import Kernel
+from targets.source import Source
+from targets.base import Built, BuildError, Target
 from targets.native import CodeMapping, NativeKernel, Placement, forbidden_instructions
 from targets.x86_unicorn import Assembled, assemble_safely
 
 GATE_ROUTE = "x86-unicorn"
-
-
-class Gated(ArenaError):
-    """Not run on this route because the variant failed on a safer one; the verdict is the one it got there."""
-
-    def __init__(self, message: str, verdict: str, counterexample: object = None) -> None:
-        super().__init__(message)
-        self.verdict = verdict
-        #: The gate route's harness.check.Counterexample, for the checker to put on this route's report too.
-        self.counterexample = counterexample
-
-
-def passed_on(route_name: str, source: Source, kernel: Kernel) -> tuple[str, str, object]:
-    """Verdict, message and counterexample of `arena check` for this source on `route_name` (memoized by
-    harness.check per source text, so a session checks each source on the gate route once)."""
-    from harness.check import check  # harness.check imports targets: import late
-
-    report = check(source, get_route(route_name), kernel)
-    return report.verdict, report.message, report.counterexample
-
-
-def require_pass(route_name: str, source: Source, kernel: Kernel, not_run: str) -> None:
-    """Raise Gated, carrying the gate route's verdict and message, unless the source passed there."""
-    verdict, message, counterexample = passed_on(route_name, source, kernel)
-    if verdict != "pass":
-        raise Gated(f"{not_run}: failed on {route_name}: {message}", verdict, counterexample)
 
 
 class X86NativeBuilt(NativeKernel, Built):
@@ -87,6 +60,7 @@ class X86NativeTarget(Target):
     language = "x86"
     native = True
     gate = GATE_ROUTE
+    not_run = "not run natively"
 
     def build(self, source: Source, kernel: Kernel) -> X86NativeBuilt:
         started = time.perf_counter()
@@ -95,8 +69,6 @@ class X86NativeTarget(Target):
             text, offset = found[0].rsplit(" at +", 1)
             line = first.line_at(int(offset, 16))
             raise BuildError(f"{source.where(line)}: `{text}`: a kernel may not make system calls")
-        require_pass(GATE_ROUTE, source, kernel, "not run natively")
-        gated = time.perf_counter()
         # A first assembly only to learn the size; the second places the code at its real address, so even
         # absolute references (`.quad label`, `mov rax, offset label`) are right.
         size = len(first.code)
@@ -111,8 +83,7 @@ class X86NativeTarget(Target):
             raise
         built = X86NativeBuilt(source, self.name, assembled, code)
         built.kernel = kernel
-        # The gate's own check is not this route's build time.
-        built.phases = {"gate": gated - started, "build": time.perf_counter() - gated, "load": 0.0}
+        built.phases = {"build": time.perf_counter() - started, "load": 0.0}
         return built
 
     def versions(self) -> dict[str, str]:

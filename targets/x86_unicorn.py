@@ -22,9 +22,9 @@ import keystone
 import unicorn
 from unicorn import x86_const as x86
 
-from harness.isolate import ChildDied, in_child
-from harness.kernel import Kernel
-from harness.source import Source
+from targets.isolate import ChildDied, in_child
+from kernels.kernel import Kernel
+from targets.source import Source
 from targets.base import (
     CANARY_WORDS,
     Built,
