@@ -56,6 +56,8 @@ class Row:
     per_sort: list[float] = field(repr=False, default_factory=list)
     executed: dict[str, int] = field(default_factory=dict)
     code_bytes: int | None = None
+    # Static instructions of the entry function without its final ret (x86-64 code only).
+    program_length: int | None = None
     lines: dict[str, int] = field(default_factory=dict)
     phases: dict[str, float] = field(default_factory=dict)
     # To the fastest compiler build of the same algorithm on the same substrate, kernel, n and shape (on the
@@ -137,7 +139,8 @@ def rows_from_run(run: dict[str, Any]) -> list[Row]:
             kernel=info["kernel"], variant=info["variant"], route=info["route"], origin=info.get("origin", "unknown"),
             timing=info.get("timing", "native"), n=int(info["n"]), shape=info["shape"], repeat=repeat,
             median=stats["median"] / repeat, iqr=stats["iqr"] / repeat, rounds=int(stats["rounds"]), per_sort=data,
-            executed=info.get("executed") or {}, code_bytes=info.get("code_bytes"), lines=info.get("lines") or {},
+            executed=info.get("executed") or {}, code_bytes=info.get("code_bytes"),
+            program_length=info.get("program_length"), lines=info.get("lines") or {},
             phases=info.get("phases") or {}, listing=info.get("listing"), substrate=info.get("substrate") or _substrate_of(info),
             algorithm=algorithm, compiler_source=compiler, placement=info.get("placement") or {},
             repeated_ratio=_repeated_ratio(info.get("repeated_input"), stats["median"]),

@@ -53,6 +53,8 @@ class Report:
     seconds: float = 0.0
     # What was adapted to run the file as written (the fenced block taken, its own C prototype, stubbed imports).
     notes: list[str] = field(default_factory=list)
+    # Static instructions of the built entry function without its final ret (x86-64 code only, else None).
+    program_length: int | None = None
 
     @property
     def id(self) -> str:
@@ -202,17 +204,19 @@ def _check(source: Source, route: Target, kernel: Kernel, cases: Sequence[Case] 
         warnings=list(source.warnings),
         notes=list(source.notes),
     )
-    cases = correctness_cases() if cases is None else cases
+    cases = correctness_cases(kernel.interface) if cases is None else cases
     built: Built | None = None
     if route.native and (why := uncontained(source, kernel)):
         report.verdict, report.message = "skip", f"{route.name}: not run: {why}"
         return report
-    if route.gate is not None and not _passed_gate(report, source, route, kernel):
-        report.seconds = round(time.perf_counter() - started, 3)
-        return report
     try:
+        route.refuse(source, kernel)
+        if route.gate is not None and not _passed_gate(report, source, route, kernel):
+            report.seconds = round(time.perf_counter() - started, 3)
+            return report
         built = route.build(source, kernel)
         report.notes += [note for note in built.notes if note not in report.notes]
+        report.program_length = built.program_length
         _run_cases(report, Checker(built, kernel, route.native), cases, kernel)
     except ArenaError as exc:
         report.verdict, report.message = exc.verdict, str(exc)
@@ -266,7 +270,8 @@ def _run_cases(report: Report, checker: Checker, cases: Sequence[Case], kernel: 
             again = checker.attempt(values)
             return again is not None and again.kind == failure.kind
 
-        smallest = shrink(case.values, same_bug)
+        # A fixed-length kernel's counterexample keeps its length: only its values shrink.
+        smallest = shrink(case.values, same_bug, keep_length=kernel.interface.fixed_length is not None)
         final = checker.attempt(smallest) or failure
     report.counterexample = Counterexample(input=smallest, got=final.got, expected=kernel.reference(smallest))
     shrunk = "" if smallest == list(case.values) else f", shrunk to {_shown(smallest)}"

@@ -19,6 +19,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from harness.inputs import ARRAY_AND_LENGTH
+from kernels.interface import Interface
 from targets import fresh
 from targets.c_cffi import cache_dir, compiler_version
 
@@ -35,9 +37,8 @@ MAIN_C = r"""
 #include <stdlib.h>
 #include <time.h>
 
-void insertion_sort(int32_t *a, size_t n);
-int64_t arena_drive(void (*kernel)(int32_t *, size_t), int32_t *work, size_t n, size_t repeat, int shape,
-                    int expect, int fresh, uint64_t *state, uint64_t *last);
+@PROTOTYPE;
+@DRIVE_PROTOTYPE
 
 /* usage: program N REPEAT STATE: prints nanoseconds per (fresh input + sort + check), over REPEAT calls of the
    suite's own driver (shape random), and exits 1 if any output was wrong */
@@ -51,10 +52,10 @@ int main(int argc, char **argv)
     if (n > (1 << 20)) return 2;
     /* Untimed first pass: a fresh process has cold caches and untrained branch predictors, the suite's
        loop (warmed up by its earlier rounds) has neither; time like against like. */
-    int64_t bad = arena_drive(insertion_sort, work, n, repeat, 0, 0, 1, &state, &last);
+    int64_t bad = arena_drive(@ENTRY, work, n, repeat, 0, 0, 1, &state, &last);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    bad += arena_drive(insertion_sort, work, n, repeat, 0, 0, 1, &state, &last);
+    bad += arena_drive(@ENTRY, work, n, repeat, 0, 0, 1, &state, &last);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (bad) return 1;
     double ns = (t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec);
@@ -64,20 +65,29 @@ int main(int argc, char **argv)
 """
 
 
-def standalone_program(kernel_source: Path) -> Path:
-    text = kernel_source.read_text()
+def main_c(entry: str, interface: Interface) -> str:
+    """The program's main for a kernel named `entry` of this interface (its prototype and the driver's)."""
+    drive = next(line for line in fresh.c_cdef(interface).split(";") if "arena_drive" in line).strip() + ";"
+    return (MAIN_C.replace("@PROTOTYPE", interface.c_prototype(entry)).replace("@DRIVE_PROTOTYPE", drive)
+            .replace("@ENTRY", entry))
+
+
+def standalone_program(kernel_source: Path, interface: Interface = ARRAY_AND_LENGTH) -> Path:
+    """The program for the kernel in `kernel_source` (a kernel's own compiler source: its stem is the entry)."""
+    text, entry = kernel_source.read_text(), kernel_source.stem
+    main, driver_c = main_c(entry, interface), fresh.c_source(interface)
     key = hashlib.sha256(
-        "\0".join([text, MAIN_C, fresh.C_SOURCE, COMPILER, compiler_version(COMPILER), *FLAGS, *PLACEMENT]).encode()
+        "\0".join([text, main, driver_c, COMPILER, compiler_version(COMPILER), *FLAGS, *PLACEMENT]).encode()
     ).hexdigest()[:20]
-    program = cache_dir() / "standalone" / f"insertion_sort-{key}"
+    program = cache_dir() / "standalone" / f"{entry}-{key}"
     if program.exists():
         return program
     program.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=program.parent) as work:
         main = Path(work) / "main.c"
-        main.write_text(MAIN_C)
+        main.write_text(main_c(entry, interface))
         driver = Path(work) / "driver.c"
-        driver.write_text(fresh.C_SOURCE)
+        driver.write_text(driver_c)
         objects = []
         for c_file in (kernel_source, main, driver):
             obj = Path(work) / (c_file.stem + ".o")
@@ -102,10 +112,11 @@ class Standalone:
 
         with open(self.program, "rb") as f:
             symbols = ELFFile(f).get_section_by_name(".symtab")
-            return next(int(s["st_value"]) for s in symbols.iter_symbols() if s.name == "insertion_sort") % 64
+            return next(int(s["st_value"]) for s in symbols.iter_symbols() if s.name == self.entry) % 64
 
     def __init__(self, kernel_source: Path, n: int, repeat: int, seed: int) -> None:
         self.program = standalone_program(kernel_source)
+        self.entry = kernel_source.stem
         self.n, self.repeat = n, repeat
         self._state = fresh.seed_state(seed, n, "random")
         self._rounds = 0

@@ -48,7 +48,7 @@ def fmt_verdict(row: Row) -> str:
 
 
 COLUMNS = ("variant", "algorithm", "origin", "route", "verdict", "median/sort", "IQR", "x same-algorithm compiler",
-           "x any compiler", "placement", "executed", "code B", "lines")
+           "x any compiler", "placement", "executed", "code B", "prog len", "lines")
 
 
 def fmt_phases(phases: dict[str, float]) -> str:
@@ -62,7 +62,8 @@ def table_rows(rows: Sequence[Row], detail: bool = False) -> list[list[str]]:
         [f"[{r.variant}](asm/{r.listing})" if detail and r.listing else r.variant, r.algorithm, r.origin, r.route, fmt_verdict(r), fmt_time(r.median) + (" (emulator)" if r.timing == "emulated" else ""),
          "" if r.timing == "emulated" else fmt_time(r.iqr), fmt_ratio(r.ratio, r.ratio_ci, r.timing == "emulated"),
          fmt_ratio(r.free_ratio, r.free_ci, r.timing == "emulated"), fmt_placement(r), fmt_executed(r.executed),
-         "" if r.code_bytes is None else str(r.code_bytes), f"{r.lines.get('effective', '')}/{r.lines.get('total', '')}"]
+         "" if r.code_bytes is None else str(r.code_bytes), "" if r.program_length is None else str(r.program_length),
+         f"{r.lines.get('effective', '')}/{r.lines.get('total', '')}"]
         + ([str(r.rounds), fmt_phases(r.phases)] if detail else [])
         for r in ordered
     ]
@@ -200,13 +201,30 @@ def markdown(analysis: Analysis) -> str:
     return "\n".join(out) + "\n"
 
 
+def _growth(kernel_name: str) -> str:
+    """`fixed` (one length), `quadratic` (its cost on random inputs has an n² term), or `other`, by the
+    kernel's interface; `other` for a kernel this checkout does not know."""
+    from harness.kernel import UnknownName, get_kernel
+
+    try:
+        interface = get_kernel(kernel_name).interface
+    except UnknownName:
+        return "other"
+    assert interface is not None
+    if interface.fixed_length is not None:
+        return "fixed"
+    return "quadratic" if dict(interface.cost.per_shape).get("random", interface.cost.default).c2 else "other"
+
+
 def plot(analysis: Analysis, directory: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    timed = [r for r in analysis.rows if r.shape == "random" and r.timing != "emulated"]
+    shapes = {name: _growth(name) for name in {r.kernel for r in analysis.rows}}
+    # Time against n: kernels whose length varies (a fixed-size sort is one point, shown in the tables).
+    timed = [r for r in analysis.rows if r.shape == "random" and r.timing != "emulated" and shapes[r.kernel] != "fixed"]
     substrates = sorted({r.substrate for r in timed}) or [""]
     # One panel per substrate: like compares with like, and each panel stays readable.
     fig, axes = plt.subplots(1, len(substrates), figsize=(6.5 * len(substrates), 6), squeeze=False)
@@ -217,9 +235,10 @@ def plot(analysis: Analysis, directory: Path) -> None:
             ai = any(r.origin == "ai" for r in here if r.label == label)
             ax.plot([n for n, _ in series], [t * 1e6 for _, t in series], marker="o", linestyle="--" if ai else "-",
                     label=label)
-        if here:
-            n0, t0 = min((r.n, r.median) for r in here)
-            ns = sorted({r.n for r in here})
+        quadratic = [r for r in here if shapes[r.kernel] == "quadratic"]
+        if quadratic:  # the reference line only where the kernel's cost model grows as n²
+            n0, t0 = min((r.n, r.median) for r in quadratic)
+            ns = sorted({r.n for r in quadratic})
             ax.plot(ns, [t0 * 1e6 * (n / n0) ** 2 for n in ns], "k:", linewidth=1, label="n² growth")
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")

@@ -16,6 +16,7 @@ from kernels.interface import Interface, array_and_length
 from kernels.kernel import Kernel
 from targets.source import Source
 from targets.fresh import INT32_MAX, INT32_MIN, LoopOutcome
+from targets.program_length import UndecodableCode, program_length
 
 # Canary words around every array. Distinct per side and per slot, so a report can say which word moved.
 CANARY_WORDS = 4
@@ -152,6 +153,22 @@ class Built(ABC):
         {"wasm_operators": N}; empty where the route cannot count."""
         return {}
 
+    def entry_code(self) -> tuple[bytes, int] | None:
+        """The entry function's x86-64 machine code and its address, where the route has it; else None."""
+        return None
+
+    @property
+    def program_length(self) -> int | None:
+        """Static instructions of the entry function without its final `ret` (targets.program_length), the
+        measure AlphaDev's fixed sorts were optimized for; None where there is no x86-64 code to count."""
+        code = self.entry_code()
+        if code is None:
+            return None
+        try:
+            return program_length(*code)
+        except UndecodableCode:
+            return None
+
     @property
     def interface(self) -> Interface:
         """How the code is called: the kernel's interface (an array and its length when no kernel is known)."""
@@ -179,6 +196,10 @@ class Target(ABC):
     def __init__(self, name: str, description: str) -> None:
         self.name = name
         self.description = description
+
+    def refuse(self, source: Source, kernel: Kernel) -> None:
+        """Raise BuildError for what this route refuses on sight, before anything runs (the harness asks this
+        ahead of a gate's check, so a refusal is this route's own error, not the gate's verdict)."""
 
     @abstractmethod
     def build(self, source: Source, kernel: Kernel) -> Built:

@@ -273,7 +273,7 @@ class CffiTarget(Target):
         )
         compiled = time.perf_counter()
         refuse_outside_reach(library, source, self.name)
-        built = CBuilt(source=source, route=self.name, entry=entry, library=library)
+        built = CBuilt(source=source, route=self.name, entry=entry, library=library, kernel=kernel)
         built.notes = c_prototype.for_source(source, entry, kernel.interface).notes
         code = built.kernel_bytes()
         if code is not None and (found := forbidden_instructions(code)):

@@ -24,7 +24,6 @@ import ctypes
 
 from targets.native import NativeKernel, forbidden_instructions, symbol_size
 
-REQUIRED_TYPE = "void (ptr, i64)"
 BASELINE_CPU = "x86-64"
 
 
@@ -54,21 +53,22 @@ def parse_verified(source: Source, kernel: Kernel) -> tuple[llvm.ModuleRef, str]
 
 
 def find_entry(module: llvm.ModuleRef, source: Source, kernel: Kernel) -> str:
+    required = kernel.interface.llvm_type()  # `void (ptr, i64)` for an array and its length
     defined = [f for f in module.functions if not f.is_declaration]
     by_name = {f.name: f for f in defined}
     for name in kernel.entry_candidates():
         if name in by_name:
             found = str(by_name[name].global_value_type)
-            if found != REQUIRED_TYPE:
-                raise BuildError(f"{source.where()}: @{name} has type {found}; the contract requires {REQUIRED_TYPE}")
+            if found != required:
+                raise BuildError(f"{source.where()}: @{name} has type {found}; the contract requires {required}")
             return name
-    matching = [f.name for f in defined if str(f.global_value_type) == REQUIRED_TYPE]
+    matching = [f.name for f in defined if str(f.global_value_type) == required]
     if len(matching) == 1:
         return matching[0]
     listing = ", ".join(f"@{f.name}: {f.global_value_type}" for f in defined) or "no functions"
     if not matching:
-        raise BuildError(f"{source.where()}: no function of type {REQUIRED_TYPE}; the module defines {listing}")
-    raise BuildError(f"{source.where()}: several functions of type {REQUIRED_TYPE} and none named like the kernel: {listing}")
+        raise BuildError(f"{source.where()}: no function of type {required}; the module defines {listing}")
+    raise BuildError(f"{source.where()}: several functions of type {required} and none named like the kernel: {listing}")
 
 
 # Functions a kernel's IR may declare: LLVM's own intrinsics and what its code generator lowers them to.
@@ -176,7 +176,8 @@ class LlvmJitTarget(Target):
         ir_in = str(module)
         self.optimize(module, machine)
         built = LlvmBuilt(
-            source=source, route=self.name, entry=entry, ir_in=ir_in, ir_opt=str(module), machine=machine, module=module
+            source=source, route=self.name, entry=entry, ir_in=ir_in, ir_opt=str(module), machine=machine, module=module,
+            kernel=kernel,
         )
         compiled = time.perf_counter()
         engine = llvm.create_mcjit_compiler(module, machine)

@@ -189,6 +189,11 @@ class NativeUnicornBuilt(UnicornBuilt):
     def code_bytes(self) -> int:
         return self.image.entry_size
 
+    def entry_code(self) -> tuple[bytes, int] | None:
+        """The entry function's bytes in the loaded image (its symbol's size)."""
+        start = self.image.entry
+        return self.image.code[start : start + self.image.entry_size], self.image.base + start
+
     def listing(self) -> str:
         """The entry function's machine code as the emulator runs it."""
         start = self.image.entry
@@ -272,6 +277,7 @@ class UnicornNativeTarget(Target):
                 " built; the emulator runs only the library's own code, with no C library to call"
             )
         built = NativeUnicornBuilt(source, self.name, image, symbol, self.max_instructions)
+        built.kernel = kernel
         built.library = library  # type: ignore[attr-defined]
         built.notes = native.notes  # what the native route adapted (a C file's own prototype) holds here too
         built.phases.update(build=built_at - started, load=time.perf_counter() - built_at)

@@ -18,8 +18,10 @@ import wasmtime
 
 from kernels.kernel import Kernel
 from targets.source import Source
+from kernels.interface import Int32Array, Interface
 from targets.base import (
     CANARY_WORDS,
+    DEFAULT_INTERFACE,
     Built,
     BuildError,
     LimitExceeded,
@@ -29,18 +31,18 @@ from targets.base import (
     guarded,
     unguarded,
 )
-from targets.fresh import EXPECT_SORTED, SHAPE_CODES, WAT_DRIVER, LoopOutcome, outcome, seed_state, signed64
+from targets.fresh import EXPECT_SORTED, SHAPE_CODES, LoopOutcome, outcome, seed_state, signed64, wat_driver
 
-#: The entry's type in the kernel contract: `(func (param i32 i32))`.
-ENTRY_PARAMS = ("i32", "i32")
+#: The entry returns nothing; its parameters come from the kernel's interface (`(param i32 i32)` for a and n).
 ENTRY_RESULTS: tuple[str, ...] = ()
 # Enough for any start function a kernel module could reasonably have.
 START_FUEL = 10_000_000
 
 
-def fuel_budget(n: int) -> int:
-    """Operators a call on n elements may execute: generous for an O(n^2) sort, finite for a runaway loop."""
-    return 200 * n * n + 1_000_000
+def fuel_budget(n: int, interface: Interface = DEFAULT_INTERFACE) -> int:
+    """Operators a call on n elements may execute (the interface's fuel limit): generous for the kernel's
+    cost, finite for a runaway loop."""
+    return interface.limits.fuel_for(n)
 
 
 def engine_config(opt_level: str = "speed") -> wasmtime.Config:
@@ -59,9 +61,9 @@ def timing_engine(opt_level: str) -> wasmtime.Engine:
 
 
 @cache
-def timing_driver(engine: wasmtime.Engine) -> wasmtime.Module:
-    """targets.fresh's driver module, compiled once per engine."""
-    return wasmtime.Module(engine, WAT_DRIVER)
+def timing_driver(engine: wasmtime.Engine, text: str) -> wasmtime.Module:
+    """targets.fresh's driver module for one kernel interface (its text), compiled once per engine."""
+    return wasmtime.Module(engine, text)
 
 
 def signature(func_type: wasmtime.FuncType) -> str:
@@ -85,9 +87,9 @@ def describe_extern(extern_type: object) -> str:
     return type(extern_type).__name__.replace("Type", "").lower()
 
 
-def _is_entry_type(func_type: wasmtime.FuncType) -> bool:
+def _is_entry_type(func_type: wasmtime.FuncType, params: tuple[str, ...]) -> bool:
     return (
-        tuple(str(p) for p in func_type.params) == ENTRY_PARAMS
+        tuple(str(p) for p in func_type.params) == params
         and tuple(str(r) for r in func_type.results) == ENTRY_RESULTS
     )
 
@@ -320,7 +322,7 @@ class WasmBuilt(Built):
         engine = timing_engine(self.opt_level)
         store = wasmtime.Store(engine)
         func, memory = self._instantiate(store, wasmtime.Module(engine, self.binary))
-        driver = wasmtime.Instance(store, timing_driver(engine), [memory, func])
+        driver = wasmtime.Instance(store, timing_driver(engine, wat_driver(self.interface)), [memory, func])
         exports = driver.exports(store)
         drive, state = exports["drive"], exports["state"]
         assert isinstance(drive, wasmtime.Func) and isinstance(state, wasmtime.Global)
@@ -393,10 +395,10 @@ class WasmBuilt(Built):
         data = buf.tobytes()
         self._ensure_room(len(data))
         memory.write(store, data, self.base)
-        budget = fuel_budget(n)
+        budget = fuel_budget(n, self.interface)
         store.set_fuel(budget)
         try:
-            self._func(store, _as_i32(self.base + 4 * CANARY_WORDS), n)
+            self._func(store, *self.interface.call_arguments(_as_i32(self.base + 4 * CANARY_WORDS), n))
         except wasmtime.Trap as trap:
             self.fuel_used = budget - store.get_fuel()
             # Globals and memory may be half-updated: the next run gets a fresh instance.
@@ -477,6 +479,7 @@ class WasmtimeTarget(Target):
             binary=binary,
             opt_level=self.opt_level,
         )
+        built.kernel = kernel
         built.phases["build"] = compiled
         built.notes = host_import_notes(module)
         built.instantiate()
@@ -491,18 +494,21 @@ def _exports_listing(module: wasmtime.Module) -> str:
 def find_entry(source: Source, kernel: Kernel, module: wasmtime.Module) -> str:
     """The export to call: named like the kernel, else the only export of the entry's type."""
     funcs = {e.name: e.type for e in module.exports if isinstance(e.type, wasmtime.FuncType)}
-    required = f"({', '.join(ENTRY_PARAMS)}) -> ({', '.join(ENTRY_RESULTS)})"
+    params = kernel.interface.wasm_params()
+    required = f"({', '.join(params)}) -> ({', '.join(ENTRY_RESULTS)})"
+    meaning = ", ".join("byte address of " + a.name if isinstance(a, Int32Array) else a.name
+                        for a in kernel.interface.arguments)
     for name in kernel.entry_candidates():
-        if name in funcs and _is_entry_type(funcs[name]):
+        if name in funcs and _is_entry_type(funcs[name], params):
             return name
     # A function named like the kernel but of another type is a mistake to report, not a reason to run another one.
     for name in kernel.entry_candidates():
         if name in funcs:
             raise BuildError(
                 f"{source.where()}: export {name!r} has type {signature(funcs[name])}; "
-                f"the kernel needs {required} (byte address of a, n); it exports: {_exports_listing(module)}"
+                f"the kernel needs {required} ({meaning}); it exports: {_exports_listing(module)}"
             )
-    typed = [name for name, ty in funcs.items() if _is_entry_type(ty)]
+    typed = [name for name, ty in funcs.items() if _is_entry_type(ty, params)]
     if len(typed) == 1:
         return typed[0]
     if typed:

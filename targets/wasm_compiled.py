@@ -30,6 +30,7 @@ from pathlib import Path
 import llvmlite
 import llvmlite.binding as llvm
 
+from kernels.interface import Int32Array, Interface
 from kernels.kernel import Kernel
 from targets.source import Source
 from targets import c_prototype
@@ -211,7 +212,7 @@ class LlvmWasmTarget(CompiledWasmTarget):
         module, entry = parse_verified(source, kernel)
         # Optimizing takes milliseconds and gives the listing its IR; only emitting and linking is cached.
         machine = self.target_machine()
-        wrapped = with_wasm_entry(module, entry)
+        wrapped = with_wasm_entry(module, entry, kernel.interface)
         wrapped.triple = machine.triple
         wrapped.data_layout = str(machine.target_data)
         optimize(wrapped, machine, self.level)
@@ -260,20 +261,31 @@ def without_host_cpu(ir: str) -> str:
 
 
 
-def with_wasm_entry(module: llvm.ModuleRef, entry: str) -> llvm.ModuleRef:
-    """The module with `entry` renamed and made internal, and a `void entry(ptr, i32)` calling it.
+def with_wasm_entry(module: llvm.ModuleRef, entry: str, interface: Interface) -> llvm.ModuleRef:
+    """The module with `entry` renamed and made internal, and an `entry` of wasm32 types calling it.
 
-    The contract's `i64 %n` would make the export `(i32, i64)`, not the `(i32, i32)` every wasm route calls;
-    a wasm32 C `size_t` is 32 bits. After inlining, the zero-extension is all that remains of the wrapper.
+    A length's `i64` (the interface's LLVM type) would make the export `(i32, i64)`, not the `(i32, i32)`
+    every wasm route calls; a wasm32 C `size_t` is 32 bits. After inlining, the zero-extension is all that
+    remains of the wrapper.
     """
     module = llvm.parse_assembly(without_host_cpu(str(module)))  # a copy: the caller's module stays as parsed
     impl = entry + IMPL_SUFFIX
     module.get_function(entry).name = impl
+    params, widen, args = [], [], []
+    for argument in interface.arguments:
+        name = argument.name
+        if isinstance(argument, Int32Array):
+            params.append(f"ptr %{name}")
+            args.append(f"ptr %{name}")
+        else:
+            params.append(f"i32 %{name}")
+            widen.append(f"  %{name}.wide = zext i32 %{name} to i64\n")
+            args.append(f"i64 %{name}.wide")
     wrapper = llvm.parse_assembly(
-        f'declare void @"{impl}"(ptr, i64)\n'
-        f'define void @"{entry}"(ptr %a, i32 %n) {{\n'
-        f"  %wide = zext i32 %n to i64\n"
-        f'  call void @"{impl}"(ptr %a, i64 %wide)\n'
+        f'declare void @"{impl}"({interface.llvm_type().removeprefix("void (").removesuffix(")")})\n'
+        f'define void @"{entry}"({", ".join(params)}) {{\n'
+        + "".join(widen)
+        + f'  call void @"{impl}"({", ".join(args)})\n'
         f"  ret void\n}}\n"
     )
     module.link_in(wrapper)

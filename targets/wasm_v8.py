@@ -37,6 +37,7 @@ import wasmtime
 from kernels.kernel import Kernel
 from targets.source import Source
 from targets import get_route
+from kernels.interface import Int32Array
 from targets.base import (
     CANARY_WORDS,
     Built,
@@ -49,7 +50,7 @@ from targets.base import (
     guarded,
     unguarded,
 )
-from targets.fresh import EXPECT_SORTED, SHAPE_CODES, WAT_DRIVER, LoopOutcome, outcome, seed_state
+from targets.fresh import EXPECT_SORTED, SHAPE_CODES, LoopOutcome, outcome, seed_state, wat_driver
 from targets.wasm import (
     find_entry,
     find_memory,
@@ -180,10 +181,15 @@ class V8Built(Built):
             raise RunError(reply["error"])
         return reply
 
+    def call_shape(self) -> list[str]:
+        """The kernel's arguments in order, as the node driver fills them: the array's address, or its length."""
+        return ["array" if isinstance(a, Int32Array) else "length" for a in self.interface.arguments]
+
     def run(self, values: Sequence[int]) -> list[int]:
         buf = guarded(values)
         reply = self._call(
-            {"op": "run", "buffer": _b64(buf), "offset": 4 * CANARY_WORDS, "n": len(values)}
+            {"op": "run", "buffer": _b64(buf), "offset": 4 * CANARY_WORDS, "n": len(values),
+             "arguments": self.call_shape()}
         )
         return unguarded(as_int32(base64.b64decode(reply["buffer"])), len(values))
 
@@ -194,7 +200,8 @@ class V8Built(Built):
         node's own measure of the loop."""
         timed = self._timed = _Counts(next(self._loop_ids), n, shape)
         self._call({
-            "op": "loop", "id": timed.id, "driver": _driver_b64(), "n": n, "shape": SHAPE_CODES[shape],
+            "op": "loop", "id": timed.id, "driver": _driver_b64(wat_driver(self.interface)), "n": n,
+            "shape": SHAPE_CODES[shape],
             "repeat": repeat, "expect": expect, "fresh": fresh, "state": str(seed_state(seed, n, shape)),
         })
         request = {"op": "drive", "id": timed.id}
@@ -231,8 +238,8 @@ class _Counts:
 
 
 @cache
-def _driver_b64() -> str:
-    return base64.b64encode(wasmtime.wat2wasm(WAT_DRIVER)).decode()
+def _driver_b64(text: str) -> str:
+    return base64.b64encode(wasmtime.wat2wasm(text)).decode()
 
 
 def _b64(values: array) -> str:
@@ -276,6 +283,7 @@ class V8Target(Target):
         # Host functions get stubs in node too; a call throws this message back as the run's failure.
         memory["host_imports"] = [[m, f, host_call_message(m, f, t)] for m, f, t in host_function_imports(module)]
         built = V8Built(source, self.name, binary, entry, memory)
+        built.kernel = kernel
         built.notes = (*gate_notes, *host_import_notes(module))
         built.phases = {"build": time.perf_counter() - started}
         built.start()

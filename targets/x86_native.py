@@ -36,6 +36,10 @@ class X86NativeBuilt(NativeKernel, Built):
     def entry_address(self) -> int:
         return self.address
 
+    def entry_code(self) -> tuple[bytes, int] | None:
+        """The assembled code from the entry to its end, as x86-unicorn counts it."""
+        return self.assembled.code[self.assembled.entry:], self.assembled.base + self.assembled.entry
+
     def placements(self, offsets: Sequence[int]) -> tuple[list[Placement], list[CodeMapping], str]:
         """Assembly is placed by assembling it again at each address: absolute references stay right too."""
         placed, mappings = [], []
@@ -62,13 +66,21 @@ class X86NativeTarget(Target):
     gate = GATE_ROUTE
     not_run = "not run natively"
 
-    def build(self, source: Source, kernel: Kernel) -> X86NativeBuilt:
-        started = time.perf_counter()
+    def refuse(self, source: Source, kernel: Kernel) -> None:
+        self._assemble_allowed(source, kernel)
+
+    @staticmethod
+    def _assemble_allowed(source: Source, kernel: Kernel) -> Assembled:
         first = assemble_safely(source, kernel)
         if found := forbidden_instructions(first.code):
             text, offset = found[0].rsplit(" at +", 1)
             line = first.line_at(int(offset, 16))
             raise BuildError(f"{source.where(line)}: `{text}`: a kernel may not make system calls")
+        return first
+
+    def build(self, source: Source, kernel: Kernel) -> X86NativeBuilt:
+        started = time.perf_counter()
+        first = self._assemble_allowed(source, kernel)
         # A first assembly only to learn the size; the second places the code at its real address, so even
         # absolute references (`.quad label`, `mov rax, offset label`) are right.
         size = len(first.code)

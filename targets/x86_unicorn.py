@@ -25,8 +25,10 @@ from unicorn import x86_const as x86
 from targets.isolate import ChildDied, in_child
 from kernels.kernel import Kernel
 from targets.source import Source
+from kernels.interface import Interface
 from targets.base import (
     CANARY_WORDS,
+    DEFAULT_INTERFACE,
     Built,
     BuildError,
     LimitExceeded,
@@ -343,9 +345,12 @@ def _raise_located(
 # Running
 
 # Every general register but rsp/rdi/rsi starts with a distinct value that is canonical but unmapped, so a
-# register used as a pointer before it is set faults at an address that says which register it was.
+# register used as a pointer before it is set faults at an address that says which register it was. The
+# kernel's arguments then go into their System V registers (the interface says which); rdi or rsi carrying
+# no argument (a fixed-length kernel has no n) keep a sentinel of their own.
 _SENTINEL_REGISTERS = ("rax", "rbx", "rcx", "rdx", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15")
 SENTINELS = {name: 0x5E00_0000_0000 | (i + 1) << 36 | (i + 1) * 0x0101 for i, name in enumerate(_SENTINEL_REGISTERS)}
+_NO_ARGUMENT = {name: 0x5E00_0000_0000 | (i + 14) << 36 | (i + 14) * 0x0101 for i, name in enumerate(("rdi", "rsi"))}
 CALLEE_SAVED = ("rbx", "rbp", "r12", "r13", "r14", "r15")
 _REG = {name: getattr(x86, f"UC_X86_REG_{name.upper()}") for name in (*_SENTINEL_REGISTERS, "rsp", "rdi", "rsi", "rip")}
 _XMM = tuple(getattr(x86, f"UC_X86_REG_XMM{i}") for i in range(16))
@@ -371,9 +376,10 @@ FAST_INSTRUCTIONS_PER_US = 20
 FAST_TIMEOUT_FLOOR_US = 200_000
 
 
-def instruction_limit(n: int, cap: int = 2_000_000_000) -> int:
-    """Instructions a run may execute: quadratic in n with room for slow variants, capped (about 20 s emulated)."""
-    return min(50 * n * n + 100_000, cap)
+def instruction_limit(n: int, cap: int = 2_000_000_000, interface: Interface = DEFAULT_INTERFACE) -> int:
+    """Instructions a run may execute: the interface's limit for n (room for slow variants), capped (about
+    20 s emulated)."""
+    return interface.limits.instructions_for(n, cap)
 
 
 class UnicornBuilt(Built):
@@ -381,6 +387,10 @@ class UnicornBuilt(Built):
 
     #: Wall time here is the emulator's speed, not the code's: compare instructions executed instead.
     timing = "emulated"
+
+    def entry_code(self) -> tuple[bytes, int] | None:
+        """The assembled code from the entry to its end: the variant's program."""
+        return self.assembled.code[self.assembled.entry:], self.assembled.base + self.assembled.entry
 
     def __init__(self, source: Source, route: str, assembled: Assembled, max_instructions: int) -> None:
         super().__init__(source=source, route=route)
@@ -457,7 +467,7 @@ class UnicornBuilt(Built):
         # the slack below the low canaries is filled and checked afterwards.
         a = ARRAY_BASE + slack + 4 * CANARY_WORDS
         self._array = (a, n, mapped)
-        limit = instruction_limit(n, self.max_instructions)
+        limit = instruction_limit(n, self.max_instructions, self.interface)
         uc.mem_map(ARRAY_BASE, mapped, unicorn.UC_PROT_READ | unicorn.UC_PROT_WRITE)
         total = [0]
         block_hook = None
@@ -521,8 +531,11 @@ class UnicornBuilt(Built):
             uc.reg_write(reg, 0)
         uc.reg_write(x86.UC_X86_REG_EFLAGS, 0x2)
         uc.reg_write(_REG["rsp"], rsp)
-        uc.reg_write(_REG["rdi"], a)
-        uc.reg_write(_REG["rsi"], n)
+        for name, value in _NO_ARGUMENT.items():
+            uc.reg_write(_REG[name], value)
+        interface = self.interface
+        for register, value in zip(interface.sysv_registers().values(), interface.call_arguments(a, n)):
+            uc.reg_write(_REG[register], value)
         return rsp
 
     def _check_return(self, uc: unicorn.Uc, rsp_entry: int, n: int, limit: int) -> None:
@@ -655,6 +668,7 @@ class UnicornX86Target(Target):
         assembled = assemble_safely(source, kernel)
         built_at = time.perf_counter()
         built = UnicornBuilt(source, self.name, assembled, self.max_instructions)
+        built.kernel = kernel
         built.phases.update(build=built_at - start, load=time.perf_counter() - built_at)
         return built
 
