@@ -31,6 +31,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="where no system-call filter is available, run native variant code unfiltered (the report says so)",
     )
     group.addoption(
+        "--recheck", action="store_true", default=False,
+        help="check every variant again instead of reusing the verdicts stored by earlier runs (harness.store)",
+    )
+    group.addoption(
         "--full", action="store_true", default=False, help="benchmark n = 8, 16, ..., 8192 instead of 16, 128, 1024"
     )
     group.addoption(
@@ -39,9 +43,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="in a timed run, fail each key ratio whose whole 95%% interval lies outside its goal (untimed: no effect)",
     )
+    group.addoption(
+        "--no-wait",
+        action="store_true",
+        default=False,
+        help="when another benchmark run is timing on this machine, stop (saying whose it is) instead of waiting for it",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--recheck"):
+        from harness.store import force_recheck
+
+        force_recheck()
     if config.getoption("--unsafe-native"):
         import os
 

@@ -1,6 +1,7 @@
 """Sessions: `nox -s bench` (the main job) and `nox -s tests`. `nox -l` lists them."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import nox
@@ -11,7 +12,8 @@ nox.options.error_on_missing_interpreters = True
 
 
 def install(session: nox.Session) -> None:
-    session.install("-e", ".[test]")
+    # ARENA_WITH_RAY=1 (CI) adds the Ray extra, so the local-cluster test runs instead of skipping.
+    session.install("-e", ".[test,ray]" if os.environ.get("ARENA_WITH_RAY") else ".[test]")
     # Tool versions first, as urllib3's sessions do: results are read against them.
     session.run("python", "-c", "import importlib.metadata as m; print(' | '.join(f'{p} {m.version(p)}' for p in "
                 "('llvmlite', 'wasmtime', 'keystone-engine', 'unicorn', 'capstone', 'cffi', 'ziglang')))", silent=False)
@@ -21,8 +23,9 @@ def install(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Every variant on every route against the reference, the bad-input cases, and the harness's own tests."""
     install(session)
-    # The benchmarks run too, each once, untimed and at the smallest n, so they cannot rot.
-    session.run("pytest", "--benchmark-disable", "--sizes=16", *session.posargs)
+    # The benchmarks run too, each once, untimed and at the smallest n, so they cannot rot. On every core
+    # (pytest-xdist; a (variant, route) pair's tests on one worker); `-- -n 0` runs them one at a time.
+    session.run("pytest", "-n", "auto", "--dist", "loadgroup", "--benchmark-disable", "--sizes=16", *session.posargs)
 
 
 @nox.session
@@ -45,3 +48,10 @@ def asm(session: nox.Session) -> None:
     """Write every variant's listings on every route without benchmarking (to reports/asm, or -- --out DIR)."""
     install(session)
     session.run("arena", "asm", "--all", *(session.posargs or ["--out", "reports/asm"]))
+
+
+@nox.session
+def doctor(session: nox.Session) -> None:
+    """What this machine offers for stable timing (cores, SMT, governor, turbo, load, pinning, ASLR, counters, tools)."""
+    install(session)
+    session.run("arena", "doctor")

@@ -78,6 +78,13 @@ class Row:
     # The native runner's placement sweep: policy, reason, offsets, per_offset_median (seconds per round).
     placement: dict[str, Any] = field(default_factory=dict)
     repeated_ratio: float | None = None  # median on one input repeated / median on fresh inputs
+    busy: bool = False  # timed while the machine was busy (harness.machine)
+    unstable: str | None = None  # pyperf-style warning with its figures
+
+    @property
+    def id(self) -> str:
+        """The benchmark's id, as harness.bench.BenchCase names it."""
+        return f"{self.kernel}/{self.variant}/{self.route}/n={self.n}/{self.shape}"
 
     @property
     def placement_spread(self) -> float | None:
@@ -122,6 +129,7 @@ class Analysis:
     listing_problems: list[str] = field(default_factory=list)
     headline: list[Headline] = field(default_factory=list)
     compiler_flags: dict[str, list[str]] = field(default_factory=dict)
+    machine_notes: list[str] = field(default_factory=list)  # the machine's state while timing, in plain words
     # The user's own files: checks, adaptations, comparisons and ranking (harness.supplied); empty without them.
     supplied: dict[str, Any] = field(default_factory=dict)
 
@@ -193,13 +201,16 @@ def analyse(run: dict[str, Any], run_name: str) -> Analysis:
     key_ratios = interleaved_ratios(run)
     headline = headline_rows(sorts, interleaved_pairs(run))
     meta = run.get("arena", {})
+    from harness.machine import judge_rows
+
+    machine_notes = judge_rows(sorts, headline, meta.get("machine"))
     analysis = Analysis(
         run_name=run_name, datetime=run.get("datetime", ""), profile=meta.get("profile", "?"), rows=sorts,
         failures=meta.get("failures", []), key_ratios=key_ratios,
         overhead=[r for r in rows if r.kernel == "noop"], versions=meta.get("versions", {}),
         machine=run.get("machine_info", {}), listings=meta.get("listings"),
         listing_problems=meta.get("listing_problems", []), headline=headline,
-        compiler_flags=meta.get("compiler_flags", {}),
+        compiler_flags=meta.get("compiler_flags", {}), machine_notes=machine_notes,
     )
     from harness import supplied
 

@@ -12,13 +12,14 @@ import math
 import multiprocessing
 import os
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.check import Report, check, remember
+from harness.check import Report, check, remember, stored
 from harness.kernel import Kernel, all_kernels, get_kernel
+from harness.progress import Unhide, phase
 from kernels.interface import Interface
 from harness.source import Source, discover
 from targets import routes_for
@@ -35,6 +36,21 @@ WARMUP_ROUNDS = 2
 # The emulator's time is not the code's speed: one round shows it, the instruction count is the metric.
 EMULATED_ROUNDS = 1
 EMULATED_MAX_N = 2048
+
+
+def emulated(route: Target) -> bool:
+    """Whether the route's code runs in the emulator (its time is the emulator's), known before building."""
+    from targets.unicorn_native import UnicornNativeTarget
+    from targets.x86_unicorn import UnicornX86Target
+
+    return isinstance(route, (UnicornX86Target, UnicornNativeTarget))
+
+
+def skipped(case: "BenchCase") -> str | None:
+    """Why the benchmark of this case will not run, known before anything is built, checked or counted."""
+    if emulated(case.route) and case.n > EMULATED_MAX_N:
+        return f"emulated routes stop at n = {EMULATED_MAX_N}: the emulator would take minutes"
+    return None
 
 
 def workload(n: int, shape: str) -> tuple[int, ...]:
@@ -126,8 +142,7 @@ Pair = tuple[Kernel, Source, Target]
 
 
 def _expected_check_cost(route: Target) -> int:
-    emulated = "unicorn" in route.name
-    return 2 * emulated + ("O0" in route.name)
+    return 2 * emulated(route) + ("O0" in route.name)
 
 
 def _pool(jobs: int, known: list[tuple[str, Source, Report]]) -> Any:
@@ -148,6 +163,12 @@ def _count_named(kernel_name: str, source: Source, route_name: str, work: list[t
         return {(n, shape): built.executed(workload(n, shape)) for n, shape in work}
     finally:
         built.close()
+
+
+def _indexed(task: tuple[Callable[..., Any], int, tuple[Any, ...]]) -> tuple[int, Any]:
+    """Runs one pool task and says which it was: results arrive as they finish, not in order."""
+    function, index, args = task
+    return index, function(*args)
 
 
 def _remember_all(known: list[tuple[str, Source, Report]]) -> None:
@@ -171,8 +192,10 @@ class Workbench:
     time any check is asked for: the correctness run of every pair dominates a session's time otherwise.
     """
 
-    def __init__(self, jobs: int | None = None) -> None:
+    def __init__(self, jobs: int | None = None, unhide: Unhide | None = None) -> None:
         self.jobs = jobs or min(2, os.cpu_count() or 1)
+        # How the phases' progress reaches the terminal (pytest hides it while a test runs).
+        self.unhide = unhide
         self._pending: list[Pair] = []
         self._seen: dict[tuple[str, str, str], Pair] = {}
         self._count_pending: list[BenchCase] = []
@@ -192,7 +215,7 @@ class Workbench:
     def expect_counts(self, cases: Sequence[BenchCase]) -> None:
         """Cases whose executed work (deterministic, so order and load do not matter) is counted ahead,
         in parallel with each other, instead of one by one between timed runs."""
-        self._count_pending.extend(c for c in cases if c.route.counts)
+        self._count_pending.extend(c for c in cases if c.route.counts and skipped(c) is None)
 
     def executed(self, case: BenchCase) -> dict[str, int]:
         key = (*self._key(*case.pair), case.n, case.shape)
@@ -212,11 +235,13 @@ class Workbench:
             return
         tasks = [(cases[0].kernel.name, cases[0].source, cases[0].route.name, [(c.n, c.shape) for c in cases])
                  for cases in by_pair.values()]
-        with _pool(self.jobs, []) as pool:
-            results = pool.starmap(_count_named, tasks, chunksize=1)
-        for key, counts in zip(by_pair, results):
-            for (n, shape), executed in counts.items():
-                self._counts[(*key, n, shape)] = executed
+        keys = list(by_pair)
+        with _pool(self.jobs, []) as pool, phase("counting executed work", len(tasks), self.unhide) as shown:
+            shown.note = f"{sum(len(c) for c in by_pair.values())} cases of {len(tasks)} pairs"
+            for index, counts in pool.imap_unordered(_indexed, [(_count_named, i, t) for i, t in enumerate(tasks)]):
+                for (n, shape), executed in counts.items():
+                    self._counts[(*keys[index], n, shape)] = executed
+                shown.advance()
 
     def expect(self, pairs: Sequence[Pair]) -> None:
         self._pending.extend(pairs)
@@ -225,25 +250,39 @@ class Workbench:
     def _check_pending(self) -> None:
         todo = {self._key(*p): p for p in self._pending if self._key(*p) not in self._checked}
         self._pending.clear()
-        if len(todo) < 2 or self.jobs < 2:
+        if not todo:
             return
-        # Gated routes after the routes they gate on, whose reports the workers then reuse (harness.check memo).
-        gated = {k: p for k, p in todo.items() if p[2].gate}
-        self._check_in_pool({k: p for k, p in todo.items() if k not in gated})
-        self._check_in_pool(gated)
+        with phase("checking", len(todo), self.unhide) as shown:
+            for key, (kernel, source, route) in list(todo.items()):
+                if (report := stored(source, route, kernel)) is not None:  # checked in an earlier run: not again
+                    self._checked[key] = report
+                    remember(source, report, kernel)
+                    del todo[key]
+                    shown.advance()
+            shown.note = f"{shown.done} from the store, {len(todo)} checked"
+            if len(todo) < 2 or self.jobs < 2:
+                for key, (kernel, source, route) in todo.items():
+                    self._checked[key] = check(source, route, kernel)
+                    shown.advance()
+                return
+            # Gated routes after the routes they gate on, whose reports the workers then reuse (harness.check memo).
+            gated = {k: p for k, p in todo.items() if p[2].gate}
+            self._check_in_pool({k: p for k, p in todo.items() if k not in gated}, shown.advance)
+            self._check_in_pool(gated, shown.advance)
 
-    def _check_in_pool(self, todo: dict[tuple[str, str, str], Pair]) -> None:
+    def _check_in_pool(self, todo: dict[tuple[str, str, str], Pair], advance: Callable[[], None]) -> None:
         if not todo:
             return
         known = [(self._seen[k][0].name, self._seen[k][1], report) for k, report in self._checked.items() if k in self._seen]
         # Longest first (emulated, unoptimized code runs longest), so neither worker is left with a long tail.
         order = sorted(todo, key=lambda key: (-_expected_check_cost(todo[key][2]), key))
+        tasks = [(_check_named, i, (todo[k][0].name, todo[k][1], todo[k][2].name)) for i, k in enumerate(order)]
         with _pool(self.jobs, known) as pool:
-            reports = pool.starmap(_check_named, [(todo[k][0].name, todo[k][1], todo[k][2].name) for k in order],
-                                   chunksize=1)
-        for key, report in zip(order, reports):
-            self._checked[key] = report
-            remember(todo[key][1], report, todo[key][0])
+            for index, report in pool.imap_unordered(_indexed, tasks):
+                key = order[index]
+                self._checked[key] = report
+                remember(todo[key][1], report, todo[key][0])
+                advance()
 
     def checked(self, kernel: Kernel, source: Source, route: Target) -> Report:
         key = self._key(kernel, source, route)

@@ -18,6 +18,7 @@ from typing import Any
 from harness.inputs import Case, correctness_cases
 from harness.isolate import ChildDied, in_child
 from harness.kernel import Kernel
+from harness import store
 from harness.shrink import shrink
 from harness.source import Source
 from targets import get_route, sandbox
@@ -55,6 +56,8 @@ class Report:
     notes: list[str] = field(default_factory=list)
     # Static instructions of the built entry function without its final ret (x86-64 code only, else None).
     program_length: int | None = None
+    # True when the verdict came from harness.store: the same text, route, cases, tools and code, checked before.
+    from_store: bool = False
 
     @property
     def id(self) -> str:
@@ -185,15 +188,17 @@ def remember(source: Source, report: Report, kernel: Kernel) -> None:
 def check(source: Source, route: Target, kernel: Kernel, cases: Sequence[Case] | None = None) -> Report:
     if cases is None and (known := _memo.get(_memo_key(source, route.name, kernel))) is not None:
         return known
-    report = _check(source, route, kernel, cases)
+    report = stored(source, route, kernel, cases)
+    if report is None:
+        report = _check(source, route, kernel, cases)
+        store.save(source, route, kernel, correctness_cases(kernel.interface) if cases is None else cases, report.as_json())
     if cases is None:
         remember(source, report, kernel)
     return report
 
 
-def _check(source: Source, route: Target, kernel: Kernel, cases: Sequence[Case] | None) -> Report:
-    started = time.perf_counter()
-    report = Report(
+def _blank_report(source: Source, route: Target, kernel: Kernel) -> Report:
+    return Report(
         kernel=kernel.name,
         variant=source.name,
         route=route.name,
@@ -204,6 +209,31 @@ def _check(source: Source, route: Target, kernel: Kernel, cases: Sequence[Case] 
         warnings=list(source.warnings),
         notes=list(source.notes),
     )
+
+
+def stored(source: Source, route: Target, kernel: Kernel, cases: Sequence[Case] | None = None) -> Report | None:
+    """The verdict harness.store remembers for this source on this route, told about this file; None to check.
+    A native route that may not run here says so first, whatever was stored."""
+    if route.native and uncontained(source, kernel):
+        return None
+    data = store.lookup(source, route, kernel, correctness_cases(kernel.interface) if cases is None else cases)
+    if data is None:
+        return None
+    report = _blank_report(source, route, kernel)
+    old_path = data.get("path", "")
+    # The same text saved elsewhere: its messages name this file.
+    report.message = data["message"].replace(old_path, report.path) if old_path else data["message"]
+    report.verdict, report.inputs_checked = data["verdict"], data["inputs_checked"]
+    report.seconds, report.from_store = data["seconds"], True
+    report.program_length = data.get("program_length")
+    if (found := data.get("counterexample")) is not None:
+        report.counterexample = Counterexample(**found)
+    return report
+
+
+def _check(source: Source, route: Target, kernel: Kernel, cases: Sequence[Case] | None) -> Report:
+    started = time.perf_counter()
+    report = _blank_report(source, route, kernel)
     cases = correctness_cases(kernel.interface) if cases is None else cases
     built: Built | None = None
     if route.native and (why := uncontained(source, kernel)):

@@ -17,6 +17,7 @@ from harness.kernel import Kernel, UnknownName, all_kernels, get_kernel
 from harness.source import Source, SourceError, discover, load_source, origin_option, resolve_sources, variant_files
 from targets import sandbox
 from harness.asm import add_parser as add_asm_parser
+from harness.doctor import add_parser as add_doctor_parser
 from targets import all_routes, get_route, routes_for
 
 VERDICT_STYLE = {"pass": "green", "fail": "red", "error": "yellow", "skip": "cyan"}
@@ -62,7 +63,8 @@ def print_reports(reports: Sequence[Report], as_json: bool) -> None:
                 warned.add((report.path, note))
                 console.print(f"note: {report.path}: {note}", markup=False)
         style = VERDICT_STYLE[report.verdict]
-        console.print(f"[bold {style}]{report.verdict.upper():5}[/] {report.id}  [dim]({report.seconds:.2f} s)[/]")
+        stored = ", stored verdict" if report.from_store else ""  # the seconds are those of the check that made it
+        console.print(f"[bold {style}]{report.verdict.upper():5}[/] {report.id}  [dim]({report.seconds:.2f} s{stored})[/]")
         for line in report.message.splitlines():
             console.print(f"      {line}", markup=False)
 
@@ -98,6 +100,12 @@ def print_table(reports: Sequence[Report]) -> None:
 def cmd_check(args: argparse.Namespace) -> int:
     if args.unsafe_native:
         os.environ[sandbox.UNSAFE_ENV] = "1"
+    if args.recheck:
+        from harness.store import force_recheck
+
+        force_recheck()
+    if args.jobs or args.ray or any(Path(t).is_dir() for t in args.targets):
+        return cmd_score(args)
     kernel = get_kernel(args.kernel)
     if args.targets:
         sources = [s for target in args.targets for s in resolve_sources(target, kernel, args.origin)]
@@ -111,6 +119,35 @@ def cmd_check(args: argparse.Namespace) -> int:
         print_table(reports)
     # A skipped route (a missing optional tool) is shown with its reason and does not fail the check.
     return 0 if all(r.passed or r.verdict == "skip" for r in reports) else 1
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    """Many candidates at once (harness.score): checked in parallel, the correct ones timed, then fast_p."""
+    from harness.score import score, summary
+
+    def shown(record: dict) -> None:
+        if args.json:
+            print(json.dumps(record), flush=True)
+        elif not record.get("correct"):
+            message = (record.get("message") or "").splitlines()
+            print(f"{record['verdict'].upper():5} {record['file']} @ {record['route']}: {message[0] if message else ''}",
+                  flush=True)
+
+    records = score(args.targets, routes=args.route, jobs=args.jobs, p=args.p, ray=args.ray, kernel=args.kernel,
+                    on_record=shown)
+    result = summary(records, args.p)
+    if args.json:
+        print(json.dumps({"summary": result}), flush=True)
+    else:
+        for record in records:
+            timing = record.get("timing") or {}
+            if timing.get("ratio") is not None:
+                print(f"PASS  {record['file']} @ {record['route']}: {timing['ratio']:.2f}x {timing['baseline']} "
+                      f"[{timing['low']:.2f}-{timing['high']:.2f}]")
+        print(f"{result['correct']} of {result['records']} (file, route) correct ({result['files']} files); "
+              f"fast_{args.p:g}: {result['fast_p']} correct and faster than the compiler build by {args.p:g}x "
+              f"({result['fast_p_sure']} with the whole 95% interval beyond it)")
+    return 0 if all(r.get("correct") or r["verdict"] == "skip" for r in records) else 1
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -181,6 +218,13 @@ def parser() -> argparse.ArgumentParser:
                          help="where no system-call filter is available, run native variant code unfiltered anyway")
     check_p.add_argument("--origin", metavar="ORIGIN",
                          help="origin of the given files and folders when their header names none (default supplied)")
+    check_p.add_argument("--jobs", type=int, metavar="N",
+                         help="check many files (or DIRs) in N processes, time the correct ones, sum up fast_p")
+    check_p.add_argument("--ray", metavar="ADDRESS",
+                         help="check on the Ray cluster at ADDRESS ('auto': a local one); needs codegen-arena[ray]")
+    check_p.add_argument("--p", type=float, default=1.0, help="fast_p's factor: faster than the compiler build by p")
+    check_p.add_argument("--recheck", action="store_true",
+                         help="check again instead of reusing verdicts stored by earlier runs")
     check_p.set_defaults(run=cmd_check)
     list_p = sub.add_parser("list", help="kernels, variants and routes")
     list_p.add_argument("--json", action="store_true")
@@ -193,6 +237,7 @@ def parser() -> argparse.ArgumentParser:
     report_p.add_argument("--storage", default=".benchmarks", help="where pytest-benchmark saved the runs")
     report_p.add_argument("--out", default="reports", help="where the report folder is written")
     report_p.set_defaults(run=cmd_report)
+    add_doctor_parser(sub)
     return top
 
 

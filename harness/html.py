@@ -106,9 +106,14 @@ def _row_key(r: Row) -> str:
     return f"{r.kernel}/{r.variant}/{r.route}/n={r.n}/{r.shape}"
 
 
+# A row is flagged when its time moved by more than this, beyond its interval: smaller moves are the drift
+# between two runs of one machine.
+MOVE_THRESHOLD = 0.10
+
+
 def compare_runs(current: Sequence[Row], previous: Sequence[Row]) -> dict[str, Move]:
-    """Per row of both runs: flagged when its interval against the fastest compiler build no longer overlaps the
-    previous run's (both runs' own drift divides out), or when an exact count changed."""
+    """Per row of both runs: flagged when the whole interval of its time new/old (both runs' rounds) lies beyond
+    MOVE_THRESHOLD either way, or when an exact count changed; emulated rows only by their counts."""
     before = {_row_key(r): r for r in previous}
     moves = {}
     for row in current:
@@ -121,11 +126,9 @@ def compare_runs(current: Sequence[Row], previous: Sequence[Row]) -> dict[str, M
         change = f"time x{time:.2f}" + (f" [{low:.2f}-{high:.2f}]" if low is not None else "") + " of the previous run"
         if row.executed and old.executed and now_count != old_count:
             moves[key] = Move(key, "count changed", f"executed {old_count:,} -> {now_count:,}; {change}")
-        elif row.ratio_ci and old.ratio_ci and (row.ratio_ci[0] > old.ratio_ci[1] or row.ratio_ci[1] < old.ratio_ci[0]):
-            flag = "slower" if row.ratio_ci[0] > old.ratio_ci[1] else "faster"
-            moves[key] = Move(key, flag, f"x fastest compiler {old.ratio:.2f} [{old.ratio_ci[0]:.2f}-"
-                                         f"{old.ratio_ci[1]:.2f}] -> {row.ratio:.2f} [{row.ratio_ci[0]:.2f}-"
-                                         f"{row.ratio_ci[1]:.2f}]; {change}")
+        elif row.timing != "emulated" and low is not None and high is not None and \
+                (low > 1 + MOVE_THRESHOLD or high < 1 / (1 + MOVE_THRESHOLD)):
+            moves[key] = Move(key, "slower" if low > 1 else "faster", change)
         else:
             moves[key] = Move(key, "", change)
     return moves

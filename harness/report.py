@@ -30,6 +30,7 @@ from harness.headline import (
 # Re-exported: what callers of the report module have always found here.
 __all__ = ["GOALS", "Analysis", "Ratio", "Row", "analyse", "analysis_json", "executed_total", "fmt_time", "goal_of",
            "is_compiler_built", "key_ratio", "missed_goal", "ratio_with_ci", "run_metadata", "verdict_from_ci"]
+UNSTABLE_SHOWN = 20  # unstable rows on the terminal; report.md lists them all
 
 # --- rendering ---------------------------------------------------------------------------------------------
 
@@ -44,7 +45,12 @@ def fmt_placement(row: Row) -> str:
 
 
 def fmt_verdict(row: Row) -> str:
-    return (row.verdict or "pass") + (" (keeps state between calls)" if row.keeps_state else "")
+    return (row.verdict or "pass") + (" (keeps state between calls)" if row.keeps_state else "") + row_flags(row)
+
+
+def row_flags(row: Row) -> str:
+    flags = [flag for flag, on in (("busy", row.busy), ("unstable", row.unstable)) if on]
+    return f" ({', '.join(flags)})" if flags else ""
 
 
 COLUMNS = ("variant", "algorithm", "origin", "route", "verdict", "median/sort", "IQR", "x same-algorithm compiler",
@@ -74,6 +80,8 @@ def print_terminal(analysis: Analysis, report_dir: Path | None = None) -> None:
     from rich.table import Table
 
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 180)
+    for note in analysis.machine_notes:
+        console.print(note, markup=False)
     for n in sorted({r.n for r in analysis.rows}):
         table = Table(title=f"n = {n}, random input (other shapes in report.md)", title_justify="left")
         for column in COLUMNS:
@@ -109,6 +117,11 @@ def print_terminal(analysis: Analysis, report_dir: Path | None = None) -> None:
     console.print("[bold]Key ratios (same run):[/]")
     for ratio in analysis.key_ratios:
         console.print(f"  {ratio.text()}")
+    unstable_rows = [r for r in analysis.rows if r.unstable]
+    if unstable_rows:
+        console.print(f"[bold]Unstable rows ({len(unstable_rows)}; the figures of all in report.md):[/]")
+        for r in sorted(unstable_rows, key=lambda r: (r.n, r.shape, r.label))[:UNSTABLE_SHOWN]:
+            console.print(f"  n={r.n:<5} {r.shape:10} {r.label:42} {r.unstable}", markup=False)
     if analysis.overhead:
         console.print("[bold]Harness overhead per route (no-op kernel: copy + call):[/]")
         for r in sorted(analysis.overhead, key=lambda r: (r.route, r.n)):
@@ -131,6 +144,7 @@ def markdown(analysis: Analysis) -> str:
            "`x same-algorithm compiler` divides by the fastest compiler build (a compiler route's build of the kernel's own C or LLVM IR source) of the same algorithm on the same substrate, n and shape; `x any compiler` by the fastest compiler build of any algorithm; each with a 95% bootstrap confidence interval. `faster` and `slower` only when the whole interval clears 1.",
            "`placement`: on native routes, the slowest over the fastest median of the code placed at several offsets mod 64 (or why it stayed in place).",
            "Emulated routes report executed instructions; their time is the emulator's, not the code's.", ""]
+    out += [*analysis.machine_notes, ""] if analysis.machine_notes else []
     from harness import supplied
 
     out += supplied.markdown(analysis)  # the user's own files come first
@@ -170,6 +184,12 @@ def markdown(analysis: Analysis) -> str:
         out += [f"- n={r.n} {r.shape} `{r.label}`: {fmt_placement(r)}" + ("" if not r.placement.get("reason") else f" ({r.placement['reason']})")
                 + "".join(f"; {offset}: {fmt_time(float(m) / r.repeat)}" for offset, m in (r.placement.get("per_offset_median") or {}).items())
                 for r in sorted(placed, key=lambda r: (r.n, r.shape, r.label))]
+        out.append("")
+    unstable_rows = [r for r in analysis.rows if r.unstable]
+    if unstable_rows:
+        out += ["## Unstable rows", "", "Flagged as pyperf does: the slowest round 50% or more above the median, or "
+                "an interquartile range 13.5% or more of the median (pyperf: a standard deviation of 10% of the mean).", ""]
+        out += [f"- n={r.n} {r.shape} `{r.label}`: {r.unstable}" for r in sorted(unstable_rows, key=lambda r: (r.n, r.shape, r.label))]
         out.append("")
     if analysis.failures:
         out += ["## Not timed: failed the correctness check", ""]

@@ -20,12 +20,25 @@ EXPECTED_PAIRS = pytest.StashKey[list]()
 WORKBENCH = pytest.StashKey[Workbench]()
 LISTINGS = pytest.StashKey[Path]()
 EXPECTED_COUNTS = pytest.StashKey[list]()
+MACHINE = pytest.StashKey[Any]()
+
+
+@pytest.fixture(autouse=True)
+def _no_stored_verdicts_under_patches(request: pytest.FixtureRequest) -> None:
+    """A test that patches the code deciding a verdict must neither read a stored verdict nor store its own."""
+    if "monkeypatch" in request.fixturenames:
+        from harness.store import STORE_ENV
+
+        request.getfixturevalue("monkeypatch").setenv(STORE_ENV, "off")
 
 
 @pytest.fixture(scope="session")
 def workbench(request: pytest.FixtureRequest) -> Iterator[Workbench]:
     """One per session: the correctness matrix and the benchmarks share its checks and builds."""
-    bench = Workbench()
+    capture = request.config.pluginmanager.getplugin("capturemanager")
+    # Under pytest-xdist the workers already fill the cores: each checks its own pairs, one at a time.
+    bench = Workbench(jobs=1 if xdist_worker(request.config) else None,
+                      unhide=capture.global_and_fixture_disabled if capture else None)
     bench.expect(request.config.stash.get(EXPECTED_PAIRS, []))
     bench.expect_counts(request.config.stash.get(EXPECTED_COUNTS, []))
     request.config.stash[WORKBENCH] = bench
@@ -43,6 +56,51 @@ def listings_dir(request: pytest.FixtureRequest) -> Path:
     return directory
 
 
+@pytest.fixture(scope="session")
+def machine_watch(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Set up when the first timed benchmark starts: the machine-wide timing lock, then the watch over the machine
+    (harness.machine) until the last one ends."""
+    from harness.machine import MachineBusy, MachineWatch, TimingLock, noise_meter
+
+    config = request.config
+    run = config.getoption("benchmark_save") or config.getoption("benchmark_autosave") or "unsaved"
+    capture = config.pluginmanager.getplugin("capturemanager")
+
+    def say(message: str) -> None:
+        with capture.global_and_fixture_disabled():
+            print(message, flush=True)
+
+    lock = TimingLock(str(run), wait=not config.getoption("--no-wait"), say=say)
+    try:
+        lock.acquire()
+    except MachineBusy as exc:
+        pytest.exit(f"arena: {exc}", returncode=pytest.ExitCode.INTERRUPTED)
+    try:
+        watch = MachineWatch(noise_meter())
+        watch.lock = {"waited": round(lock.waited, 1), "waited_for": lock.waited_for}
+        config.stash[MACHINE] = watch
+        watch.start()
+        yield watch
+        watch.finish()
+    finally:
+        lock.release()
+
+
+@pytest.fixture(autouse=True)
+def _timing_watched(request: pytest.FixtureRequest) -> None:
+    """A timed benchmark waits for the machine: checked and counted first (that may run beside another run's
+    timing), then timed under the lock. Untimed runs (--benchmark-disable) never wait."""
+    if "benchmark" not in request.fixturenames or request.getfixturevalue("benchmark").disabled:
+        return
+    params = getattr(request.node, "callspec", None)
+    case = params.params.get("bench_case") if params else None
+    if case is not None:
+        bench = request.getfixturevalue("workbench")
+        if bench.checked(*case.pair).passed and case.route.counts:
+            bench.executed(case)
+    request.getfixturevalue("machine_watch").before_benchmark(case.id if case is not None else request.node.nodeid)
+
+
 def pytest_benchmark_update_json(config: pytest.Config, benchmarks: list[Any], output_json: dict[str, Any]) -> None:
     """Saved runs carry what pytest-benchmark alone would lose: the variants that failed and were not timed."""
     from harness.report import run_metadata
@@ -56,6 +114,9 @@ def pytest_benchmark_update_json(config: pytest.Config, benchmarks: list[Any], o
     if listings is not None and listings.is_dir():
         output_json["arena"]["listings"] = str(listings)
         output_json["arena"]["listing_problems"] = bench.listing_problems if bench else []
+    watch = config.stash.get(MACHINE, None)
+    if watch is not None:
+        output_json["arena"]["machine"] = watch.as_json()
 BAD_INPUTS = REPO / "tests" / "bad_inputs"
 
 
@@ -77,16 +138,42 @@ def matrix(config: pytest.Config) -> list[tuple[Kernel, Source, Target]]:
     ]
 
 
+def xdist_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Benchmarks that will be skipped say so before the session builds, checks or counts anything for them.
+    Under pytest-xdist (`--dist loadgroup`), the tests of one (variant, route) pair share a worker, which
+    checks and builds that pair once."""
+    from harness.bench import skipped
+
+    for item in items:
+        params = getattr(item, "callspec", None)
+        if params is None:
+            continue
+        if "bench_case" in params.params:
+            case = params.params["bench_case"]
+            if why := skipped(case):
+                item.add_marker(pytest.mark.skip(reason=why))
+            item.add_marker(pytest.mark.xdist_group(name="/".join(x.name for x in case.pair)))
+        if "variant_route" in params.params:
+            item.add_marker(pytest.mark.xdist_group(name="/".join(x.name for x in params.params["variant_route"])))
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Announce the selected tests' pairs (after -k and friends) to the session's workbench, which checks
-    them all at once, in parallel, and counts the selected benchmarks' executed work ahead."""
+    them all at once, in parallel, and counts the selected benchmarks' executed work ahead. An xdist worker
+    does not know ahead which tests it will run: it checks each pair when a test first needs it."""
+    if xdist_worker(session.config):
+        return
     for item in session.items:
         params = getattr(item, "callspec", None)
         if params is None:
             continue
         if "variant_route" in params.params:
             session.config.stash.setdefault(EXPECTED_PAIRS, []).append(params.params["variant_route"])
-        if "bench_case" in params.params:
+        if "bench_case" in params.params and item.get_closest_marker("skip") is None:
             case = params.params["bench_case"]
             session.config.stash.setdefault(EXPECTED_PAIRS, []).append(case.pair)
             session.config.stash.setdefault(EXPECTED_COUNTS, []).append(case)

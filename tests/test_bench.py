@@ -147,6 +147,7 @@ def test_every_key_ratio_has_a_goal() -> None:
     assert all(goal_of(name) is not None for name in KEY_RATIOS)
 
 
+@pytest.mark.xdist_group("one core, pinned")  # under pytest-xdist, never two of these at once
 @pytest.mark.parametrize("name", list(KEY_RATIOS))
 def test_key_ratio(
     name: str, workbench: Workbench, benchmark: pytest.FixtureRequest, request: pytest.FixtureRequest
@@ -203,6 +204,7 @@ HEADLINE_PAIRS = [
 ]
 
 
+@pytest.mark.xdist_group("one core, pinned")
 @pytest.mark.parametrize("kernel_name, substrate, n, comparison", HEADLINE_PAIRS,
                          ids=[re.sub(r"[^\w.=/-]+", "-", f"{k}/{s}/n={n}/{c}") for k, s, n, c in HEADLINE_PAIRS])
 def test_headline_pair(kernel_name: str, substrate: str, n: int, comparison: str, workbench: Workbench,
@@ -247,6 +249,7 @@ def test_headline_pair(kernel_name: str, substrate: str, n: int, comparison: str
 
 # The user's own files, ranked: each pair on one route, n and shape timed with its rounds interleaved (A B A B ...),
 # so the ranking's steps in the report (harness.supplied) rest on like-for-like rounds, not on drift between runs.
+@pytest.mark.xdist_group("one core, pinned")
 def test_supplied_pair(supplied_pair: tuple[BenchCase, BenchCase], workbench: Workbench,
                        benchmark: pytest.FixtureRequest) -> None:
     ours, theirs = supplied_pair

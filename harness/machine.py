@@ -1,0 +1,461 @@
+"""The machine a run times on: one timing at a time, its state watched through the run, and judged.
+
+Two benchmark runs timing at once on one machine each slow the other down at
+random moments, and neither report would know. So timing takes a machine-wide
+file lock (in the same cache directory the C route compiles into); a second run
+says whom it waits for and times after it, or stops with `--no-wait`. Checking
+and building are not timed and never take the lock.
+
+While a run times, the watch records, before the first benchmark, every
+`PROBE_EVERY` benchmarks and after the last: the load average and the runnable
+processes against the core count, the CPU time every other process used
+(psutil), and the harness's own noise meter, the no-op kernel on one native
+route timed for a few milliseconds. `judge` turns those readings into the
+report's words: quiet or busy, by how much, and which benchmarks were timed
+while it was busy. Readings in, judgements out: the judging never reads the
+machine, so it is tested on synthetic readings.
+"""
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+# What the watch calls busy. A quarter of the machine's CPU time used by others is half a core on two cores:
+# the timed process then waits for the CPU now and then. The noise meter's median drifts by a few percent between
+# probes on a machine whose other work is steady; a tenth is beyond that drift, and two busy loops of our own on
+# every core move it far more. The load average counts this run too: more runnable work than cores is contention.
+OTHERS_BUSY = 0.25  # share of all cores' time used by other processes during an interval
+LOAD_BUSY = 0.5  # load average above the core count by this much, this run counted in (it keeps one core busy)
+NOISE_BUSY = 0.10  # the noise meter's median per call above its quietest probe of the run, relative
+PREEMPTED = 1.0  # a round of the noise meter twice its probe's median: the timed process was made to wait
+PROBE_EVERY = 50  # benchmarks between two probes: a probe costs a few ms, a benchmark round about as much
+PROBE_ROUNDS = 7
+# Unstable rows, after pyperf's checks (maximum 50% above the mean; standard deviation 10% of the mean), on the
+# median and the interquartile range, which is 1.35 standard deviations for a normal spread.
+UNSTABLE_MAX = 0.50
+UNSTABLE_IQR = 0.135
+
+LOCK_NAME = "timing.lock"
+HOLDER_NAME = "timing.holder.json"
+
+
+class MachineBusy(RuntimeError):
+    """Another run holds the timing lock and this one was told not to wait."""
+
+
+def lock_directory() -> Path:
+    from targets.c_cffi import cache_dir
+
+    return cache_dir()
+
+
+class TimingLock:
+    """The machine-wide lock around timing, with a note of who holds it (pid, run name, since when).
+
+    The note is a file of its own: filelock truncates the lock file each time a waiter tries it.
+    """
+
+    def __init__(self, run: str, *, wait: bool = True, say: Callable[[str], None] = print,
+                 directory: Path | None = None) -> None:
+        from filelock import FileLock
+
+        self.run = run
+        self.wait = wait
+        self.say = say
+        self.directory = directory or lock_directory()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._lock = FileLock(str(self.directory / LOCK_NAME))
+        self.waited = 0.0
+        self.waited_for: dict[str, Any] | None = None
+
+    def holder(self) -> dict[str, Any] | None:
+        try:
+            return json.loads((self.directory / HOLDER_NAME).read_text())
+        except (OSError, ValueError):
+            return None
+
+    def acquire(self) -> None:
+        from filelock import Timeout
+
+        try:
+            self._lock.acquire(timeout=0)
+        except Timeout:
+            self.waited_for = self.holder()
+            who = describe_holder(self.waited_for)
+            if not self.wait:
+                raise MachineBusy(f"another benchmark run is timing on this machine: {who}; not timing (--no-wait)")
+            self.say(f"arena: another benchmark run is timing on this machine: {who}; "
+                     "waiting for it to finish, then timing (--no-wait stops instead)")
+            start = time.monotonic()
+            self._lock.acquire()
+            self.waited = time.monotonic() - start
+            self.say(f"arena: the other run finished after {self.waited:.1f} s of waiting; timing now")
+        note = {"pid": os.getpid(), "run": self.run, "cwd": os.getcwd(), "since": time.strftime("%Y-%m-%d %H:%M:%S")}
+        staging = self.directory / f".{HOLDER_NAME}.{os.getpid()}"
+        staging.write_text(json.dumps(note))
+        os.replace(staging, self.directory / HOLDER_NAME)
+
+    def release(self) -> None:
+        if not self._lock.is_locked:
+            return
+        holder = self.holder()
+        if holder and holder.get("pid") == os.getpid():
+            (self.directory / HOLDER_NAME).unlink(missing_ok=True)
+        self._lock.release()
+
+
+def describe_holder(holder: dict[str, Any] | None) -> str:
+    if not holder:
+        return "pid unknown (it has just taken the lock)"
+    return f"pid {holder.get('pid')}, run {holder.get('run')!r} in {holder.get('cwd')}, timing since {holder.get('since')}"
+
+
+# --- readings ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Point:
+    """The machine at one moment of the run, after `done` benchmarks were timed."""
+
+    label: str
+    done: int
+    wall: float  # time.monotonic()
+    load1: float
+    runnable: int  # runnable processes other than this one, at that instant
+    busy_cpu: float  # seconds of CPU time the whole machine spent busy since boot (psutil)
+    own_cpu: float  # seconds of it this process and its children used
+    noise: float | None = None  # the noise meter's median seconds per call, where it could run
+    noise_spread: float | None = None  # its slowest round over its median, minus 1
+
+
+def read_point(label: str, done: int) -> Point:
+    import psutil
+
+    total = psutil.cpu_times()
+    busy = sum(total) - total.idle - getattr(total, "iowait", 0.0)
+    me = psutil.Process()
+    own = sum(me.cpu_times()[:4])  # user, system and the reaped children's
+    for child in me.children(recursive=True):
+        try:
+            own += sum(child.cpu_times()[:2])
+        except psutil.Error:  # a child that ended between the listing and the reading
+            pass
+    return Point(label=label, done=done, wall=time.monotonic(), load1=os.getloadavg()[0],
+                 runnable=max(0, _procs_running() - 1), busy_cpu=busy, own_cpu=own)
+
+
+def _procs_running() -> int:
+    try:
+        for line in Path("/proc/stat").read_text().splitlines():
+            if line.startswith("procs_running "):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 1
+
+
+def probe(run: Callable[[], None], calls: int, rounds: int = PROBE_ROUNDS,
+          clock: Callable[[], float] = time.perf_counter) -> tuple[float, float]:
+    """The noise meter once: `rounds` timings of `run` (which makes `calls` calls); median per call and spread."""
+    times = []
+    for _ in range(rounds):
+        start = clock()
+        run()
+        times.append((clock() - start) / calls)
+    median = statistics.median(times)
+    return median, max(times) / median - 1
+
+
+NOISE_ROUTE = "c-gcc-O3"
+NOISE_N = 128
+NOISE_TRIAL_CALLS = 1000
+NOISE_ROUND_SECONDS = 0.5e-3  # one round of the meter; PROBE_ROUNDS of them make a probe of a few ms
+
+
+@dataclass
+class Meter:
+    """The noise meter's loop (a callable making `calls` calls of the no-op kernel), or why there is none."""
+
+    run: Callable[[], None] | None
+    calls: int
+    what: str
+    problem: str | None = None
+    clock: Callable[[], float] = time.perf_counter
+    close: Callable[[], None] = lambda: None
+
+
+def noise_meter() -> Meter:
+    """The no-op kernel's timing loop on one native route, in a build of its own: a loop of the session's build
+    of the same pair would end the meter's (one runner per build)."""
+    what = f"no-op kernel on {NOISE_ROUTE}, n={NOISE_N}"
+    built = None
+    try:
+        from harness.kernel import get_kernel
+        from harness.source import discover
+        from targets import get_route
+        from harness.bench import SEED
+        from targets.fresh import EXPECT_SAME
+
+        kernel, route = get_kernel("noop"), get_route(NOISE_ROUTE)
+        source = next(s for s in discover(kernel) if s.language == route.language)
+        built = route.build(source, kernel)
+
+        def loop(calls: int) -> tuple[Callable[[], None], Callable[[], float]]:
+            # One placement: the meter watches the machine, not where the code lands.
+            run = built.loop(NOISE_N, "random", calls, seed=SEED, expect=EXPECT_SAME, offsets=(0,))
+            return run, built.loop_clock() or time.perf_counter
+
+        trial, clock = loop(NOISE_TRIAL_CALLS)
+        trial()  # the first call pays for page faults and the runner's start, not for the machine's noise
+        per_call, _ = probe(trial, NOISE_TRIAL_CALLS, rounds=3, clock=clock)
+        calls = max(1, min(10**7, int(NOISE_ROUND_SECONDS / per_call)))
+        run, clock = loop(calls)
+        run()
+    except Exception as exc:  # no meter costs only its readings, never the run
+        if built is not None:
+            built.close()
+        return Meter(None, 0, what, problem=f"{type(exc).__name__}: {exc}")
+    return Meter(run, calls, f"{what}, {calls} calls x {PROBE_ROUNDS} rounds", clock=clock, close=built.close)
+
+
+class MachineWatch:
+    """Readings of the machine through one timed run: start, every PROBE_EVERY benchmarks, finish."""
+
+    def __init__(self, meter: Meter, cores: int | None = None, every: int = PROBE_EVERY) -> None:
+        self.meter = meter
+        self.cores = cores or os.cpu_count() or 1
+        self.every = every
+        self.points: list[Point] = []
+        self.timed: list[list[str]] = [[]]  # benchmark ids timed between consecutive points
+        self.lock: dict[str, Any] = {}
+
+    def _point(self, label: str) -> None:
+        point = read_point(label, sum(len(ids) for ids in self.timed))
+        if self.meter.run is not None:
+            try:
+                point.noise, point.noise_spread = probe(self.meter.run, self.meter.calls, clock=self.meter.clock)
+            except Exception as exc:  # the meter must never cost the run: it stops, and says why
+                self.meter.run, self.meter.problem = None, f"{type(exc).__name__}: {exc}"
+        # Runnable processes come and go within microseconds: what was runnable both before and after the probe.
+        point.runnable = min(point.runnable, max(0, _procs_running() - 1))
+        self.points.append(point)
+
+    def start(self) -> None:
+        self._point("before")
+
+    def before_benchmark(self, bench_id: str) -> None:
+        if self.points and len(self.timed[-1]) >= self.every:
+            self._point("during")
+            self.timed.append([])
+        self.timed[-1].append(bench_id)
+
+    def finish(self) -> None:
+        self._point("after")
+        self.meter.close()
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "cores": self.cores,
+            "meter": {"what": self.meter.what, "calls": self.meter.calls, "problem": self.meter.problem},
+            "points": [asdict(p) for p in self.points],
+            "timed": self.timed,
+            "lock": self.lock,
+            "thresholds": {"others_busy": OTHERS_BUSY, "load_busy": LOAD_BUSY, "noise_busy": NOISE_BUSY},
+        }
+
+
+# --- judgements --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Interval:
+    """The machine between two points of the run, and the benchmarks timed in it."""
+
+    start: str
+    end: str
+    others: float | None  # share of all cores' time other processes used
+    load1: float
+    runnable: int
+    noise: float | None  # the meter's larger move at either end, against its quietest probe of the run
+    benchmarks: list[str]
+    preempted: float | None = None  # the meter's slowest round over its median, minus 1, at either end
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.reasons)
+
+
+@dataclass
+class Judgement:
+    cores: int
+    intervals: list[Interval]
+    noise: float | None  # the meter's largest move over the run
+    meter: str
+    lock: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def busy(self) -> bool:
+        return any(i.busy for i in self.intervals)
+
+    @property
+    def affected(self) -> set[str]:
+        return {b for i in self.intervals if i.busy for b in i.benchmarks}
+
+    @property
+    def margin(self) -> float:
+        """How far a busy row's interval must clear 1 for its verdict to stand: the noise measured."""
+        return max(self.noise or 0.0, 0.0)
+
+    def verdict(self, low: float | None, high: float | None, steady: bool = True) -> str:
+        """faster / slower for a row timed while the machine was busy, only beyond the noise measured, and only
+        for a row whose own rounds were steady (the meter's median misses a wait that one round of a row took)."""
+        if steady and low is not None and high is not None:
+            if high < 1.0 - self.margin:
+                return "faster"
+            if low > 1.0 + self.margin:
+                return "slower"
+        return "unsure (machine busy)"
+
+    def header(self) -> list[str]:
+        """The machine's state in plain words, for the report's header."""
+        lines = []
+        if self.lock.get("waited_for"):
+            lines.append(f"Waited {self.lock.get('waited', 0):.0f} s before timing, for another run on this machine "
+                         f"({describe_holder(self.lock['waited_for'])}).")
+        if not self.intervals:
+            return lines + ["Machine state: not recorded for this run."]
+        others = [i.others for i in self.intervals if i.others is not None]
+        noise = (f"the noise meter ({self.meter}) moved {self.noise:.0%} at most (busy above {NOISE_BUSY:.0%})"
+                 if self.noise is not None else f"no noise meter: {self.meter}")
+        figures = (f"Readings while timing, on {self.cores} cores: other processes used up to "
+                   f"{max(others, default=0):.0%} of the machine's CPU time (busy above {OTHERS_BUSY:.0%}); load "
+                   f"average {min(i.load1 for i in self.intervals):.1f}-{max(i.load1 for i in self.intervals):.1f}, "
+                   f"this run counted in (busy above {self.cores + LOAD_BUSY:.1f}); up to "
+                   f"{max(i.runnable for i in self.intervals)} other processes runnable at once; {noise}.")
+        if not self.busy:
+            return lines + ["Machine: quiet while timing.", figures]
+        busy = [i for i in self.intervals if i.busy]
+        count = sum(len(i.benchmarks) for i in self.intervals)
+        reasons = interval_reasons(_worst(busy), self.cores)
+        return lines + [
+            f"Machine: BUSY while timing: {'; '.join(reasons)}.", figures,
+            f"{len(self.affected)} of {count} benchmarks were timed while it was busy: their rows are marked "
+            f"`busy`, and a faster/slower verdict among them stands only where its interval clears 1 by more than "
+            f"the noise measured ({self.margin:.0%}) and its own rounds were steady; otherwise it reads "
+            "`unsure (machine busy)`. Time again on a "
+            "quiet machine (`arena doctor` says what else disturbs timings).",
+        ]
+
+
+def _worst(intervals: Sequence[Interval]) -> Interval:
+    """One interval holding the worst reading of each kind, for a summary of several."""
+    def most(values: Sequence[float | None]) -> float | None:
+        present = [v for v in values if v is not None]
+        return max(present) if present else None
+
+    return Interval(start=intervals[0].start, end=intervals[-1].end, others=most([i.others for i in intervals]),
+                    load1=max(i.load1 for i in intervals), runnable=max(i.runnable for i in intervals),
+                    noise=most([i.noise for i in intervals]), benchmarks=[],
+                    preempted=most([i.preempted for i in intervals]))
+
+
+def judge(saved: dict[str, Any] | None) -> Judgement | None:
+    """The saved readings of a run (MachineWatch.as_json) judged; None for a run saved without them."""
+    if not saved or len(saved.get("points", [])) < 2:
+        return None
+    cores = int(saved.get("cores") or 1)
+    points = [Point(**p) for p in saved["points"]]
+    meter = saved.get("meter", {})
+    noises = [p.noise for p in points if p.noise]
+    quietest = min(noises, default=None)
+
+    def moved(point: Point) -> float | None:
+        return point.noise / quietest - 1 if point.noise and quietest else None
+
+    intervals = []
+    timed = saved.get("timed", [])
+    for k, (a, b) in enumerate(zip(points, points[1:])):
+        elapsed = b.wall - a.wall
+        others = ((b.busy_cpu - a.busy_cpu) - (b.own_cpu - a.own_cpu)) / (elapsed * cores) if elapsed > 0 else None
+        others = None if others is None else min(1.0, max(0.0, others))
+        moves = [m for m in (moved(a), moved(b)) if m is not None]
+        spreads = [p.noise_spread for p in (a, b) if p.noise_spread is not None]
+        interval = Interval(start=a.label, end=b.label, others=others, load1=max(a.load1, b.load1),
+                            runnable=max(a.runnable, b.runnable), noise=max(moves) if moves else None,
+                            benchmarks=list(timed[k]) if k < len(timed) else [],
+                            preempted=max(spreads) if spreads else None)
+        interval.reasons = interval_reasons(interval, cores)
+        intervals.append(interval)
+    largest = max((i.noise for i in intervals if i.noise is not None), default=None)
+    what = meter.get("what", "")
+    if meter.get("problem"):
+        what += f" (stopped: {meter['problem']})"
+    return Judgement(cores=cores, intervals=intervals, noise=largest, meter=what, lock=saved.get("lock", {}))
+
+
+def interval_reasons(interval: Interval, cores: int) -> list[str]:
+    """Why an interval counts as busy, in plain words; empty when it was quiet."""
+    reasons = []
+    if interval.others is not None and interval.others > OTHERS_BUSY:
+        reasons.append(f"other processes used {interval.others:.0%} of the {cores} cores' time")
+    if interval.load1 > cores + LOAD_BUSY:
+        reasons.append(f"load average {interval.load1:.1f} on {cores} cores")
+    if interval.runnable >= cores:
+        reasons.append(f"{interval.runnable} other processes were runnable on {cores} cores")
+    if interval.noise is not None and interval.noise > NOISE_BUSY:
+        reasons.append(f"the noise meter moved {interval.noise:.0%}")
+    if interval.preempted is not None and interval.preempted > PREEMPTED:
+        reasons.append(f"a round of the noise meter took {interval.preempted + 1:.0f}x its median (the run was "
+                       "made to wait for the CPU)")
+    return reasons
+
+
+def unstable(per_round: Sequence[float]) -> str | None:
+    """pyperf's warning for one row: the slowest round far above the median, or a wide interquartile range."""
+    if len(per_round) < 4:
+        return None
+    import numpy as np
+
+    median = float(np.median(per_round))
+    if median <= 0:
+        return None
+    q1, q3 = np.percentile(per_round, [25, 75])
+    slowest, iqr = max(per_round) / median - 1, float(q3 - q1) / median
+    found = []
+    if slowest >= UNSTABLE_MAX:
+        found.append(f"slowest round {slowest:.0%} above the median")
+    if iqr >= UNSTABLE_IQR:
+        found.append(f"IQR {iqr:.0%} of the median")
+    return "unstable: " + ", ".join(found) if found else None
+
+
+def judge_rows(rows: Sequence[Any], headline: Sequence[Any], saved: dict[str, Any] | None) -> list[str]:
+    """The judgement on a report's rows (harness.report's Row and Headline): unstable rows flagged; rows timed while
+    the machine was busy marked, their faster/slower verdicts standing only beyond the noise measured. Returns the
+    header's lines."""
+    for row in rows:
+        if row.timing != "emulated":
+            row.unstable = unstable(row.per_sort)
+    judged = judge(saved)
+    if judged is None:
+        return []
+    affected = judged.affected
+    for row in rows:
+        row.busy = row.id in affected
+        if row.busy and row.verdict in ("faster", "slower"):
+            row.verdict = judged.verdict(*(row.ratio_ci or (None, None)), steady=not row.unstable)
+        if row.busy and getattr(row, "free_verdict", "") in ("faster", "slower"):
+            row.free_verdict = judged.verdict(*(row.free_ci or (None, None)), steady=not row.unstable)
+    for h in headline:
+        sides = [r for r in rows if (r.substrate, r.n, r.shape) == (h.substrate, h.n, "random") and r.label in (h.ai, h.compiler)]
+        if any(r.busy for r in sides) and h.verdict in ("AI faster", "compiler faster"):
+            verdict = judged.verdict(*(h.time_ci or (None, None)), steady=not any(r.unstable for r in sides))
+            h.verdict = {"faster": "AI faster", "slower": "compiler faster"}.get(verdict, verdict)
+    return judged.header()

@@ -1,0 +1,234 @@
+"""The timing lock between real processes, the machine's readings judged, and their place in the report."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.machine import NOISE_BUSY, OTHERS_BUSY, Meter, MachineWatch, Point, judge, unstable
+from harness.report import analyse, markdown
+from tests.conftest import REPO
+
+# A process that takes the timing lock under the run name it is given, says so, and holds it until told to stop.
+HOLD = """
+import sys, time
+from pathlib import Path
+from harness.machine import MachineBusy, TimingLock
+lock = TimingLock(sys.argv[1], wait=sys.argv[2] == "wait")
+try:
+    lock.acquire()
+except MachineBusy as exc:
+    print(f"stopped: {exc}", flush=True)
+    sys.exit(3)
+print("timing now", flush=True)
+stop = Path(sys.argv[3])
+while not stop.exists():
+    time.sleep(0.05)
+lock.release()
+"""
+
+
+def _env(cache: Path) -> dict[str, str]:
+    return {**os.environ, "ARENA_CACHE": str(cache), "PYTHONPATH": str(REPO)}
+
+
+def _holder(cache: Path, run: str, stop: Path, wait: str = "wait") -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-c", HOLD, run, wait, str(stop)], cwd=REPO, env=_env(cache),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _wait_for_line(process: subprocess.Popen[str], words: str) -> str:
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    assert words in line, line
+    return line
+
+
+def test_a_second_process_waits_for_the_first_and_names_it(tmp_path: Path) -> None:
+    first = _holder(tmp_path, "first-run", tmp_path / "stop-first")
+    second = None
+    try:
+        _wait_for_line(first, "timing now")
+        second = _holder(tmp_path, "second-run", tmp_path / "stop-second")
+        waiting = _wait_for_line(second, "waiting for it to finish")
+        assert f"pid {first.pid}" in waiting and "'first-run'" in waiting
+        time.sleep(0.5)
+        assert second.poll() is None  # still waiting: it has not taken the lock while the first holds it
+        (tmp_path / "stop-first").touch()
+        assert first.wait(timeout=30) == 0
+        assert "finished" in _wait_for_line(second, "timing now")
+        (tmp_path / "stop-second").touch()
+        assert second.wait(timeout=30) == 0
+    finally:
+        for process in (first, second):
+            if process is not None and process.poll() is None:
+                process.kill()
+
+
+def test_no_wait_stops_with_the_holders_pid_and_run(tmp_path: Path) -> None:
+    first = _holder(tmp_path, "first-run", tmp_path / "stop")
+    try:
+        _wait_for_line(first, "timing now")
+        second = _holder(tmp_path, "second-run", tmp_path / "stop", wait="no-wait")
+        assert second.wait(timeout=30) == 3
+        assert second.stdout is not None
+        out = second.stdout.read()
+        assert f"pid {first.pid}" in out and "'first-run'" in out and "--no-wait" in out
+    finally:
+        (tmp_path / "stop").touch()
+        first.wait(timeout=30)
+
+
+def _bench_session(cache: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "tests/test_bench.py", "-q", "-p", "no:cacheprovider", "-k",
+         "noop/noop/c-gcc-O3", "--sizes=16", *options],
+        cwd=REPO, env=_env(cache), capture_output=True, text=True, timeout=600)
+
+
+def test_pytest_no_wait_stops_a_timed_run_but_never_an_untimed_one(tmp_path: Path) -> None:
+    first = _holder(tmp_path, "first-run", tmp_path / "stop")
+    try:
+        _wait_for_line(first, "timing now")
+        untimed = _bench_session(tmp_path, "--benchmark-disable", "--no-wait")
+        assert untimed.returncode == 0, untimed.stdout + untimed.stderr
+        timed = _bench_session(tmp_path, "--benchmark-enable", "--benchmark-only", "--no-wait",
+                               f"--benchmark-json={tmp_path / 'run.json'}")
+        assert timed.returncode == pytest.ExitCode.INTERRUPTED, timed.stdout + timed.stderr
+        assert f"pid {first.pid}" in timed.stdout and "'first-run'" in timed.stdout
+        assert not (tmp_path / "run.json").exists()
+    finally:
+        (tmp_path / "stop").touch()
+        first.wait(timeout=30)
+
+
+# --- judgements on synthetic readings ----------------------------------------------------------------------
+
+
+def point(label: str, wall: float, busy: float, own: float, noise: float | None = 1e-8, load1: float = 1.0,
+          runnable: int = 0) -> dict[str, Any]:
+    return dict(label=label, done=0, wall=wall, load1=load1, runnable=runnable, busy_cpu=busy, own_cpu=own,
+                noise=noise, noise_spread=0.0)
+
+
+def readings(*points: dict[str, Any], timed: list[list[str]] | None = None) -> dict[str, Any]:
+    return {"cores": 2, "meter": {"what": "no-op", "calls": 1000}, "points": list(points),
+            "timed": timed or [[f"b{k}"] for k in range(len(points) - 1)], "lock": {}}
+
+
+def test_a_quiet_run_is_said_quiet() -> None:
+    # 10 s on 2 cores: this run used 10 CPU seconds, everything else 0.4 (2%).
+    judged = judge(readings(point("before", 0, 100, 5), point("after", 10, 110.4, 15)))
+    assert judged is not None and not judged.busy and not judged.affected
+    assert judged.intervals[0].others == pytest.approx(0.02)
+    assert judged.header()[0] == "Machine: quiet while timing."
+
+
+def test_other_processes_cpu_time_makes_only_their_interval_busy() -> None:
+    judged = judge(readings(point("before", 0, 100, 5), point("during", 10, 110, 15), point("after", 20, 130, 25)))
+    assert judged is not None
+    assert [i.busy for i in judged.intervals] == [False, True]
+    assert judged.intervals[1].others == pytest.approx(0.5) and OTHERS_BUSY < 0.5
+    assert judged.affected == {"b1"}
+    assert "other processes used 50% of the 2 cores' time" in judged.header()[0]
+
+
+def test_a_moving_noise_meter_makes_the_run_busy_and_sets_the_margin() -> None:
+    judged = judge(readings(point("before", 0, 100, 5, noise=1.0e-8), point("after", 10, 110, 15, noise=1.3e-8)))
+    assert judged is not None and judged.busy
+    assert judged.noise == pytest.approx(0.3) and judged.noise > NOISE_BUSY
+    assert "the noise meter moved 30%" in judged.intervals[0].reasons
+
+
+def test_load_and_runnable_processes_against_the_cores() -> None:
+    loaded = judge(readings(point("before", 0, 100, 5, load1=3.1), point("after", 10, 110, 15)))
+    crowded = judge(readings(point("before", 0, 100, 5, runnable=2), point("after", 10, 110, 15)))
+    assert loaded is not None and loaded.intervals[0].reasons == ["load average 3.1 on 2 cores"]
+    assert crowded is not None and crowded.intervals[0].reasons == ["2 other processes were runnable on 2 cores"]
+
+
+def test_a_busy_verdict_stands_only_beyond_the_noise_measured() -> None:
+    judged = judge(readings(point("before", 0, 100, 5, noise=1.0e-8), point("after", 10, 110, 15, noise=1.2e-8)))
+    assert judged is not None and judged.margin == pytest.approx(0.2)
+    assert judged.verdict(0.70, 0.78) == "faster"
+    assert judged.verdict(0.85, 0.95) == "unsure (machine busy)"
+    assert judged.verdict(1.05, 1.15) == "unsure (machine busy)"
+    assert judged.verdict(1.25, 1.30) == "slower"
+    assert judged.verdict(None, None) == "unsure (machine busy)"
+    assert judged.verdict(0.70, 0.78, steady=False) == "unsure (machine busy)"  # its own rounds were not steady
+
+
+def test_a_run_without_readings_is_not_judged() -> None:
+    assert judge(None) is None and judge({"points": []}) is None
+
+
+def test_unstable_rows_as_pyperf_flags_them() -> None:
+    steady = [1.0, 1.01, 0.99, 1.0, 1.02, 0.98, 1.0, 1.01]
+    assert unstable(steady) is None
+    spike = unstable(steady[:-1] + [2.0])
+    assert spike is not None and "slowest round 100% above the median" in spike
+    wide = unstable([1.0, 1.2, 0.8, 1.25, 0.75, 1.0, 1.1, 0.9])
+    assert wide is not None and "IQR" in wide and "slowest" not in wide
+
+
+def test_the_watch_records_points_and_which_benchmarks_ran_between_them() -> None:
+    calls = []
+    watch = MachineWatch(Meter(lambda: calls.append(1), 1, "counting"), every=2)
+    watch.start()
+    for k in range(5):
+        watch.before_benchmark(f"b{k}")
+    watch.finish()
+    saved = json.loads(json.dumps(watch.as_json()))
+    assert [p["label"] for p in saved["points"]] == ["before", "during", "during", "after"]
+    assert saved["timed"] == [["b0", "b1"], ["b2", "b3"], ["b4"]]
+    assert len(calls) == 4 * 7 and all(p["noise"] is not None for p in saved["points"])
+    judged = judge(saved)
+    assert judged is not None and len(judged.intervals) == 3
+
+
+def _row(variant: str, route: str, origin: str, per_sort: list[float]) -> dict[str, Any]:
+    data = [t * 4 for t in per_sort]
+    return {"stats": {"median": sorted(data)[len(data) // 2], "iqr": 0.0, "rounds": len(data), "data": data},
+            "extra_info": {"kernel": "insertion_sort", "variant": variant, "route": route, "origin": origin, "n": 128,
+                           "shape": "random", "repeat": 4, "timing": "native", "substrate": "native x86-64"}}
+
+
+def test_the_report_marks_busy_rows_and_keeps_only_verdicts_beyond_the_noise() -> None:
+    base = [2e-6 * (1 + 0.002 * (k % 5)) for k in range(20)]
+    run = {"datetime": "2026-11-27T00:00:00", "machine_info": {}, "benchmarks": [
+        _row("insertion_sort", "c-gcc-O3", "human", base),
+        _row("ai-close", "x86-native", "ai", [t * 0.93 for t in base]),  # 7% faster: inside a 20% noise
+        _row("ai-far", "x86-native", "ai", [t * 0.5 for t in base]),  # twice as fast: beyond it
+    ], "arena": {"machine": readings(
+        point("before", 0, 100, 5, noise=1.0e-8), point("after", 10, 110, 15, noise=1.2e-8),
+        timed=[["insertion_sort/insertion_sort/c-gcc-O3/n=128/random", "insertion_sort/ai-close/x86-native/n=128/random",
+                "insertion_sort/ai-far/x86-native/n=128/random"]])}}
+    analysis = analyse(run, "busy-run")
+    verdicts = {r.variant: (r.verdict, r.busy) for r in analysis.rows}
+    assert verdicts["ai-close"] == ("unsure (machine busy)", True)
+    assert verdicts["ai-far"] == ("faster", True)
+    text = markdown(analysis)
+    assert "Machine: BUSY while timing" in text and "(busy)" in text
+    # The headline's pairs (same algorithm, and algorithm free) take ai-far, the best AI row, which clears the noise.
+    assert analysis.headline and {h.verdict for h in analysis.headline} == {"AI faster"}
+    run["benchmarks"].pop()  # without ai-far, the headline's best AI row is ai-close
+    assert {h.verdict for h in analyse(run, "busy-run").headline} == {"unsure (machine busy)"}
+    del run["arena"]["machine"]
+    quiet = analyse(run, "quiet-run")
+    assert {r.variant: r.verdict for r in quiet.rows}["ai-close"] == "faster"  # the same figures on a quiet machine
+    assert quiet.headline and {h.verdict for h in quiet.headline} == {"AI faster"}
+
+
+def test_a_preempted_noise_meter_round_makes_its_interval_busy_and_the_summary_takes_the_worst() -> None:
+    waited = point("during", 10, 110, 15)
+    waited["noise_spread"] = 13.0
+    judged = judge(readings(point("before", 0, 100, 5, runnable=3), waited, point("after", 20, 120, 25, runnable=2)))
+    assert judged is not None and [i.busy for i in judged.intervals] == [True, True]
+    assert "a round of the noise meter took 14x its median" in judged.intervals[0].reasons[-1]
+    assert judged.header()[0].count("other processes were runnable") == 1 and "3 other processes" in judged.header()[0]
