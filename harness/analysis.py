@@ -282,4 +282,8 @@ def analysis_json(analysis: Analysis) -> dict[str, Any]:
     for row, original in zip(data["rows"] + data["overhead"], analysis.rows + analysis.overhead):
         row["per_sort"] = [float(t) for t in row["per_sort"]]
         row.update(placement_spread=original.placement_spread, keeps_state=original.keeps_state)
+    from harness import alphadev
+
+    if entries := alphadev.comparison(analysis.rows):
+        data["alphadev"] = entries  # its own key: the page renders keys it does not know as they are
     return data

@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from harness import alphadev
 from harness.analysis import (
     GOALS, KEEPS_STATE_BELOW, Analysis, Ratio, Row, analyse, analysis_json, goal_of, is_compiler_built,
     key_ratio, missed_goal, run_metadata,
@@ -164,6 +165,7 @@ def markdown(analysis: Analysis) -> str:
             pairs = [h for h in analysis.headline if h.comparison == comparison]
             out += [f"### {title}", "", "| " + " | ".join(HEADLINE_COLUMNS) + " |", "|" + " --- |" * len(HEADLINE_COLUMNS)]
             out += ["| " + " | ".join(headline_cells(h)) + " |" for h in pairs] + [""]
+    out += alphadev.markdown(alphadev.comparison(analysis.rows))
     out += ["## Key ratios", ""] + [f"- {r.text()}" for r in analysis.key_ratios] + [""]
     compared = [r for r in analysis.rows if r.verdict]
     if compared:

@@ -97,3 +97,33 @@ def test_check_reports_the_program_length_of_a_hand_counted_variant() -> None:
     assert report.verdict == "pass"
     assert report.as_json()["program_length"] == 17
     assert _check(SORT3.DIRECTORY / "variants" / "ai-wat-select.wat", "wasmtime").program_length is None
+
+
+def _row(variant: str, route: str, median: float, origin: str = "ai", compiler: bool = False,
+         length: int | None = None, executed: int | None = None):  # type: ignore[no-untyped-def]
+    from harness.analysis import Row
+
+    emulated = "unicorn" in route
+    return Row(kernel="sort3", variant=variant, route=route, origin=origin, timing="emulated" if emulated else "native",
+               n=3, shape="random", repeat=1, median=median, iqr=0.0, rounds=1, compiler_source=compiler,
+               substrate="x86-64 in Unicorn" if emulated else "native x86-64", program_length=length,
+               executed={"instructions": executed} if executed else {})
+
+
+def test_the_report_sets_our_best_beside_alphadevs_published_lengths() -> None:
+    from harness import alphadev
+
+    rows = [
+        _row("ai-x86-cmov-regs", "x86-native", 2.0e-9, length=17),
+        _row("ai-x86-branches", "x86-native", 3.0e-9, length=20),  # slower: not the best
+        _row("ai-x86-cmov-regs", "x86-unicorn", 1e-5, executed=18),
+        _row("sort3_branchless", "c-gcc-O3", 2.5e-9, origin="human", compiler=True, length=19),
+        _row("sort3_branchless", "c-gcc-O3-unicorn", 1e-5, origin="human", compiler=True, executed=20),
+    ]
+    (entry,) = alphadev.comparison(rows)
+    assert entry["best_ai"]["label"] == "ai-x86-cmov-regs@x86-native"
+    assert (entry["best_ai"]["program_length"], entry["best_ai"]["executed_instructions"]) == (17, 18)
+    assert (entry["best_compiler"]["program_length"], entry["best_compiler"]["executed_instructions"]) == (19, 20)
+    assert entry["published"]["alphadev"] == 17 and entry["published"]["human_benchmark"] == 18
+    table = "\n".join(alphadev.markdown([entry]))
+    assert "published figures, not ours" in table and "| sort3 | ai-x86-cmov-regs@x86-native | 17 | 18 |" in table
