@@ -23,7 +23,7 @@ from pathlib import Path
 
 import unicorn
 from unicorn import x86_const as x86
-from capstone import CS_ARCH_X86, CS_GRP_CALL, CS_GRP_JUMP, CS_MODE_64, Cs
+from capstone import CS_GRP_CALL, CS_GRP_JUMP
 from capstone.x86 import X86_OP_IMM, X86_OP_MEM, X86_REG_RIP
 from elftools.elf.constants import P_FLAGS, SH_FLAGS
 from elftools.elf.elffile import ELFFile
@@ -34,7 +34,9 @@ from targets import get_route
 from targets.base import Built, BuildError, LimitExceeded, OutOfBounds, RunError, Target, Unavailable
 from targets.c_cffi import CBuilt, cache_dir
 from targets.llvm_jit import LlvmBuilt
-from targets.x86_unicorn import _DISASM, CODE_BASE, PAGE, Assembled, UnicornBuilt
+from targets.disasm import decoder
+from targets.native import round_to_page
+from targets.x86_unicorn import CODE_BASE, PAGE, Assembled, UnicornBuilt
 
 R_X86_64_64 = 1
 R_X86_64_GLOB_DAT = 6
@@ -45,8 +47,6 @@ R_X86_64_RELATIVE = 8
 IMPORT_BASE = 0x0E00_0000
 IMPORT_STRIDE = 16
 LINK_SECONDS = 60.0
-_DETAIL = Cs(CS_ARCH_X86, CS_MODE_64)
-_DETAIL.detail = True
 # The messages of a bad memory access in Unicorn start with one of these (targets.x86_unicorn._ACCESS).
 _MEMORY_FAULTS = ("read of", "write to", "fetch from")
 
@@ -82,7 +82,7 @@ class NativeImage:
         while pending:
             start = pending.pop()
             size = self.functions.get(start, ("", 0))[1] or self.entry_size
-            for insn in _DETAIL.disasm(self.code[start : start + size], start):
+            for insn in decoder().disasm(self.code[start : start + size], start):
                 for op in insn.operands:
                     if op.type == X86_OP_MEM and op.mem.base == X86_REG_RIP:
                         slot = insn.address + insn.size + op.mem.disp
@@ -101,7 +101,7 @@ class NativeImage:
 
     def _plt_import(self, stub: int) -> str | None:
         # A PLT stub jumps through its GOT slot: `jmp qword ptr [rip + slot]`, after an endbr64 in .plt.sec.
-        for insn in _DETAIL.disasm(self.code[stub : stub + 16], stub, 3):
+        for insn in decoder().disasm(self.code[stub : stub + 16], stub, 3):
             for op in insn.operands:
                 if op.type == X86_OP_MEM and op.mem.base == X86_REG_RIP:
                     return self.imports.get(insn.address + insn.size + op.mem.disp)
@@ -121,14 +121,14 @@ def load_image(path: Path, symbol: str, base: int = CODE_BASE) -> NativeImage:
             raise BuildError(f"{path.name}: not an x86-64 object ({elf['e_machine']})")
         segments = [s for s in elf.iter_segments() if s["p_type"] == "PT_LOAD"]
         end = max(s["p_vaddr"] + s["p_memsz"] for s in segments)
-        image = bytearray(_round_up(end, PAGE))
+        image = bytearray(round_to_page(end))
         writable = []
         for segment in segments:
             start = segment["p_vaddr"]
             image[start : start + segment["p_filesz"]] = segment.data()
             if segment["p_flags"] & P_FLAGS.PF_W:
                 low = start // PAGE * PAGE
-                writable.append((low, _round_up(start + segment["p_memsz"], PAGE) - low))
+                writable.append((low, round_to_page(start + segment["p_memsz"]) - low))
         imports: dict[int, str] = {}
         for section in elf.iter_sections():
             if section["sh_type"] != "SHT_RELA" or section["sh_flags"] & SH_FLAGS.SHF_ALLOC == 0:
@@ -169,10 +169,6 @@ def load_image(path: Path, symbol: str, base: int = CODE_BASE) -> NativeImage:
     )
 
 
-def _round_up(value: int, unit: int) -> int:
-    return (value + unit - 1) // unit * unit
-
-
 class NativeUnicornBuilt(UnicornBuilt):
     """A compiler's shared library in the emulator: the assembled-variant machinery, run on a loaded image."""
 
@@ -200,7 +196,7 @@ class NativeUnicornBuilt(UnicornBuilt):
         code = self.image.code[start : start + self.image.entry_size]
         return "\n".join(
             f"{i.address:#x}  {i.bytes.hex():<20} {i.mnemonic} {i.op_str}".rstrip()
-            for i in _DISASM.disasm(code, self.image.base + start)
+            for i in decoder().disasm(code, self.image.base + start)
         )
 
     def _run(self, values: Sequence[int], counted: bool) -> tuple[list[int], int]:
@@ -222,7 +218,7 @@ class NativeUnicornBuilt(UnicornBuilt):
         message = super()._fault_message(uc, exc)
         if exc.errno == unicorn.UC_ERR_INSN_INVALID and not self._event:
             rip = uc.reg_read(x86.UC_X86_REG_RIP)
-            insn = next(_DISASM.disasm(bytes(uc.mem_read(rip, 15)), rip, 1), None)
+            insn = next(decoder().disasm(bytes(uc.mem_read(rip, 15)), rip, 1), None)
             # AVX (VEX/EVEX-encoded, all spelled v...): real code for the host CPU the native route built for,
             # which Unicorn 2.1's QEMU 5 translator cannot run. Not the variant's fault: the route skips it.
             if insn is not None and insn.mnemonic.startswith("v") and insn.mnemonic not in ("verr", "verw"):
