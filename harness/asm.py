@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import difflib
 import glob
-import io
 import os
 import re
 import shlex
@@ -33,7 +32,8 @@ from harness.source import Source, SourceError, discover, resolve_sources
 from targets import all_routes, get_route
 from targets.base import ArenaError, Built, BuildError, Target
 from targets.c_cffi import shown_flags, tool_name
-from targets.native import symbol_size
+from targets.disasm import decoder
+from targets.elf import symbol_size, text_and_functions
 
 # The comment marker, the file suffix and the pygments lexer of each kind of listing.
 COMMENT = {"x86": "#", "llvm": ";", "wat": ";;"}
@@ -283,28 +283,7 @@ def _compile(route: str, command: list[str], c_file: Path, out: Path) -> bytes:
 
 def elf_functions(image: bytes) -> tuple[tuple[bytes, int], list[tuple[str, int, int]]]:
     """The text section (its bytes and address) and every function symbol in it: (name, address, size)."""
-    from elftools.elf.elffile import ELFFile
-
-    elf = ELFFile(io.BytesIO(image))
-    text = elf.get_section_by_name(".text") or elf.get_section_by_name(".ltext")
-    section = (text.data(), int(text["sh_addr"])) if text is not None else (b"", 0)
-    functions: list[tuple[str, int, int]] = []
-    for table_name in (".symtab", ".dynsym"):
-        table = elf.get_section_by_name(table_name)
-        if table is None:
-            continue
-        for symbol in table.iter_symbols():
-            if symbol["st_info"]["type"] == "STT_FUNC":
-                functions.append((symbol.name, int(symbol["st_value"]), int(symbol["st_size"])))
-        if functions:
-            break
-    return section, sorted(functions, key=lambda f: f[1])
-
-
-def _capstone():  # type: ignore[no-untyped-def]
-    import capstone
-
-    return capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64)
+    return text_and_functions(image)
 
 
 _BRANCH = re.compile(r"^(j\w+|call|loop\w*)$")
@@ -427,7 +406,7 @@ def _wasm_entry_symbol(functions: list[tuple[str, int, int]], entry: str) -> str
 
 def _disassemble_function(code: bytes, start: int, names: dict[int, str]) -> tuple[list[str], list[str]]:
     """(raw lines with address and bytes, plain lines with branch targets as labels) of one function."""
-    instructions = list(_capstone().disasm(code, start))
+    instructions = list(decoder().disasm(code, start))
     end = start + len(code)
     targets = {t for i in instructions if (t := branch_target(i.mnemonic, i.op_str)) is not None and start <= t < end}
     label = {t: f".L{t:x}" for t in targets if t != start}
@@ -473,7 +452,7 @@ def round_trip(assembled: object) -> tuple[list[object], list[str]]:
     instruction starting at each of them and nothing else but alignment padding.
     """
     code, base, lines = assembled.code, assembled.base, assembled.lines  # type: ignore[attr-defined]
-    decoded = list(_capstone().disasm(code, base))
+    decoded = list(decoder().disasm(code, base))
     starts = {offset for offset, _ in lines}
     at = {insn.address - base for insn in decoded}
     problems = []

@@ -12,9 +12,7 @@ only, since placement alone moves this kernel's time by more than the 10%.
 """
 from __future__ import annotations
 
-import hashlib
 import subprocess
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,7 +20,9 @@ from pathlib import Path
 from harness.inputs import ARRAY_AND_LENGTH
 from kernels.interface import Interface
 from targets import fresh
-from targets.c_cffi import cache_dir, compiler_version
+from targets.c_cffi import compiler_version
+from targets.cache import cached, content_key
+from targets.elf import elf_function
 
 DRIVER_FLAGS = ("-O2",)  # as targets.native.driver builds it
 
@@ -76,29 +76,25 @@ def standalone_program(kernel_source: Path, interface: Interface = ARRAY_AND_LEN
     """The program for the kernel in `kernel_source` (a kernel's own compiler source: its stem is the entry)."""
     text, entry = kernel_source.read_text(), kernel_source.stem
     main, driver_c = main_c(entry, interface), fresh.c_source(interface)
-    key = hashlib.sha256(
-        "\0".join([text, main, driver_c, COMPILER, compiler_version(COMPILER), *FLAGS, *PLACEMENT]).encode()
-    ).hexdigest()[:20]
-    program = cache_dir() / "standalone" / f"{entry}-{key}"
-    if program.exists():
-        return program
-    program.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=program.parent) as work:
-        main = Path(work) / "main.c"
-        main.write_text(main_c(entry, interface))
-        driver = Path(work) / "driver.c"
+    key = content_key(text, main, driver_c, COMPILER, compiler_version(COMPILER), *FLAGS, *PLACEMENT)
+
+    def build(work: Path) -> Path:
+        main_file = work / "main.c"
+        main_file.write_text(main)
+        driver = work / "driver.c"
         driver.write_text(driver_c)
         objects = []
-        for c_file in (kernel_source, main, driver):
-            obj = Path(work) / (c_file.stem + ".o")
+        for c_file in (kernel_source, main_file, driver):
+            obj = work / (c_file.stem + ".o")
             # The driver as the suite's native driver is built; the kernel as the route builds it, aligned.
             flags = {kernel_source: (*FLAGS, *PLACEMENT), driver: DRIVER_FLAGS}.get(c_file, FLAGS)
             subprocess.run([COMPILER, *flags, "-c", str(c_file), "-o", str(obj)], check=True, capture_output=True)
             objects.append(str(obj))
-        linked = Path(work) / "program"
+        linked = work / "program"
         subprocess.run([COMPILER, *objects, "-o", str(linked)], check=True, capture_output=True)
-        linked.replace(program)
-    return program
+        return linked
+
+    return cached("standalone", f"{entry}-{key}", build)
 
 
 class Standalone:
@@ -108,11 +104,9 @@ class Standalone:
 
     def entry_offset(self) -> int:
         """Where the program's copy of the kernel starts, modulo 64 bytes."""
-        from elftools.elf.elffile import ELFFile
-
-        with open(self.program, "rb") as f:
-            symbols = ELFFile(f).get_section_by_name(".symtab")
-            return next(int(s["st_value"]) for s in symbols.iter_symbols() if s.name == self.entry) % 64
+        found = elf_function(self.program.read_bytes(), self.entry)
+        assert found is not None, f"{self.program} has no symbol {self.entry}"
+        return found[0] % 64
 
     def __init__(self, kernel_source: Path, n: int, repeat: int, seed: int) -> None:
         self.program = standalone_program(kernel_source)

@@ -34,7 +34,8 @@ from targets.source import Source
 from targets import c_prototype
 from targets.base import Built, BuildError, Target
 from targets.cffi_build import cache_dir, captured_output, compile_cffi, compiler_diagnostics, compiler_version
-from targets.native import NativeKernel, elf_function, forbidden_instructions, symbol_size
+from targets.elf import loaded_function, symbol_size
+from targets.native import NativeKernel, forbidden_instructions
 
 __all__ = ["cache_dir", "captured_output", "compile_cffi", "compiler_diagnostics", "compiler_version"]
 
@@ -199,20 +200,7 @@ def _line_naming(source: Source, name: str) -> int | None:
 
 def _file_bytes(library: Path, name: str) -> bytes | None:
     """The bytes of function `name` as the library file holds them (no loading)."""
-    from elftools.elf.elffile import ELFFile
-
-    data = library.read_bytes()
-    found = elf_function(data, name)
-    if found is None:
-        return None
-    value, size = found
-    import io
-
-    for segment in ELFFile(io.BytesIO(data)).iter_segments():
-        if segment["p_type"] == "PT_LOAD" and segment["p_vaddr"] <= value < segment["p_vaddr"] + segment["p_filesz"]:
-            start = segment["p_offset"] + value - segment["p_vaddr"]
-            return data[start : start + size]
-    return None
+    return loaded_function(library.read_bytes(), name)
 
 
 @dataclass

@@ -3,7 +3,6 @@ driver both build with (the driver sits below the routes, so this module imports
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import importlib.machinery
 import importlib.util
 import os
@@ -21,13 +20,9 @@ from types import ModuleType
 import cffi
 
 from targets.base import BuildError
+from targets.cache import cache_dir, cached, content_key
 
-
-def cache_dir() -> Path:
-    root = os.environ.get("ARENA_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "codegen-arena"
-    )
-    return Path(root)
+__all__ = ["cache_dir"]
 
 
 @contextlib.contextmanager
@@ -75,39 +70,36 @@ def compile_cffi(c_text: str, cdef: str, compiler: str, args: Sequence[str], wha
     `what` names the build in error messages. The library is published whole (os.replace), so an
     interrupted or concurrent build never leaves half a library in the cache.
     """
-    key = hashlib.sha256(
-        "\0".join([c_text, cdef, compiler, compiler_version(compiler), *args, cffi.__version__, sys.version]).encode()
-    ).hexdigest()[:20]
+    key = content_key(c_text, cdef, compiler, compiler_version(compiler), *args, cffi.__version__, sys.version)
     module_name = f"_arena_c_{key}"
-    directory = cache_dir() / "c"
-    directory.mkdir(parents=True, exist_ok=True)
-    library = directory / f"{module_name}{importlib.machinery.EXTENSION_SUFFIXES[0]}"
-    if not library.exists():
+
+    def build(work: Path) -> Path:
         ffibuilder = cffi.FFI()
         ffibuilder.cdef(cdef)
         ffibuilder.set_source(module_name, c_text, extra_compile_args=list(args))
-        with tempfile.TemporaryDirectory(dir=directory, prefix="build-") as work:
-            env_cc = os.environ.get("CC")
-            os.environ["CC"] = compiler
-            try:
-                with captured_output() as output:
-                    try:
-                        built = ffibuilder.compile(tmpdir=work, verbose=False)
-                        failed = None
-                    except Exception as exc:  # setuptools raises several unrelated types for a failed compile
-                        built, failed = None, exc
-            finally:
-                if env_cc is None:
-                    os.environ.pop("CC", None)
-                else:
-                    os.environ["CC"] = env_cc
-            if failed is not None or built is None:
-                detail = compiler_diagnostics(output[0]) or str(failed)
-                if "conflicting types" in detail:
-                    detail += f"\nthe contract requires {cdef}"
-                raise BuildError(f"{what} failed:\n{detail}")
-            os.replace(built, library)
-        shutil.rmtree(directory / "__pycache__", ignore_errors=True)
+        env_cc = os.environ.get("CC")
+        os.environ["CC"] = compiler
+        try:
+            with captured_output() as output:
+                try:
+                    built = ffibuilder.compile(tmpdir=str(work), verbose=False)
+                    failed = None
+                except Exception as exc:  # setuptools raises several unrelated types for a failed compile
+                    built, failed = None, exc
+        finally:
+            if env_cc is None:
+                os.environ.pop("CC", None)
+            else:
+                os.environ["CC"] = env_cc
+        if failed is not None or built is None:
+            detail = compiler_diagnostics(output[0]) or str(failed)
+            if "conflicting types" in detail:
+                detail += f"\nthe contract requires {cdef}"
+            raise BuildError(f"{what} failed:\n{detail}")
+        shutil.rmtree(work.parent / "__pycache__", ignore_errors=True)
+        return Path(built)
+
+    library = cached("c", f"{module_name}{importlib.machinery.EXTENSION_SUFFIXES[0]}", build)
     if not load:
         return None, library
     spec = importlib.util.spec_from_file_location(module_name, library)

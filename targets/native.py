@@ -33,6 +33,9 @@ from typing import Any
 from kernels.interface import Int32Array, Interface
 from targets import fresh, sandbox
 from targets.cffi_build import compile_cffi
+from targets.elf import elf_function, symbol_size
+
+__all__ = ["elf_function", "symbol_size"]  # where the routes have always found them
 from targets.base import CANARY_WORDS, DEFAULT_INTERFACE, BuildError, LimitExceeded, RunError, guarded, unguarded
 
 PAGE = mmap.PAGESIZE
@@ -445,26 +448,3 @@ def _serve(built: NativeKernel, module: Any, runner: NativeRunner, commands: int
         bad = drive(kernel, work, n, repeat, shape, expect, int(fresh_inputs), state, state + 1)
         elapsed = now() - started
         os.write(results, _frame(b"D", struct.pack("<qq", bad, elapsed)))
-
-
-def symbol_size(elf: bytes, name: str) -> int | None:
-    """st_size of a function symbol in an ELF image (object or shared library), from .symtab or .dynsym."""
-    found = elf_function(elf, name)
-    return found[1] if found else None
-
-
-def elf_function(elf: bytes, name: str) -> tuple[int, int] | None:
-    """(st_value, st_size) of a function symbol in an ELF image, from .symtab or .dynsym."""
-    import io
-
-    from elftools.elf.elffile import ELFFile
-
-    reader = ELFFile(io.BytesIO(elf))
-    for section_name in (".symtab", ".dynsym"):
-        table = reader.get_section_by_name(section_name)
-        if table is None:
-            continue
-        for symbol in table.iter_symbols():
-            if symbol.name == name and symbol["st_size"]:
-                return int(symbol["st_value"]), int(symbol["st_size"])
-    return None

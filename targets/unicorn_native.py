@@ -11,10 +11,8 @@ assembled variant: same stack, same guarded array, same register checks.
 """
 from __future__ import annotations
 
-import hashlib
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,7 +30,8 @@ from kernels.kernel import Kernel
 from targets.source import Source
 from targets import get_route
 from targets.base import Built, BuildError, LimitExceeded, OutOfBounds, RunError, Target, Unavailable
-from targets.c_cffi import CBuilt, cache_dir
+from targets.c_cffi import CBuilt
+from targets.cache import cached, content_key
 from targets.llvm_jit import LlvmBuilt
 from targets.disasm import decoder
 from targets.native import round_to_page
@@ -299,13 +298,8 @@ class UnicornNativeTarget(Target):
 
 def link_object(obj: bytes) -> Path:
     """A relocatable ELF object linked by ld.lld into a shared library, cached by content hash."""
-    directory = cache_dir() / "unicorn"
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{hashlib.sha256(obj).hexdigest()[:20]}.so"
-    if path.exists():
-        return path
-    with tempfile.TemporaryDirectory(dir=directory, prefix="link-") as work:
-        src, out = Path(work) / "kernel.o", Path(work) / "kernel.so"
+    def link(work: Path) -> Path:
+        src, out = work / "kernel.o", work / "kernel.so"
         src.write_bytes(obj)
         try:
             done = subprocess.run(
@@ -318,8 +312,9 @@ def link_object(obj: bytes) -> Path:
             raise BuildError(f"ld.lld did not finish within {LINK_SECONDS:g} s") from None
         if done.returncode != 0 or not out.exists():
             raise BuildError(f"ld.lld -shared failed on the emitted object:\n{done.stderr.strip()}")
-        out.replace(path)
-    return path
+        return out
+
+    return cached("unicorn", f"{content_key(obj)}.so", link)
 
 
 ROUTES = [

@@ -14,8 +14,6 @@ store that crashes the same C natively.
 """
 from __future__ import annotations
 
-import hashlib
-import os
 import re
 import shlex
 import subprocess
@@ -35,7 +33,8 @@ from kernels.kernel import Kernel
 from targets.source import Source
 from targets import c_prototype
 from targets.base import BuildError, RunError, Unavailable
-from targets.c_cffi import ZIG_LIB, CffiTarget, ask_driver, cache_dir, compiler_diagnostics, find_c_entry, zig_clang
+from targets.c_cffi import ZIG_LIB, CffiTarget, ask_driver, compiler_diagnostics, find_c_entry, zig_clang
+from targets.cache import cached, content_key
 from targets.llvm_jit import describe_pipeline, optimize, parse_verified
 from targets.wasm import WasmBuilt, WasmtimeTarget
 
@@ -92,19 +91,12 @@ class CompiledWasmTarget(WasmtimeTarget):
     """Shared by the C and LLVM routes: cache by content hash, then load through the wasmtime route."""
 
     def cached(self, key_parts: Sequence[str], produce: Callable[[Path], bytes]) -> bytes:
-        key = hashlib.sha256("\0".join([self.name, zig_version(), *key_parts]).encode()).hexdigest()[:20]
-        directory = cache_dir() / "wasm"
-        directory.mkdir(parents=True, exist_ok=True)
-        path = directory / f"{key}.wasm"
-        if path.exists():
-            return path.read_bytes()
-        with tempfile.TemporaryDirectory(dir=directory, prefix="build-") as work:
-            binary = produce(Path(work))
-            # Publish whole files only, as the C routes do.
-            partial = Path(work) / "out.partial"
-            partial.write_bytes(binary)
-            os.replace(partial, path)
-        return binary
+        def write(work: Path) -> Path:
+            out = work / "out.partial"
+            out.write_bytes(produce(work))
+            return out
+
+        return cached("wasm", f"{content_key(self.name, zig_version(), *key_parts)}.wasm", write).read_bytes()
 
     def finish(self, source: Source, kernel: Kernel, binary: bytes, started: float) -> CompiledWasmBuilt:
         compiled = time.perf_counter() - started
