@@ -153,6 +153,12 @@ class Built(ABC):
         {"wasm_operators": N}; empty where the route cannot count."""
         return {}
 
+    def stages(self) -> tuple[dict[str, Callable[..., object]], str]:
+        """`arena asm`: this artifact's stages (name -> a function of the artifact and its route that renders a
+        targets.listing.Rendered: the listing text, the flags as received, code bytes, tool versions) and the
+        default stage."""
+        raise BuildError(f"{self.route}: no listing for a {type(self).__name__}")
+
     def entry_code(self) -> tuple[bytes, int] | None:
         """The entry function's x86-64 machine code and its address, where the route has it; else None."""
         return None

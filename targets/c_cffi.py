@@ -21,17 +21,19 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
 
+from typing import Any
+
 import cffi
 
 from kernels.kernel import Kernel
 from targets.source import Source
-from targets import c_prototype
+from targets import c_prototype, listing
 from targets.base import Built, BuildError, Target
 from targets.cffi_build import cache_dir, captured_output, compile_cffi, compiler_diagnostics, compiler_version
 from targets.elf import loaded_function, symbol_size
@@ -228,6 +230,10 @@ class CBuilt(NativeKernel, Built):
     def code_bytes(self) -> int | None:  # type: ignore[override]
         return symbol_size(self.library.read_bytes(), self.entry) if self.library else None
 
+    def stages(self) -> tuple[dict[str, Callable[[Any, Target], listing.Rendered]], str]:
+        """`arena asm`: the compiler's own assembly for the same text and flags."""
+        return {"asm": _listing_asm}, "asm"
+
     def close(self) -> None:
         self.close_native()
 
@@ -279,6 +285,25 @@ class CffiTarget(Target):
 
     def versions(self) -> dict[str, str]:
         return {tool_name(self.compiler): compiler_version(self.compiler), "cffi": cffi.__version__}
+
+
+def _listing_asm(built: CBuilt, route: CffiTarget) -> listing.Rendered:
+    text = route.wrapped_source(built.source, built.entry, built.kernel)  # type: ignore[attr-defined]
+    args = [*listing.setuptools_cflags(), *route.compile_args()]  # type: ignore[attr-defined]
+    command = [*shlex.split(route.compiler), *args]  # type: ignore[attr-defined]
+    with tempfile.TemporaryDirectory(prefix="arena-asm-") as work:
+        c_file = Path(work) / f"{built.source.name}.c"
+        c_file.write_text(text)
+        out = Path(work) / "out.s"
+        asm = listing.compile_for_listing(route.name, [*command, "-S", "-masm=intel"], c_file, out).decode()
+        # The same text and flags again, to an object: its entry must be as long as the one that ran.
+        listed = symbol_size(listing.compile_for_listing(route.name, [*command, "-c"], c_file, Path(work) / "out.o"), built.entry)  # type: ignore[attr-defined]
+    shown = " ".join([tool_name(route.compiler), *map(shlex.quote, args)])  # type: ignore[attr-defined]
+    library = getattr(built, "library", None)
+    ran = symbol_size(Path(library).read_bytes(), built.entry) if library else None  # type: ignore[attr-defined]
+    notes = [f"code bytes: the entry in the extension module that ran; this listing's object has {listed}"
+             + (": the same" if listed == ran else ": NOT the same, the listing may not be the code that ran")]
+    return listing.Rendered("x86", asm, flags=f"{shown} -S -masm=intel", notes=notes, code_bytes=ran or listed)
 
 
 #: The ziglang wheel's lib folder: clang's own headers are in its include/, as in a clang resource directory.

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -20,6 +20,7 @@ import llvmlite.binding as llvm
 from kernels.kernel import Kernel
 from targets.source import Source
 from targets.base import Built, BuildError, Target
+from targets.listing import Rendered
 import ctypes
 
 from targets.native import NativeKernel, forbidden_instructions, symbol_size
@@ -136,8 +137,43 @@ class LlvmBuilt(NativeKernel, Built):
         # The JIT's code has no symbol table; an object emitted from the same module by the same machine has.
         return symbol_size(self.machine.emit_object(self.module), self.entry)
 
+    def stages(self) -> tuple[dict[str, Callable[[Any, Target], Rendered]], str]:
+        """`arena asm`: the IR as parsed, the IR after the pipeline, and the machine code (the default)."""
+        return {"ir-in": _listing_ir_in, "ir-opt": _listing_ir_opt, "asm": _listing_asm}, "asm"
+
     def close(self) -> None:
         self.close_native()
+
+
+# --- what `arena asm` shows (targets.listing) ---
+
+
+def _listing_flags(route: Target) -> str:
+    level = getattr(route, "level", "?")
+    return f"PassBuilder speed_level={level}; TargetMachine cpu={BASELINE_CPU}, opt={level}, jit=True (MCJIT's code model)"
+
+
+def _listing_ir_in(built: LlvmBuilt, route: Target) -> Rendered:
+    return Rendered("llvm", built.ir_in, flags="IR as parsed and verified, before any pass")  # type: ignore[attr-defined]
+
+
+def _listing_ir_opt(built: LlvmBuilt, route: Target) -> Rendered:
+    return Rendered("llvm", built.ir_opt, flags=_listing_flags(route))  # type: ignore[attr-defined]
+
+
+def _listing_asm(built: LlvmBuilt, route: Target) -> Rendered:
+    # The dialect is fixed when a TargetMachine is created, from a process-wide LLVM option: the route's own
+    # machine prints AT&T. A twin machine made under `--x86-asm-syntax=intel` prints Intel from a fresh parse of
+    # the same optimized IR (the live module has been through MCJIT's codegen, which may rewrite IR in place).
+    llvm.set_option("", "--x86-asm-syntax=intel")
+    try:
+        machine = route.target_machine()  # type: ignore[attr-defined]
+    finally:
+        llvm.set_option("", "--x86-asm-syntax=att")
+    module = llvm.parse_assembly(built.ir_opt)  # type: ignore[attr-defined]
+    text = machine.emit_assembly(module)
+    size = built.code_bytes
+    return Rendered("x86", text, flags=_listing_flags(route) + "; Intel syntax", code_bytes=size)
 
 
 class LlvmJitTarget(Target):

@@ -12,6 +12,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from importlib.metadata import version
+
+from typing import Any
 
 import wasmtime
 
@@ -30,6 +33,8 @@ from targets.base import (
     guarded,
     unguarded,
 )
+from targets import listing
+from targets.elf import text_and_functions
 from targets.fresh import EXPECT_SORTED, SHAPE_CODES, LoopOutcome, outcome, seed_state, signed64, wat_driver
 from targets.wasm_module import (
     HostImportCalled, describe_extern, error_causes, find_entry, find_memory, function_body_size, host_call_message,
@@ -209,6 +214,10 @@ class WasmBuilt(Built):
         output = list(as_int32(timed.memory.read(timed.store, timed.work, timed.work + 4 * timed.n)))
         return outcome(timed.shape, timed.n, timed.calls, timed.bad, timed.last.value(timed.store), output)
 
+    def stages(self) -> tuple[dict[str, Callable[[Any, Target], listing.Rendered]], str]:
+        """`arena asm`: Cranelift's machine code as timed (the default) and as checked (fuel-metered), and the WAT."""
+        return {"native": _wasm_native, "native-fuel": _wasm_native_fuel, "wat": listing.wasm_text}, "native"
+
     def executed(self, values: Sequence[int]) -> dict[str, int]:
         self.run(values)
         assert self.fuel_used is not None
@@ -271,6 +280,71 @@ class WasmBuilt(Built):
 # --- the target --------------------------------------------------------------------------------------------
 
 
+# --- what `arena asm` shows (targets.listing) ---
+
+
+def _wasm_flags(route: Target, fuel: bool) -> str:
+    level = getattr(route, "opt_level", "?")
+    metering = "fuel metering on (the correctness checks' engine)" if fuel else "no fuel metering (the timing engine)"
+    return f"Cranelift opt level {level}, {metering}; machine code from Module.serialize(), Intel syntax"
+
+
+def _timed_module(built: WasmBuilt) -> object | None:
+    """The module as the timing loop compiles it: fuel metering off, so its code is not the checked one's."""
+    binary = getattr(built, "binary", b"")
+    return wasmtime.Module(timing_engine(getattr(built, "opt_level", "speed")), binary) if binary else None
+
+
+def _wasm_native(built: WasmBuilt, route: Target) -> listing.Rendered:
+    timed = _timed_module(built)
+    if timed is None:
+        return _wasm_machine_code(built, route, built.module, fuel=True)
+    return _wasm_machine_code(built, route, timed, fuel=False)
+
+
+def _wasm_native_fuel(built: WasmBuilt, route: Target) -> listing.Rendered:
+    return _wasm_machine_code(built, route, built.module, fuel=True)
+
+
+def _wasm_machine_code(built: WasmBuilt, route: Target, module: object, fuel: bool) -> listing.Rendered:
+    (text, base), functions = text_and_functions(bytes(module.serialize()))
+    entry = _wasm_entry_symbol(functions, built.entry)
+    names = {address: _short_name(name) for name, address, _ in functions}
+    raw: list[str] = []
+    filtered: list[str] = []
+    for name, start, size in functions:
+        full, plain = listing.disassemble_function(text[start - base : start - base + size], start, names)
+        raw += [f"{_short_name(name)}:  # {name}, {size} bytes at {start:#x}", *full, ""]
+        if _is_wasm_function(name):
+            filtered += [f"{_short_name(name)}:", *plain]
+    size = next((s for n, _, s in functions if n == entry), None)
+    notes = [
+        "fuel metering adds the fuel counter updates and out-of-gas calls: stage native shows the timed code"
+        if fuel else "the code the timing loop runs; stage native-fuel shows the fuel-metered code the checks run",
+        f"wasm function body: {built.code_bytes} bytes" if built.code_bytes else "",
+    ]
+    return listing.Rendered("x86", "\n".join(raw), flags=_wasm_flags(route, fuel), notes=[n for n in notes if n],
+                    code_bytes=size, filtered=filtered, code=filtered,
+                    extra_versions={"capstone": version("capstone")})
+
+
+def _is_wasm_function(symbol: str) -> bool:
+    return "::function[" in symbol
+
+
+def _short_name(symbol: str) -> str:
+    # `wasm[0]::function[0]::insertion_sort`: the name section's name is what a reader knows the function by.
+    if _is_wasm_function(symbol) and not symbol.endswith("]"):
+        return symbol.rsplit("::", 1)[1]
+    return symbol
+
+
+def _wasm_entry_symbol(functions: list[tuple[str, int, int]], entry: str) -> str | None:
+    wasm = [name for name, _, _ in functions if _is_wasm_function(name)]
+    named = [name for name in wasm if name.endswith(f"::{entry}")]
+    return named[0] if named else (wasm[0] if len(wasm) == 1 else None)
+
+
 class WasmtimeTarget(Target):
     """WAT (or a wasm binary, for compiler routes that subclass or call `load`) run by wasmtime."""
 
@@ -291,8 +365,6 @@ class WasmtimeTarget(Target):
         return self._engine
 
     def versions(self) -> dict[str, str]:
-        from importlib.metadata import version
-
         return {"wasmtime": version("wasmtime"), "cranelift_opt_level": self.opt_level}
 
     def build(self, source: Source, kernel: Kernel) -> WasmBuilt:

@@ -21,14 +21,17 @@ import base64
 import itertools
 import json
 import os
+import re
 import select
 import shutil
 import subprocess
+import tempfile
 import time
 from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +53,7 @@ from targets.base import (
     guarded,
     unguarded,
 )
+from targets import listing
 from targets.fresh import EXPECT_SORTED, SHAPE_CODES, LoopOutcome, outcome, seed_state, wat_driver
 from targets.wasm import (
     find_entry,
@@ -214,6 +218,10 @@ class V8Built(Built):
 
         return run
 
+    def stages(self) -> tuple[dict[str, Callable[[Any, Target], listing.Rendered]], str]:
+        """`arena asm`: TurboFan's machine code (the default), and the module as WAT."""
+        return {"native": _v8_native, "wat": listing.wasm_text}, "native"
+
     def loop_outcome(self) -> LoopOutcome:
         timed = self._timed
         if timed is None:
@@ -244,6 +252,56 @@ def _driver_b64(text: str) -> str:
 
 def _b64(values: array) -> str:
     return base64.b64encode(values.tobytes()).decode()
+
+
+# --- what `arena asm` shows (targets.listing) ---
+
+
+# V8 prints its own code only in its own syntax; the bytes column is read back and disassembled like every other
+# listing, so V8's code diffs line for line against Cranelift's.
+_V8_INSTRUCTION = re.compile(r"^0x[0-9a-f]+\s+[0-9a-f]+\s+([0-9a-f]+)\s")
+V8_FLAGS = ("--no-liftoff", "--no-wasm-lazy-compilation", "--print-wasm-code")
+
+
+def v8_functions(binary: bytes, node: str) -> list[tuple[str, bytes]]:
+    """(name, machine code) of every wasm function TurboFan compiles for `binary`."""
+    with tempfile.NamedTemporaryFile(suffix=".wasm") as module:
+        module.write(binary)
+        module.flush()
+        done = subprocess.run([node, *V8_FLAGS, "-e", "new WebAssembly.Module(require('fs').readFileSync("
+                               "process.argv[1]))", module.name], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise BuildError(f"node could not compile the module: {done.stderr.strip()[-500:]}")
+    functions: list[tuple[str, bytes]] = []
+    for block in done.stdout.split("--- WebAssembly code ---")[1:]:
+        fields = dict(re.findall(r"^(name|kind|compiler): (.*)$", block, re.MULTILINE))
+        code = b"".join(bytes.fromhex(m.group(1)) for line in block.splitlines()
+                        if (m := _V8_INSTRUCTION.match(line)))
+        if fields.get("kind") == "wasm function" and code:
+            functions.append((fields.get("name", "?"), code))
+    return functions
+
+
+def _v8_native(built: V8Built, route: Target) -> listing.Rendered:
+    try:
+        node = node_path()
+    except Unavailable:  # the route's own error when node is missing
+        node = ""
+    if not node:
+        raise BuildError(f"{route.name}: node not found on PATH")
+    raw: list[str] = []
+    plain: list[str] = []
+    size = None
+    for name, code in v8_functions(built.binary, node):
+        full, body = listing.disassemble_function(code, 0, {0: name})
+        raw += [f"{name}:  # {len(code)} bytes", *full, ""]
+        plain += [f"{name}:", *body]
+        if name == getattr(built, "entry", None):
+            size = len(code)
+    return listing.Rendered("x86", "\n".join(raw), flags=f"node {' '.join(V8_FLAGS)}: TurboFan, the tier the timed loop "
+                    "reaches; addresses are offsets", code_bytes=size, filtered=plain, code=plain,
+                    notes=["V8's own listing is re-read from its bytes column and disassembled by capstone"],
+                    extra_versions={"capstone": metadata.version("capstone")})
 
 
 class V8Target(Target):

@@ -11,11 +11,13 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from importlib import metadata
+from typing import Any
 
 from kernels.kernel import Kernel
 from targets.source import Source
 from targets.base import Built, BuildError, Target
 from targets.native import CodeMapping, NativeKernel, Placement, forbidden_instructions
+from targets import listing_x86
 from targets.x86_unicorn import Assembled, assemble_safely
 
 GATE_ROUTE = "x86-unicorn"
@@ -35,6 +37,10 @@ class X86NativeBuilt(NativeKernel, Built):
 
     def entry_address(self) -> int:
         return self.address
+
+    def stages(self) -> tuple[dict[str, Any], str]:
+        """`arena asm`: the bytes read back beside the source lines (targets.listing_x86)."""
+        return listing_x86.stages(self)
 
     def entry_code(self) -> tuple[bytes, int] | None:
         """The assembled code from the entry to its end, as x86-unicorn counts it."""

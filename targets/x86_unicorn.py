@@ -5,6 +5,7 @@ import time
 from array import array
 from collections.abc import Callable, Sequence
 from importlib import metadata
+from typing import Any
 
 import unicorn
 from unicorn import x86_const as x86
@@ -26,6 +27,7 @@ from targets.base import (
 from targets.disasm import decoder
 from targets.fresh import EXPECT_SORTED, LoopOutcome, ReferenceLoop
 from targets.native import round_to_page
+from targets import listing_x86
 from targets.x86_assemble import (
     CODE_BASE, PAGE, SYNTAXES, Assembled, assemble, assemble_safely, detect_syntax, preprocess, strip_comments,
 )
@@ -84,6 +86,10 @@ class UnicornBuilt(Built):
 
     #: Wall time here is the emulator's speed, not the code's: compare instructions executed instead.
     timing = "emulated"
+
+    def stages(self) -> tuple[dict[str, Any], str]:
+        """`arena asm`: the bytes read back beside the source lines (targets.listing_x86)."""
+        return listing_x86.stages(self)
 
     def entry_code(self) -> tuple[bytes, int] | None:
         """The assembled code from the entry to its end: the variant's program."""
