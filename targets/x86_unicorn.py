@@ -73,6 +73,9 @@ _ACCESS = {
 # Unicorn runs this code at about 100 instructions per microsecond here; a fifth of that leaves a wide margin.
 FAST_INSTRUCTIONS_PER_US = 20
 FAST_TIMEOUT_FLOOR_US = 200_000
+# A wall-clock timeout costs Unicorn a timer thread per run (about a millisecond here), far more than a small
+# kernel's whole run: up to this many instructions allowed, the exactly counted run is the cheaper one.
+EXACT_COUNT_UP_TO = 1_000_000
 
 
 def instruction_limit(n: int, cap: int = 2_000_000_000, interface: Interface = DEFAULT_INTERFACE) -> int:
@@ -184,11 +187,13 @@ class UnicornBuilt(Built):
             self._event = None
             entry = self.assembled.base + self.assembled.entry
             try:
-                if counted or not self._returned_in_time(uc, entry, limit):
+                exact = counted or limit <= EXACT_COUNT_UP_TO
+                if exact or not self._returned_in_time(uc, entry, limit):
                     # Only an exact count decides a limit: the verdict must not depend on this machine's speed.
-                    uc.mem_write(ARRAY_BASE, bytes([SLACK_FILL]) * slack + raw)
-                    rsp = self._rsp_entry = self._reset(uc, a, n)
-                    self._event = None
+                    if not exact:  # the timed attempt ran: start again from the same state
+                        uc.mem_write(ARRAY_BASE, bytes([SLACK_FILL]) * slack + raw)
+                        rsp = self._rsp_entry = self._reset(uc, a, n)
+                        self._event = None
                     # Counting is compiled into translated blocks, like hooks: blocks cached uncounted would
                     # never count (and never stop), and counted ones would slow later runs.
                     uc.ctl_flush_tb()
@@ -208,7 +213,9 @@ class UnicornBuilt(Built):
         buf = array("i")
         buf.frombytes(bytes(after[slack:]))
         result = unguarded(buf, n)
-        moved = next((i for i in range(slack - 1, -1, -1) if after[i] != SLACK_FILL), None)
+        # The highest slack byte that changed, if any: the fill stripped from the end of the slack.
+        kept = bytes(after[:slack]).rstrip(bytes([SLACK_FILL]))
+        moved = len(kept) - 1 if kept else None
         if moved is not None:
             index = (ARRAY_BASE + moved - a) // 4
             raise OutOfBounds(f"out-of-bounds write below the array: a[{index}] (beyond the canaries) was written", "below")
