@@ -1,4 +1,4 @@
-"""Sessions: `nox -s bench` (the main job) and `nox -s tests`. `nox -l` lists them."""
+"""Sessions: `nox -s bench` (the main job), `nox -s gate` (bench, then fail on a regression) and `nox -s tests`. `nox -l` lists them."""
 from __future__ import annotations
 
 import os
@@ -19,6 +19,11 @@ def install(session: nox.Session) -> None:
                 "('llvmlite', 'wasmtime', 'keystone-engine', 'unicorn', 'capstone', 'cffi', 'ziglang')))", silent=False)
 
 
+# Every run saved with each round's time: the report's intervals and `arena gate` resample them.
+BENCH = ("pytest", "tests/test_bench.py", "--benchmark-enable", "--benchmark-only", "--benchmark-autosave",
+         "--benchmark-save-data", "--benchmark-group-by=group", "--benchmark-columns=median,iqr,rounds", "-q")
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
     """Every variant on every route against the reference, the bad-input cases, and the harness's own tests."""
@@ -32,15 +37,21 @@ def tests(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Check, time and count every variant on every route; save the run and write the report (-- --full, --variants DIR)."""
     install(session)
-    session.run(
-        "pytest", "tests/test_bench.py", "--benchmark-enable", "--benchmark-only", "--benchmark-autosave",
-        "--benchmark-save-data", "--benchmark-group-by=group",
-        "--benchmark-columns=median,iqr,rounds", "-q", *session.posargs,
-    )
+    session.run(*BENCH, *session.posargs)
     session.run("arena", "report")
     page = Path("reports/latest/index.html").resolve()
     if page.is_file():
         session.log(f"Report page: {page.as_uri()}")
+
+
+@nox.session
+def gate(session: nox.Session) -> None:
+    """Run the benchmarks as `bench` does, then fail only on a regression against the previous run of this machine and profile (-- --threshold=5%)."""
+    gate_args = [a for a in session.posargs if a.startswith("--threshold=")]
+    install(session)
+    session.run(*BENCH, *(a for a in session.posargs if a not in gate_args))
+    session.run("arena", "report")
+    session.run("arena", "gate", "--confirm", *gate_args)
 
 
 @nox.session

@@ -80,6 +80,7 @@ class Row:
     repeated_ratio: float | None = None  # median on one input repeated / median on fresh inputs
     busy: bool = False  # timed while the machine was busy (harness.machine)
     unstable: str | None = None  # pyperf-style warning with its figures
+    unsafe_native: str = ""  # why no system-call filter contained this native variant (--unsafe-native)
 
     @property
     def id(self) -> str:
@@ -152,6 +153,7 @@ def rows_from_run(run: dict[str, Any]) -> list[Row]:
             phases=info.get("phases") or {}, listing=info.get("listing"), substrate=info.get("substrate") or _substrate_of(info),
             algorithm=algorithm, compiler_source=compiler, placement=info.get("placement") or {},
             repeated_ratio=_repeated_ratio(info.get("repeated_input"), stats["median"]),
+            unsafe_native=info.get("unsafe_native", ""),
         ))
     return rows
 

@@ -18,6 +18,7 @@ from harness.source import Source, SourceError, discover, load_source, origin_op
 from targets import sandbox
 from harness.asm import add_parser as add_asm_parser
 from harness.doctor import add_parser as add_doctor_parser
+from harness.gate import add_parser as add_gate_parser
 from targets import all_routes, get_route, routes_for
 
 VERDICT_STYLE = {"pass": "green", "fail": "red", "error": "yellow", "skip": "cyan"}
@@ -238,6 +239,7 @@ def parser() -> argparse.ArgumentParser:
     report_p.add_argument("--out", default="reports", help="where the report folder is written")
     report_p.set_defaults(run=cmd_report)
     add_doctor_parser(sub)
+    add_gate_parser(sub)
     return top
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from harness import alphadev
 from harness.analysis import (
     GOALS, KEEPS_STATE_BELOW, Analysis, Ratio, Row, analyse, analysis_json, goal_of, is_compiler_built,
-    key_ratio, missed_goal, run_metadata,
+    key_ratio, missed_goal, rows_from_run, run_metadata,
 )
 from harness.formatting import fmt_executed, fmt_ratio, fmt_time
 from harness.headline import (
@@ -30,7 +30,8 @@ from harness.headline import (
 
 # Re-exported: what callers of the report module have always found here.
 __all__ = ["GOALS", "Analysis", "Ratio", "Row", "analyse", "analysis_json", "executed_total", "fmt_time", "goal_of",
-           "is_compiler_built", "key_ratio", "missed_goal", "ratio_with_ci", "run_metadata", "verdict_from_ci"]
+           "is_compiler_built", "key_ratio", "missed_goal", "ratio_with_ci", "rows_from_run", "run_metadata",
+           "verdict_from_ci"]
 UNSTABLE_SHOWN = 20  # unstable rows on the terminal; report.md lists them all
 
 # --- rendering ---------------------------------------------------------------------------------------------
@@ -50,7 +51,8 @@ def fmt_verdict(row: Row) -> str:
 
 
 def row_flags(row: Row) -> str:
-    flags = [flag for flag, on in (("busy", row.busy), ("unstable", row.unstable)) if on]
+    flags = [flag for flag, on in (("busy", row.busy), ("unstable", row.unstable),
+                                   ("ran unfiltered: --unsafe-native", row.unsafe_native)) if on]
     return f" ({', '.join(flags)})" if flags else ""
 
 

@@ -51,7 +51,10 @@ def listings_dir(request: pytest.FixtureRequest) -> Path:
     """Where a timed run keeps the listing of every artifact it timed; `arena report` copies it into the report."""
     import time
 
-    directory = REPO / ".benchmarks" / "listings" / time.strftime(f"%Y%m%d-%H%M%S-{os.getpid()}")
+    # Beside the saved runs (--benchmark-storage), so a run's listings live and go with it.
+    storage = str(request.config.getoption("benchmark_storage", None) or "").removeprefix("file://")
+    base = Path(storage).resolve() if storage and "://" not in storage else REPO / ".benchmarks"
+    directory = base / "listings" / time.strftime(f"%Y%m%d-%H%M%S-{os.getpid()}")
     request.config.stash[LISTINGS] = directory
     return directory
 
@@ -110,6 +113,12 @@ def pytest_benchmark_update_json(config: pytest.Config, benchmarks: list[Any], o
     output_json["arena"] = run_metadata(failures, full=config.getoption("--full"))
     # Every check of a supplied file, passed ones too: the report's first section says what was adapted.
     output_json["arena"]["supplied"] = [r.as_json() for r in bench.reports() if r.origin == "supplied"] if bench else []
+    # With the profile, what `arena gate` needs to pair this run with an earlier one of the same selection.
+    output_json["arena"]["selection"] = {
+        "sizes": list(bench_sizes(config)),
+        "variants": sorted(str(Path(d).resolve()) for d in config.getoption("--variants")),
+        "origin": config.getoption("--origin"),
+    }
     listings = config.stash.get(LISTINGS, None)
     if listings is not None and listings.is_dir():
         output_json["arena"]["listings"] = str(listings)
@@ -215,12 +224,17 @@ def _parametrize_supplied_pairs(metafunc: pytest.Metafunc) -> None:
                               for a, b in pairs])
 
 
+def bench_sizes(config: pytest.Config) -> tuple[int, ...]:
+    from harness.bench import FULL_SIZES, QUICK_SIZES
+
+    if config.getoption("--sizes"):
+        return tuple(int(n) for n in config.getoption("--sizes").split(","))
+    return FULL_SIZES if config.getoption("--full") else QUICK_SIZES
+
+
 def _parametrize_bench_cases(metafunc: pytest.Metafunc) -> None:
-    from harness.bench import FULL_SIZES, QUICK_SIZES, bench_cases
+    from harness.bench import bench_cases
 
     extra = [Path(d) for d in metafunc.config.getoption("--variants")]
-    sizes = FULL_SIZES if metafunc.config.getoption("--full") else QUICK_SIZES
-    if metafunc.config.getoption("--sizes"):
-        sizes = tuple(int(n) for n in metafunc.config.getoption("--sizes").split(","))
-    cases = bench_cases(extra, sizes, metafunc.config.getoption("--origin"))
+    cases = bench_cases(extra, bench_sizes(metafunc.config), metafunc.config.getoption("--origin"))
     metafunc.parametrize("bench_case", cases, ids=[c.id for c in cases])

@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 
 from harness import report
-from harness.report import Ratio, analyse, key_ratio, missed_goal, ratio_with_ci, verdict_from_ci, write_report
+from harness.report import (
+    Ratio, analyse, fmt_verdict, key_ratio, missed_goal, ratio_with_ci, rows_from_run, verdict_from_ci, write_report,
+)
 
 from .conftest import arena
 
@@ -163,3 +165,12 @@ def test_arena_report_renders_a_saved_run(tmp_path: Path) -> None:
     assert (tmp_path / "reports" / "0001_run" / "report.md").exists()
     missing = arena("report", "--storage", str(tmp_path / "nothing"))
     assert missing.returncode == 2 and "nox -s bench" in missing.stderr
+
+
+def test_rows_run_without_the_sandbox_say_so() -> None:
+    run = {"benchmarks": [bench("ai-x86-index-loop", "x86-native", "ai", 1e-6,
+                                unsafe_native="no system-call filter on this machine")], "arena": {}}
+    (row,) = rows_from_run(run)
+    assert "ran unfiltered: --unsafe-native" in fmt_verdict(row)
+    (plain,) = rows_from_run({"benchmarks": [bench("ai-x86-index-loop", "x86-native", "ai", 1e-6)], "arena": {}})
+    assert "unfiltered" not in fmt_verdict(plain)

@@ -1,0 +1,399 @@
+"""`arena gate`: compare a saved benchmark run with an earlier one and fail only on a real regression.
+
+Two kinds of measure, two rules:
+- exact measures (executed instructions, wasm fuel, code bytes, program length) are deterministic, so any
+  change is reported, with the listing of that build diffed against the saved one; an increase is a regression;
+- time is gated with its uncertainty: a row regresses only when the whole bootstrap interval of new/old
+  (both runs' rounds, as the report's verdicts compute it) lies above 1 + threshold. Emulated routes' time is
+  the emulator's and is never gated; time is compared only between runs of the same machine and profile.
+Rows present in one run only are listed, never failed.
+"""
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.report import Row, fmt_time, ratio_with_ci, rows_from_run
+
+DEFAULT_THRESHOLD = 0.10
+DIFF_LINES = 80  # per build: enough to see what changed (registers get renamed); the files are named for the rest
+EXACT_PER_BUILD = {"code_bytes": "code bytes", "program_length": "program length"}
+COUNTER_NAMES = {"instructions": "executed instructions", "wasm_operators": "wasm fuel"}
+
+REGRESSION, FASTER, NOISE, UNCHANGED, FEW_ROUNDS = "regression", "faster", "moved, within noise", "unchanged", "too few rounds"
+NOT_AGAIN = "regressed once, not when re-measured"
+REPO = Path(__file__).resolve().parent.parent
+# The no-op kernel's time is the harness's cost of one call, a few nanoseconds that jump between discrete
+# levels from one process to the next (where the code lands): shown, never gated. Sorts pay the same cost.
+OVERHEAD_KERNEL = "noop"
+
+
+class GateError(Exception):
+    """A saved run that cannot be read or found: the message names the file and the cause."""
+
+
+@dataclass
+class SavedRun:
+    path: Path
+    data: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+
+def load_run(path: Path) -> SavedRun:
+    try:
+        data = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise GateError(f"{path}:{exc.lineno}: not a saved benchmark run: {exc.msg}") from None
+    except OSError as exc:
+        raise GateError(f"{path}: cannot read: {exc.strerror}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("benchmarks"), list):
+        raise GateError(f"{path}: not a saved benchmark run: no 'benchmarks' list")
+    return SavedRun(path, data)
+
+
+def machine_of(run: dict[str, Any]) -> dict[str, Any]:
+    """What makes two runs' times comparable: the host, its CPU and the Python running the harness
+    (not the CPU's current clock, which cpuinfo reports differently from run to run)."""
+    info = run.get("machine_info", {})
+    cpu = info.get("cpu", {})
+    return {"node": info.get("node"), "cpu": cpu.get("brand_raw"), "cores": cpu.get("count"),
+            "python": f"{info.get('python_implementation')} {info.get('python_version')}"}
+
+
+def profile_of(run: dict[str, Any]) -> dict[str, Any]:
+    """quick or full, the sizes asked for, the extra variant folders and the origin given to their files
+    (runs saved before the selection was recorded: the sizes that were timed)."""
+    meta = run.get("arena", {})
+    selection = meta.get("selection") or {}
+    sizes = selection.get("sizes") or sorted({b.get("extra_info", {}).get("n") for b in run["benchmarks"]} - {None})
+    return {"profile": meta.get("profile", "?"), "sizes": list(sizes), "variants": selection.get("variants", []),
+            "origin": selection.get("origin")}
+
+
+def saved_runs(storage: Path) -> list[Path]:
+    return sorted(storage.glob("*/*.json"), key=lambda p: p.stat().st_mtime)
+
+
+def find_run(spec: str, storage: Path) -> Path:
+    """A path to a saved run's JSON, or the start of its name under storage (`0007`)."""
+    path = Path(spec)
+    if path.is_file():
+        return path
+    found = [p for p in saved_runs(storage) if p.stem.startswith(spec)]
+    if len(found) != 1:
+        names = ", ".join(p.stem for p in found) or "none"
+        raise GateError(f"{spec}: no such file, and {len(found)} saved runs under {storage}/ start so ({names})")
+    return found[0]
+
+
+def previous_run(new: SavedRun, storage: Path) -> tuple[SavedRun | None, str]:
+    """The newest run saved before `new` on the same machine with the same profile, else the newest run
+    saved before it at all (then only exact measures compare), with a note saying which."""
+    earlier = [p for p in saved_runs(storage) if p.resolve() != new.path.resolve()
+               and p.stat().st_mtime <= new.path.stat().st_mtime]
+    candidates = [load_run(p) for p in reversed(earlier)]
+    for run in candidates:
+        if machine_of(run.data) == machine_of(new.data) and profile_of(run.data) == profile_of(new.data):
+            return run, ""
+    if candidates:
+        return candidates[0], "no earlier run of this machine and profile"
+    return None, f"no earlier saved run under {storage}/: this run is the baseline for the next"
+
+
+@dataclass
+class ExactChange:
+    row: str
+    measure: str
+    old: int
+    new: int
+    diff: list[str] = field(default_factory=list)
+
+    @property
+    def worse(self) -> bool:
+        return self.new > self.old
+
+
+@dataclass
+class TimeChange:
+    row: str
+    old: float
+    new: float
+    ratio: float
+    low: float | None
+    high: float | None
+    verdict: str
+    again: str = ""  # new/old when re-measured (confirm)
+
+
+@dataclass
+class Comparison:
+    new: str
+    old: str
+    threshold: float
+    time_compared: bool
+    notes: list[str] = field(default_factory=list)
+    exact: list[ExactChange] = field(default_factory=list)
+    time: list[TimeChange] = field(default_factory=list)
+    overhead: list[TimeChange] = field(default_factory=list)  # the no-op kernel's rows, compared, not gated
+    emulated: int = 0
+    only_new: list[str] = field(default_factory=list)
+    only_old: list[str] = field(default_factory=list)
+    confirmed: bool = False  # time regressions were re-measured in a fresh process
+
+    @property
+    def regressions(self) -> list[TimeChange | ExactChange]:
+        return [t for t in self.time if t.verdict == REGRESSION] + [e for e in self.exact if e.worse]
+
+    def count(self, verdict: str) -> int:
+        return sum(t.verdict == verdict for t in self.time)
+
+
+def _key(row: Row) -> tuple[str, str, str, int, str]:
+    return (row.kernel, row.variant, row.route, row.n, row.shape)
+
+
+def _label(key: tuple[str, str, str, int, str]) -> str:
+    kernel, variant, route, n, shape = key
+    return f"{variant}@{route} n={n} {shape}" + (f" ({kernel})" if kernel not in ("insertion_sort", variant) else "")
+
+
+def _info_key(info: dict[str, Any]) -> tuple[str, str, str, int, str]:
+    return (info.get("kernel"), info.get("variant"), info.get("route"), int(info.get("n", 0)), info.get("shape"))  # type: ignore[return-value]
+
+
+def _rows(run: SavedRun) -> dict[tuple[str, str, str, int, str], tuple[Row, dict[str, Any]]]:
+    """Each timed benchmark's row (times per sort) with its raw extra_info (measures the Row does not carry)."""
+    try:
+        rows = rows_from_run(run.data)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise GateError(f"{run.path}: a benchmark lacks what the gate reads: {exc!r}") from None
+    infos = {_info_key(i): i for i in (b.get("extra_info", {}) for b in run.data["benchmarks"]) if "route" in i}
+    return {_key(r): (r, infos.get(_key(r), {})) for r in rows}
+
+
+def time_verdict(ratio: float, low: float | None, high: float | None, threshold: float) -> str:
+    """Beyond the threshold either way (1 + t slower, 1 / (1 + t) faster) only when the whole interval is."""
+    up, down = 1 + threshold, 1 / (1 + threshold)
+    if low is None or high is None:
+        return FEW_ROUNDS
+    if low > up:
+        return REGRESSION
+    if high < down:
+        return FASTER
+    return NOISE if ratio > up or ratio < down else UNCHANGED
+
+
+def listing_diff(old: SavedRun, new: SavedRun, old_info: dict[str, Any], new_info: dict[str, Any]) -> list[str]:
+    """The unified diff of the listing each run saved of this build."""
+    texts = []
+    for run, info in ((old, old_info), (new, new_info)):
+        folder, name = run.data.get("arena", {}).get("listings"), info.get("listing")
+        path = Path(folder) / name if folder and name else None
+        if path is None or not path.is_file():
+            return [f"(no listing to diff: {run.name} " + (f"lacks {path}" if path else "saved none for this build") + ")"]
+        texts.append((path, path.read_text(errors="replace").splitlines()))
+    (old_path, a), (new_path, b) = texts
+    lines = list(difflib.unified_diff(a, b, fromfile=str(old_path), tofile=str(new_path), lineterm="", n=2))
+    if not lines:
+        return ["(listings identical)"]
+    if len(lines) > DIFF_LINES:
+        lines = lines[:DIFF_LINES] + [f"... {len(lines) - DIFF_LINES} more diff lines: diff the two files above"]
+    return lines
+
+
+def _exact_changes(old: SavedRun, new: SavedRun, key: tuple, old_info: dict[str, Any], new_info: dict[str, Any],
+                   builds_seen: set[tuple[str, str, str]]) -> list[ExactChange]:
+    changes = []
+    old_counts, new_counts = old_info.get("executed") or {}, new_info.get("executed") or {}
+    for counter in sorted(old_counts.keys() & new_counts.keys()):
+        if old_counts[counter] != new_counts[counter]:
+            changes.append(ExactChange(_label(key), COUNTER_NAMES.get(counter, counter), old_counts[counter], new_counts[counter]))
+    build = key[:3]
+    if build not in builds_seen:  # code size and length belong to the build, not to one n and shape
+        for measure, name in EXACT_PER_BUILD.items():
+            a, b = old_info.get(measure), new_info.get(measure)
+            if a is not None and b is not None and a != b:
+                changes.append(ExactChange(f"{key[1]}@{key[2]}", name, a, b))
+    if changes and build not in builds_seen:
+        changes[0].diff = listing_diff(old, new, old_info, new_info)
+    if changes:
+        builds_seen.add(build)
+    return changes
+
+
+def compare(new: SavedRun, old: SavedRun, threshold: float = DEFAULT_THRESHOLD, note: str = "") -> Comparison:
+    same_machine = machine_of(new.data) == machine_of(old.data)
+    same_profile = profile_of(new.data) == profile_of(old.data)
+    result = Comparison(new.name, old.name, threshold, time_compared=same_machine and same_profile,
+                        notes=[note] if note else [])
+    if not same_machine:
+        result.notes.append(f"another machine: {machine_of(old.data)} then, {machine_of(new.data)} now: exact measures only")
+    elif not same_profile:
+        result.notes.append(f"another profile: {profile_of(old.data)} then, {profile_of(new.data)} now: exact measures only")
+    new_rows, old_rows = _rows(new), _rows(old)
+    result.only_new = [_label(k) for k in sorted(new_rows.keys() - old_rows.keys())]
+    result.only_old = [_label(k) for k in sorted(old_rows.keys() - new_rows.keys())]
+    builds_seen: set[tuple[str, str, str]] = set()
+    for key in sorted(new_rows.keys() & old_rows.keys()):
+        (new_row, new_info), (old_row, old_info) = new_rows[key], old_rows[key]
+        result.exact += _exact_changes(old, new, key, old_info, new_info, builds_seen)
+        if new_row.timing == "emulated" or old_row.timing == "emulated":
+            result.emulated += 1
+            continue
+        if result.time_compared:
+            ratio, low, high = ratio_with_ci(new_row.per_sort or [new_row.median], old_row.per_sort or [old_row.median])
+            change = TimeChange(_label(key), old_row.median, new_row.median, ratio, low, high,
+                                time_verdict(ratio, low, high, threshold))
+            (result.overhead if key[0] == OVERHEAD_KERNEL else result.time).append(change)
+    return result
+
+
+def remeasure(run: SavedRun, node_ids: list[str]) -> SavedRun:
+    """Time these benchmarks again in a fresh pytest process with the run's selection. The result is kept
+    in a temporary folder: a re-measurement never becomes the baseline of a later gate."""
+    selection = run.data.get("arena", {}).get("selection", {})
+    with tempfile.TemporaryDirectory(prefix="arena-gate-") as tmp:
+        out = Path(tmp) / "remeasured.json"
+        args = [sys.executable, "-m", "pytest", *node_ids, "-q", "-p", "no:cacheprovider", "--benchmark-enable",
+                "--benchmark-only", f"--benchmark-storage={tmp}", f"--benchmark-json={out}"]
+        if selection.get("sizes"):
+            args.append("--sizes=" + ",".join(str(n) for n in selection["sizes"]))
+        for folder in selection.get("variants", []):
+            args += ["--variants", folder]
+        if selection.get("origin"):
+            args += ["--origin", selection["origin"]]
+        done = subprocess.run(args, cwd=REPO, capture_output=True, text=True)
+        if done.returncode != 0 or not out.is_file():
+            tail = (done.stdout + done.stderr).strip().splitlines()[-5:]
+            raise GateError(f"re-measuring {len(node_ids)} benchmarks failed (pytest exit {done.returncode}): "
+                            + " | ".join(tail))
+        return load_run(out)
+
+
+def confirm(c: Comparison, new: SavedRun, old: SavedRun,
+            measure_again: Callable[[SavedRun, list[str]], SavedRun] = remeasure) -> None:
+    """A time regression counts only if it holds again in a fresh process: on a shared machine one process
+    can land in a slow state for its whole life (code placement, a busy sibling core, an engine's tier),
+    which its own rounds cannot show and a second process re-rolls; a real regression repeats."""
+    flagged = [t for t in c.time if t.verdict == REGRESSION]
+    if not flagged:
+        return
+    ids = {_label(_info_key(b["extra_info"])): b["fullname"] for b in new.data["benchmarks"]
+           if "fullname" in b and "route" in b.get("extra_info", {})}
+    again = {_label(k): row for k, (row, _) in _rows(measure_again(new, [ids[t.row] for t in flagged if t.row in ids])).items()}
+    old_rows = {_label(k): row for k, (row, _) in _rows(old).items()}
+    for t in flagged:
+        row = again.get(t.row)
+        if row is None:
+            t.again = "not re-measured"
+            continue
+        ratio, low, high = ratio_with_ci(row.per_sort or [row.median], old_rows[t.row].per_sort or [old_rows[t.row].median])
+        t.again = f"{ratio:.3f}x [{low:.3f}-{high:.3f}]" if low is not None else f"{ratio:.3f}x"
+        if time_verdict(ratio, low, high, c.threshold) != REGRESSION:
+            t.verdict = NOT_AGAIN
+    c.confirmed = True
+
+
+def render(c: Comparison) -> list[str]:
+    out = [f"arena gate: {c.new} against {c.old}"] + [f"  note: {n}" for n in c.notes]
+    regressions = c.regressions
+    out.append(f"regressions: {len(regressions)}" + (" (time: interval of new/old above "
+                                                     f"{1 + c.threshold:.2f}; exact: any increase)" if regressions else ""))
+    for r in regressions:
+        if isinstance(r, TimeChange):
+            out.append(f"  time   {r.row:52} {fmt_time(r.old):>10} -> {fmt_time(r.new):>10}  "
+                       f"{r.ratio:.3f}x [{r.low:.3f}-{r.high:.3f}]" + (f", again {r.again}" if r.again else ""))
+        else:
+            out.append(f"  exact  {r.row:52} {r.measure}: {r.old:,} -> {r.new:,} ({r.new - r.old:+,})")
+    improved = [e for e in c.exact if not e.worse]
+    if improved:
+        out.append(f"exact measures that fell: {len(improved)}")
+        out += [f"  exact  {e.row:52} {e.measure}: {e.old:,} -> {e.new:,} ({e.new - e.old:+,})" for e in improved]
+    diffs = [e for e in c.exact if e.diff]
+    for e in diffs:
+        out.append(f"listing diff of {e.row.split(' ')[0]}:")
+        out += [f"  {line}" for line in e.diff]
+    if c.time_compared:
+        for t in (t for t in c.time if t.verdict in (NOISE, FASTER, NOT_AGAIN)):
+            again = f", again {t.again}" if t.again else ""
+            out.append(f"  {t.row:52} {t.ratio:.3f}x [{t.low:.3f}-{t.high:.3f}]  {t.verdict}{again}")
+        ratios = [t.ratio for t in c.time]
+        drift = f"; run-wide median new/old {statistics.median(ratios):.3f}" if ratios else ""
+        out.append(f"time: {len(c.time)} rows gated at +{c.threshold:.0%}: {c.count(REGRESSION)} regressed, "
+                   f"{c.count(FASTER)} faster, {c.count(NOISE)} moved within noise, {c.count(UNCHANGED)} unchanged"
+                   + (f", {c.count(NOT_AGAIN)} regressed once but not when re-measured" if c.confirmed else "")
+                   + (f", {c.count(FEW_ROUNDS)} with too few rounds" if c.count(FEW_ROUNDS) else "") + drift)
+        moved = [t for t in c.overhead if t.verdict not in (UNCHANGED, FEW_ROUNDS)]
+        if c.overhead:
+            out.append(f"harness overhead (no-op kernel, not gated): {len(c.overhead)} rows, {len(moved)} beyond "
+                       f"+-{c.threshold:.0%}" + "".join(f"; {t.row.split(' ')[0]} {t.ratio:.2f}x" for t in moved))
+    else:
+        out.append("time: not compared (see note)")
+    out.append(f"emulated rows (time never gated): {c.emulated}; exact measures changed: {len(c.exact)}")
+    for title, rows in (("only in the new run", c.only_new), ("only in the old run", c.only_old)):
+        if rows:
+            shown = ", ".join(rows[:8]) + (f", ... ({len(rows) - 8} more)" if len(rows) > 8 else "")
+            out.append(f"{title} ({len(rows)}, not gated): {shown}")
+    out.append("FAIL" if regressions else "PASS")
+    return out
+
+
+def threshold_arg(text: str) -> float:
+    """`10%` or `0.1`."""
+    try:
+        value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a percentage (10%) or a fraction (0.1)") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: a threshold lies between 0% and 100% (10% or 0.1)")
+    return value
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("gate", help="compare a saved run with an earlier one; fail only on a real regression")
+    p.add_argument("new", nargs="?", metavar="NEW", help="a saved run (path, or the start of its name); default: the newest")
+    p.add_argument("old", nargs="?", metavar="OLD",
+                   help="the run to compare with; default: the previous one of the same machine and profile")
+    p.add_argument("--threshold", type=threshold_arg, default=DEFAULT_THRESHOLD,
+                   help="time regresses when new/old's whole interval lies above 1 + this (default 10%%)")
+    p.add_argument("--storage", default=".benchmarks", help="where pytest-benchmark saved the runs")
+    p.add_argument("--confirm", action="store_true",
+                   help="time the rows that regressed again in a fresh process; fail only on those that regress again")
+    p.set_defaults(run=cmd_gate)
+
+
+def cmd_gate(args: argparse.Namespace) -> int:
+    """0: no regression (or nothing to compare with yet); 1: a regression; 2: a run could not be found or read."""
+    storage = Path(args.storage)
+    try:
+        if args.new:
+            new = load_run(find_run(args.new, storage))
+        else:
+            runs = saved_runs(storage)
+            if not runs:
+                raise GateError(f"no saved benchmark run under {storage}/: run `nox -s gate` or `nox -s bench` first")
+            new = load_run(runs[-1])
+        old, note = (load_run(find_run(args.old, storage)), "") if args.old else previous_run(new, storage)
+        if old is None:
+            print(f"arena gate: {new.name}: {note}")
+            return 0
+        comparison = compare(new, old, args.threshold, note)
+        if args.confirm and comparison.time_compared:
+            confirm(comparison, new, old)
+    except GateError as exc:
+        print(f"arena gate: {exc}", file=sys.stderr)
+        return 2
+    print("\n".join(render(comparison)))
+    return 1 if comparison.regressions else 0

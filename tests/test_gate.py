@@ -1,0 +1,273 @@
+"""`arena gate`: real small runs (an unchanged tree passes, a slowed variant is caught by time and by its
+counts) and synthetic saved runs whose answers are known."""
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness import gate
+from harness.cli import main as arena_main
+from harness.gate import FASTER, FEW_ROUNDS, NOISE, NOT_AGAIN, REGRESSION, UNCHANGED, SavedRun, compare, time_verdict
+
+from .conftest import REPO
+
+SHIPPED = REPO / "kernels" / "insertion_sort" / "variants" / "ai-wat-index-loop.wat"
+SLOWED = REPO / "tests" / "slowed_variants" / "ai-wat-index-loop-slowed.wat"
+PROBE = "gate-probe"  # the variant's name in both runs: the shipped file, then the slowed copy
+# The probe and an unchanged variant, on the route that both times and counts them (few cases: each run
+# checks its variants first). Emulated rows are covered by the synthetic runs below.
+CASES = f"random and ({PROBE}/wasmtime/ or ai-wat-binary-search/wasmtime/)"
+
+
+# --- real runs ---------------------------------------------------------------------------------------------
+
+
+def saved_run(storage: Path, variants: Path, source: Path) -> Path:
+    """One timed run of a few cases, saved as `nox -s bench` saves it; returns the new JSON."""
+    shutil.copyfile(source, variants / f"{PROBE}.wat")
+    before = set(storage.glob("*/*.json"))
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "tests/test_bench.py", "-p", "no:cacheprovider", "-q",
+         "--benchmark-enable", "--benchmark-only", "--benchmark-autosave", "--benchmark-save-data",
+         f"--benchmark-storage={storage}", "--sizes=128", "-k", CASES, "--variants", str(variants)],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    (new,) = set(storage.glob("*/*.json")) - before
+    return new
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[Path]]:
+    storage = tmp_path_factory.mktemp("benchmarks")
+    variants = tmp_path_factory.mktemp("variants")  # one folder for all runs: the same profile
+    return storage, variants, [saved_run(storage, variants, source) for source in (SHIPPED, SHIPPED)]
+
+
+def gate_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    status = arena_main(["gate", *args])
+    return status, capsys.readouterr().out
+
+
+def test_an_unchanged_tree_passes(runs: tuple[Path, Path, list[Path]], capsys: pytest.CaptureFixture[str]) -> None:
+    storage, _, (first, second) = runs
+    status, out = gate_cli(capsys, str(second), str(first), "--storage", str(storage))
+    assert status == 0, out
+    result = compare(gate.load_run(second), gate.load_run(first))
+    assert result.time_compared and not result.exact and not result.regressions
+    assert len(result.time) == 2 and not result.only_new and not result.only_old
+
+
+# On this shared machine a third of a run's rounds can be preempted (10-40 times the others): then the
+# interval honestly covers both sides of the threshold. Such a pair is measured again, up to this often.
+ATTEMPTS = 3
+
+
+def test_the_slowed_variant_is_caught_by_time_and_by_its_counts(runs: tuple[Path, Path, list[Path]],
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    storage, variants, (_, baseline) = runs
+    probe = f"{PROBE}@wasmtime n=128 random"
+    for attempt in range(ATTEMPTS):
+        if attempt:
+            baseline = saved_run(storage, variants, SHIPPED)
+        slowed = saved_run(storage, variants, SLOWED)
+        result = compare(gate.load_run(slowed), gate.load_run(baseline))
+        (time,) = [t for t in result.time if t.row == probe]
+        if time.verdict == REGRESSION:
+            break
+    assert time.verdict == REGRESSION and time.low is not None and time.low > 1.10, time
+    fuel = next(e for e in result.exact if e.row == probe and e.measure == "wasm fuel")
+    assert fuel.worse and fuel.new > fuel.old
+    diff = next(e.diff for e in result.exact if e.diff)
+    assert any(line.startswith("+") and "imul" in line for line in diff), diff
+    assert all(PROBE in e.row for e in result.exact)  # the untouched variants did not change
+    # With no runs named, the newest is compared with the previous one of the same machine and profile.
+    status, out = gate_cli(capsys, "--storage", str(storage))
+    assert status == 1 and out.rstrip().endswith("FAIL"), out
+    print(f"slowed {time.ratio:.3f}x [{time.low:.3f}-{time.high:.3f}], fuel {fuel.old} -> {fuel.new}, attempt {attempt + 1}")
+
+
+def test_flagged_rows_are_timed_again_in_a_fresh_process(runs: tuple[Path, Path, list[Path]]) -> None:
+    _, variants, (_, second) = runs
+    shutil.copyfile(SHIPPED, variants / f"{PROBE}.wat")  # what `second` timed (a test before may have swapped it)
+    run = gate.load_run(second)
+    probe = next(b for b in run.data["benchmarks"] if PROBE in b["name"])
+    again = gate.remeasure(run, [probe["fullname"]])
+    (bench,) = again.data["benchmarks"]
+    assert bench["fullname"] == probe["fullname"] and len(bench["stats"]["data"]) == len(probe["stats"]["data"])
+    assert bench["extra_info"]["executed"] == probe["extra_info"]["executed"]
+
+
+# --- synthetic saved runs ------------------------------------------------------------------------------------
+
+MACHINE = {"node": "box", "python_implementation": "CPython", "python_version": "3.11.7",
+           "cpu": {"brand_raw": "Some CPU", "count": 2, "hz_actual": [1, 0]}}
+
+
+def bench(variant: str, route: str, per_sort: float, seed: int, timing: str = "native", spread: float = 0.02,
+          rounds: int = 20, **extra: Any) -> dict[str, Any]:
+    rng = random.Random(seed)
+    data = [per_sort * 4 * (1 + rng.uniform(-spread, spread)) for _ in range(rounds)]
+    return {"name": f"test_kernel[{variant}/{route}]", "fullname": f"tests/test_bench.py::test_kernel[{variant}/{route}]",
+            "group": "insertion_sort n=128 random",
+            "stats": {"median": sorted(data)[len(data) // 2], "iqr": 0.0, "rounds": rounds, "data": data},
+            "extra_info": {"kernel": "insertion_sort", "variant": variant, "route": route, "origin": "ai", "n": 128,
+                           "shape": "random", "repeat": 4, "timing": timing, "code_bytes": 100, **extra}}
+
+
+def saved(tmp_path: Path, name: str, benchmarks: list[dict[str, Any]], machine: dict[str, Any] = MACHINE,
+          sizes: tuple[int, ...] = (128,), listings: dict[str, str] | None = None) -> SavedRun:
+    run: dict[str, Any] = {"machine_info": machine, "benchmarks": benchmarks,
+                           "arena": {"profile": "quick", "selection": {"sizes": list(sizes), "variants": []}}}
+    if listings:
+        folder = tmp_path / f"listings-{name}"
+        folder.mkdir()
+        for file, text in listings.items():
+            (folder / file).write_text(text)
+        run["arena"]["listings"] = str(folder)
+    path = tmp_path / "Linux-CPython-3.11-64bit" / f"{name}.json"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps(run))
+    return SavedRun(path, run)
+
+
+def test_time_verdicts_follow_the_whole_interval() -> None:
+    assert time_verdict(1.30, 1.20, 1.40, 0.10) == REGRESSION
+    assert time_verdict(1.30, 1.05, 1.40, 0.10) == NOISE  # moved beyond 10%, but the interval reaches it
+    assert time_verdict(0.80, 0.70, 0.85, 0.10) == FASTER
+    assert time_verdict(0.88, 0.80, 0.95, 0.10) == NOISE
+    assert time_verdict(1.05, 1.02, 1.08, 0.10) == UNCHANGED
+    assert time_verdict(1.50, None, None, 0.10) == FEW_ROUNDS
+    assert time_verdict(1.30, 1.20, 1.40, 0.25) == NOISE  # the threshold is an option
+
+
+def test_time_regresses_only_beyond_its_noise(tmp_path: Path) -> None:
+    old = saved(tmp_path, "0001", [bench("a", "x86-native", 1e-6, 1), bench("b", "wasmtime", 2e-6, 2, timing="wasm"),
+                                   bench("c", "llvm-O3", 3e-6, 3)])
+    new = saved(tmp_path, "0002", [bench("a", "x86-native", 1.3e-6, 4),  # clearly slower
+                                   bench("b", "wasmtime", 2.6e-6, 5, timing="wasm", spread=0.6),  # slower, but noisy
+                                   bench("c", "llvm-O3", 3e-6, 6)])
+    result = compare(new, old)
+    verdicts = {t.row.split("@")[0]: t.verdict for t in result.time}
+    assert verdicts == {"a": REGRESSION, "b": NOISE, "c": UNCHANGED}
+    assert [r.row for r in result.regressions] == ["a@x86-native n=128 random"]
+    text = "\n".join(gate.render(result))
+    assert "1 regressed, 0 faster, 1 moved within noise, 1 unchanged" in text and text.endswith("FAIL")
+
+
+def test_emulated_time_and_harness_overhead_are_never_gated(tmp_path: Path) -> None:
+    old = saved(tmp_path, "0001", [bench("a", "x86-unicorn", 1e-3, 1, timing="emulated", rounds=1,
+                                         executed={"instructions": 500}),
+                                   bench("noop", "c-gcc-O3", 5e-9, 2, kernel="noop")])
+    new = saved(tmp_path, "0002", [bench("a", "x86-unicorn", 3e-3, 3, timing="emulated", rounds=1,
+                                         executed={"instructions": 500}),
+                                   bench("noop", "c-gcc-O3", 8e-9, 4, kernel="noop")])
+    result = compare(new, old)
+    assert result.emulated == 1 and not result.time and not result.regressions
+    (overhead,) = result.overhead
+    assert overhead.verdict == REGRESSION  # measured and shown, but the no-op's time does not fail the gate
+    text = "\n".join(gate.render(result))
+    assert f"(no-op kernel, not gated): 1 rows, 1 beyond +-10%; noop@c-gcc-O3 {overhead.ratio:.2f}x" in text
+    assert 1.5 < overhead.ratio < 1.7 and text.endswith("PASS")
+
+
+def test_exact_measures_compare_exactly_with_the_listing_diff(tmp_path: Path) -> None:
+    listing = "insertion_sort:\n  mov eax, 1\n  ret\n"
+    old = saved(tmp_path, "0001", [bench("a", "x86-unicorn", 1e-3, 1, timing="emulated", rounds=1,
+                                         executed={"instructions": 500}, listing="a@x86-unicorn.s"),
+                                   bench("b", "wasmtime", 2e-6, 2, timing="wasm", executed={"wasm_operators": 900},
+                                         program_length=30)],
+                listings={"a@x86-unicorn.s": listing})
+    new = saved(tmp_path, "0002", [bench("a", "x86-unicorn", 1e-3, 3, timing="emulated", rounds=1,
+                                         executed={"instructions": 501}, code_bytes=103, listing="a@x86-unicorn.s"),
+                                   bench("b", "wasmtime", 2e-6, 2, timing="wasm", executed={"wasm_operators": 899},
+                                         program_length=29)],
+                listings={"a@x86-unicorn.s": listing.replace("  ret", "  nop\n  ret")})
+    result = compare(new, old)
+    changes = {(e.row.split(" ")[0], e.measure): (e.old, e.new) for e in result.exact}
+    assert changes == {("a@x86-unicorn", "executed instructions"): (500, 501), ("a@x86-unicorn", "code bytes"): (100, 103),
+                       ("b@wasmtime", "wasm fuel"): (900, 899), ("b@wasmtime", "program length"): (30, 29)}
+    # One more instruction fails the gate; fewer is reported and passes.
+    assert {(e.row.split(" ")[0], e.measure) for e in result.regressions} == {("a@x86-unicorn", "executed instructions"),
+                                                                             ("a@x86-unicorn", "code bytes")}
+    diff = next(e.diff for e in result.exact if e.row.startswith("a@"))
+    assert "+  nop" in diff
+    assert next(e.diff for e in result.exact if e.row.startswith("b@")) == [
+        "(no listing to diff: 0001 saved none for this build)"]
+
+
+def test_another_machine_or_profile_compares_only_exact_measures(tmp_path: Path) -> None:
+    old = saved(tmp_path, "0001", [bench("a", "x86-native", 1e-6, 1, executed={"instructions": 10})])
+    slower = [bench("a", "x86-native", 2e-6, 2, executed={"instructions": 11})]
+    other_cpu = {**MACHINE, "cpu": {**MACHINE["cpu"], "brand_raw": "Another CPU"}}
+    for new in (saved(tmp_path, "0002", slower, machine=other_cpu), saved(tmp_path, "0003", slower, sizes=(16, 128))):
+        result = compare(new, old)
+        assert not result.time_compared and not result.time
+        assert any(note.startswith(("another machine", "another profile")) for note in result.notes), result.notes
+        assert [e.measure for e in result.regressions] == ["executed instructions"]
+    # The CPU's current clock is not the machine: it differs between runs of the same one.
+    same = saved(tmp_path, "0004", slower, machine={**MACHINE, "cpu": {**MACHINE["cpu"], "hz_actual": [2, 0]}})
+    assert compare(same, old).time_compared
+
+
+def test_rows_in_one_run_only_are_listed_not_failed(tmp_path: Path) -> None:
+    old = saved(tmp_path, "0001", [bench("a", "x86-native", 1e-6, 1), bench("gone", "llvm-O3", 1e-6, 2)])
+    new = saved(tmp_path, "0002", [bench("a", "x86-native", 1e-6, 3), bench("added", "llvm-O3", 9e-6, 4)])
+    result = compare(new, old)
+    assert result.only_new == ["added@llvm-O3 n=128 random"] and result.only_old == ["gone@llvm-O3 n=128 random"]
+    assert not result.regressions
+
+
+def test_the_previous_run_is_of_the_same_machine_and_profile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out = gate_cli(capsys, "--storage", str(tmp_path))
+    assert status == 2
+    first = saved(tmp_path, "0001", [bench("a", "x86-native", 1e-6, 1)])
+    status, out = gate_cli(capsys, "--storage", str(tmp_path))
+    assert status == 0 and "baseline" in out
+    other = saved(tmp_path, "0002", [bench("a", "x86-native", 1e-6, 2)], sizes=(16,))
+    new = saved(tmp_path, "0003", [bench("a", "x86-native", 1e-6, 3)])
+    for offset, run in enumerate((first, other, new)):  # saved in this order, whatever the file system's clock
+        os.utime(run.path, (1_000_000 + offset, 1_000_000 + offset))
+    previous, note = gate.previous_run(new, tmp_path)
+    assert previous is not None and previous.name == "0001" and note == ""
+    previous, note = gate.previous_run(other, tmp_path)
+    assert previous is not None and previous.name == "0001" and "no earlier run of this machine and profile" in note
+
+
+def test_unreadable_runs_and_thresholds_are_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"benchmarks": [\n  {"name": }\n]}')
+    assert arena_main(["gate", str(broken), str(broken)]) == 2
+    assert f"{broken}:2: not a saved benchmark run" in capsys.readouterr().err
+    assert arena_main(["gate", "0042", "--storage", str(tmp_path)]) == 2
+    assert "0042: no such file" in capsys.readouterr().err
+    assert gate.threshold_arg("5%") == pytest.approx(0.05) and gate.threshold_arg("0.2") == pytest.approx(0.2)
+    with pytest.raises(SystemExit):
+        arena_main(["gate", "--threshold", "10"])
+
+
+def test_a_time_regression_must_hold_when_re_measured(tmp_path: Path) -> None:
+    old = saved(tmp_path, "0001", [bench("a", "x86-native", 1e-6, 1), bench("b", "llvm-O3", 1e-6, 2)])
+    new = saved(tmp_path, "0002", [bench("a", "x86-native", 1.3e-6, 3), bench("b", "llvm-O3", 1.3e-6, 4)])
+    asked: list[list[str]] = []
+
+    def measure_again(run: SavedRun, ids: list[str]) -> SavedRun:
+        asked.append(ids)
+        return saved(tmp_path, "again", [bench("a", "x86-native", 1.3e-6, 5), bench("b", "llvm-O3", 1.01e-6, 6)])
+
+    result = compare(new, old)
+    assert len(result.regressions) == 2
+    gate.confirm(result, new, old, measure_again)
+    assert asked == [["tests/test_bench.py::test_kernel[a/x86-native]", "tests/test_bench.py::test_kernel[b/llvm-O3]"]]
+    verdicts = {t.row.split("@")[0]: t.verdict for t in result.time}
+    assert verdicts == {"a": REGRESSION, "b": NOT_AGAIN}
+    assert [r.row for r in result.regressions] == ["a@x86-native n=128 random"]
+    assert "1 regressed once but not when re-measured" in "\n".join(gate.render(result))
