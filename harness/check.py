@@ -21,7 +21,7 @@ from harness.kernel import Kernel
 from harness import store
 from harness.shrink import shrink
 from harness.source import Source
-from targets import sandbox
+from targets import get_route, sandbox
 from targets.base import ArenaError, Built, LimitExceeded, RunError, Target
 
 # Longest a native child may spend on one input; a sound sort takes milliseconds on the largest.
@@ -54,6 +54,8 @@ class Report:
     seconds: float = 0.0
     # What was adapted to run the file as written (the fenced block taken, its own C prototype, stubbed imports).
     notes: list[str] = field(default_factory=list)
+    # Static instructions of the built entry function without its final ret (x86-64 code only, else None).
+    program_length: int | None = None
     # True when the verdict came from harness.store: the same text, route, cases, tools and code, checked before.
     from_store: bool = False
 
@@ -189,7 +191,7 @@ def check(source: Source, route: Target, kernel: Kernel, cases: Sequence[Case] |
     report = stored(source, route, kernel, cases)
     if report is None:
         report = _check(source, route, kernel, cases)
-        store.save(source, route, kernel, correctness_cases() if cases is None else cases, report.as_json())
+        store.save(source, route, kernel, correctness_cases(kernel.interface) if cases is None else cases, report.as_json())
     if cases is None:
         remember(source, report, kernel)
     return report
@@ -214,7 +216,7 @@ def stored(source: Source, route: Target, kernel: Kernel, cases: Sequence[Case] 
     A native route that may not run here says so first, whatever was stored."""
     if route.native and uncontained(source, kernel):
         return None
-    data = store.lookup(source, route, kernel, correctness_cases() if cases is None else cases)
+    data = store.lookup(source, route, kernel, correctness_cases(kernel.interface) if cases is None else cases)
     if data is None:
         return None
     report = _blank_report(source, route, kernel)
@@ -226,6 +228,7 @@ def stored(source: Source, route: Target, kernel: Kernel, cases: Sequence[Case] 
     # What the route adapted to build the file (its own C prototype, say) is part of the verdict: keep it.
     report.notes += [note.replace(old_path, report.path) if old_path else note
                      for note in data.get("notes", []) if note not in report.notes]
+    report.program_length = data.get("program_length")
     if (found := data.get("counterexample")) is not None:
         report.counterexample = Counterexample(**found)
     return report
@@ -234,19 +237,22 @@ def stored(source: Source, route: Target, kernel: Kernel, cases: Sequence[Case] 
 def _check(source: Source, route: Target, kernel: Kernel, cases: Sequence[Case] | None) -> Report:
     started = time.perf_counter()
     report = _blank_report(source, route, kernel)
-    cases = correctness_cases() if cases is None else cases
+    cases = correctness_cases(kernel.interface) if cases is None else cases
     built: Built | None = None
     if route.native and (why := uncontained(source, kernel)):
         report.verdict, report.message = "skip", f"{route.name}: not run: {why}"
         return report
     try:
+        route.refuse(source, kernel)
+        if route.gate is not None and not _passed_gate(report, source, route, kernel):
+            report.seconds = round(time.perf_counter() - started, 3)
+            return report
         built = route.build(source, kernel)
         report.notes += [note for note in built.notes if note not in report.notes]
+        report.program_length = built.program_length
         _run_cases(report, Checker(built, kernel, route.native), cases, kernel)
     except ArenaError as exc:
         report.verdict, report.message = exc.verdict, str(exc)
-        # A route gated on another (x86-native on x86-unicorn) carries the gate's counterexample.
-        report.counterexample = getattr(exc, "counterexample", None)
     except Exception as exc:  # a bug of ours or of a library must still not end the run
         report.verdict, report.message = "error", f"internal error on {route.name}: {type(exc).__name__}: {exc}"
     finally:
@@ -254,6 +260,19 @@ def _check(source: Source, route: Target, kernel: Kernel, cases: Sequence[Case] 
             built.close()
     report.seconds = round(time.perf_counter() - started, 3)
     return report
+
+
+def _passed_gate(report: Report, source: Source, route: Target, kernel: Kernel) -> bool:
+    """Whether the source passed every correctness input on the route `route` declares as its gate (memoized
+    per source text, so a session checks each source there once); if not, `report` takes that verdict, with
+    the gate's message and counterexample."""
+    gate = check(source, get_route(route.gate), kernel)  # type: ignore[arg-type]
+    if gate.passed:
+        return True
+    report.verdict = gate.verdict
+    report.message = f"{route.not_run}: failed on {gate.route}: {gate.message}"
+    report.counterexample = gate.counterexample
+    return False
 
 
 def uncontained(source: Source, kernel: Kernel) -> str | None:
@@ -284,7 +303,8 @@ def _run_cases(report: Report, checker: Checker, cases: Sequence[Case], kernel: 
             again = checker.attempt(values)
             return again is not None and again.kind == failure.kind
 
-        smallest = shrink(case.values, same_bug)
+        # A fixed-length kernel's counterexample keeps its length: only its values shrink.
+        smallest = shrink(case.values, same_bug, keep_length=kernel.interface.fixed_length is not None)
         final = checker.attempt(smallest) or failure
     report.counterexample = Counterexample(input=smallest, got=final.got, expected=kernel.reference(smallest))
     shrunk = "" if smallest == list(case.values) else f", shrunk to {_shown(smallest)}"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from harness.check import Report, check
 from harness.kernel import Kernel, UnknownName, all_kernels, get_kernel
-from harness.source import Source, SourceError, discover, load_source, origin_option, variant_files
+from harness.source import Source, SourceError, discover, load_source, origin_option, resolve_sources, variant_files
 from targets import sandbox
 from harness.asm import add_parser as add_asm_parser
 from harness.doctor import add_parser as add_doctor_parser
@@ -28,23 +28,6 @@ def _console(stream: object = None):  # type: ignore[no-untyped-def]
     from rich.console import Console
 
     return Console(file=stream or sys.stdout, highlight=False, soft_wrap=True)
-
-
-def resolve_sources(target: str, kernel: Kernel, origin: str | None = None) -> list[Source]:
-    """A path (a file, or a folder: every variant file in it), or the name of a variant of the kernel (every
-    language it exists in). Files named by path are the user's: origin `supplied` unless a header says."""
-    path = Path(target)
-    if path.is_dir():
-        files = variant_files(path)
-        if not files:
-            raise SourceError(f"{path}: a folder with no variant files (.c, .ll, .wat, .s, .asm, or a pasted answer)")
-        return [load_source(p, kernel, origin=origin_option(origin)) for p in files]
-    if path.exists() or path.suffix:
-        return [load_source(path, kernel, origin=origin_option(origin))]
-    found = [s for s in discover(kernel) if s.name == target]
-    if not found:
-        raise UnknownName("variant", target, sorted({s.name for s in discover(kernel)}))
-    return found
 
 
 def check_sources(sources: Sequence[Source], kernel: Kernel, route_names: Sequence[str] | None) -> list[Report]:

@@ -12,7 +12,16 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.source import FENCE_LANGUAGES, FENCE_OPEN, SourceError
+from targets.source import SourceError
+
+FENCE_OPEN = re.compile(r"^\s*(```|~~~)\s*([\w+-]*)\s*$")
+# Info strings of markdown code fences that name a language a route takes.
+FENCE_LANGUAGES = {
+    "asm": "x86", "nasm": "x86", "x86asm": "x86", "s": "x86", "gas": "x86", "x86": "x86", "assembly": "x86",
+    "wat": "wat", "wasm": "wat", "wast": "wat",
+    "c": "c", "h": "c",
+    "llvm": "llvm", "ll": "llvm",
+}
 
 
 @dataclass(frozen=True)

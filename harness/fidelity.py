@@ -12,15 +12,17 @@ only, since placement alone moves this kernel's time by more than the 10%.
 """
 from __future__ import annotations
 
-import hashlib
 import subprocess
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from harness.inputs import ARRAY_AND_LENGTH
+from kernels.interface import Interface
 from targets import fresh
-from targets.c_cffi import cache_dir, compiler_version
+from targets.c_cffi import compiler_version
+from targets.cache import cached, content_key
+from targets.elf import elf_function
 
 DRIVER_FLAGS = ("-O2",)  # as targets.native.driver builds it
 
@@ -35,9 +37,8 @@ MAIN_C = r"""
 #include <stdlib.h>
 #include <time.h>
 
-void insertion_sort(int32_t *a, size_t n);
-int64_t arena_drive(void (*kernel)(int32_t *, size_t), int32_t *work, size_t n, size_t repeat, int shape,
-                    int expect, int fresh, uint64_t *state, uint64_t *last);
+@PROTOTYPE;
+@DRIVE_PROTOTYPE
 
 /* usage: program N REPEAT STATE: prints nanoseconds per (fresh input + sort + check), over REPEAT calls of the
    suite's own driver (shape random), and exits 1 if any output was wrong */
@@ -51,10 +52,10 @@ int main(int argc, char **argv)
     if (n > (1 << 20)) return 2;
     /* Untimed first pass: a fresh process has cold caches and untrained branch predictors, the suite's
        loop (warmed up by its earlier rounds) has neither; time like against like. */
-    int64_t bad = arena_drive(insertion_sort, work, n, repeat, 0, 0, 1, &state, &last);
+    int64_t bad = arena_drive(@ENTRY, work, n, repeat, 0, 0, 1, &state, &last);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    bad += arena_drive(insertion_sort, work, n, repeat, 0, 0, 1, &state, &last);
+    bad += arena_drive(@ENTRY, work, n, repeat, 0, 0, 1, &state, &last);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (bad) return 1;
     double ns = (t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec);
@@ -64,31 +65,36 @@ int main(int argc, char **argv)
 """
 
 
-def standalone_program(kernel_source: Path) -> Path:
-    text = kernel_source.read_text()
-    key = hashlib.sha256(
-        "\0".join([text, MAIN_C, fresh.C_SOURCE, COMPILER, compiler_version(COMPILER), *FLAGS, *PLACEMENT]).encode()
-    ).hexdigest()[:20]
-    program = cache_dir() / "standalone" / f"insertion_sort-{key}"
-    if program.exists():
-        return program
-    program.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=program.parent) as work:
-        main = Path(work) / "main.c"
-        main.write_text(MAIN_C)
-        driver = Path(work) / "driver.c"
-        driver.write_text(fresh.C_SOURCE)
+def main_c(entry: str, interface: Interface) -> str:
+    """The program's main for a kernel named `entry` of this interface (its prototype and the driver's)."""
+    drive = next(line for line in fresh.c_cdef(interface).split(";") if "arena_drive" in line).strip() + ";"
+    return (MAIN_C.replace("@PROTOTYPE", interface.c_prototype(entry)).replace("@DRIVE_PROTOTYPE", drive)
+            .replace("@ENTRY", entry))
+
+
+def standalone_program(kernel_source: Path, interface: Interface = ARRAY_AND_LENGTH) -> Path:
+    """The program for the kernel in `kernel_source` (a kernel's own compiler source: its stem is the entry)."""
+    text, entry = kernel_source.read_text(), kernel_source.stem
+    main, driver_c = main_c(entry, interface), fresh.c_source(interface)
+    key = content_key(text, main, driver_c, COMPILER, compiler_version(COMPILER), *FLAGS, *PLACEMENT)
+
+    def build(work: Path) -> Path:
+        main_file = work / "main.c"
+        main_file.write_text(main)
+        driver = work / "driver.c"
+        driver.write_text(driver_c)
         objects = []
-        for c_file in (kernel_source, main, driver):
-            obj = Path(work) / (c_file.stem + ".o")
+        for c_file in (kernel_source, main_file, driver):
+            obj = work / (c_file.stem + ".o")
             # The driver as the suite's native driver is built; the kernel as the route builds it, aligned.
             flags = {kernel_source: (*FLAGS, *PLACEMENT), driver: DRIVER_FLAGS}.get(c_file, FLAGS)
             subprocess.run([COMPILER, *flags, "-c", str(c_file), "-o", str(obj)], check=True, capture_output=True)
             objects.append(str(obj))
-        linked = Path(work) / "program"
+        linked = work / "program"
         subprocess.run([COMPILER, *objects, "-o", str(linked)], check=True, capture_output=True)
-        linked.replace(program)
-    return program
+        return linked
+
+    return cached("standalone", f"{entry}-{key}", build)
 
 
 class Standalone:
@@ -98,14 +104,13 @@ class Standalone:
 
     def entry_offset(self) -> int:
         """Where the program's copy of the kernel starts, modulo 64 bytes."""
-        from elftools.elf.elffile import ELFFile
-
-        with open(self.program, "rb") as f:
-            symbols = ELFFile(f).get_section_by_name(".symtab")
-            return next(int(s["st_value"]) for s in symbols.iter_symbols() if s.name == "insertion_sort") % 64
+        found = elf_function(self.program.read_bytes(), self.entry)
+        assert found is not None, f"{self.program} has no symbol {self.entry}"
+        return found[0] % 64
 
     def __init__(self, kernel_source: Path, n: int, repeat: int, seed: int) -> None:
         self.program = standalone_program(kernel_source)
+        self.entry = kernel_source.stem
         self.n, self.repeat = n, repeat
         self._state = fresh.seed_state(seed, n, "random")
         self._rounds = 0

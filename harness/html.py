@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.asm import COMMENT, SUFFIX, Listing, diff
+from harness.analysis import Analysis, Row, analyse, analysis_json, is_compiler_built
 from harness.headline import executed_total, ratio_with_ci
-from harness.report import Analysis, Row, analysis_json, analyse, is_compiler_built
 
 PAGE = "index.html"
 # Wider than a terminal's `arena asm --diff`: a page has room for address, bytes and instruction on each side.

@@ -15,302 +15,26 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
+from harness import alphadev
+from harness.analysis import (
+    GOALS, KEEPS_STATE_BELOW, Analysis, Ratio, Row, analyse, analysis_json, goal_of, is_compiler_built,
+    key_ratio, missed_goal, rows_from_run, run_metadata,
+)
+from harness.formatting import fmt_executed, fmt_ratio, fmt_time
 from harness.headline import (
-    ALGORITHM_FREE, HEADLINE_COLUMNS, HEADLINE_TITLES, SAME_ALGORITHM, Headline, compare_rows, headline_cells,
-    headline_rows, interleaved_pairs, ratio_with_ci, verdict_from_ci,
+    ALGORITHM_FREE, HEADLINE_COLUMNS, HEADLINE_TITLES, SAME_ALGORITHM, executed_total, headline_cells, ratio_with_ci,
+    verdict_from_ci,
 )
 
-# A row whose time on one input repeated is this far below its time on fresh inputs answers from memory. An
-# honest sort runs a repeated input somewhat faster too (caches, and branch predictors that learn part of it),
-# and on a loaded machine the probe's few rounds scatter: the line sits well below that, far above replaying.
-KEEPS_STATE_BELOW = 0.3
+# Re-exported: what callers of the report module have always found here.
+__all__ = ["GOALS", "Analysis", "Ratio", "Row", "analyse", "analysis_json", "executed_total", "fmt_time", "goal_of",
+           "is_compiler_built", "key_ratio", "missed_goal", "ratio_with_ci", "rows_from_run", "run_metadata",
+           "verdict_from_ci"]
 UNSTABLE_SHOWN = 20  # unstable rows on the terminal; report.md lists them all
 
-
-def run_metadata(failures: list[dict[str, Any]], full: bool) -> dict[str, Any]:
-    from targets import all_routes
-
-    return {
-        "profile": "full" if full else "quick",
-        "failures": failures,
-        "versions": {name: route.versions() for name, route in all_routes().items()},
-        "compiler_flags": {name: flags for name, route in all_routes().items() if (flags := received_flags(route))},
-    }
-
-
-def received_flags(route: Any) -> list[str]:
-    """What the route's compiler proper received; a compiler that cannot be asked is said so, not fatal."""
-    from targets.base import ArenaError
-
-    try:
-        return route.received_flags()
-    except (ArenaError, OSError) as exc:
-        return [f"unknown: {exc}"]
-
-
-@dataclass
-class Row:
-    kernel: str
-    variant: str
-    route: str
-    origin: str
-    timing: str
-    n: int
-    shape: str
-    repeat: int
-    median: float  # seconds per sort
-    iqr: float
-    rounds: int
-    per_sort: list[float] = field(repr=False, default_factory=list)
-    executed: dict[str, int] = field(default_factory=dict)
-    code_bytes: int | None = None
-    lines: dict[str, int] = field(default_factory=dict)
-    phases: dict[str, float] = field(default_factory=dict)
-    # To the fastest compiler build of the same algorithm on the same substrate, kernel, n and shape (on the
-    # emulator: the executed count's ratio); the verdict (faster / slower / unsure) for rows not compiler-built.
-    ratio: float | None = None
-    ratio_ci: tuple[float, float] | None = None
-    verdict: str = ""
-    listing: str | None = None  # file name under the report's asm/ folder
-    substrate: str = ""
-    algorithm: str = ""
-    compiler_source: bool = False  # a compiler route's build of one of the kernel's own sources
-    compared_with: str = ""
-    # The same against the fastest compiler build of any algorithm.
-    free_ratio: float | None = None
-    free_ci: tuple[float, float] | None = None
-    free_verdict: str = ""
-    free_compared_with: str = ""
-    # The native runner's placement sweep: policy, reason, offsets, per_offset_median (seconds per round).
-    placement: dict[str, Any] = field(default_factory=dict)
-    repeated_ratio: float | None = None  # median on one input repeated / median on fresh inputs
-    busy: bool = False  # timed while the machine was busy (harness.machine)
-    unstable: str | None = None  # pyperf-style warning with its figures
-    unsafe_native: str = ""  # why no system-call filter contained this native variant (--unsafe-native)
-
-    @property
-    def id(self) -> str:
-        """The benchmark's id, as harness.bench.BenchCase names it."""
-        return f"{self.kernel}/{self.variant}/{self.route}/n={self.n}/{self.shape}"
-
-    @property
-    def placement_spread(self) -> float | None:
-        """Slowest over fastest of the per-placement medians."""
-        medians = [float(m) for m in (self.placement.get("per_offset_median") or {}).values()]
-        return max(medians) / min(medians) if len(medians) > 1 and min(medians) > 0 else None
-
-    @property
-    def keeps_state(self) -> bool:
-        return self.repeated_ratio is not None and self.repeated_ratio < KEEPS_STATE_BELOW
-
-    @property
-    def label(self) -> str:
-        return f"{self.variant}@{self.route}"
-
-
-@dataclass
-class Ratio:
-    name: str
-    ratio: float
-    low: float | None
-    high: float | None
-    note: str = ""
-
-    def text(self) -> str:
-        ci = f" (95% CI {self.low:.3f}-{self.high:.3f})" if self.low is not None else ""
-        return f"{self.name}: {self.ratio:.3f}{ci}{' ' + self.note if self.note else ''}"
-
-
-@dataclass
-class Analysis:
-    run_name: str
-    datetime: str
-    profile: str
-    rows: list[Row]
-    failures: list[dict[str, Any]]
-    key_ratios: list[Ratio]
-    overhead: list[Row]
-    versions: dict[str, dict[str, str]]
-    machine: dict[str, Any]
-    listings: str | None = None
-    listing_problems: list[str] = field(default_factory=list)
-    headline: list[Headline] = field(default_factory=list)
-    compiler_flags: dict[str, list[str]] = field(default_factory=dict)
-    machine_notes: list[str] = field(default_factory=list)  # the machine's state while timing, in plain words
-    # The user's own files: checks, adaptations, comparisons and ranking (harness.supplied); empty without them.
-    supplied: dict[str, Any] = field(default_factory=dict)
-
-
-def rows_from_run(run: dict[str, Any]) -> list[Row]:
-    rows = []
-    for bench in run.get("benchmarks", []):
-        info, stats = bench.get("extra_info", {}), bench["stats"]
-        if "partner_per_sort" in info or "route" not in info:
-            continue
-        repeat = int(info.get("repeat", 1))
-        data = [t / repeat for t in stats.get("data", [])]
-        algorithm, compiler = _algorithm_of(info)
-        rows.append(Row(
-            kernel=info["kernel"], variant=info["variant"], route=info["route"], origin=info.get("origin", "unknown"),
-            timing=info.get("timing", "native"), n=int(info["n"]), shape=info["shape"], repeat=repeat,
-            median=stats["median"] / repeat, iqr=stats["iqr"] / repeat, rounds=int(stats["rounds"]), per_sort=data,
-            executed=info.get("executed") or {}, code_bytes=info.get("code_bytes"), lines=info.get("lines") or {},
-            phases=info.get("phases") or {}, listing=info.get("listing"), substrate=info.get("substrate") or _substrate_of(info),
-            algorithm=algorithm, compiler_source=compiler, placement=info.get("placement") or {},
-            repeated_ratio=_repeated_ratio(info.get("repeated_input"), stats["median"]),
-            unsafe_native=info.get("unsafe_native", ""),
-        ))
-    return rows
-
-
-def _algorithm_of(info: dict[str, Any]) -> tuple[str, bool]:
-    """(algorithm, compiler-built) as the run recorded them; for runs saved before they did, what the kernel
-    declares today (its compiler sources by name, anything else its baseline)."""
-    if "algorithm" in info:
-        return info["algorithm"], bool(info.get("compiler_source"))
-    from harness.kernel import UnknownName, get_kernel
-
-    try:
-        kernel = get_kernel(info["kernel"])
-    except UnknownName:
-        return "", info["variant"] == info["kernel"]
-    own = kernel.compiler_sources
-    return own.get(info["variant"], kernel.algorithm), info["variant"] in own
-
-
-def _repeated_ratio(repeated: dict[str, Any] | None, fresh_median_per_round: float) -> float | None:
-    if not repeated:
-        return None
-    if repeated.get("ratio") is not None:
-        return float(repeated["ratio"])
-    if repeated.get("median_per_round") and fresh_median_per_round:
-        return float(repeated["median_per_round"]) / fresh_median_per_round
-    return None
-
-
-def _substrate_of(info: dict[str, Any]) -> str:
-    """For runs saved before benchmarks recorded their substrate."""
-    from targets.base import SUBSTRATES
-
-    return "V8 (node)" if "v8" in info["route"] else SUBSTRATES.get(info.get("timing", "native"), "")
-
-
-def is_compiler_built(row: Row) -> bool:
-    """A compiler route's build of one of the kernel's own sources (any algorithm): the compiler's side of every
-    comparison. Which algorithm it is decides which rows it is compared with (harness.headline)."""
-    return row.compiler_source
-
-
-def analyse(run: dict[str, Any], run_name: str) -> Analysis:
-    rows = rows_from_run(run)
-    sorts = [r for r in rows if r.kernel != "noop"]
-    compare_rows(sorts)
-    key_ratios = interleaved_ratios(run)
-    headline = headline_rows(sorts, interleaved_pairs(run))
-    meta = run.get("arena", {})
-    from harness.machine import judge_rows
-
-    machine_notes = judge_rows(sorts, headline, meta.get("machine"))
-    analysis = Analysis(
-        run_name=run_name, datetime=run.get("datetime", ""), profile=meta.get("profile", "?"), rows=sorts,
-        failures=meta.get("failures", []), key_ratios=key_ratios,
-        overhead=[r for r in rows if r.kernel == "noop"], versions=meta.get("versions", {}),
-        machine=run.get("machine_info", {}), listings=meta.get("listings"),
-        listing_problems=meta.get("listing_problems", []), headline=headline,
-        compiler_flags=meta.get("compiler_flags", {}), machine_notes=machine_notes,
-    )
-    from harness import supplied
-
-    supplied.attach(analysis, run)
-    return analysis
-
-
-# The goal each key ratio is held to, by the start of its name: (lowest, highest) acceptable, None for no bound.
-GOALS: dict[str, tuple[float | None, float | None]] = {
-    "harness fidelity": (0.90, 1.10),
-    "llvm-O3 / clang": (None, 1.15),
-    "llvm-O0 / llvm-O3": (2.0, None),
-}
-
-
-def goal_of(name: str) -> tuple[float | None, float | None] | None:
-    return next((goal for prefix, goal in GOALS.items() if name.startswith(prefix)), None)
-
-
-def goal_text(goal: tuple[float | None, float | None]) -> str:
-    low, high = goal
-    if low is not None and high is not None:
-        return f"(target: within {low:.2f}-{high:.2f})"
-    return f"(target: <= {high:g})" if high is not None else f"(target: >= {low:g})"
-
-
-def key_ratio(name: str, rounds: Sequence[float], repeat: int, partner_per_sort: Sequence[float]) -> Ratio:
-    """One interleaved ratio: the suite's time per sort (rounds of `repeat` sorts) over its partner's."""
-    ratio, low, high = ratio_with_ci([t / repeat for t in rounds], partner_per_sort)
-    goal = goal_of(name)
-    return Ratio(name, ratio, low, high, goal_text(goal) if goal else "")
-
-
-def missed_goal(ratio: Ratio) -> str | None:
-    """Why `ratio` misses its goal beyond doubt (its whole 95% interval outside it); None if met or in doubt.
-
-    Without an interval (fewer than three rounds a side) the ratio itself is held to the goal.
-    """
-    goal = goal_of(ratio.name)
-    if goal is None:
-        return None
-    low = ratio.low if ratio.low is not None else ratio.ratio
-    high = ratio.high if ratio.high is not None else ratio.ratio
-    if goal[0] is not None and high < goal[0]:
-        return f"{ratio.text()}: below its goal"
-    if goal[1] is not None and low > goal[1]:
-        return f"{ratio.text()}: above its goal"
-    return None
-
-
-def interleaved_ratios(run: dict[str, Any]) -> list[Ratio]:
-    """The ratios measured with both sides' rounds interleaved in one benchmark (tests/test_bench.py)."""
-    ratios = []
-    for bench in run.get("benchmarks", []):
-        info = bench.get("extra_info", {})
-        if "partner_per_sort" not in info or "headline_pair" in info or "supplied_pair" in info:
-            continue
-        rounds = bench["stats"].get("data", []) or [bench["stats"]["median"]]
-        ratio = key_ratio(info["ratio_name"], rounds, info["repeat"], info["partner_per_sort"])
-        if "partner_entry_offset_mod_64" in info:
-            ratio.note += (f" (kernel placement mod 64: suite {info['entry_offset_mod_64']}, "
-                           f"program {info['partner_entry_offset_mod_64']})")
-        ratios.append(ratio)
-    return ratios
-
-
 # --- rendering ---------------------------------------------------------------------------------------------
-
-
-def fmt_time(seconds: float) -> str:
-    if seconds >= 1e-3:
-        return f"{seconds * 1e3:.2f} ms"
-    if seconds >= 1e-6:
-        return f"{seconds * 1e6:.2f} µs"
-    return f"{seconds * 1e9:.0f} ns"
-
-
-def fmt_executed(executed: dict[str, int]) -> str:
-    labels = {"instructions": "instr", "wasm_operators": "wasm ops"}
-    return ", ".join(f"{v:,} {labels.get(k, k)}" for k, v in executed.items())
-
-
-def fmt_ratio(ratio: float | None, ci: tuple[float, float] | None, emulated: bool = False) -> str:
-    """A ratio to a compiler build: time with its interval, or on the emulator the executed count's."""
-    if ratio is None:
-        return ""
-    if emulated:
-        return f"{ratio:.2f}x instr"
-    return f"{ratio:.2f}x" + (f" [{ci[0]:.2f}-{ci[1]:.2f}]" if ci else "")
 
 
 def fmt_placement(row: Row) -> str:
@@ -333,7 +57,7 @@ def row_flags(row: Row) -> str:
 
 
 COLUMNS = ("variant", "algorithm", "origin", "route", "verdict", "median/sort", "IQR", "x same-algorithm compiler",
-           "x any compiler", "placement", "executed", "code B", "lines")
+           "x any compiler", "placement", "executed", "code B", "prog len", "lines")
 
 
 def fmt_phases(phases: dict[str, float]) -> str:
@@ -347,7 +71,8 @@ def table_rows(rows: Sequence[Row], detail: bool = False) -> list[list[str]]:
         [f"[{r.variant}](asm/{r.listing})" if detail and r.listing else r.variant, r.algorithm, r.origin, r.route, fmt_verdict(r), fmt_time(r.median) + (" (emulator)" if r.timing == "emulated" else ""),
          "" if r.timing == "emulated" else fmt_time(r.iqr), fmt_ratio(r.ratio, r.ratio_ci, r.timing == "emulated"),
          fmt_ratio(r.free_ratio, r.free_ci, r.timing == "emulated"), fmt_placement(r), fmt_executed(r.executed),
-         "" if r.code_bytes is None else str(r.code_bytes), f"{r.lines.get('effective', '')}/{r.lines.get('total', '')}"]
+         "" if r.code_bytes is None else str(r.code_bytes), "" if r.program_length is None else str(r.program_length),
+         f"{r.lines.get('effective', '')}/{r.lines.get('total', '')}"]
         + ([str(r.rounds), fmt_phases(r.phases)] if detail else [])
         for r in ordered
     ]
@@ -442,6 +167,7 @@ def markdown(analysis: Analysis) -> str:
             pairs = [h for h in analysis.headline if h.comparison == comparison]
             out += [f"### {title}", "", "| " + " | ".join(HEADLINE_COLUMNS) + " |", "|" + " --- |" * len(HEADLINE_COLUMNS)]
             out += ["| " + " | ".join(headline_cells(h)) + " |" for h in pairs] + [""]
+    out += alphadev.markdown(alphadev.comparison(analysis.rows))
     out += ["## Key ratios", ""] + [f"- {r.text()}" for r in analysis.key_ratios] + [""]
     compared = [r for r in analysis.rows if r.verdict]
     if compared:
@@ -499,13 +225,30 @@ def markdown(analysis: Analysis) -> str:
     return "\n".join(out) + "\n"
 
 
+def _growth(kernel_name: str) -> str:
+    """`fixed` (one length), `quadratic` (its cost on random inputs has an n² term), or `other`, by the
+    kernel's interface; `other` for a kernel this checkout does not know."""
+    from harness.kernel import UnknownName, get_kernel
+
+    try:
+        interface = get_kernel(kernel_name).interface
+    except UnknownName:
+        return "other"
+    assert interface is not None
+    if interface.fixed_length is not None:
+        return "fixed"
+    return "quadratic" if dict(interface.cost.per_shape).get("random", interface.cost.default).c2 else "other"
+
+
 def plot(analysis: Analysis, directory: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    timed = [r for r in analysis.rows if r.shape == "random" and r.timing != "emulated"]
+    shapes = {name: _growth(name) for name in {r.kernel for r in analysis.rows}}
+    # Time against n: kernels whose length varies (a fixed-size sort is one point, shown in the tables).
+    timed = [r for r in analysis.rows if r.shape == "random" and r.timing != "emulated" and shapes[r.kernel] != "fixed"]
     substrates = sorted({r.substrate for r in timed}) or [""]
     # One panel per substrate: like compares with like, and each panel stays readable.
     fig, axes = plt.subplots(1, len(substrates), figsize=(6.5 * len(substrates), 6), squeeze=False)
@@ -516,9 +259,10 @@ def plot(analysis: Analysis, directory: Path) -> None:
             ai = any(r.origin == "ai" for r in here if r.label == label)
             ax.plot([n for n, _ in series], [t * 1e6 for _, t in series], marker="o", linestyle="--" if ai else "-",
                     label=label)
-        if here:
-            n0, t0 = min((r.n, r.median) for r in here)
-            ns = sorted({r.n for r in here})
+        quadratic = [r for r in here if shapes[r.kernel] == "quadratic"]
+        if quadratic:  # the reference line only where the kernel's cost model grows as n²
+            n0, t0 = min((r.n, r.median) for r in quadratic)
+            ns = sorted({r.n for r in quadratic})
             ax.plot(ns, [t0 * 1e6 * (n / n0) ** 2 for n in ns], "k:", linewidth=1, label="n² growth")
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
@@ -540,14 +284,6 @@ def plot(analysis: Analysis, directory: Path) -> None:
     fig.tight_layout()
     fig.savefig(directory / "bars_n128.png", dpi=110)
     plt.close(fig)
-
-
-def analysis_json(analysis: Analysis) -> dict[str, Any]:
-    data = asdict(analysis)
-    for row, original in zip(data["rows"] + data["overhead"], analysis.rows + analysis.overhead):
-        row["per_sort"] = [float(t) for t in row["per_sort"]]
-        row.update(placement_spread=original.placement_spread, keeps_state=original.keeps_state)
-    return data
 
 
 def write_report(analysis: Analysis, reports: Path, saved: Path | None = None) -> Path:

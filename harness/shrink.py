@@ -9,7 +9,8 @@ from collections.abc import Callable, Sequence
 Predicate = Callable[[Sequence[int]], bool]
 
 
-def shrink(values: Sequence[int], fails: Predicate, budget: int = 3000) -> list[int]:
+def shrink(values: Sequence[int], fails: Predicate, budget: int = 3000, keep_length: bool = False) -> list[int]:
+    """With `keep_length` (a kernel on exactly N elements) no element is removed; only values shrink."""
     current = list(values)
     attempts = 0
 
@@ -24,7 +25,7 @@ def shrink(values: Sequence[int], fails: Predicate, budget: int = 3000) -> list[
     while changed and attempts < budget:
         changed = False
         # Remove chunks, halving the chunk size: ddmin without the complement step.
-        chunk = max(1, len(current) // 2)
+        chunk = 0 if keep_length else max(1, len(current) // 2)
         while chunk >= 1 and attempts < budget:
             start = 0
             while start < len(current):

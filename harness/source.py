@@ -2,26 +2,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
-from harness.kernel import LANGUAGES, Kernel, UnknownName
+from kernels.kernel import LANGUAGES, Kernel, UnknownName
+from harness.fenced import FENCE_LANGUAGES, FENCE_OPEN, holds_fence, take_block
+from targets.source import BLOCK_COMMENTS, LINE_COMMENTS, ORIGINS, LineCount, Source, SourceError, count_lines
 
-ORIGINS = ("ai", "human", "supplied", "unknown")
-
-# Line-comment markers per language; block comments are handled in _comment_only_lines.
-LINE_COMMENTS: dict[str, tuple[str, ...]] = {
-    "c": ("//",),
-    "llvm": (";",),
-    "wat": (";;",),
-    "x86": ("#", ";", "//"),
-}
-BLOCK_COMMENTS: dict[str, tuple[str, str] | None] = {
-    "c": ("/*", "*/"),
-    "llvm": None,
-    "wat": ("(;", ";)"),
-    "x86": ("/*", "*/"),
-}
+__all__ = ["BLOCK_COMMENTS", "FENCE_LANGUAGES", "FENCE_OPEN", "LINE_COMMENTS", "ORIGINS", "LineCount", "Source",
+           "SourceError", "count_lines"]
 
 # Characters that web pages and chat windows put into code and that no assembler accepts.
 INVISIBLE_SPACES = {
@@ -36,64 +25,8 @@ ZERO_WIDTH = {
     "\u200d": "zero-width joiner (U+200D)",
     "\u2060": "word joiner (U+2060)",
 }
-FENCE_OPEN = re.compile(r"^\s*(```|~~~)\s*([\w+-]*)\s*$")
-# Info strings of markdown code fences that name a language a route takes.
-FENCE_LANGUAGES = {
-    "asm": "x86", "nasm": "x86", "x86asm": "x86", "s": "x86", "gas": "x86", "x86": "x86", "assembly": "x86",
-    "wat": "wat", "wasm": "wat", "wast": "wat",
-    "c": "c", "h": "c",
-    "llvm": "llvm", "ll": "llvm",
-}
 # Suffixes a folder's pasted answers carry; such a file is a variant only when it holds a fenced block.
 PASTED_SUFFIXES = (".md", ".markdown", ".txt")
-
-
-class SourceError(Exception):
-    """A file that cannot be read as a variant at all (missing, unknown suffix, not text)."""
-
-
-@dataclass(frozen=True)
-class LineCount:
-    total: int
-    effective: int
-
-    def as_dict(self) -> dict[str, int]:
-        return {"total": self.total, "effective": self.effective}
-
-
-@dataclass(frozen=True)
-class Source:
-    """One variant's source text as the routes see it, plus where it came from."""
-
-    kernel: str
-    name: str
-    path: Path
-    language: str
-    text: str
-    header: dict[str, str] = field(default_factory=dict)
-    warnings: tuple[str, ...] = ()
-    # Lines removed above `text` (a markdown fence), so messages can name the line as saved.
-    line_offset: int = 0
-    # One of the kernel's declared algorithms: the header's `algorithm:`, else the kernel's baseline.
-    algorithm: str = ""
-    # What was adapted so the file runs as pasted (the block taken out of a chat answer), one line each.
-    notes: tuple[str, ...] = ()
-    # The origin when the header names none: `supplied` for a file handed in by the user (arena check FILE,
-    # --variants DIR), or what `--origin` says for a whole folder.
-    default_origin: str = "unknown"
-
-    @property
-    def origin(self) -> str:
-        origin = self.header.get("origin", "").strip().lower()
-        return origin if origin in ORIGINS else self.default_origin
-
-    @property
-    def lines(self) -> LineCount:
-        return count_lines(self.text, self.language)
-
-    def where(self, line: int | None = None) -> str:
-        """`path:line`, with `line` counted in `text` and reported as in the saved file."""
-        return f"{self.path}:{line + self.line_offset}" if line else str(self.path)
 
 
 def language_of(path: Path) -> str:
@@ -182,46 +115,6 @@ def resolve_algorithm(header: dict[str, str], text: str, kernel: Kernel, path: P
         raise SourceError(f"{where}: {exc}") from None
 
 
-def count_lines(text: str, language: str) -> LineCount:
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    comment_only = _comment_only_lines(lines, language)
-    effective = sum(1 for i, line in enumerate(lines) if line.strip() and i not in comment_only)
-    return LineCount(total=len(lines), effective=effective)
-
-
-def _comment_only_lines(lines: list[str], language: str) -> set[int]:
-    block = BLOCK_COMMENTS[language]
-    markers = LINE_COMMENTS[language]
-    result: set[int] = set()
-    in_block = False
-    for i, line in enumerate(lines):
-        rest = line.strip()
-        code = False
-        while rest:
-            if in_block:
-                assert block is not None
-                end = rest.find(block[1])
-                if end < 0:
-                    rest = ""
-                else:
-                    rest = rest[end + len(block[1]) :].strip()
-                    in_block = False
-                continue
-            if any(rest.startswith(m) for m in markers):
-                break
-            if block and rest.startswith(block[0]):
-                rest = rest[len(block[0]) :]
-                in_block = True
-                continue
-            code = True
-            break
-        if not code and line.strip():
-            result.add(i)
-    return result
-
-
 def load_source(path: Path, kernel: Kernel, name: str | None = None, algorithm: str | None = None,
                 origin: str = "unknown") -> Source:
     """The file as the routes see it. A chat answer (prose around fenced blocks, any suffix) is reduced to
@@ -236,8 +129,6 @@ def load_source(path: Path, kernel: Kernel, name: str | None = None, algorithm: 
         raise SourceError(f"{path}: a directory, not a file") from None
     except UnicodeDecodeError as exc:
         raise SourceError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    from harness.fenced import take_block
-
     cleaned, warnings = _clean(raw)
     taken = take_block(path, cleaned, language, kernel.entry_candidates())
     if taken is None:
@@ -272,8 +163,6 @@ def load_source(path: Path, kernel: Kernel, name: str | None = None, algorithm: 
 
 def variant_files(directory: Path) -> list[Path]:
     """Files in a folder that are variants: a known suffix, or a pasted answer holding a fenced block."""
-    from harness.fenced import holds_fence
-
     return sorted(
         p for p in directory.iterdir()
         if p.is_file() and (p.suffix.lower() in LANGUAGES or (p.suffix.lower() in PASTED_SUFFIXES and holds_fence(p)))
@@ -309,3 +198,20 @@ def discover(kernel: Kernel, extra_dirs: list[Path] | None = None, origin: str |
                 algorithm = resolve_algorithm(source.header, source.text, kernel, path, source.line_offset)
                 sources.append(replace(source, algorithm=algorithm))
     return sources
+
+
+def resolve_sources(target: str, kernel: Kernel, origin: str | None = None) -> list[Source]:
+    """A path (a file, or a folder: every variant file in it), or the name of a variant of the kernel (every
+    language it exists in). Files named by path are the user's: origin `supplied` unless a header says."""
+    path = Path(target)
+    if path.is_dir():
+        files = variant_files(path)
+        if not files:
+            raise SourceError(f"{path}: a folder with no variant files (.c, .ll, .wat, .s, .asm, or a pasted answer)")
+        return [load_source(p, kernel, origin=origin_option(origin)) for p in files]
+    if path.exists() or path.suffix:
+        return [load_source(path, kernel, origin=origin_option(origin))]
+    found = [s for s in discover(kernel) if s.name == target]
+    if not found:
+        raise UnknownName("variant", target, sorted({s.name for s in discover(kernel)}))
+    return found

@@ -76,7 +76,8 @@ def code_digest(kernel: Kernel) -> str:
     """Digest of the files whose change may change a verdict: any edit there invalidates every entry."""
     files = sorted(p for p in (_ROOT / "targets").rglob("*") if p.is_file() and p.suffix in (".py", ".js", ".c", ".h"))
     files += [_HARNESS / name for name in VERDICT_CODE]
-    files.append(kernel.directory / "__init__.py")
+    # The kernel's interface (its cases, limits and calls) and the code that reads it.
+    files += [kernel.directory / "__init__.py", _ROOT / "kernels" / "interface.py", _ROOT / "kernels" / "kernel.py"]
     digest = hashlib.sha256()
     for path in files:
         digest.update(str(path.relative_to(_ROOT) if path.is_relative_to(_ROOT) else path).encode())

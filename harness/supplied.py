@@ -148,7 +148,7 @@ def markdown(analysis: Any) -> list[str]:
     data = getattr(analysis, "supplied", None)
     if not data:
         return []
-    from harness.report import fmt_time
+    from harness.formatting import fmt_time
 
     out = ["## Your files", "",
            "The files handed to this run (origin `supplied`), judged like AI-written variants: ratios are yours / the "

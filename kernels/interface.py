@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 INT32_MIN = -(2**31)
 INT32_MAX = 2**31 - 1
@@ -277,6 +277,13 @@ class Interface:
         """N for a kernel on exactly N elements; None when n is an argument."""
         return self.array.length
 
+    @property
+    def largest_length(self) -> int:
+        """The longest array any check or timing hands the kernel: what its length type must hold."""
+        cases = self.cases
+        return max((*cases.weak_ordering_lengths, *cases.nearly_sorted, *self.workload.full_lengths,
+                    cases.random.max_length if cases.random else 0, *(len(c.values) for c in cases.edge)), default=0)
+
     def lengths(self, full: bool = False) -> tuple[int, ...]:
         return self.workload.full_lengths if full else self.workload.quick_lengths
 
@@ -325,3 +332,46 @@ def fixed_sort(n: int, comparators: int) -> Interface:
         limits=Limits(instructions=Poly(100_000), fuel=Poly(100_000)),
         entry_names=(f"sort_{n}", f"Sort{n}", "sort"),
     )
+
+
+# Inputs every kernel over an array of any length is checked on first: small, and each telling.
+ARRAY_EDGE_CASES = (
+    Case("empty", ()),
+    Case("one", (7,)),
+    Case("two ascending", (1, 2)),
+    Case("two descending", (2, 1)),
+    Case("sorted", tuple(range(-5, 11))),
+    Case("reversed", tuple(range(10, -6, -1))),
+    Case("all equal", (4,) * 9),
+    Case("duplicates", (3, 1, 3, 2, 1, 3, 2, 2, 1)),
+    Case("negatives", (-1, -7, 0, -3, 5, -2147483647, 2)),
+    Case("int32 extremes", (INT32_MAX, INT32_MIN, 0, INT32_MAX, -1, INT32_MIN, 1)),
+)
+
+
+def array_and_length(name: str, reference: Callable[[Sequence[int]], list[int]],
+                     entry_names: tuple[str, ...] = (), **changes: object) -> Interface:
+    """The interface of `void <name>(int32_t *a, size_t n)` rewriting a[0..n) in place into `reference(a)`:
+    edge cases, every weak ordering up to n=5, seeded random arrays up to n=1000 and one nearly sorted array
+    of a million, timed at 16..1024 (quick) on four shapes. `changes` replace any field (a cost model, say)."""
+    interface = Interface(
+        name=name,
+        arguments=(Int32Array("a"), Length("n", of="a")),
+        reference=reference,
+        cases=Cases(
+            edge=ARRAY_EDGE_CASES,
+            weak_ordering_lengths=(1, 2, 3, 4, 5),
+            value_sets=(ValueSet("ranks", (0, 1, 2, 3, 4)),),
+            random=RandomCases(count=200, min_length=0, max_length=1000, seed=20261122),
+            nearly_sorted=(1_000_000,),
+        ),
+        workload=Workload(
+            quick_lengths=(16, 128, 1024),
+            full_lengths=tuple(2**k for k in range(3, 14)),
+            shapes=("random", "sorted", "reversed", "few-unique"),
+        ),
+        cost=Cost(default=Poly(1, 1, 0.5)),
+        limits=Limits(instructions=Poly(100_000, 0, 50), fuel=Poly(1_000_000, 0, 200)),
+        entry_names=entry_names,
+    )
+    return replace(interface, **changes) if changes else interface

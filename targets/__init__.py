@@ -10,7 +10,7 @@ import importlib
 import pkgutil
 from functools import cache
 
-from harness.kernel import UnknownName
+from kernels.kernel import UnknownName
 from targets.base import Target
 
 _NOT_TARGETS = {"base", "native"}

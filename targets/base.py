@@ -12,15 +12,19 @@ from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from harness.kernel import Kernel
-from harness.source import Source
+from kernels.interface import Interface, array_and_length
+from kernels.kernel import Kernel
+from targets.source import Source
 from targets.fresh import INT32_MAX, INT32_MIN, LoopOutcome
+from targets.program_length import UndecodableCode, program_length
 
 # Canary words around every array. Distinct per side and per slot, so a report can say which word moved.
 CANARY_WORDS = 4
 LOW_CANARIES = (0x0BADC0DE, 0x0BADC0DF, 0x0BADC0E0, 0x0BADC0E1)
 HIGH_CANARIES = (-0x21524111, -0x21524110, -0x2152410F, -0x2152410E)  # 0xDEADBEEF..
 
+
+DEFAULT_INTERFACE = array_and_length("kernel", sorted)
 
 SUBSTRATES = {"native": "native x86-64", "wasm": "wasmtime", "emulated": "x86-64 in Unicorn"}
 
@@ -100,6 +104,8 @@ class Built(ABC):
     route: str
     # Seconds spent per phase (`build`, `load`), kept apart from the run.
     phases: dict[str, float] = field(default_factory=dict)
+    # The kernel it was built as: its interface says how the code is called (arguments, lengths, limits).
+    kernel: Kernel | None = None
 
     #: What the time of `loop` measures: "native" machine code, "wasm" as the engine compiled it, or
     #: "emulated": the emulator's speed, not the code's (never compare it with the others).
@@ -147,6 +153,33 @@ class Built(ABC):
         {"wasm_operators": N}; empty where the route cannot count."""
         return {}
 
+    def stages(self) -> tuple[dict[str, Callable[..., object]], str]:
+        """`arena asm`: this artifact's stages (name -> a function of the artifact and its route that renders a
+        targets.listing.Rendered: the listing text, the flags as received, code bytes, tool versions) and the
+        default stage."""
+        raise BuildError(f"{self.route}: no listing for a {type(self).__name__}")
+
+    def entry_code(self) -> tuple[bytes, int] | None:
+        """The entry function's x86-64 machine code and its address, where the route has it; else None."""
+        return None
+
+    @property
+    def program_length(self) -> int | None:
+        """Static instructions of the entry function without its final `ret` (targets.program_length), the
+        measure AlphaDev's fixed sorts were optimized for; None where there is no x86-64 code to count."""
+        code = self.entry_code()
+        if code is None:
+            return None
+        try:
+            return program_length(*code)
+        except UndecodableCode:
+            return None
+
+    @property
+    def interface(self) -> Interface:
+        """How the code is called: the kernel's interface (an array and its length when no kernel is known)."""
+        return self.kernel.interface if self.kernel is not None else DEFAULT_INTERFACE
+
     def close(self) -> None:
         """Release what the build holds (engines, mappings). Idempotent."""
 
@@ -161,12 +194,18 @@ class Target(ABC):
     #: True when `Built.executed` counts something (instructions, wasm operators): the harness then counts
     #: ahead of the timed runs, in parallel.
     counts: bool = False
-    #: A route this one runs a source on only after the source passed there (x86-native after x86-unicorn).
+    #: A route this one runs a source on only after the source passed there (x86-native after x86-unicorn):
+    #: the harness checks the gate route first and reports "<not_run>: failed on <gate>: ..." otherwise.
     gate: str | None = None
+    not_run: str = "not run"
 
     def __init__(self, name: str, description: str) -> None:
         self.name = name
         self.description = description
+
+    def refuse(self, source: Source, kernel: Kernel) -> None:
+        """Raise BuildError for what this route refuses on sight, before anything runs (the harness asks this
+        ahead of a gate's check, so a refusal is this route's own error, not the gate's verdict)."""
 
     @abstractmethod
     def build(self, source: Source, kernel: Kernel) -> Built:

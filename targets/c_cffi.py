@@ -13,77 +13,38 @@ clang's own -O0 and -O3 with stock clang's defaults for the target.
 """
 from __future__ import annotations
 
-import contextlib
 import ctypes
-import hashlib
-import importlib.machinery
-import importlib.util
 import os
 import re
 import shlex
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
-from types import ModuleType
+
 from typing import Any
 
 import cffi
 
-from harness.kernel import Kernel
-from harness.source import Source
-from targets import c_prototype
+from kernels.kernel import Kernel
+from targets.source import Source
+from targets import c_prototype, listing
 from targets.base import Built, BuildError, Target
-from targets.native import NativeKernel, elf_function, forbidden_instructions, symbol_size
+from targets.cffi_build import cache_dir, captured_output, compile_cffi, compiler_diagnostics, compiler_version
+from targets.elf import loaded_function, symbol_size
+from targets.native import NativeKernel, forbidden_instructions
 
-C_SIGNATURE = "void {name}(int32_t *a, size_t n);"
+__all__ = ["cache_dir", "captured_output", "compile_cffi", "compiler_diagnostics", "compiler_version"]
+
 # Declared ahead of the source, so a definition with another signature is a compile error that says which.
 CONTRACT_PROLOGUE = "#line 1 \"<arena contract>\"\n#include <stddef.h>\n#include <stdint.h>\n{signature}\n"
 # Our source is pasted into cffi's generated wrapper; after it, line numbers are cffi's, not the user's.
 WRAPPER_LINE = '\n#line 1 "<cffi wrapper>"\n'
-
-
-def cache_dir() -> Path:
-    root = os.environ.get("ARENA_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "codegen-arena"
-    )
-    return Path(root)
-
-
-@contextlib.contextmanager
-def captured_output() -> Iterator[list[str]]:
-    """Capture what subprocesses (the compiler) write to fds 1 and 2; setuptools does not return it."""
-    result: list[str] = []
-    sys.stdout.flush()
-    sys.stderr.flush()
-    with tempfile.TemporaryFile(mode="w+b") as sink:
-        saved = os.dup(1), os.dup(2)
-        os.dup2(sink.fileno(), 1)
-        os.dup2(sink.fileno(), 2)
-        try:
-            yield result
-        finally:
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
-            os.close(saved[0])
-            os.close(saved[1])
-            sink.seek(0)
-            result.append(sink.read().decode("utf-8", "replace"))
-
-
-@cache
-def compiler_version(compiler: str) -> str:
-    try:
-        out = subprocess.run([*shlex.split(compiler), "--version"], capture_output=True, text=True, check=False).stdout
-    except FileNotFoundError:
-        return "not found"
-    return out.splitlines()[0] if out else "unknown"
 
 
 def tool_name(compiler: str) -> str:
@@ -179,65 +140,8 @@ def find_c_entry(source: Source, kernel: Kernel) -> str:
             return name
     raise BuildError(
         f"{source.where()}: no function named like the kernel ({', '.join(kernel.entry_candidates()[:3])}); "
-        f"the contract requires {C_SIGNATURE.format(name=kernel.name)}"
+        f"the contract requires {kernel.interface.c_prototype()}"
     )
-
-
-def compiler_diagnostics(output: str, limit: int = 12) -> str:
-    """The compiler's own messages, without setuptools' command lines."""
-    keep = [line for line in output.splitlines() if line.strip() and not line.startswith(("gcc ", "cc ", "clang "))]
-    interesting = [line for line in keep if re.search(r"error|warning|note|\^|\|", line)] or keep
-    return "\n".join(interesting[:limit])
-
-
-def compile_cffi(c_text: str, cdef: str, compiler: str, args: Sequence[str], what: str,
-                 load: bool = True) -> tuple[ModuleType | None, Path]:
-    """Build `c_text` into a cffi extension module (once per content hash) and import it (unless not `load`:
-    variant code is never loaded into this process, only into the sandboxed child that runs it).
-
-    `what` names the build in error messages. The library is published whole (os.replace), so an
-    interrupted or concurrent build never leaves half a library in the cache.
-    """
-    key = hashlib.sha256(
-        "\0".join([c_text, cdef, compiler, compiler_version(compiler), *args, cffi.__version__, sys.version]).encode()
-    ).hexdigest()[:20]
-    module_name = f"_arena_c_{key}"
-    directory = cache_dir() / "c"
-    directory.mkdir(parents=True, exist_ok=True)
-    library = directory / f"{module_name}{importlib.machinery.EXTENSION_SUFFIXES[0]}"
-    if not library.exists():
-        ffibuilder = cffi.FFI()
-        ffibuilder.cdef(cdef)
-        ffibuilder.set_source(module_name, c_text, extra_compile_args=list(args))
-        with tempfile.TemporaryDirectory(dir=directory, prefix="build-") as work:
-            env_cc = os.environ.get("CC")
-            os.environ["CC"] = compiler
-            try:
-                with captured_output() as output:
-                    try:
-                        built = ffibuilder.compile(tmpdir=work, verbose=False)
-                        failed = None
-                    except Exception as exc:  # setuptools raises several unrelated types for a failed compile
-                        built, failed = None, exc
-            finally:
-                if env_cc is None:
-                    os.environ.pop("CC", None)
-                else:
-                    os.environ["CC"] = env_cc
-            if failed is not None or built is None:
-                detail = compiler_diagnostics(output[0]) or str(failed)
-                if "conflicting types" in detail:
-                    detail += f"\nthe contract requires {cdef}"
-                raise BuildError(f"{what} failed:\n{detail}")
-            os.replace(built, library)
-        shutil.rmtree(directory / "__pycache__", ignore_errors=True)
-    if not load:
-        return None, library
-    spec = importlib.util.spec_from_file_location(module_name, library)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module, library
 
 
 # What a kernel's object may leave for the dynamic loader to resolve: the memory functions C compilers emit
@@ -254,7 +158,7 @@ def refuse_outside_reach(library: Path, source: Source, route: str, entry: str) 
     GOT is checked, so a `main` or a helper that nothing calls may use what it likes."""
     from elftools.elf.elffile import ELFFile
 
-    from targets.unicorn_native import load_image  # the library's own loader view: the same for both routes
+    from targets.native_image import load_image  # the loader's view of the library, as the Unicorn routes use
 
     calls = [name for name in load_image(library, entry).outside_references() if name not in ALLOWED_EXTERNALS]
     with library.open("rb") as f:
@@ -297,20 +201,7 @@ def _line_naming(source: Source, name: str) -> int | None:
 
 def _file_bytes(library: Path, name: str) -> bytes | None:
     """The bytes of function `name` as the library file holds them (no loading)."""
-    from elftools.elf.elffile import ELFFile
-
-    data = library.read_bytes()
-    found = elf_function(data, name)
-    if found is None:
-        return None
-    value, size = found
-    import io
-
-    for segment in ELFFile(io.BytesIO(data)).iter_segments():
-        if segment["p_type"] == "PT_LOAD" and segment["p_vaddr"] <= value < segment["p_vaddr"] + segment["p_filesz"]:
-            start = segment["p_offset"] + value - segment["p_vaddr"]
-            return data[start : start + size]
-    return None
+    return loaded_function(library.read_bytes(), name)
 
 
 @dataclass
@@ -338,6 +229,10 @@ class CBuilt(NativeKernel, Built):
     def code_bytes(self) -> int | None:  # type: ignore[override]
         return symbol_size(self.library.read_bytes(), self.entry) if self.library else None
 
+    def stages(self) -> tuple[dict[str, Callable[[Any, Target], listing.Rendered]], str]:
+        """`arena asm`: the compiler's own assembly for the same text and flags."""
+        return {"asm": _listing_asm}, "asm"
+
     def close(self) -> None:
         self.close_native()
 
@@ -362,8 +257,8 @@ class CffiTarget(Target):
         started = time.perf_counter()
         entry = find_c_entry(source, kernel)
         _, library = compile_cffi(
-            self.wrapped_source(source, entry),
-            c_prototype.for_source(source, entry).declaration,
+            self.wrapped_source(source, entry, kernel),
+            c_prototype.for_source(source, entry, kernel.interface).declaration,
             self.compiler,
             self.compile_args(),
             what=self.description.split(" into ")[0],
@@ -371,8 +266,8 @@ class CffiTarget(Target):
         )
         compiled = time.perf_counter()
         refuse_outside_reach(library, source, self.name, entry)
-        built = CBuilt(source=source, route=self.name, entry=entry, library=library)
-        built.notes = c_prototype.for_source(source, entry).notes
+        built = CBuilt(source=source, route=self.name, entry=entry, library=library, kernel=kernel)
+        built.notes = c_prototype.for_source(source, entry, kernel.interface).notes
         code = built.kernel_bytes()
         if code is not None and (found := forbidden_instructions(code)):
             raise BuildError(f"{source.where()}: {self.name}: the compiled kernel contains {found[0]}; "
@@ -382,13 +277,32 @@ class CffiTarget(Target):
         return built
 
     @staticmethod
-    def wrapped_source(source: Source, entry: str) -> str:
+    def wrapped_source(source: Source, entry: str, kernel: Kernel) -> str:
         """The C text cffi compiles: the entry's prototype (the contract's, or the user's own where it differs
         only in integer types: targets.c_prototype), then the user's file with its own line numbers."""
-        return c_prototype.wrapped(source, entry, CONTRACT_PROLOGUE, WRAPPER_LINE)
+        return c_prototype.wrapped(source, entry, kernel.interface, CONTRACT_PROLOGUE, WRAPPER_LINE)
 
     def versions(self) -> dict[str, str]:
         return {tool_name(self.compiler): compiler_version(self.compiler), "cffi": cffi.__version__}
+
+
+def _listing_asm(built: CBuilt, route: CffiTarget) -> listing.Rendered:
+    text = route.wrapped_source(built.source, built.entry, built.kernel)  # type: ignore[attr-defined]
+    args = [*listing.setuptools_cflags(), *route.compile_args()]  # type: ignore[attr-defined]
+    command = [*shlex.split(route.compiler), *args]  # type: ignore[attr-defined]
+    with tempfile.TemporaryDirectory(prefix="arena-asm-") as work:
+        c_file = Path(work) / f"{built.source.name}.c"
+        c_file.write_text(text)
+        out = Path(work) / "out.s"
+        asm = listing.compile_for_listing(route.name, [*command, "-S", "-masm=intel"], c_file, out).decode()
+        # The same text and flags again, to an object: its entry must be as long as the one that ran.
+        listed = symbol_size(listing.compile_for_listing(route.name, [*command, "-c"], c_file, Path(work) / "out.o"), built.entry)  # type: ignore[attr-defined]
+    shown = " ".join([tool_name(route.compiler), *map(shlex.quote, args)])  # type: ignore[attr-defined]
+    library = getattr(built, "library", None)
+    ran = symbol_size(Path(library).read_bytes(), built.entry) if library else None  # type: ignore[attr-defined]
+    notes = [f"code bytes: the entry in the extension module that ran; this listing's object has {listed}"
+             + (": the same" if listed == ran else ": NOT the same, the listing may not be the code that ran")]
+    return listing.Rendered("x86", asm, flags=f"{shown} -S -masm=intel", notes=notes, code_bytes=ran or listed)
 
 
 #: The ziglang wheel's lib folder: clang's own headers are in its include/, as in a clang resource directory.

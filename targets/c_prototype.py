@@ -1,10 +1,11 @@
 """The C kernel as the user wrote it: the entry's own prototype, read with pycparser, and whether it can run.
 
 Tutorials and chatbots write `void insertion_sort(int arr[], int n)`, not the
-contract's `void insertion_sort(int32_t *a, size_t n)`. When the difference is
-only integer types that carry the values (an element type that is a signed
-32-bit int; any integer type for n), the routes call the function through its
-own prototype, with a note naming the difference. On x86-64 System V and on
+contract's `void insertion_sort(int32_t *a, size_t n)` (the kernel's Interface
+gives the contract). When the difference is only integer types that carry the
+values (an element type that is a signed 32-bit int; any integer type for a
+length), the routes call the function through its own prototype, with a note
+naming the difference. On x86-64 System V and on
 wasm32 such a function reads the same registers (or i32 parameters) as the
 contract's, so the timing loops that call the entry by address stay valid.
 An n type too narrow for the contract's n is a skip with the reason; an
@@ -21,11 +22,10 @@ from functools import lru_cache
 from pycparser import CParser, c_ast
 from pycparser.c_parser import ParseError
 
-from harness.inputs import LARGE_N
-from harness.source import Source
+from kernels.interface import Int32Array, Interface
 from targets.base import BuildError, Unavailable
+from targets.source import Source
 
-CONTRACT = "void {name}(int32_t *a, size_t n);"
 USER_MAIN = "arena_user_main"
 # Names the parser must know as types to read a prototype; their sizes come from INTEGER_MAX below.
 TYPEDEFS = "".join(
@@ -85,11 +85,11 @@ def _type_names(node: c_ast.Node) -> list[str] | None:
 
 
 @lru_cache(maxsize=256)
-def prototype(text: str, where: str, name: str) -> Prototype:
+def prototype(text: str, where: str, name: str, interface: Interface) -> Prototype:
     """How to call `name` in `text` (comments included): the contract's prototype, or the user's own."""
     renames_main = re.search(r"\bmain\s*\(", _strip_comments(text)) is not None
     main_note = (f"its main() is compiled as {USER_MAIN}() so the loaded module exports none",) if renames_main else ()
-    contract = CONTRACT.format(name=name)
+    contract = interface.c_prototype(name) + ";"
     found = _definition_params(_strip_comments(text), name)
     if found is None:
         return Prototype(name, contract, main_note, renames_main)
@@ -100,36 +100,45 @@ def prototype(text: str, where: str, name: str) -> Prototype:
         return Prototype(name, contract, main_note, renames_main)  # the compiler's message says more
     decl = unit.ext[-1]
     args = decl.type.args.params if decl.type.args else []
-    if len(args) != 2:
+    if len(args) != len(interface.arguments) or not all(isinstance(a, c_ast.Decl) for a in args):
         return Prototype(name, contract, main_note, renames_main)
-    array, count = args
-    element = _type_names(array.type.type) if isinstance(array.type, (c_ast.PtrDecl, c_ast.ArrayDecl)) else None
-    n_names = _type_names(count.type)
-    if element is None or n_names is None:
-        return Prototype(name, contract, main_note, renames_main)
-    element_type, n_type = _canonical(element), _canonical(n_names)
+    declared, differs = [], []
+    for param, wanted in zip(args, interface.arguments):
+        if isinstance(wanted, Int32Array):
+            is_pointer = isinstance(param.type, (c_ast.PtrDecl, c_ast.ArrayDecl))
+            element = _type_names(param.type.type) if is_pointer else None
+            if element is None:
+                return Prototype(name, contract, main_note, renames_main)
+            element_type = _canonical(element)
+            if element_type not in INT32_ELEMENTS:
+                raise BuildError(
+                    f"{where}: {name} sorts {element_type} elements; the kernel's are signed 32-bit ints "
+                    f"({contract.rstrip(';')}): a {element_type} array would not hold the same values"
+                )
+            # int32_t is int on every route, and cffi's callers hand over an int32_t pointer: declare that spelling.
+            declared.append(f"int32_t *{param.name or wanted.name}")
+            continue
+        names = _type_names(param.type)
+        if names is None:
+            return Prototype(name, contract, main_note, renames_main)
+        n_type = _canonical(names)
+        if n_type not in INTEGER_MAX:
+            raise BuildError(f"{where}: {name} takes {wanted.name} as {n_type}; the kernel passes {wanted.name} "
+                             f"as an integer ({contract})")
+        largest = interface.largest_length
+        if INTEGER_MAX[n_type] < largest:
+            raise Unavailable(
+                f"{where}: {name} takes {wanted.name} as {n_type}, at most {INTEGER_MAX[n_type]:,}; the kernel's "
+                f"{wanted.name} goes to {largest:,}, beyond that type's range"
+            )
+        if n_type != "size_t":
+            differs.append(f"{wanted.name} is {n_type}, not size_t")
+        declared.append(f"{n_type} {param.name or wanted.name}")
     ret_type = _canonical(ret.split()) if ret != "void" else "void"
-    a_name, n_name = array.name or "a", count.name or "n"
-    if element_type not in INT32_ELEMENTS:
-        raise BuildError(
-            f"{where}: {name} sorts {element_type} elements; the kernel's are signed 32-bit ints "
-            f"({contract.rstrip(';')}): a {element_type} array would not hold the same values"
-        )
-    if n_type not in INTEGER_MAX:
-        raise BuildError(f"{where}: {name} takes n as {n_type}; the kernel passes n as an integer ({contract})")
-    if (element_type, n_type, ret_type) == ("int32_t", "size_t", "void"):
+    if not differs and ret_type == "void":
         return Prototype(name, contract, main_note, renames_main)
-    if INTEGER_MAX[n_type] < LARGE_N:
-        raise Unavailable(
-            f"{where}: {name} takes n as {n_type}, at most {INTEGER_MAX[n_type]:,}; the kernel's n goes to "
-            f"{LARGE_N:,}, beyond that type's range"
-        )
-    # int32_t is int on every route, and cffi's callers hand over an int32_t pointer: declare that spelling.
-    declaration = f"{ret_type} {name}(int32_t *{a_name}, {n_type} {n_name});"
+    declaration = f"{ret_type} {name}({', '.join(declared)});"
     written = f"{ret} {name}({' '.join(params.split())})"
-    differs = [f"n is {n_type}, not size_t"] if n_type != "size_t" else []
-    if element_type not in INT32_ELEMENTS:  # int is int32_t's own type on every route: nothing to say
-        differs.append(f"the elements are {element_type}")
     if ret_type != "void":
         differs.append(f"it returns {ret_type}, which is ignored")
     note = f"called through its own prototype {written}" + (f": {'; '.join(differs)}" if differs else "")
@@ -148,14 +157,14 @@ def hosted_headers(text: str) -> list[str]:
     return [h for h in included if h not in FREESTANDING_HEADERS]
 
 
-def for_source(source: Source, entry: str) -> Prototype:
-    return prototype(source.text, str(source.path), entry)
+def for_source(source: Source, entry: str, interface: Interface) -> Prototype:
+    return prototype(source.text, str(source.path), entry, interface)
 
 
-def wrapped(source: Source, entry: str, prologue: str, wrapper_line: str) -> str:
+def wrapped(source: Source, entry: str, interface: Interface, prologue: str, wrapper_line: str) -> str:
     """The text the compiler gets: our prologue with the entry's prototype, then the user's file with its own
     line numbers (main renamed out of the way), then `wrapper_line`."""
-    proto = for_source(source, entry)
+    proto = for_source(source, entry, interface)
     path = str(source.path).replace("\\", "\\\\").replace('"', '\\"')
     main_off = f"#define main {USER_MAIN}\n" if proto.renames_main else ""
     main_on = "\n#undef main" if proto.renames_main else ""

@@ -19,6 +19,9 @@ when timed, is caught on the first timed call it gets wrong.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import cache
+
+from kernels.interface import Int32Array, Interface, array_and_length
 
 MASK64 = (1 << 64) - 1
 GOLDEN = 0x9E3779B97F4A7C15
@@ -299,11 +302,52 @@ _WAT_TEMPLATE = r"""
     (if (i32.eqz (local.get $fresh)) (then (global.set $state (local.get $start))))
     (local.get $bad)))
 """
-WAT_DRIVER = (
-    _WAT_TEMPLATE.replace("@NEXT", _WAT_NEXT.strip())
-    .replace("@MIX_H", _WAT_MIX.strip().replace("$ACC", "$h"))
-    .replace("@MIX_G", _WAT_MIX.strip().replace("$ACC", "$g"))
-)
+# The drivers call the kernel through the type its interface declares: (a, n) for a kernel of any length, (a)
+# alone for a fixed-length one. The texts above are written for (a, n); these generate the others from them.
+_ARRAY_AND_LENGTH = array_and_length("kernel", sorted)
+
+
+def _arguments(interface: Interface, array: str, length: str) -> list[str]:
+    return [array if isinstance(argument, Int32Array) else length for argument in interface.arguments]
+
+
+def kernel_c_type(interface: Interface) -> str:
+    """The C function pointer type the native driver calls the kernel through: `void (*)(int32_t *, size_t)`."""
+    return f"void (*)({', '.join(_arguments(interface, 'int32_t *', 'size_t'))})"
+
+
+def _c_for(text: str, interface: Interface) -> str:
+    return (text.replace("void (*kernel)(int32_t *, size_t)",
+                         f"void (*kernel)({', '.join(_arguments(interface, 'int32_t *', 'size_t'))})")
+            .replace("kernel(work, n);", f"kernel({', '.join(_arguments(interface, 'work', 'n'))});"))
+
+
+def c_source(interface: Interface = _ARRAY_AND_LENGTH) -> str:
+    """The native driver's C text for a kernel of this interface."""
+    return _c_for(C_SOURCE, interface)
+
+
+def c_cdef(interface: Interface = _ARRAY_AND_LENGTH) -> str:
+    return _c_for(C_CDEF, interface)
+
+
+@cache
+def _wat_driver(params: tuple[str, ...], call: str) -> str:
+    return (
+        _WAT_TEMPLATE.replace("@NEXT", _WAT_NEXT.strip())
+        .replace("@MIX_H", _WAT_MIX.strip().replace("$ACC", "$h"))
+        .replace("@MIX_G", _WAT_MIX.strip().replace("$ACC", "$g"))
+        .replace("(func $kernel (param i32 i32))", f"(func $kernel (param {' '.join(params)}))")
+        .replace("(call $kernel (local.get $work) (local.get $n))", f"(call $kernel {call})")
+    )
+
+
+def wat_driver(interface: Interface = _ARRAY_AND_LENGTH) -> str:
+    """The wasm driver module's text for a kernel of this interface (its import type and its call)."""
+    return _wat_driver(interface.wasm_params(), " ".join(_arguments(interface, "(local.get $work)", "(local.get $n)")))
+
+
+WAT_DRIVER = wat_driver()
 
 
 def signed64(value: int) -> int:

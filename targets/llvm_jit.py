@@ -9,22 +9,22 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 import llvmlite
 import llvmlite.binding as llvm
 
-from harness.kernel import Kernel
-from harness.source import Source
+from kernels.kernel import Kernel
+from targets.source import Source
 from targets.base import Built, BuildError, Target
+from targets.listing import Rendered
 import ctypes
 
 from targets.native import NativeKernel, forbidden_instructions, symbol_size
 
-REQUIRED_TYPE = "void (ptr, i64)"
 BASELINE_CPU = "x86-64"
 
 
@@ -54,21 +54,22 @@ def parse_verified(source: Source, kernel: Kernel) -> tuple[llvm.ModuleRef, str]
 
 
 def find_entry(module: llvm.ModuleRef, source: Source, kernel: Kernel) -> str:
+    required = kernel.interface.llvm_type()  # `void (ptr, i64)` for an array and its length
     defined = [f for f in module.functions if not f.is_declaration]
     by_name = {f.name: f for f in defined}
     for name in kernel.entry_candidates():
         if name in by_name:
             found = str(by_name[name].global_value_type)
-            if found != REQUIRED_TYPE:
-                raise BuildError(f"{source.where()}: @{name} has type {found}; the contract requires {REQUIRED_TYPE}")
+            if found != required:
+                raise BuildError(f"{source.where()}: @{name} has type {found}; the contract requires {required}")
             return name
-    matching = [f.name for f in defined if str(f.global_value_type) == REQUIRED_TYPE]
+    matching = [f.name for f in defined if str(f.global_value_type) == required]
     if len(matching) == 1:
         return matching[0]
     listing = ", ".join(f"@{f.name}: {f.global_value_type}" for f in defined) or "no functions"
     if not matching:
-        raise BuildError(f"{source.where()}: no function of type {REQUIRED_TYPE}; the module defines {listing}")
-    raise BuildError(f"{source.where()}: several functions of type {REQUIRED_TYPE} and none named like the kernel: {listing}")
+        raise BuildError(f"{source.where()}: no function of type {required}; the module defines {listing}")
+    raise BuildError(f"{source.where()}: several functions of type {required} and none named like the kernel: {listing}")
 
 
 # Functions a kernel's IR may declare: LLVM's own intrinsics and what its code generator lowers them to.
@@ -136,8 +137,43 @@ class LlvmBuilt(NativeKernel, Built):
         # The JIT's code has no symbol table; an object emitted from the same module by the same machine has.
         return symbol_size(self.machine.emit_object(self.module), self.entry)
 
+    def stages(self) -> tuple[dict[str, Callable[[Any, Target], Rendered]], str]:
+        """`arena asm`: the IR as parsed, the IR after the pipeline, and the machine code (the default)."""
+        return {"ir-in": _listing_ir_in, "ir-opt": _listing_ir_opt, "asm": _listing_asm}, "asm"
+
     def close(self) -> None:
         self.close_native()
+
+
+# --- what `arena asm` shows (targets.listing) ---
+
+
+def _listing_flags(route: Target) -> str:
+    level = getattr(route, "level", "?")
+    return f"PassBuilder speed_level={level}; TargetMachine cpu={BASELINE_CPU}, opt={level}, jit=True (MCJIT's code model)"
+
+
+def _listing_ir_in(built: LlvmBuilt, route: Target) -> Rendered:
+    return Rendered("llvm", built.ir_in, flags="IR as parsed and verified, before any pass")  # type: ignore[attr-defined]
+
+
+def _listing_ir_opt(built: LlvmBuilt, route: Target) -> Rendered:
+    return Rendered("llvm", built.ir_opt, flags=_listing_flags(route))  # type: ignore[attr-defined]
+
+
+def _listing_asm(built: LlvmBuilt, route: Target) -> Rendered:
+    # The dialect is fixed when a TargetMachine is created, from a process-wide LLVM option: the route's own
+    # machine prints AT&T. A twin machine made under `--x86-asm-syntax=intel` prints Intel from a fresh parse of
+    # the same optimized IR (the live module has been through MCJIT's codegen, which may rewrite IR in place).
+    llvm.set_option("", "--x86-asm-syntax=intel")
+    try:
+        machine = route.target_machine()  # type: ignore[attr-defined]
+    finally:
+        llvm.set_option("", "--x86-asm-syntax=att")
+    module = llvm.parse_assembly(built.ir_opt)  # type: ignore[attr-defined]
+    text = machine.emit_assembly(module)
+    size = built.code_bytes
+    return Rendered("x86", text, flags=_listing_flags(route) + "; Intel syntax", code_bytes=size)
 
 
 class LlvmJitTarget(Target):
@@ -176,7 +212,8 @@ class LlvmJitTarget(Target):
         ir_in = str(module)
         self.optimize(module, machine)
         built = LlvmBuilt(
-            source=source, route=self.name, entry=entry, ir_in=ir_in, ir_opt=str(module), machine=machine, module=module
+            source=source, route=self.name, entry=entry, ir_in=ir_in, ir_opt=str(module), machine=machine, module=module,
+            kernel=kernel,
         )
         compiled = time.perf_counter()
         engine = llvm.create_mcjit_compiler(module, machine)

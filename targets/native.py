@@ -26,12 +26,17 @@ import struct
 import time
 from array import array
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
+from kernels.interface import Int32Array, Interface
 from targets import fresh, sandbox
-from targets.base import CANARY_WORDS, BuildError, LimitExceeded, RunError, guarded, unguarded
+from targets.cffi_build import compile_cffi
+from targets.elf import elf_function, symbol_size
+
+__all__ = ["elf_function", "symbol_size"]  # where the routes have always found them
+from targets.base import CANARY_WORDS, DEFAULT_INTERFACE, BuildError, LimitExceeded, RunError, guarded, unguarded
 
 PAGE = mmap.PAGESIZE
 PROT_NONE = 0  # not exported by the mmap module
@@ -102,11 +107,16 @@ class GuardedBuffer:
             self._base, self._span = 0, 0
 
 
-def sort_function(address: int) -> SortFunction:
-    """A ctypes callable for `void f(int32_t *a, size_t n)` at a machine-code address."""
+def sort_function(address: int, interface: Interface | None = None) -> SortFunction:
+    """A callable (pointer, n) for the kernel at a machine-code address, calling it with the arguments its
+    interface declares: `void f(int32_t *a, size_t n)`, or `void f(int32_t *a)` for a fixed-length kernel."""
     if not address:
         raise BuildError("entry point has address 0")
-    return SORT_SIGNATURE(address)
+    if interface is None or interface.fixed_length is None:
+        return SORT_SIGNATURE(address)
+    function = ctypes.CFUNCTYPE(None, *(ctypes.c_void_p if isinstance(a, Int32Array) else ctypes.c_size_t
+                                        for a in interface.arguments))(address)
+    return lambda pointer, n: function(*interface.call_arguments(pointer, n))
 
 
 class CodeMapping:
@@ -175,11 +185,16 @@ class Placement:
 
 
 # The driver every native route's timing and checks share: targets.fresh's loop and the sandbox's trap handler.
-@cache
-def driver() -> Any:
-    from targets.c_cffi import compile_cffi  # c_cffi builds on this module: import late
+def driver(interface: Interface | None = None) -> Any:
+    """The driver module for a kernel of this interface (an array and its length when none is given)."""
+    return _driver((interface or DEFAULT_INTERFACE).arguments)
 
-    module, _ = compile_cffi(fresh.C_SOURCE + sandbox.HANDLER_C, fresh.C_CDEF + sandbox.HANDLER_CDEF, "gcc", ("-O2",),
+
+@cache
+def _driver(arguments: tuple[Any, ...]) -> Any:
+    interface = replace(DEFAULT_INTERFACE, arguments=arguments)
+    module, _ = compile_cffi(fresh.c_source(interface) + sandbox.HANDLER_C, fresh.c_cdef(interface) + sandbox.HANDLER_CDEF,
+                             "gcc", ("-O2",),
                              what="the native timing driver")
     return module
 
@@ -203,11 +218,16 @@ class NativeKernel:
     def kernel_bytes(self) -> bytes | None:
         return None
 
+    def entry_code(self) -> tuple[bytes, int] | None:
+        """The kernel's own bytes (those its placements copy), counted at address 0."""
+        code = self.kernel_bytes()
+        return (code, 0) if code else None
+
     def run(self, values: Sequence[int]) -> list[int]:
         """One guarded call. Only ever called in a sandboxed child (harness.check runs it there)."""
         if self._buffer is None:
             self._buffer = GuardedBuffer()
-        return self._buffer.call(sort_function(self.entry_address()), values)
+        return self._buffer.call(sort_function(self.entry_address(), self.interface), values)
 
     def placements(self, offsets: Sequence[int]) -> tuple[list[Placement], list[CodeMapping], str]:
         """Copies of the kernel at `offsets`, when its bytes are self-contained; else the code in place, and why."""
@@ -272,7 +292,7 @@ class NativeRunner:
         self.calls = self.bad = 0
         self._elapsed = 0.0
         self._seen = b""
-        module = driver()
+        module = driver(getattr(built, "interface", None))
         commands_read, self._commands = os.pipe()
         self._results, results_write = os.pipe()
         self.pid = os.fork()
@@ -404,7 +424,8 @@ def _serve(built: NativeKernel, module: Any, runner: NativeRunner, commands: int
     """The child's side of NativeRunner: load, close the filter, then answer requests until told to stop."""
     ffi, lib = module.ffi, module.lib
     built.enter_child()
-    kernels = [ffi.cast("void(*)(int32_t *, size_t)", p.address or built.entry_address()) for p in runner.places]
+    kernel_type = fresh.kernel_c_type(getattr(built, "interface", DEFAULT_INTERFACE))
+    kernels = [ffi.cast(kernel_type, p.address or built.entry_address()) for p in runner.places]
     buffer = GuardedBuffer()
     work = ffi.cast("int32_t *", buffer.work(runner.n))
     state = ffi.new("uint64_t[2]", [runner.seed_state, runner.seed_state])
@@ -427,26 +448,3 @@ def _serve(built: NativeKernel, module: Any, runner: NativeRunner, commands: int
         bad = drive(kernel, work, n, repeat, shape, expect, int(fresh_inputs), state, state + 1)
         elapsed = now() - started
         os.write(results, _frame(b"D", struct.pack("<qq", bad, elapsed)))
-
-
-def symbol_size(elf: bytes, name: str) -> int | None:
-    """st_size of a function symbol in an ELF image (object or shared library), from .symtab or .dynsym."""
-    found = elf_function(elf, name)
-    return found[1] if found else None
-
-
-def elf_function(elf: bytes, name: str) -> tuple[int, int] | None:
-    """(st_value, st_size) of a function symbol in an ELF image, from .symtab or .dynsym."""
-    import io
-
-    from elftools.elf.elffile import ELFFile
-
-    reader = ELFFile(io.BytesIO(elf))
-    for section_name in (".symtab", ".dynsym"):
-        table = reader.get_section_by_name(section_name)
-        if table is None:
-            continue
-        for symbol in table.iter_symbols():
-            if symbol.name == name and symbol["st_size"]:
-                return int(symbol["st_value"]), int(symbol["st_size"])
-    return None

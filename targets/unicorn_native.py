@@ -11,166 +11,30 @@ assembled variant: same stack, same guarded array, same register checks.
 """
 from __future__ import annotations
 
-import hashlib
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
 import unicorn
 from unicorn import x86_const as x86
-from capstone import CS_ARCH_X86, CS_GRP_CALL, CS_GRP_JUMP, CS_MODE_64, Cs
-from capstone.x86 import X86_OP_IMM, X86_OP_MEM, X86_REG_RIP
-from elftools.elf.constants import P_FLAGS, SH_FLAGS
-from elftools.elf.elffile import ELFFile
 
-from harness.kernel import Kernel
-from harness.source import Source
+from kernels.kernel import Kernel
+from targets.source import Source
 from targets import get_route
 from targets.base import Built, BuildError, LimitExceeded, OutOfBounds, RunError, Target, Unavailable
-from targets.c_cffi import CBuilt, cache_dir
+from targets.c_cffi import CBuilt
+from targets.cache import cached, content_key
 from targets.llvm_jit import LlvmBuilt
-from targets.x86_unicorn import _DISASM, CODE_BASE, PAGE, Assembled, UnicornBuilt
+from targets.disasm import decoder
+from targets.native_image import NativeImage, load_image
+from targets.x86_unicorn import Assembled, UnicornBuilt
 
-R_X86_64_64 = 1
-R_X86_64_GLOB_DAT = 6
-R_X86_64_JUMP_SLOT = 7
-R_X86_64_RELATIVE = 8
-#: Where the GOT slots of symbols the library does not define point: unmapped, so reaching one faults, and the
-#: fault names the symbol.
-IMPORT_BASE = 0x0E00_0000
-IMPORT_STRIDE = 16
 LINK_SECONDS = 60.0
-_DETAIL = Cs(CS_ARCH_X86, CS_MODE_64)
-_DETAIL.detail = True
 # The messages of a bad memory access in Unicorn start with one of these (targets.x86_unicorn._ACCESS).
 _MEMORY_FAULTS = ("read of", "write to", "fetch from")
-
-
-@dataclass(frozen=True)
-class NativeImage:
-    """A shared library's loadable segments as one block of memory at `base`, and where its entry is."""
-
-    code: bytes
-    base: int
-    entry: int  # offset of the entry symbol into `code`
-    entry_size: int  # the entry symbol's st_size: bytes of its machine code
-    writable: tuple[tuple[int, int], ...]  # (offset, length) of the read-write segments, page-aligned
-    #: GOT slots (offsets into `code`) of symbols defined outside the library, with their names.
-    imports: dict[int, str] = field(default_factory=dict)
-    #: Every function symbol: offset into `code` -> (name, size).
-    functions: dict[int, tuple[str, int]] = field(default_factory=dict)
-    #: (start, end) offsets of the PLT sections.
-    plt: tuple[tuple[int, int], ...] = ()
-
-    def import_at(self, address: int) -> str | None:
-        """The outside symbol whose GOT slot points at `address`, if one does."""
-        index, rest = divmod(address - IMPORT_BASE, IMPORT_STRIDE)
-        names = list(self.imports.values())
-        return names[index] if rest == 0 and 0 <= index < len(names) else None
-
-    def outside_references(self) -> list[str]:
-        """The symbols from outside the library that the entry function, or a function of the library it calls,
-        calls through the PLT or reads from the GOT: what the emulator, which runs only the library's own code,
-        cannot provide."""
-        found: set[str] = set()
-        pending, seen = [self.entry], {self.entry}
-        while pending:
-            start = pending.pop()
-            size = self.functions.get(start, ("", 0))[1] or self.entry_size
-            for insn in _DETAIL.disasm(self.code[start : start + size], start):
-                for op in insn.operands:
-                    if op.type == X86_OP_MEM and op.mem.base == X86_REG_RIP:
-                        slot = insn.address + insn.size + op.mem.disp
-                        if slot in self.imports:
-                            found.add(self.imports[slot])
-                    elif op.type == X86_OP_IMM and (insn.group(CS_GRP_CALL) or insn.group(CS_GRP_JUMP)):
-                        target = op.imm
-                        if any(low <= target < high for low, high in self.plt):
-                            name = self._plt_import(target)
-                            if name:
-                                found.add(name)
-                        elif target in self.functions and target not in seen:
-                            seen.add(target)
-                            pending.append(target)
-        return sorted(found)
-
-    def _plt_import(self, stub: int) -> str | None:
-        # A PLT stub jumps through its GOT slot: `jmp qword ptr [rip + slot]`, after an endbr64 in .plt.sec.
-        for insn in _DETAIL.disasm(self.code[stub : stub + 16], stub, 3):
-            for op in insn.operands:
-                if op.type == X86_OP_MEM and op.mem.base == X86_REG_RIP:
-                    return self.imports.get(insn.address + insn.size + op.mem.disp)
-        return None
-
-
-def load_image(path: Path, symbol: str, base: int = CODE_BASE) -> NativeImage:
-    """The PT_LOAD segments of `path` placed at `base` + their vaddr, with its dynamic relocations applied.
-
-    A relocation against a symbol the library defines gets that symbol's address; one against a symbol from
-    outside (the C library's memcpy, Python's API) gets an unmapped address of its own (`NativeImage.imports`):
-    the emulator never runs a stand-in for code the library does not contain.
-    """
-    with path.open("rb") as f:
-        elf = ELFFile(f)
-        if elf["e_machine"] != "EM_X86_64":
-            raise BuildError(f"{path.name}: not an x86-64 object ({elf['e_machine']})")
-        segments = [s for s in elf.iter_segments() if s["p_type"] == "PT_LOAD"]
-        end = max(s["p_vaddr"] + s["p_memsz"] for s in segments)
-        image = bytearray(_round_up(end, PAGE))
-        writable = []
-        for segment in segments:
-            start = segment["p_vaddr"]
-            image[start : start + segment["p_filesz"]] = segment.data()
-            if segment["p_flags"] & P_FLAGS.PF_W:
-                low = start // PAGE * PAGE
-                writable.append((low, _round_up(start + segment["p_memsz"], PAGE) - low))
-        imports: dict[int, str] = {}
-        for section in elf.iter_sections():
-            if section["sh_type"] != "SHT_RELA" or section["sh_flags"] & SH_FLAGS.SHF_ALLOC == 0:
-                continue
-            symbols = elf.get_section(section["sh_link"])
-            for reloc in section.iter_relocations():
-                kind, offset = reloc["r_info_type"], reloc["r_offset"]
-                if kind == R_X86_64_RELATIVE:
-                    value = base + reloc["r_addend"]
-                elif kind in (R_X86_64_64, R_X86_64_GLOB_DAT, R_X86_64_JUMP_SLOT):
-                    target = symbols.get_symbol(reloc["r_info_sym"])
-                    if target["st_shndx"] == "SHN_UNDEF":  # the C library's, Python's: not in this image
-                        value = IMPORT_BASE + IMPORT_STRIDE * len(imports)
-                        imports[offset] = target.name
-                    else:  # the library's own (a call of a global function of the file, through the PLT)
-                        value = base + target["st_value"] + (reloc["r_addend"] if kind == R_X86_64_64 else 0)
-                else:
-                    continue
-                image[offset : offset + 8] = (value % (1 << 64)).to_bytes(8, "little")
-        functions = {
-            s["st_value"]: (s.name, s["st_size"])
-            for name in (".symtab", ".dynsym") if (table := elf.get_section_by_name(name)) is not None
-            for s in table.iter_symbols() if s["st_info"]["type"] == "STT_FUNC" and s["st_shndx"] != "SHN_UNDEF"
-        }
-        plt = tuple((s["sh_addr"], s["sh_addr"] + s["sh_size"]) for s in elf.iter_sections() if s.name.startswith(".plt"))
-        found = None
-        for name in (".symtab", ".dynsym"):
-            table = elf.get_section_by_name(name)
-            hits = table.get_symbol_by_name(symbol) if table is not None else None
-            if hits:
-                found = hits[0]
-                break
-        if found is None or found["st_info"]["type"] != "STT_FUNC":
-            raise BuildError(f"{path.name}: no function symbol {symbol!r} in the library the route built")
-    return NativeImage(
-        code=bytes(image), base=base, entry=found["st_value"], entry_size=found["st_size"], writable=tuple(writable),
-        imports=imports, functions=functions, plt=plt,
-    )
-
-
-def _round_up(value: int, unit: int) -> int:
-    return (value + unit - 1) // unit * unit
 
 
 class NativeUnicornBuilt(UnicornBuilt):
@@ -189,13 +53,18 @@ class NativeUnicornBuilt(UnicornBuilt):
     def code_bytes(self) -> int:
         return self.image.entry_size
 
+    def entry_code(self) -> tuple[bytes, int] | None:
+        """The entry function's bytes in the loaded image (its symbol's size)."""
+        start = self.image.entry
+        return self.image.code[start : start + self.image.entry_size], self.image.base + start
+
     def listing(self) -> str:
         """The entry function's machine code as the emulator runs it."""
         start = self.image.entry
         code = self.image.code[start : start + self.image.entry_size]
         return "\n".join(
             f"{i.address:#x}  {i.bytes.hex():<20} {i.mnemonic} {i.op_str}".rstrip()
-            for i in _DISASM.disasm(code, self.image.base + start)
+            for i in decoder().disasm(code, self.image.base + start)
         )
 
     def _run(self, values: Sequence[int], counted: bool) -> tuple[list[int], int]:
@@ -217,7 +86,7 @@ class NativeUnicornBuilt(UnicornBuilt):
         message = super()._fault_message(uc, exc)
         if exc.errno == unicorn.UC_ERR_INSN_INVALID and not self._event:
             rip = uc.reg_read(x86.UC_X86_REG_RIP)
-            insn = next(_DISASM.disasm(bytes(uc.mem_read(rip, 15)), rip, 1), None)
+            insn = next(decoder().disasm(bytes(uc.mem_read(rip, 15)), rip, 1), None)
             # AVX (VEX/EVEX-encoded, all spelled v...): real code for the host CPU the native route built for,
             # which Unicorn 2.1's QEMU 5 translator cannot run. Not the variant's fault: the route skips it.
             if insn is not None and insn.mnemonic.startswith("v") and insn.mnemonic not in ("verr", "verw"):
@@ -272,6 +141,7 @@ class UnicornNativeTarget(Target):
                 " built; the emulator runs only the library's own code, with no C library to call"
             )
         built = NativeUnicornBuilt(source, self.name, image, symbol, self.max_instructions)
+        built.kernel = kernel
         built.library = library  # type: ignore[attr-defined]
         built.notes = native.notes  # what the native route adapted (a C file's own prototype) holds here too
         built.phases.update(build=built_at - started, load=time.perf_counter() - built_at)
@@ -297,13 +167,8 @@ class UnicornNativeTarget(Target):
 
 def link_object(obj: bytes) -> Path:
     """A relocatable ELF object linked by ld.lld into a shared library, cached by content hash."""
-    directory = cache_dir() / "unicorn"
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{hashlib.sha256(obj).hexdigest()[:20]}.so"
-    if path.exists():
-        return path
-    with tempfile.TemporaryDirectory(dir=directory, prefix="link-") as work:
-        src, out = Path(work) / "kernel.o", Path(work) / "kernel.so"
+    def link(work: Path) -> Path:
+        src, out = work / "kernel.o", work / "kernel.so"
         src.write_bytes(obj)
         try:
             done = subprocess.run(
@@ -316,8 +181,9 @@ def link_object(obj: bytes) -> Path:
             raise BuildError(f"ld.lld did not finish within {LINK_SECONDS:g} s") from None
         if done.returncode != 0 or not out.exists():
             raise BuildError(f"ld.lld -shared failed on the emitted object:\n{done.stderr.strip()}")
-        out.replace(path)
-    return path
+        return out
+
+    return cached("unicorn", f"{content_key(obj)}.so", link)
 
 
 ROUTES = [

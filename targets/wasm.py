@@ -8,18 +8,22 @@ a deterministic cost measure.
 """
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from importlib.metadata import version
+
+from typing import Any
 
 import wasmtime
 
-from harness.kernel import Kernel
-from harness.source import Source
+from kernels.kernel import Kernel
+from targets.source import Source
+from kernels.interface import Interface
 from targets.base import (
     CANARY_WORDS,
+    DEFAULT_INTERFACE,
     Built,
     BuildError,
     LimitExceeded,
@@ -29,18 +33,28 @@ from targets.base import (
     guarded,
     unguarded,
 )
-from targets.fresh import EXPECT_SORTED, SHAPE_CODES, WAT_DRIVER, LoopOutcome, outcome, seed_state, signed64
+from targets import listing
+from targets.elf import text_and_functions
+from targets.fresh import EXPECT_SORTED, SHAPE_CODES, LoopOutcome, outcome, seed_state, signed64, wat_driver
+from targets.wasm_module import (
+    HostImportCalled, describe_extern, error_causes, find_entry, find_memory, function_body_size, host_call_message,
+    host_function_imports, host_import_notes, host_stub, module_error_message, signature, trap_message,
+    wat_error_message,
+)
 
-#: The entry's type in the kernel contract: `(func (param i32 i32))`.
-ENTRY_PARAMS = ("i32", "i32")
-ENTRY_RESULTS: tuple[str, ...] = ()
+# Re-exported: the wasm routes built on this one import these from here.
+__all__ = ["HostImportCalled", "describe_extern", "error_causes", "find_entry", "find_memory", "function_body_size",
+           "host_call_message", "host_function_imports", "host_import_notes", "host_stub", "module_error_message",
+           "signature", "trap_message", "wat_error_message"]
+
 # Enough for any start function a kernel module could reasonably have.
 START_FUEL = 10_000_000
 
 
-def fuel_budget(n: int) -> int:
-    """Operators a call on n elements may execute: generous for an O(n^2) sort, finite for a runaway loop."""
-    return 200 * n * n + 1_000_000
+def fuel_budget(n: int, interface: Interface = DEFAULT_INTERFACE) -> int:
+    """Operators a call on n elements may execute (the interface's fuel limit): generous for the kernel's
+    cost, finite for a runaway loop."""
+    return interface.limits.fuel_for(n)
 
 
 def engine_config(opt_level: str = "speed") -> wasmtime.Config:
@@ -59,37 +73,9 @@ def timing_engine(opt_level: str) -> wasmtime.Engine:
 
 
 @cache
-def timing_driver(engine: wasmtime.Engine) -> wasmtime.Module:
-    """targets.fresh's driver module, compiled once per engine."""
-    return wasmtime.Module(engine, WAT_DRIVER)
-
-
-def signature(func_type: wasmtime.FuncType) -> str:
-    params = ", ".join(str(p) for p in func_type.params)
-    results = ", ".join(str(r) for r in func_type.results)
-    return f"({params}) -> ({results})"
-
-
-def describe_extern(extern_type: object) -> str:
-    """An export's or import's type as one short phrase, for messages that list what a module has."""
-    if isinstance(extern_type, wasmtime.FuncType):
-        return signature(extern_type)
-    if isinstance(extern_type, wasmtime.MemoryType):
-        limits = extern_type.limits
-        size = f"{limits.min} page" + ("" if limits.min == 1 else "s")
-        return f"memory ({size}, max {limits.max})" if limits.max is not None else f"memory ({size})"
-    if isinstance(extern_type, wasmtime.GlobalType):
-        return f"global {extern_type.content}"
-    if isinstance(extern_type, wasmtime.TableType):
-        return "table"
-    return type(extern_type).__name__.replace("Type", "").lower()
-
-
-def _is_entry_type(func_type: wasmtime.FuncType) -> bool:
-    return (
-        tuple(str(p) for p in func_type.params) == ENTRY_PARAMS
-        and tuple(str(r) for r in func_type.results) == ENTRY_RESULTS
-    )
+def timing_driver(engine: wasmtime.Engine, text: str) -> wasmtime.Module:
+    """targets.fresh's driver module for one kernel interface (its text), compiled once per engine."""
+    return wasmtime.Module(engine, text)
 
 
 def _as_i32(value: int) -> int:
@@ -98,136 +84,6 @@ def _as_i32(value: int) -> int:
 
 
 # --- messages ------------------------------------------------------------------------------------------------
-
-_WAT_LOCATION = re.compile(r"-->\s*<anon>:(\d+):(\d+)")
-_SNIPPET_GUTTER = re.compile(r"^(\s*)(\d+)( \|)")
-
-
-def wat_error_message(source: Source, message: str) -> str:
-    """wasmtime's WAT error with `<anon>:line:col` replaced by the file and the line as saved."""
-    lines = message.rstrip().split("\n")
-    where = _WAT_LOCATION.search(message)
-    if not where:
-        return f"{source.where()}: {message.strip()}"
-    line, column = int(where.group(1)), int(where.group(2))
-    cause = lines[0].strip()
-    snippet = []
-    for text in lines[1:]:
-        if _WAT_LOCATION.search(text) or not text.strip(" |"):
-            continue
-        # The snippet's gutter counts lines of the normalized text; show the saved file's numbers.
-        snippet.append(
-            _SNIPPET_GUTTER.sub(lambda m: f"{m.group(1)}{int(m.group(2)) + source.line_offset}{m.group(3)}", text)
-        )
-    body = "\n".join(snippet)
-    return f"{source.where(line)}:{column}: {cause}" + (f"\n{body}" if body else "")
-
-
-def _causes(message: str) -> list[str]:
-    """The `Caused by:` lines of a wasmtime error, without their numbering."""
-    tail = message.split("Caused by:", 1)[-1]
-    return [re.sub(r"^\d+:\s*", "", line.strip()) for line in tail.split("\n") if line.strip()]
-
-
-def module_error_message(source: Source, message: str) -> str:
-    """A binary module that failed to parse, validate or compile, in one line."""
-    causes = _causes(message)
-    head = message.split("\n", 1)[0].strip()
-    function = re.search(r"wasm\[\d+\]::function\[(\d+)\]::(\S+)", head)
-    cause = re.sub(r"^Invalid input WebAssembly code at offset (\d+): (.*)$", r"\2 (at byte \1)", causes[-1])
-    where = f" in function {function.group(2)}" if function else ""
-    return f"{source.where()}: invalid wasm module{where}: {cause}"
-
-
-def trap_message(trap: wasmtime.Trap) -> str:
-    """A trap's cause, its detail and the innermost wasm frame, on one line."""
-    causes = _causes(trap.message)
-    cause = causes[-1] if causes else trap.message.strip()
-    detail = "; ".join(causes[:-1])
-    text = f"{cause} ({detail})" if detail else cause
-    frames = trap.frames
-    if frames:
-        frame = frames[0]
-        # Names come from the module's name section, demangled by wasmtime: `$f` shows as `float`.
-        name = frame.func_name or f"wasm function {frame.func_index}"
-        text += f" in {name} at module byte 0x{frame.module_offset:x}"
-    return text
-
-
-# --- reading a binary module -------------------------------------------------------------------------------
-
-
-def _leb_u32(data: bytes | bytearray, pos: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        byte = data[pos]
-        pos += 1
-        result |= (byte & 0x7F) << shift
-        shift += 7
-        if not byte & 0x80:
-            return result, pos
-
-
-def function_body_size(binary: bytes | bytearray, export_name: str) -> int | None:
-    """Bytes in the code section body of an exported function; None if the module imports a table or global.
-
-    Imported functions (host imports the route stubs) come first in the function
-    index space and have no body: the code section starts after them.
-    """
-    try:
-        if binary[:4] != b"\0asm":
-            return None
-        pos = 8
-        index: int | None = None
-        imported_functions = 0
-        bodies: list[int] = []
-        while pos < len(binary):
-            section, pos = binary[pos], pos + 1
-            size, pos = _leb_u32(binary, pos)
-            end = pos + size
-            if section == 2:
-                count, p = _leb_u32(binary, pos)
-                for _ in range(count):
-                    for _name in range(2):
-                        length, p = _leb_u32(binary, p)
-                        p += length
-                    if binary[p] == 0:  # a function: its type index, and one more index before the bodies
-                        _, p = _leb_u32(binary, p + 1)
-                        imported_functions += 1
-                        continue
-                    if binary[p] != 2:
-                        return None
-                    flags, p = _leb_u32(binary, p + 1)
-                    _, p = _leb_u32(binary, p)
-                    if flags & 1:
-                        _, p = _leb_u32(binary, p)
-                    if flags & 8:
-                        _, p = _leb_u32(binary, p)
-            elif section == 7:
-                count, p = _leb_u32(binary, pos)
-                for _ in range(count):
-                    length, p = _leb_u32(binary, p)
-                    name = bytes(binary[p : p + length]).decode("utf-8", "replace")
-                    kind, p = binary[p + length], p + length + 1
-                    item, p = _leb_u32(binary, p)
-                    if kind == 0 and name == export_name:
-                        index = item
-            elif section == 10:
-                count, p = _leb_u32(binary, pos)
-                for _ in range(count):
-                    body, p = _leb_u32(binary, p)
-                    bodies.append(body)
-                    p += body
-            pos = end
-        if index is None or not 0 <= index - imported_functions < len(bodies):
-            return None
-        return bodies[index - imported_functions]
-    except (IndexError, ValueError):
-        return None
-
-
-# --- the built module --------------------------------------------------------------------------------------
-
 
 @dataclass
 class _Timed:
@@ -294,7 +150,7 @@ class WasmBuilt(Built):
         except wasmtime.Trap as trap:
             raise BuildError(f"{self.source.where()}: the module's start function trapped: {trap_message(trap)}") from None
         except wasmtime.WasmtimeError as exc:
-            raise BuildError(f"{self.source.where()}: cannot instantiate: {_causes(str(exc))[-1]}") from None
+            raise BuildError(f"{self.source.where()}: cannot instantiate: {error_causes(str(exc))[-1]}") from None
         exports = instance.exports(store)
         func = exports[self.entry]
         memory = next((m for m in imports if isinstance(m, wasmtime.Memory)), None) or exports[self._memory_export]
@@ -320,7 +176,7 @@ class WasmBuilt(Built):
         engine = timing_engine(self.opt_level)
         store = wasmtime.Store(engine)
         func, memory = self._instantiate(store, wasmtime.Module(engine, self.binary))
-        driver = wasmtime.Instance(store, timing_driver(engine), [memory, func])
+        driver = wasmtime.Instance(store, timing_driver(engine, wat_driver(self.interface)), [memory, func])
         exports = driver.exports(store)
         drive, state = exports["drive"], exports["state"]
         assert isinstance(drive, wasmtime.Func) and isinstance(state, wasmtime.Global)
@@ -358,6 +214,10 @@ class WasmBuilt(Built):
         output = list(as_int32(timed.memory.read(timed.store, timed.work, timed.work + 4 * timed.n)))
         return outcome(timed.shape, timed.n, timed.calls, timed.bad, timed.last.value(timed.store), output)
 
+    def stages(self) -> tuple[dict[str, Callable[[Any, Target], listing.Rendered]], str]:
+        """`arena asm`: Cranelift's machine code as timed (the default) and as checked (fuel-metered), and the WAT."""
+        return {"native": _wasm_native, "native-fuel": _wasm_native_fuel, "wat": listing.wasm_text}, "native"
+
     def executed(self, values: Sequence[int]) -> dict[str, int]:
         self.run(values)
         assert self.fuel_used is not None
@@ -393,10 +253,10 @@ class WasmBuilt(Built):
         data = buf.tobytes()
         self._ensure_room(len(data))
         memory.write(store, data, self.base)
-        budget = fuel_budget(n)
+        budget = fuel_budget(n, self.interface)
         store.set_fuel(budget)
         try:
-            self._func(store, _as_i32(self.base + 4 * CANARY_WORDS), n)
+            self._func(store, *self.interface.call_arguments(_as_i32(self.base + 4 * CANARY_WORDS), n))
         except wasmtime.Trap as trap:
             self.fuel_used = budget - store.get_fuel()
             # Globals and memory may be half-updated: the next run gets a fresh instance.
@@ -408,7 +268,7 @@ class WasmBuilt(Built):
             raise RunError(trap_message(trap)) from None
         except wasmtime.WasmtimeError as exc:
             self._store = None
-            raise RunError(f"wasm call failed: {_causes(str(exc))[-1]}") from None
+            raise RunError(f"wasm call failed: {error_causes(str(exc))[-1]}") from None
         self.fuel_used = budget - store.get_fuel()
         out = as_int32(memory.read(store, self.base, self.base + len(data)))
         return unguarded(out, n)
@@ -418,6 +278,71 @@ class WasmBuilt(Built):
 
 
 # --- the target --------------------------------------------------------------------------------------------
+
+
+# --- what `arena asm` shows (targets.listing) ---
+
+
+def _wasm_flags(route: Target, fuel: bool) -> str:
+    level = getattr(route, "opt_level", "?")
+    metering = "fuel metering on (the correctness checks' engine)" if fuel else "no fuel metering (the timing engine)"
+    return f"Cranelift opt level {level}, {metering}; machine code from Module.serialize(), Intel syntax"
+
+
+def _timed_module(built: WasmBuilt) -> object | None:
+    """The module as the timing loop compiles it: fuel metering off, so its code is not the checked one's."""
+    binary = getattr(built, "binary", b"")
+    return wasmtime.Module(timing_engine(getattr(built, "opt_level", "speed")), binary) if binary else None
+
+
+def _wasm_native(built: WasmBuilt, route: Target) -> listing.Rendered:
+    timed = _timed_module(built)
+    if timed is None:
+        return _wasm_machine_code(built, route, built.module, fuel=True)
+    return _wasm_machine_code(built, route, timed, fuel=False)
+
+
+def _wasm_native_fuel(built: WasmBuilt, route: Target) -> listing.Rendered:
+    return _wasm_machine_code(built, route, built.module, fuel=True)
+
+
+def _wasm_machine_code(built: WasmBuilt, route: Target, module: object, fuel: bool) -> listing.Rendered:
+    (text, base), functions = text_and_functions(bytes(module.serialize()))
+    entry = _wasm_entry_symbol(functions, built.entry)
+    names = {address: _short_name(name) for name, address, _ in functions}
+    raw: list[str] = []
+    filtered: list[str] = []
+    for name, start, size in functions:
+        full, plain = listing.disassemble_function(text[start - base : start - base + size], start, names)
+        raw += [f"{_short_name(name)}:  # {name}, {size} bytes at {start:#x}", *full, ""]
+        if _is_wasm_function(name):
+            filtered += [f"{_short_name(name)}:", *plain]
+    size = next((s for n, _, s in functions if n == entry), None)
+    notes = [
+        "fuel metering adds the fuel counter updates and out-of-gas calls: stage native shows the timed code"
+        if fuel else "the code the timing loop runs; stage native-fuel shows the fuel-metered code the checks run",
+        f"wasm function body: {built.code_bytes} bytes" if built.code_bytes else "",
+    ]
+    return listing.Rendered("x86", "\n".join(raw), flags=_wasm_flags(route, fuel), notes=[n for n in notes if n],
+                    code_bytes=size, filtered=filtered, code=filtered,
+                    extra_versions={"capstone": version("capstone")})
+
+
+def _is_wasm_function(symbol: str) -> bool:
+    return "::function[" in symbol
+
+
+def _short_name(symbol: str) -> str:
+    # `wasm[0]::function[0]::insertion_sort`: the name section's name is what a reader knows the function by.
+    if _is_wasm_function(symbol) and not symbol.endswith("]"):
+        return symbol.rsplit("::", 1)[1]
+    return symbol
+
+
+def _wasm_entry_symbol(functions: list[tuple[str, int, int]], entry: str) -> str | None:
+    wasm = [name for name, _, _ in functions if _is_wasm_function(name)]
+    named = [name for name in wasm if name.endswith(f"::{entry}")]
+    return named[0] if named else (wasm[0] if len(wasm) == 1 else None)
 
 
 class WasmtimeTarget(Target):
@@ -440,8 +365,6 @@ class WasmtimeTarget(Target):
         return self._engine
 
     def versions(self) -> dict[str, str]:
-        from importlib.metadata import version
-
         return {"wasmtime": version("wasmtime"), "cranelift_opt_level": self.opt_level}
 
     def build(self, source: Source, kernel: Kernel) -> WasmBuilt:
@@ -477,129 +400,11 @@ class WasmtimeTarget(Target):
             binary=binary,
             opt_level=self.opt_level,
         )
+        built.kernel = kernel
         built.phases["build"] = compiled
         built.notes = host_import_notes(module)
         built.instantiate()
         return built
-
-
-def _exports_listing(module: wasmtime.Module) -> str:
-    items = [f"{e.name}: {describe_extern(e.type)}" for e in module.exports]
-    return ", ".join(items) if items else "nothing"
-
-
-def find_entry(source: Source, kernel: Kernel, module: wasmtime.Module) -> str:
-    """The export to call: named like the kernel, else the only export of the entry's type."""
-    funcs = {e.name: e.type for e in module.exports if isinstance(e.type, wasmtime.FuncType)}
-    required = f"({', '.join(ENTRY_PARAMS)}) -> ({', '.join(ENTRY_RESULTS)})"
-    for name in kernel.entry_candidates():
-        if name in funcs and _is_entry_type(funcs[name]):
-            return name
-    # A function named like the kernel but of another type is a mistake to report, not a reason to run another one.
-    for name in kernel.entry_candidates():
-        if name in funcs:
-            raise BuildError(
-                f"{source.where()}: export {name!r} has type {signature(funcs[name])}; "
-                f"the kernel needs {required} (byte address of a, n); it exports: {_exports_listing(module)}"
-            )
-    typed = [name for name, ty in funcs.items() if _is_entry_type(ty)]
-    if len(typed) == 1:
-        return typed[0]
-    if typed:
-        raise BuildError(
-            f"{source.where()}: {len(typed)} exported functions have type {required} "
-            f"({', '.join(typed)}) and none is named {kernel.name!r}: name the entry {kernel.name!r}"
-        )
-    raise BuildError(
-        f"{source.where()}: no exported function {kernel.name!r} and none of type {required}; "
-        f"it exports: {_exports_listing(module)}"
-    )
-
-
-class HostImportCalled(RunError):
-    """The kernel called a host function its module imports; the route gives a kernel only its memory."""
-
-
-def host_call_message(module_name: str, field: str, func_type: wasmtime.FuncType) -> str:
-    return (
-        f"the kernel called {module_name}.{field} {signature(func_type)}, a host function the module imports: "
-        "a kernel runs with its memory only (the import may stay if the sort never calls it)"
-    )
-
-
-def host_stub(module_name: str, field: str, func_type: wasmtime.FuncType) -> Callable[..., object]:
-    """Stands in for a host function (console.log for debugging): a call is this variant's failure, by name."""
-
-    def called(*_args: object) -> object:
-        raise HostImportCalled(host_call_message(module_name, field, func_type))
-
-    return called
-
-
-def host_function_imports(module: wasmtime.Module) -> list[tuple[str, str, wasmtime.FuncType]]:
-    return [(i.module, i.name, i.type) for i in module.imports if isinstance(i.type, wasmtime.FuncType)]
-
-
-def host_import_notes(module: wasmtime.Module) -> tuple[str, ...]:
-    found = host_function_imports(module)
-    if not found:
-        return ()
-    names = ", ".join(f"{m}.{f} {signature(t)}" for m, f, t in found)
-    return (f"host import(s) {names} stubbed: a call would fail the check, naming it",)
-
-
-def find_memory(
-    source: Source, module: wasmtime.Module
-) -> tuple[str | None, tuple[str, str, wasmtime.MemoryType] | None]:
-    """The exported memory's name, or the memory import the route must provide. Imported functions are
-    stubbed by the routes (host_stub); any other import (a table, a global) cannot be provided."""
-    memory_imports = []
-    others = []
-    for imp in module.imports:
-        if isinstance(imp.type, wasmtime.MemoryType):
-            memory_imports.append((imp.module, imp.name, imp.type))
-        elif isinstance(imp.type, wasmtime.FuncType):
-            continue
-        else:
-            others.append(f"{imp.module}.{imp.name}: {describe_extern(imp.type)}")
-    if others:
-        raise BuildError(
-            f"{source.where()}: the module imports {', '.join(others)}; a kernel may import its memory and "
-            "host functions it never calls, nothing else"
-        )
-    if len(memory_imports) > 1:
-        raise BuildError(f"{source.where()}: the module imports {len(memory_imports)} memories; a kernel uses one")
-    if memory_imports:
-        module_name, field, memory_type = memory_imports[0]
-        if memory_type.is_64 or memory_type.is_shared:
-            raise BuildError(
-                f"{source.where()}: the imported memory is 64-bit or shared; the kernel uses a plain 32-bit memory"
-            )
-        _check_growable(source, f"{module_name}.{field}", memory_type)
-        return None, memory_imports[0]
-    memories = [e for e in module.exports if isinstance(e.type, wasmtime.MemoryType)]
-    if not memories:
-        raise BuildError(
-            f"{source.where()}: the module neither exports nor imports a memory, so the array has nowhere to go: "
-            f'add (memory (export "memory") 1); it exports: {_exports_listing(module)}'
-        )
-    if len(memories) > 1:
-        names = ", ".join(e.name for e in memories)
-        raise BuildError(f"{source.where()}: the module exports {len(memories)} memories ({names}); a kernel uses one")
-    memory_type = memories[0].type
-    assert isinstance(memory_type, wasmtime.MemoryType)
-    _check_growable(source, repr(memories[0].name), memory_type)
-    return memories[0].name, None
-
-
-def _check_growable(source: Source, label: str, memory_type: wasmtime.MemoryType) -> None:
-    # The array always lives past the declared pages, so a memory that cannot grow can never hold it.
-    limits = memory_type.limits
-    if limits.max is not None and limits.max <= limits.min:
-        raise BuildError(
-            f"{source.where()}: memory {label} has a maximum of {limits.max} page(s), all declared, "
-            "so it cannot grow to hold the array past the module's own memory: raise or drop the maximum"
-        )
 
 
 ROUTES = [WasmtimeTarget("wasmtime", "WebAssembly text assembled and run by wasmtime (Cranelift)")]

@@ -14,8 +14,6 @@ store that crashes the same C natively.
 """
 from __future__ import annotations
 
-import hashlib
-import os
 import re
 import shlex
 import subprocess
@@ -30,11 +28,13 @@ from pathlib import Path
 import llvmlite
 import llvmlite.binding as llvm
 
-from harness.kernel import Kernel
-from harness.source import Source
+from kernels.interface import Int32Array, Interface
+from kernels.kernel import Kernel
+from targets.source import Source
 from targets import c_prototype
 from targets.base import BuildError, RunError, Unavailable
-from targets.c_cffi import ZIG_LIB, CffiTarget, ask_driver, cache_dir, compiler_diagnostics, find_c_entry, zig_clang
+from targets.c_cffi import ZIG_LIB, CffiTarget, ask_driver, compiler_diagnostics, find_c_entry, zig_clang
+from targets.cache import cached, content_key
 from targets.llvm_jit import describe_pipeline, optimize, parse_verified
 from targets.wasm import WasmBuilt, WasmtimeTarget
 
@@ -91,19 +91,12 @@ class CompiledWasmTarget(WasmtimeTarget):
     """Shared by the C and LLVM routes: cache by content hash, then load through the wasmtime route."""
 
     def cached(self, key_parts: Sequence[str], produce: Callable[[Path], bytes]) -> bytes:
-        key = hashlib.sha256("\0".join([self.name, zig_version(), *key_parts]).encode()).hexdigest()[:20]
-        directory = cache_dir() / "wasm"
-        directory.mkdir(parents=True, exist_ok=True)
-        path = directory / f"{key}.wasm"
-        if path.exists():
-            return path.read_bytes()
-        with tempfile.TemporaryDirectory(dir=directory, prefix="build-") as work:
-            binary = produce(Path(work))
-            # Publish whole files only, as the C routes do.
-            partial = Path(work) / "out.partial"
-            partial.write_bytes(binary)
-            os.replace(partial, path)
-        return binary
+        def write(work: Path) -> Path:
+            out = work / "out.partial"
+            out.write_bytes(produce(work))
+            return out
+
+        return cached("wasm", f"{content_key(self.name, zig_version(), *key_parts)}.wasm", write).read_bytes()
 
     def finish(self, source: Source, kernel: Kernel, binary: bytes, started: float) -> CompiledWasmBuilt:
         compiled = time.perf_counter() - started
@@ -157,7 +150,7 @@ class ClangWasmTarget(CompiledWasmTarget):
         started = time.perf_counter()
         entry = find_c_entry(source, kernel)
         # The same prologue as the native C routes: a definition with another signature is a compile error.
-        c_text = CffiTarget.wrapped_source(source, entry)
+        c_text = CffiTarget.wrapped_source(source, entry, kernel)
         flags = self.flags()
 
         def produce(work: Path) -> bytes:
@@ -181,7 +174,7 @@ class ClangWasmTarget(CompiledWasmTarget):
 
         binary = self.cached([c_text, entry, *flags], produce)
         built = self.finish(source, kernel, binary, started)
-        built.notes = (*built.notes, *c_prototype.for_source(source, entry).notes)
+        built.notes = (*built.notes, *c_prototype.for_source(source, entry, kernel.interface).notes)
         return built
 
 
@@ -211,7 +204,7 @@ class LlvmWasmTarget(CompiledWasmTarget):
         module, entry = parse_verified(source, kernel)
         # Optimizing takes milliseconds and gives the listing its IR; only emitting and linking is cached.
         machine = self.target_machine()
-        wrapped = with_wasm_entry(module, entry)
+        wrapped = with_wasm_entry(module, entry, kernel.interface)
         wrapped.triple = machine.triple
         wrapped.data_layout = str(machine.target_data)
         optimize(wrapped, machine, self.level)
@@ -260,20 +253,31 @@ def without_host_cpu(ir: str) -> str:
 
 
 
-def with_wasm_entry(module: llvm.ModuleRef, entry: str) -> llvm.ModuleRef:
-    """The module with `entry` renamed and made internal, and a `void entry(ptr, i32)` calling it.
+def with_wasm_entry(module: llvm.ModuleRef, entry: str, interface: Interface) -> llvm.ModuleRef:
+    """The module with `entry` renamed and made internal, and an `entry` of wasm32 types calling it.
 
-    The contract's `i64 %n` would make the export `(i32, i64)`, not the `(i32, i32)` every wasm route calls;
-    a wasm32 C `size_t` is 32 bits. After inlining, the zero-extension is all that remains of the wrapper.
+    A length's `i64` (the interface's LLVM type) would make the export `(i32, i64)`, not the `(i32, i32)`
+    every wasm route calls; a wasm32 C `size_t` is 32 bits. After inlining, the zero-extension is all that
+    remains of the wrapper.
     """
     module = llvm.parse_assembly(without_host_cpu(str(module)))  # a copy: the caller's module stays as parsed
     impl = entry + IMPL_SUFFIX
     module.get_function(entry).name = impl
+    params, widen, args = [], [], []
+    for argument in interface.arguments:
+        name = argument.name
+        if isinstance(argument, Int32Array):
+            params.append(f"ptr %{name}")
+            args.append(f"ptr %{name}")
+        else:
+            params.append(f"i32 %{name}")
+            widen.append(f"  %{name}.wide = zext i32 %{name} to i64\n")
+            args.append(f"i64 %{name}.wide")
     wrapper = llvm.parse_assembly(
-        f'declare void @"{impl}"(ptr, i64)\n'
-        f'define void @"{entry}"(ptr %a, i32 %n) {{\n'
-        f"  %wide = zext i32 %n to i64\n"
-        f'  call void @"{impl}"(ptr %a, i64 %wide)\n'
+        f'declare void @"{impl}"({interface.llvm_type().removeprefix("void (").removesuffix(")")})\n'
+        f'define void @"{entry}"({", ".join(params)}) {{\n'
+        + "".join(widen)
+        + f'  call void @"{impl}"({", ".join(args)})\n'
         f"  ret void\n}}\n"
     )
     module.link_in(wrapper)

@@ -21,22 +21,26 @@ import base64
 import itertools
 import json
 import os
+import re
 import select
 import shutil
 import subprocess
+import tempfile
 import time
 from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import wasmtime
 
-from harness.kernel import Kernel
-from harness.source import Source
+from kernels.kernel import Kernel
+from targets.source import Source
 from targets import get_route
+from kernels.interface import Int32Array
 from targets.base import (
     CANARY_WORDS,
     Built,
@@ -49,7 +53,8 @@ from targets.base import (
     guarded,
     unguarded,
 )
-from targets.fresh import EXPECT_SORTED, SHAPE_CODES, WAT_DRIVER, LoopOutcome, outcome, seed_state
+from targets import listing
+from targets.fresh import EXPECT_SORTED, SHAPE_CODES, LoopOutcome, outcome, seed_state, wat_driver
 from targets.wasm import (
     find_entry,
     find_memory,
@@ -59,7 +64,6 @@ from targets.wasm import (
     host_import_notes,
     wat_error_message,
 )
-from targets.x86_native import require_pass
 
 DRIVER = Path(__file__).with_name("v8_driver.js")
 LOAD_SECONDS = 30.0
@@ -181,10 +185,15 @@ class V8Built(Built):
             raise RunError(reply["error"])
         return reply
 
+    def call_shape(self) -> list[str]:
+        """The kernel's arguments in order, as the node driver fills them: the array's address, or its length."""
+        return ["array" if isinstance(a, Int32Array) else "length" for a in self.interface.arguments]
+
     def run(self, values: Sequence[int]) -> list[int]:
         buf = guarded(values)
         reply = self._call(
-            {"op": "run", "buffer": _b64(buf), "offset": 4 * CANARY_WORDS, "n": len(values)}
+            {"op": "run", "buffer": _b64(buf), "offset": 4 * CANARY_WORDS, "n": len(values),
+             "arguments": self.call_shape()}
         )
         return unguarded(as_int32(base64.b64decode(reply["buffer"])), len(values))
 
@@ -195,7 +204,8 @@ class V8Built(Built):
         node's own measure of the loop."""
         timed = self._timed = _Counts(next(self._loop_ids), n, shape)
         self._call({
-            "op": "loop", "id": timed.id, "driver": _driver_b64(), "n": n, "shape": SHAPE_CODES[shape],
+            "op": "loop", "id": timed.id, "driver": _driver_b64(wat_driver(self.interface)), "n": n,
+            "shape": SHAPE_CODES[shape],
             "repeat": repeat, "expect": expect, "fresh": fresh, "state": str(seed_state(seed, n, shape)),
         })
         request = {"op": "drive", "id": timed.id}
@@ -207,6 +217,10 @@ class V8Built(Built):
             timed.bad += reply["bad"]
 
         return run
+
+    def stages(self) -> tuple[dict[str, Callable[[Any, Target], listing.Rendered]], str]:
+        """`arena asm`: TurboFan's machine code (the default), and the module as WAT."""
+        return {"native": _v8_native, "wat": listing.wasm_text}, "native"
 
     def loop_outcome(self) -> LoopOutcome:
         timed = self._timed
@@ -232,16 +246,68 @@ class _Counts:
 
 
 @cache
-def _driver_b64() -> str:
-    return base64.b64encode(wasmtime.wat2wasm(WAT_DRIVER)).decode()
+def _driver_b64(text: str) -> str:
+    return base64.b64encode(wasmtime.wat2wasm(text)).decode()
 
 
 def _b64(values: array) -> str:
     return base64.b64encode(values.tobytes()).decode()
 
 
+# --- what `arena asm` shows (targets.listing) ---
+
+
+# V8 prints its own code only in its own syntax; the bytes column is read back and disassembled like every other
+# listing, so V8's code diffs line for line against Cranelift's.
+_V8_INSTRUCTION = re.compile(r"^0x[0-9a-f]+\s+[0-9a-f]+\s+([0-9a-f]+)\s")
+V8_FLAGS = ("--no-liftoff", "--no-wasm-lazy-compilation", "--print-wasm-code")
+
+
+def v8_functions(binary: bytes, node: str) -> list[tuple[str, bytes]]:
+    """(name, machine code) of every wasm function TurboFan compiles for `binary`."""
+    with tempfile.NamedTemporaryFile(suffix=".wasm") as module:
+        module.write(binary)
+        module.flush()
+        done = subprocess.run([node, *V8_FLAGS, "-e", "new WebAssembly.Module(require('fs').readFileSync("
+                               "process.argv[1]))", module.name], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise BuildError(f"node could not compile the module: {done.stderr.strip()[-500:]}")
+    functions: list[tuple[str, bytes]] = []
+    for block in done.stdout.split("--- WebAssembly code ---")[1:]:
+        fields = dict(re.findall(r"^(name|kind|compiler): (.*)$", block, re.MULTILINE))
+        code = b"".join(bytes.fromhex(m.group(1)) for line in block.splitlines()
+                        if (m := _V8_INSTRUCTION.match(line)))
+        if fields.get("kind") == "wasm function" and code:
+            functions.append((fields.get("name", "?"), code))
+    return functions
+
+
+def _v8_native(built: V8Built, route: Target) -> listing.Rendered:
+    try:
+        node = node_path()
+    except Unavailable:  # the route's own error when node is missing
+        node = ""
+    if not node:
+        raise BuildError(f"{route.name}: node not found on PATH")
+    raw: list[str] = []
+    plain: list[str] = []
+    size = None
+    for name, code in v8_functions(built.binary, node):
+        full, body = listing.disassemble_function(code, 0, {0: name})
+        raw += [f"{name}:  # {len(code)} bytes", *full, ""]
+        plain += [f"{name}:", *body]
+        if name == getattr(built, "entry", None):
+            size = len(code)
+    return listing.Rendered("x86", "\n".join(raw), flags=f"node {' '.join(V8_FLAGS)}: TurboFan, the tier the timed loop "
+                    "reaches; addresses are offsets", code_bytes=size, filtered=plain, code=plain,
+                    notes=["V8's own listing is re-read from its bytes column and disassembled by capstone"],
+                    extra_versions={"capstone": metadata.version("capstone")})
+
+
 class V8Target(Target):
     """A wasm module in V8; the bytes come from the wasmtime route that checked them first (`gate`)."""
+
+    not_run = "not run on V8"
 
     def __init__(self, name: str, description: str, language: str, gate: str) -> None:
         super().__init__(name, description)
@@ -263,8 +329,6 @@ class V8Target(Target):
 
     def build(self, source: Source, kernel: Kernel) -> V8Built:
         started = time.perf_counter()
-        require_pass(self.gate, source, kernel, "not run on V8")
-        gated = time.perf_counter()
         node_path()
         binary, gate_notes = self.binary(source, kernel)
         module = wasmtime.Module(wasmtime.Engine(), binary)  # only to read exports and imports the same way
@@ -277,8 +341,9 @@ class V8Target(Target):
         # Host functions get stubs in node too; a call throws this message back as the run's failure.
         memory["host_imports"] = [[m, f, host_call_message(m, f, t)] for m, f, t in host_function_imports(module)]
         built = V8Built(source, self.name, binary, entry, memory)
+        built.kernel = kernel
         built.notes = (*gate_notes, *host_import_notes(module))
-        built.phases = {"gate": gated - started, "build": time.perf_counter() - gated}
+        built.phases = {"build": time.perf_counter() - started}
         built.start()
         return built
 

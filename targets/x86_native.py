@@ -1,8 +1,8 @@
 """AI-written x86-64 assembly run natively: Keystone's bytes in an executable mapping, called through ctypes.
 
 This gives hand-written assembly a real time per sort next to gcc and clang.
-Only a variant that passed every correctness input on `x86-unicorn` gets
-here: the emulator reports a wild write, a clobbered register or a runaway
+Only a variant that passed every correctness input on `x86-unicorn` (its
+`gate`, which the harness checks first) gets here: the emulator reports a wild write, a clobbered register or a runaway
 loop with its cause, where native code would at best crash. Whatever does run
 natively runs in a child process (`native = True`), as the C and LLVM routes do.
 """
@@ -11,41 +11,16 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from importlib import metadata
+from typing import Any
 
-from harness.kernel import Kernel
-from harness.source import Source
-from targets import get_route
-from targets.base import ArenaError, Built, BuildError, Target
+from kernels.kernel import Kernel
+from targets.source import Source
+from targets.base import Built, BuildError, Target
 from targets.native import CodeMapping, NativeKernel, Placement, forbidden_instructions
+from targets import listing_x86
 from targets.x86_unicorn import Assembled, assemble_safely
 
 GATE_ROUTE = "x86-unicorn"
-
-
-class Gated(ArenaError):
-    """Not run on this route because the variant failed on a safer one; the verdict is the one it got there."""
-
-    def __init__(self, message: str, verdict: str, counterexample: object = None) -> None:
-        super().__init__(message)
-        self.verdict = verdict
-        #: The gate route's harness.check.Counterexample, for the checker to put on this route's report too.
-        self.counterexample = counterexample
-
-
-def passed_on(route_name: str, source: Source, kernel: Kernel) -> tuple[str, str, object]:
-    """Verdict, message and counterexample of `arena check` for this source on `route_name` (memoized by
-    harness.check per source text, so a session checks each source on the gate route once)."""
-    from harness.check import check  # harness.check imports targets: import late
-
-    report = check(source, get_route(route_name), kernel)
-    return report.verdict, report.message, report.counterexample
-
-
-def require_pass(route_name: str, source: Source, kernel: Kernel, not_run: str) -> None:
-    """Raise Gated, carrying the gate route's verdict and message, unless the source passed there."""
-    verdict, message, counterexample = passed_on(route_name, source, kernel)
-    if verdict != "pass":
-        raise Gated(f"{not_run}: failed on {route_name}: {message}", verdict, counterexample)
 
 
 class X86NativeBuilt(NativeKernel, Built):
@@ -62,6 +37,14 @@ class X86NativeBuilt(NativeKernel, Built):
 
     def entry_address(self) -> int:
         return self.address
+
+    def stages(self) -> tuple[dict[str, Any], str]:
+        """`arena asm`: the bytes read back beside the source lines (targets.listing_x86)."""
+        return listing_x86.stages(self)
+
+    def entry_code(self) -> tuple[bytes, int] | None:
+        """The assembled code from the entry to its end, as x86-unicorn counts it."""
+        return self.assembled.code[self.assembled.entry:], self.assembled.base + self.assembled.entry
 
     def placements(self, offsets: Sequence[int]) -> tuple[list[Placement], list[CodeMapping], str]:
         """Assembly is placed by assembling it again at each address: absolute references stay right too."""
@@ -87,16 +70,23 @@ class X86NativeTarget(Target):
     language = "x86"
     native = True
     gate = GATE_ROUTE
+    not_run = "not run natively"
 
-    def build(self, source: Source, kernel: Kernel) -> X86NativeBuilt:
-        started = time.perf_counter()
+    def refuse(self, source: Source, kernel: Kernel) -> None:
+        self._assemble_allowed(source, kernel)
+
+    @staticmethod
+    def _assemble_allowed(source: Source, kernel: Kernel) -> Assembled:
         first = assemble_safely(source, kernel)
         if found := forbidden_instructions(first.code):
             text, offset = found[0].rsplit(" at +", 1)
             line = first.line_at(int(offset, 16))
             raise BuildError(f"{source.where(line)}: `{text}`: a kernel may not make system calls")
-        require_pass(GATE_ROUTE, source, kernel, "not run natively")
-        gated = time.perf_counter()
+        return first
+
+    def build(self, source: Source, kernel: Kernel) -> X86NativeBuilt:
+        started = time.perf_counter()
+        first = self._assemble_allowed(source, kernel)
         # A first assembly only to learn the size; the second places the code at its real address, so even
         # absolute references (`.quad label`, `mov rax, offset label`) are right.
         size = len(first.code)
@@ -111,8 +101,7 @@ class X86NativeTarget(Target):
             raise
         built = X86NativeBuilt(source, self.name, assembled, code)
         built.kernel = kernel
-        # The gate's own check is not this route's build time.
-        built.phases = {"gate": gated - started, "build": time.perf_counter() - gated, "load": 0.0}
+        built.phases = {"build": time.perf_counter() - started, "load": 0.0}
         return built
 
     def versions(self) -> dict[str, str]:

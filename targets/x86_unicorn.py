@@ -1,34 +1,22 @@
-"""x86-64 assembly assembled by Keystone and run in the Unicorn emulator.
-
-`assemble()` is the part a native route reuses: it turns a variant's text into
-bytes plus the entry offset, whatever dialect a model answered in (GAS Intel,
-GAS AT&T, NASM-style). Keystone 0.9.2 is an LLVM 3.x assembler with sharp
-edges; every pre-processing step below names the one it works around, and
-each was seen on this version, not assumed.
-"""
+"""x86-64 assembly assembled by Keystone (targets.x86_assemble) and run in the Unicorn emulator."""
 from __future__ import annotations
 
-import bisect
-import re
-import struct
 import time
 from array import array
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from importlib import metadata
+from typing import Any
 
-import capstone
-import keystone
 import unicorn
 from unicorn import x86_const as x86
 
-from harness.isolate import ChildDied, in_child
-from harness.kernel import Kernel
-from harness.source import Source
+from kernels.kernel import Kernel
+from targets.source import Source
+from kernels.interface import Interface
 from targets.base import (
     CANARY_WORDS,
+    DEFAULT_INTERFACE,
     Built,
-    BuildError,
     LimitExceeded,
     OutOfBounds,
     RunError,
@@ -36,10 +24,18 @@ from targets.base import (
     guarded,
     unguarded,
 )
+from targets.disasm import decoder
 from targets.fresh import EXPECT_SORTED, LoopOutcome, ReferenceLoop
+from targets.native import round_to_page
+from targets import listing_x86
+from targets.x86_assemble import (
+    CODE_BASE, PAGE, SYNTAXES, Assembled, assemble, assemble_safely, detect_syntax, preprocess, strip_comments,
+)
 
-PAGE = 0x1000
-CODE_BASE = 0x0040_0000
+# Re-exported: the routes and tests that assemble have always found these here.
+__all__ = ["CODE_BASE", "PAGE", "SYNTAXES", "Assembled", "assemble", "assemble_safely", "detect_syntax", "preprocess",
+           "strip_comments"]
+
 # A page of int3: emulation stops when rip reaches it (emu_start's `until`), before anything there runs.
 RETURN_ADDRESS = 0x0DEA_D000
 STACK_SIZE = 1 << 20
@@ -50,302 +46,17 @@ CALLER_FRAME = 256
 ARRAY_BASE = 0x1_0000_0000
 SLACK_FILL = 0xA5
 
-SYNTAXES = ("intel", "att", "nasm")
-
-# ---------------------------------------------------------------------------
-# Assembling
-
-
-@dataclass(frozen=True)
-class Assembled:
-    """Machine code for one variant, placed at `base`."""
-
-    code: bytes
-    base: int
-    entry: int  # offset of the entry point into `code`
-    entry_label: str | None  # None: no label matched, the entry is the first instruction
-    syntax: str  # one of SYNTAXES, as detected
-    # (offset, line in Source.text) of every instruction line, sorted by offset.
-    lines: tuple[tuple[int, int], ...] = ()
-
-    def line_at(self, offset: int) -> int | None:
-        """The source line whose code covers `offset`, if the offset is inside the code."""
-        if not 0 <= offset < len(self.code) or not self.lines:
-            return None
-        i = bisect.bisect_right([o for o, _ in self.lines], offset) - 1
-        return self.lines[i][1] if i >= 0 else None
-
-
-_ATT_REGISTER = re.compile(
-    r"%(?:[re]?(?:ax|bx|cx|dx|si|di|sp|bp|ip)|r(?:[89]|1[0-5])[dwb]?|[abcd][lh]|[sd]il|[sb]pl|[xy]mm\d+)\b",
-    re.IGNORECASE,
-)
-_NASM_DIRECTIVE = re.compile(r"^\s*\[?\s*(?:section|segment|global|extern|bits|default)\b", re.IGNORECASE)
-# `dword [rdi]` without `ptr`: NASM spelling. In GAS Intel mode Keystone returns no code at all for it, silently.
-_NASM_SIZE = re.compile(r"\b(?:byte|word|dword|qword)\s*\[", re.IGNORECASE)
-_LABELS = re.compile(r"^(\s*(?:[A-Za-z_.$?@][\w.$?@]*\s*:(?!:)\s*)+)")
-_LABEL_NAME = re.compile(r"([A-Za-z_.$?@][\w.$?@]*)\s*:")
-_EQU = re.compile(r"^\s*(?:\.equ\b|\.set\b|[A-Za-z_.$][\w.$]*\s*(?:=|\s+equ\b))", re.IGNORECASE)
-
-# Directives that change no code and that Keystone 0.9.2 mishandles; they become empty lines.
-_STRIP_ALWAYS = re.compile(
-    r"""^\s*(?:
-        \.text\b                      # segfaults the whole process
-      | \.(?:section|pushsection|popsection|previous)\b
-                                      # section flags parsed as Mach-O: an error on stderr, no code, no exception
-      | \.size\b                      # `.size f, .-f`: KS_ERR_ASM_EXPR_TOKEN
-      | \.cfi_\w+                     # unwind info; an unbalanced one aborts the process (LLVM ERROR)
-      | \.loc\b                       # debug line info: KS_ERR_ASM_STAT_TOKEN
-      | \.(?:local|weak|hidden|internal|protected)\b
-                                      # symbol visibility: read as an invalid mnemonic
-    )""",
-    re.VERBOSE | re.IGNORECASE,
-)
-# NASM-style text is translated to GAS Intel syntax, not assembled in Keystone's NASM mode: selecting any
-# syntax option (`ks.syntax = ...`) switches Keystone 0.9.2 to hexadecimal numbers, so `add rdi, 16` adds 0x16
-# (keystone-engine/keystone#438, #571). Only the NASM spellings an answer of this size uses are covered.
-_NASM_DROP = re.compile(r"^\s*\[?\s*(?:section|segment|global|extern|bits|default|cpu)\b", re.IGNORECASE)
-_NASM_ALIGN = re.compile(r"^(\s*)align\b", re.IGNORECASE)
-_NASM_DATA = re.compile(r"^(\s*(?:[A-Za-z_.$?@][\w.$?@]*\s*:\s*)*)(db|dw|dd|dq)\b", re.IGNORECASE)
-_GAS_DATA = {"db": ".byte", "dw": ".short", "dd": ".long", "dq": ".quad"}
-# CET landing pads (gcc output on many distributions): a NOP Keystone does not know; same bytes.
-_ENDBR = re.compile(r"\bendbr(64|32)\b", re.IGNORECASE)
-_ENDBR_BYTES = {"64": "0xf3, 0x0f, 0x1e, 0xfa", "32": "0xf3, 0x0f, 0x1e, 0xfb"}
-
-
-# Operand-less string instructions (`rep movsd`, `stosq`, `lodsb`): Keystone 0.9.2 rejects them as invalid
-# mnemonics in Intel syntax, yet they are how memmove-style code is written. Spelled with their implicit
-# operands they assemble to the same bytes. `movsd`/`cmpsd` with operands are SSE, so only bare ones match.
-_STRING_OP = re.compile(r"^(\s*(?:[\w.$?@]+\s*:\s*)*(?:rep[a-z]*\s+)?)(movs|stos|lods)([bwdq])\s*$", re.IGNORECASE)
-_STRING_SIZE = {"b": ("byte", "al"), "w": ("word", "ax"), "d": ("dword", "eax"), "q": ("qword", "rax")}
-
-
-def _explicit_string_op(m: re.Match[str]) -> str:
-    size, acc = _STRING_SIZE[m.group(3).lower()]
-    dst, src = f"{size} ptr [rdi]", f"{size} ptr [rsi]"
-    operands = {"movs": f"{dst}, {src}", "stos": f"{dst}, {acc}", "lods": f"{acc}, {src}"}[m.group(2).lower()]
-    return f"{m.group(1)}{m.group(2)} {operands}"
-
-
-def strip_comments(text: str) -> list[str]:
-    """The lines of `text` with comments blanked, one output line per input line.
-
-    Keystone mis-parses some trailing comments itself (`ret # done` is
-    KS_ERR_ASM_EXPR_TOKEN), so all of them go. `;` counts as a comment, as the
-    kernel contract says, although GAS would read it as a statement separator.
-    """
-    out: list[str] = []
-    in_block = False
-    for line in text.split("\n"):
-        kept: list[str] = []
-        i = 0
-        quoted = False
-        while i < len(line):
-            if in_block:
-                end = line.find("*/", i)
-                if end < 0:
-                    break
-                in_block = False
-                kept.append(" ")
-                i = end + 2
-                continue
-            c = line[i]
-            if quoted:
-                kept.append(c)
-                if c == "\\" and i + 1 < len(line):
-                    kept.append(line[i + 1])
-                    i += 1
-                elif c == '"':
-                    quoted = False
-            elif c == '"':
-                quoted = True
-                kept.append(c)
-            elif line.startswith("/*", i):
-                in_block = True
-                i += 1
-            elif c in "#;" or line.startswith("//", i):
-                break
-            else:
-                kept.append(c)
-            i += 1
-        out.append("".join(kept).rstrip())
-    return out
-
-
-def detect_syntax(lines: Sequence[str]) -> str:
-    """`att`, `nasm` or `intel`, from comment-free lines: an explicit directive wins, then the register spelling."""
-    for line in lines:
-        stripped = line.strip().lower()
-        if stripped.startswith(".att_syntax"):
-            return "att"
-        if stripped.startswith(".intel_syntax"):
-            return "intel"
-    if any(_ATT_REGISTER.search(line) for line in lines):
-        return "att"
-    if any(_NASM_DIRECTIVE.match(line) or _NASM_SIZE.search(line) for line in lines):
-        return "nasm"
-    return "intel"
-
-
-def preprocess(lines: Sequence[str], syntax: str) -> list[str]:
-    """Blank the directives Keystone chokes on, turn NASM spellings into GAS Intel; line numbers stay."""
-    out = []
-    for line in lines:
-        if _STRIP_ALWAYS.match(line) or (syntax == "nasm" and _NASM_DROP.match(line)):
-            out.append("")
-            continue
-        if syntax == "nasm":
-            line = _NASM_SIZE.sub(lambda m: m.group(0)[:-1].rstrip() + " ptr [", line)
-            line = _NASM_ALIGN.sub(r"\1.balign", line)
-            line = _NASM_DATA.sub(lambda m: m.group(1) + _GAS_DATA[m.group(2).lower()], line)
-        if syntax != "att":
-            line = _STRING_OP.sub(_explicit_string_op, line)
-        out.append(_ENDBR.sub(lambda m: f".byte {_ENDBR_BYTES[m.group(1)]}", line))
-    return out
-
-
-def _split_labels(line: str) -> tuple[list[str], str, int]:
-    """Labels defined at the start of `line`, the statement after them, and where the statement starts."""
-    m = _LABELS.match(line)
-    if not m:
-        return [], line.strip(), 0
-    return _LABEL_NAME.findall(m.group(1)), line[m.end() :].strip(), m.end()
-
-
-def _is_code(statement: str) -> bool:
-    return bool(statement) and (not statement.startswith(".") or statement.lower().startswith(".byte"))
-
-
-ASSEMBLE_SECONDS = 30.0
-
-
-def _ks() -> keystone.Ks:
-    """An engine in its default (Intel) syntax, checked to read numbers as decimal.
-
-    Never set `ks.syntax` (see _NASM_DROP): AT&T text gets an `.att_syntax` line in front instead. Without the
-    option the lexer's radix is left uninitialized (keystone-engine/keystone#528); it reads decimal on every
-    run seen, and the probe makes sure.
-    """
-    ks = keystone.Ks(keystone.KS_ARCH_X86, keystone.KS_MODE_64)
-    if bytes(ks.asm("push 16")[0] or b"") != b"\x6a\x10":
-        raise BuildError("Keystone reads decimal numbers as hexadecimal in this process; cannot assemble safely")
-    return ks
-
-
-def _prelude(syntax: str) -> str:
-    return ".att_syntax\n" if syntax == "att" else ""
-
-
-def assemble(source: Source, kernel: Kernel, base: int = CODE_BASE) -> Assembled:
-    """Assemble `source` at `base`; raise BuildError naming the file, the line as saved, and Keystone's cause."""
-    raw = strip_comments(source.text)
-    syntax = detect_syntax(raw)
-    lines = preprocess(raw, syntax)
-
-    labels: dict[str, int] = {}
-    for number, line in enumerate(lines, 1):
-        for name in _split_labels(line)[0]:
-            if name in labels:
-                raise BuildError(
-                    f"{source.where(number)}: label {name!r} defined twice (first at {source.where(labels[name])})"
-                )
-            labels[name] = number
-    entry_label = next((name for name in kernel.entry_candidates() if name in labels), None)
-
-    # Keystone reports no symbol table. A label's address comes back as data instead: a marker label on
-    # every instruction line, and one `.quad` per wanted label appended after the code, read back and cut off.
-    # The entry gets a marker of its own: `.quad f` for a `.globl f` comes out as 0 (an unresolved relocation).
-    marked = list(lines)
-    markers: list[tuple[str, int]] = []
-    for number, line in enumerate(lines, 1):
-        names, statement, start = _split_labels(line)
-        extra = "__arena_entry: " if entry_label in names else ""
-        if _is_code(statement):
-            extra += f"__arena_l{number}: "
-            markers.append((f"__arena_l{number}", number))
-        if extra:
-            marked[number - 1] = f"{line[:start]} {extra}{line[start:].lstrip()}"
-    if not markers:
-        raise BuildError(f"{source.where()}: no instructions found ({syntax} syntax assumed)")
-    wanted = [name for name, _ in markers] + (["__arena_entry"] if entry_label else [])
-    text = _prelude(syntax) + "\n".join(marked) + "\n" + "\n".join(f".quad {name}" for name in wanted) + "\n"
-
-    ks = _ks()
-    try:
-        encoding, _count = ks.asm(text, base)
-        failure = None
-    except keystone.KsError as exc:
-        encoding, failure = None, exc
-    blob = bytes(encoding or b"")
-    tail = 8 * len(wanted)
-    if failure is not None or len(blob) < tail:
-        _raise_located(source, lines, labels, syntax, base, failure)
-    code = blob[:-tail]
-    addresses = struct.unpack(f"<{len(wanted)}Q", blob[-tail:])
-    for name, address in zip(wanted, addresses):
-        if not base <= address <= base + len(code):
-            # Seen for a `.globl f` (hence the entry marker): Keystone resolves `.quad f` to 0 without a word.
-            raise BuildError(
-                f"{source.where()}: Keystone placed label {name!r} at {address:#x},"
-                f" outside the code ({base:#x}..{base + len(code):#x})"
-            )
-    offsets = [address - base for address in addresses]
-    line_map = tuple(sorted(zip(offsets, (number for _, number in markers))))
-    entry = offsets[-1] if entry_label else min(offsets[: len(markers)])
-    return Assembled(code=code, base=base, entry=entry, entry_label=entry_label, syntax=syntax, lines=line_map)
-
-
-def _raise_located(
-    source: Source,
-    lines: Sequence[str],
-    labels: dict[str, int],
-    syntax: str,
-    base: int,
-    failure: keystone.KsError | None,
-) -> None:
-    """Find the line Keystone choked on by assembling each line alone, then raise BuildError.
-
-    Keystone's errors carry no line (stat_count is 0 for a bad mnemonic). Each
-    line is assembled with every other label of the file defined after it, so
-    a reference to a label that exists resolves, and with the constants
-    (`.equ`, `.set`) defined above it.
-    """
-    ks = _ks()
-    constants: list[str] = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        own, statement, _ = _split_labels(line)
-        others = [f"{name}:" for name in labels if name not in own]
-        try:
-            _, count = ks.asm(_prelude(syntax) + "\n".join([*constants, line, *others]) + "\n", base)
-        except keystone.KsError as exc:
-            if exc.errno == keystone.KS_ERR_ASM_SYMBOL_MISSING:
-                cause = "undefined symbol: not a label in this file"
-            else:
-                cause = str(exc)
-            raise BuildError(f"{source.where(number)}: {cause}: {statement or line.strip()}") from None
-        if not count:
-            hint = ""
-            if _NASM_SIZE.search(line):
-                hint = "; in GAS Intel syntax write `dword ptr [...]`"
-            raise BuildError(
-                f"{source.where(number)}: Keystone produced no code for this line ({syntax} syntax){hint}:"
-                f" {statement}"
-            )
-        if _EQU.match(line):
-            constants.append(line)
-    cause = str(failure) if failure else "Keystone returned less code than the file holds"
-    raise BuildError(f"{source.where()}: {cause} ({syntax} syntax; no single line fails on its own)")
-
 
 # ---------------------------------------------------------------------------
 # Running
 
 # Every general register but rsp/rdi/rsi starts with a distinct value that is canonical but unmapped, so a
-# register used as a pointer before it is set faults at an address that says which register it was.
+# register used as a pointer before it is set faults at an address that says which register it was. The
+# kernel's arguments then go into their System V registers (the interface says which); rdi or rsi carrying
+# no argument (a fixed-length kernel has no n) keep a sentinel of their own.
 _SENTINEL_REGISTERS = ("rax", "rbx", "rcx", "rdx", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15")
 SENTINELS = {name: 0x5E00_0000_0000 | (i + 1) << 36 | (i + 1) * 0x0101 for i, name in enumerate(_SENTINEL_REGISTERS)}
+_NO_ARGUMENT = {name: 0x5E00_0000_0000 | (i + 14) << 36 | (i + 14) * 0x0101 for i, name in enumerate(("rdi", "rsi"))}
 CALLEE_SAVED = ("rbx", "rbp", "r12", "r13", "r14", "r15")
 _REG = {name: getattr(x86, f"UC_X86_REG_{name.upper()}") for name in (*_SENTINEL_REGISTERS, "rsp", "rdi", "rsi", "rip")}
 _XMM = tuple(getattr(x86, f"UC_X86_REG_XMM{i}") for i in range(16))
@@ -359,21 +70,18 @@ _ACCESS = {
     unicorn.UC_MEM_FETCH_PROT: "fetch from non-executable memory",
 }
 
-_DISASM = capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64)
-
-
-def _round_up(value: int, unit: int) -> int:
-    return (value + unit - 1) // unit * unit
-
-
 # Unicorn runs this code at about 100 instructions per microsecond here; a fifth of that leaves a wide margin.
 FAST_INSTRUCTIONS_PER_US = 20
 FAST_TIMEOUT_FLOOR_US = 200_000
+# A wall-clock timeout costs Unicorn a timer thread per run (about a millisecond here), far more than a small
+# kernel's whole run: up to this many instructions allowed, the exactly counted run is the cheaper one.
+EXACT_COUNT_UP_TO = 1_000_000
 
 
-def instruction_limit(n: int, cap: int = 2_000_000_000) -> int:
-    """Instructions a run may execute: quadratic in n with room for slow variants, capped (about 20 s emulated)."""
-    return min(50 * n * n + 100_000, cap)
+def instruction_limit(n: int, cap: int = 2_000_000_000, interface: Interface = DEFAULT_INTERFACE) -> int:
+    """Instructions a run may execute: the interface's limit for n (room for slow variants), capped (about
+    20 s emulated)."""
+    return interface.limits.instructions_for(n, cap)
 
 
 class UnicornBuilt(Built):
@@ -382,6 +90,14 @@ class UnicornBuilt(Built):
     #: Wall time here is the emulator's speed, not the code's: compare instructions executed instead.
     timing = "emulated"
 
+    def stages(self) -> tuple[dict[str, Any], str]:
+        """`arena asm`: the bytes read back beside the source lines (targets.listing_x86)."""
+        return listing_x86.stages(self)
+
+    def entry_code(self) -> tuple[bytes, int] | None:
+        """The assembled code from the entry to its end: the variant's program."""
+        return self.assembled.code[self.assembled.entry:], self.assembled.base + self.assembled.entry
+
     def __init__(self, source: Source, route: str, assembled: Assembled, max_instructions: int) -> None:
         super().__init__(source=source, route=route)
         self.assembled = assembled
@@ -389,7 +105,7 @@ class UnicornBuilt(Built):
         self._block_sizes: dict[tuple[int, int], int] = {}
         uc = unicorn.Uc(unicorn.UC_ARCH_X86, unicorn.UC_MODE_64)
         code = assembled.code
-        uc.mem_map(assembled.base, _round_up(max(len(code), 1), PAGE), unicorn.UC_PROT_READ | unicorn.UC_PROT_EXEC)
+        uc.mem_map(assembled.base, round_to_page(len(code)), unicorn.UC_PROT_READ | unicorn.UC_PROT_EXEC)
         uc.mem_write(assembled.base, code)
         uc.mem_map(RETURN_ADDRESS, PAGE, unicorn.UC_PROT_READ | unicorn.UC_PROT_EXEC)
         uc.mem_write(RETURN_ADDRESS, b"\xcc" * PAGE)
@@ -412,7 +128,7 @@ class UnicornBuilt(Built):
         """The code as Unicorn runs it: address, bytes, instruction, source line."""
         out = []
         base = self.assembled.base
-        for insn in _DISASM.disasm(self.assembled.code, base):
+        for insn in decoder().disasm(self.assembled.code, base):
             line = self.assembled.line_at(insn.address - base)
             where = f"  ; line {line + self.source.line_offset}" if line else ""
             out.append(f"{insn.address:#x}  {insn.bytes.hex():<20} {insn.mnemonic} {insn.op_str}{where}".rstrip())
@@ -451,13 +167,13 @@ class UnicornBuilt(Built):
             raise RuntimeError(f"{self.route}: {self.source.name} was closed")
         n = len(values)
         raw = guarded(values).tobytes()
-        mapped = _round_up(len(raw), PAGE)
+        mapped = round_to_page(len(raw))
         slack = mapped - len(raw)
         # The buffer ends at the end of its mapping, so a write past the high canaries faults at once;
         # the slack below the low canaries is filled and checked afterwards.
         a = ARRAY_BASE + slack + 4 * CANARY_WORDS
         self._array = (a, n, mapped)
-        limit = instruction_limit(n, self.max_instructions)
+        limit = instruction_limit(n, self.max_instructions, self.interface)
         uc.mem_map(ARRAY_BASE, mapped, unicorn.UC_PROT_READ | unicorn.UC_PROT_WRITE)
         total = [0]
         block_hook = None
@@ -471,11 +187,13 @@ class UnicornBuilt(Built):
             self._event = None
             entry = self.assembled.base + self.assembled.entry
             try:
-                if counted or not self._returned_in_time(uc, entry, limit):
+                exact = counted or limit <= EXACT_COUNT_UP_TO
+                if exact or not self._returned_in_time(uc, entry, limit):
                     # Only an exact count decides a limit: the verdict must not depend on this machine's speed.
-                    uc.mem_write(ARRAY_BASE, bytes([SLACK_FILL]) * slack + raw)
-                    rsp = self._rsp_entry = self._reset(uc, a, n)
-                    self._event = None
+                    if not exact:  # the timed attempt ran: start again from the same state
+                        uc.mem_write(ARRAY_BASE, bytes([SLACK_FILL]) * slack + raw)
+                        rsp = self._rsp_entry = self._reset(uc, a, n)
+                        self._event = None
                     # Counting is compiled into translated blocks, like hooks: blocks cached uncounted would
                     # never count (and never stop), and counted ones would slow later runs.
                     uc.ctl_flush_tb()
@@ -495,7 +213,9 @@ class UnicornBuilt(Built):
         buf = array("i")
         buf.frombytes(bytes(after[slack:]))
         result = unguarded(buf, n)
-        moved = next((i for i in range(slack - 1, -1, -1) if after[i] != SLACK_FILL), None)
+        # The highest slack byte that changed, if any: the fill stripped from the end of the slack.
+        kept = bytes(after[:slack]).rstrip(bytes([SLACK_FILL]))
+        moved = len(kept) - 1 if kept else None
         if moved is not None:
             index = (ARRAY_BASE + moved - a) // 4
             raise OutOfBounds(f"out-of-bounds write below the array: a[{index}] (beyond the canaries) was written", "below")
@@ -521,8 +241,11 @@ class UnicornBuilt(Built):
             uc.reg_write(reg, 0)
         uc.reg_write(x86.UC_X86_REG_EFLAGS, 0x2)
         uc.reg_write(_REG["rsp"], rsp)
-        uc.reg_write(_REG["rdi"], a)
-        uc.reg_write(_REG["rsi"], n)
+        for name, value in _NO_ARGUMENT.items():
+            uc.reg_write(_REG[name], value)
+        interface = self.interface
+        for register, value in zip(interface.sysv_registers().values(), interface.call_arguments(a, n)):
+            uc.reg_write(_REG[register], value)
         return rsp
 
     def _check_return(self, uc: unicorn.Uc, rsp_entry: int, n: int, limit: int) -> None:
@@ -554,7 +277,7 @@ class UnicornBuilt(Built):
         key = (address, size)
         count = self._block_sizes.get(key)
         if count is None:
-            count = sum(1 for _ in _DISASM.disasm_lite(bytes(uc.mem_read(address, size)), address))
+            count = sum(1 for _ in decoder().disasm_lite(bytes(uc.mem_read(address, size)), address))
             self._block_sizes[key] = count
         total[0] += count
 
@@ -605,7 +328,7 @@ class UnicornBuilt(Built):
         text = f"{address:#x}"
         if 0 <= offset < len(self.assembled.code):
             window = self.assembled.code[offset : offset + 15]
-            insn = next(_DISASM.disasm(window, address, 1), None)
+            insn = next(decoder().disasm(window, address, 1), None)
             text += f": {insn.mnemonic} {insn.op_str}".rstrip() if insn else f": bytes {window[:4].hex(' ')} (undecodable)"
             line = self.assembled.line_at(offset)
             if line:
@@ -632,14 +355,6 @@ class UnicornBuilt(Built):
         return "not near the array or the stack"
 
 
-def assemble_safely(source: Source, kernel: Kernel, base: int = CODE_BASE) -> Assembled:
-    """`assemble` in a child process: Keystone 0.9.2 can segfault or abort on input it does not expect."""
-    try:
-        return in_child(assemble, source, kernel, base, timeout=ASSEMBLE_SECONDS)
-    except ChildDied as died:
-        raise BuildError(f"{source.where()}: Keystone {died} while assembling this file") from None
-
-
 class UnicornX86Target(Target):
     """Keystone assembles, Unicorn runs; every fault and register is inspectable, and instructions can be counted."""
 
@@ -655,6 +370,7 @@ class UnicornX86Target(Target):
         assembled = assemble_safely(source, kernel)
         built_at = time.perf_counter()
         built = UnicornBuilt(source, self.name, assembled, self.max_instructions)
+        built.kernel = kernel
         built.phases.update(build=built_at - start, load=time.perf_counter() - built_at)
         return built
 

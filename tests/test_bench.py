@@ -55,6 +55,7 @@ def test_kernel(bench_case: BenchCase, workbench: Workbench, benchmark: pytest.F
         timing=built.timing,
         substrate=built.substrate,
         code_bytes=built.code_bytes,
+        program_length=built.program_length,
         lines=case.source.lines.as_dict(),
         phases={k: round(v, 6) for k, v in built.phases.items()},
         executed=executed,

@@ -21,7 +21,7 @@ from harness.inputs import Case
 from harness.source import load_source
 from kernels.insertion_sort import KERNEL
 from targets import get_route, routes_for
-from targets.unicorn_native import load_image
+from targets.native_image import load_image
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 C_SOURCE = load_source(KERNEL.directory / "insertion_sort.c", KERNEL)

@@ -3,16 +3,14 @@
 from collections.abc import Sequence
 from pathlib import Path
 
-from harness.kernel import Kernel
 from kernels.insertion_sort import INTERFACE as INSERTION_SORT
 from kernels.interface import Cost, Interface, Poly, Workload
+from kernels.kernel import Kernel
 
 
 def reference(values: Sequence[int]) -> list[int]:
     return list(values)
 
-
-KERNEL = Kernel(name="noop", directory=Path(__file__).parent, reference=reference)
 
 # Checked on the same inputs as insertion sort and timed at the same lengths, so its rows are that kernel's
 # harness overhead; its cost depends on n only, so one shape is enough.
@@ -30,3 +28,5 @@ INTERFACE = Interface(
     cost=Cost(default=Poly(1, 1)),
     limits=INSERTION_SORT.limits,
 )
+
+KERNEL = Kernel(name="noop", directory=Path(__file__).parent, reference=reference, interface=INTERFACE)

@@ -1,15 +1,27 @@
 """sort5: `void sort5(int32_t *a)` sorts a[0..5) ascending, in place, as signed int32.
 
 One of the fixed-size sorts AlphaDev optimized for program length (Mankowitz et al., Nature 618, 2023);
-the contract and the sources are described in kernels/README.md. This folder declares no harness KERNEL
-yet: the routes still call `(int32_t *a, size_t n)`, so the kernel joins them once they derive their
-calls from INTERFACE.
+the contract and the sources are described in kernels/README.md. Every route derives its call from
+INTERFACE (one pointer argument, no length), so KERNEL joins them all.
 """
 from pathlib import Path
 
 from kernels.interface import fixed_sort
+from kernels.kernel import Kernel
 
 DIRECTORY = Path(__file__).parent
 # Comparators in the kernel's sorting network (sort5.c).
 COMPARATORS = 9
 INTERFACE = fixed_sort(5, COMPARATORS)
+
+KERNEL = Kernel(
+    name="sort5",
+    directory=DIRECTORY,
+    reference=INTERFACE.reference,
+    entry_names=INTERFACE.entry_names,
+    # sort5.c and sort5.ll: the network with a branch (or select) per comparator; sort5_branchless.c:
+    # conditional swaps written so the compilers emit cmov, as libc++ sorts small ranges today.
+    algorithm="sorting network",
+    algorithms={"sorting network": "sort5", "branchless swaps": "sort5_branchless"},
+    interface=INTERFACE,
+)
