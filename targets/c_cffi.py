@@ -70,7 +70,8 @@ def compile_command(compiler: str, args: Sequence[str], c_file: Path, obj: Path)
         else:
             os.environ["CC"] = saved
     spawned: list[list[str]] = []
-    builder.spawn = spawned.append  # record, do not run
+    # Record, do not run: older setuptools compile through `spawn`, newer ones through `call`.
+    builder.spawn = builder.call = spawned.append  # type: ignore[method-assign]
     builder.compile([str(c_file)], output_dir=str(obj.parent), extra_postargs=list(args))
     return spawned[0]
 
