@@ -143,7 +143,8 @@ def read_point(label: str, done: int) -> Point:
     own = sum(me.cpu_times()[:4])  # user, system and the reaped children's
     for child in me.children(recursive=True):
         try:
-            own += sum(child.cpu_times()[:2])
+            # Its own time and its reaped children's: a pool's workers end inside the forkserver, not here.
+            own += sum(child.cpu_times()[:4])
         except psutil.Error:  # a child that ended between the listing and the reading
             pass
     return Point(label=label, done=done, wall=time.monotonic(), load1=os.getloadavg()[0],
@@ -175,7 +176,7 @@ def probe(run: Callable[[], None], calls: int, rounds: int = PROBE_ROUNDS,
 NOISE_ROUTE = "c-gcc-O3"
 NOISE_N = 128
 NOISE_TRIAL_CALLS = 1000
-NOISE_ROUND_SECONDS = 0.5e-3  # one round of the meter; PROBE_ROUNDS of them make a probe of a few ms
+NOISE_ROUND_SECONDS = 5e-3  # one round of the meter: long enough to span the few-millisecond swings of a CPU's speed
 
 
 @dataclass
