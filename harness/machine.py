@@ -340,6 +340,9 @@ class Judgement:
                    f"average {min(i.load1 for i in self.intervals):.1f}-{max(i.load1 for i in self.intervals):.1f}, "
                    f"this run counted in (busy above {self.cores + LOAD_BUSY:.1f}); up to "
                    f"{max(i.runnable for i in self.intervals)} other processes runnable at once; {noise}.")
+        if self.noise:
+            figures += (f" Every interval of a ratio between two rows timed apart includes that drift "
+                        f"(x/÷ {1 + self.noise:.2f}); pairs timed interleaved need not.")
         if not self.busy:
             return lines + ["Machine: quiet while timing.", figures]
         busy = [i for i in self.intervals if i.busy]
@@ -437,6 +440,11 @@ def unstable(per_round: Sequence[float]) -> str | None:
     return "unstable: " + ", ".join(found) if found else None
 
 
+def widened(ci: tuple[float, float], drift: float) -> tuple[float, float]:
+    """An interval of a ratio of two separately timed rows, with the run's measured drift added on both sides."""
+    return ci[0] / (1 + drift), ci[1] * (1 + drift)
+
+
 def judge_rows(rows: Sequence[Any], headline: Sequence[Any], saved: dict[str, Any] | None) -> list[str]:
     """The judgement on a report's rows (harness.report's Row and Headline): unstable rows flagged; rows timed while
     the machine was busy marked, their faster/slower verdicts standing only beyond the noise measured. Returns the
@@ -454,6 +462,31 @@ def judge_rows(rows: Sequence[Any], headline: Sequence[Any], saved: dict[str, An
             row.verdict = judged.verdict(*(row.ratio_ci or (None, None)), steady=not row.unstable)
         if row.busy and getattr(row, "free_verdict", "") in ("faster", "slower"):
             row.free_verdict = judged.verdict(*(row.free_ci or (None, None)), steady=not row.unstable)
+    drift = judged.noise or 0.0
+    if drift > 0:
+        # Two rows are timed at different moments of the run, and the same code's time moved by `drift` between
+        # the meter's probes: a ratio of two such rows is that uncertain beyond its rounds. Every interval of one
+        # carries it, so a rerun lands inside; pairs timed interleaved (the headline's) do not need it.
+        from harness.headline import verdict_from_ci
+
+        for row in rows:
+            if row.timing == "emulated" or row.compiler_source:
+                continue
+            if row.ratio_ci:
+                row.ratio_ci = widened(row.ratio_ci, drift)
+                if not row.busy and row.verdict in ("faster", "slower", "unsure"):
+                    row.verdict = verdict_from_ci(*row.ratio_ci)
+            if getattr(row, "free_ci", None):
+                row.free_ci = widened(row.free_ci, drift)
+                if not row.busy and row.free_verdict in ("faster", "slower", "unsure"):
+                    row.free_verdict = verdict_from_ci(*row.free_ci)
+        for h in headline:
+            sides = [r for r in rows if (r.substrate, r.n, r.shape) == (h.substrate, h.n, "random")
+                     and r.label in (h.ai, h.compiler)]
+            if not h.interleaved and h.time_ci and not any(r.busy for r in sides):  # busy: judged below
+                h.time_ci = widened(h.time_ci, drift)
+                low, high = h.time_ci
+                h.verdict = "AI faster" if high < 1 else "compiler faster" if low > 1 else "unsure"
     for h in headline:
         sides = [r for r in rows if (r.substrate, r.n, r.shape) == (h.substrate, h.n, "random") and r.label in (h.ai, h.compiler)]
         if any(r.busy for r in sides) and h.verdict in ("AI faster", "compiler faster"):

@@ -232,3 +232,24 @@ def test_a_preempted_noise_meter_round_makes_its_interval_busy_and_the_summary_t
     assert judged is not None and [i.busy for i in judged.intervals] == [True, True]
     assert "a round of the noise meter took 14x its median" in judged.intervals[0].reasons[-1]
     assert judged.header()[0].count("other processes were runnable") == 1 and "3 other processes" in judged.header()[0]
+
+
+def test_every_interval_between_rows_timed_apart_carries_the_runs_drift() -> None:
+    """A quiet run whose noise meter still moved 8% between probes: a row 5% faster than the compiler build, timed
+    at another moment, is not called faster; one twice as fast still is; its interval is wider by the drift."""
+    base = [2e-6 * (1 + 0.002 * (k % 5)) for k in range(20)]
+    run = {"datetime": "2026-11-27T00:00:00", "machine_info": {}, "benchmarks": [
+        _row("insertion_sort", "c-gcc-O3", "human", base),
+        _row("ai-close", "x86-native", "ai", [t * 0.95 for t in base]),
+        _row("ai-far", "x86-native", "ai", [t * 0.5 for t in base]),
+    ], "arena": {"machine": readings(
+        point("before", 0, 100, 5, noise=1.0e-8), point("during", 10, 110, 15, noise=1.08e-8),
+        point("after", 20, 120, 25, noise=1.0e-8), timed=[[], []])}}
+    analysis = analyse(run, "drifting-run")
+    rows = {r.variant: r for r in analysis.rows}
+    assert not any(r.busy for r in analysis.rows)  # 8% is below the busy line: only the drift applies
+    assert rows["ai-close"].verdict == "unsure"
+    assert rows["ai-far"].verdict == "faster"
+    assert rows["ai-close"].ratio_ci[1] == pytest.approx(0.95 * 1.08, rel=0.01)
+    del run["arena"]["machine"]
+    assert {r.variant: r.verdict for r in analyse(run, "no-readings").rows}["ai-close"] == "faster"
