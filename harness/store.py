@@ -149,13 +149,16 @@ def save(source: Source, route: Target, kernel: Kernel, cases: Sequence[Case], r
     """Store a report, whole or not at all: a reader never sees half a file, a failed write loses nothing."""
     if report.get("verdict") not in STORED_VERDICTS or report.get("message", "").startswith("internal error"):
         return
-    entry = _entry(key(source, route, kernel, cases))
+    _write(_entry(key(source, route, kernel, cases)), report)
+
+
+def _write(entry: Path | None, data: Any) -> None:
     if entry is None:
         return
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("w", dir=entry.parent, prefix=".", suffix=".tmp", delete=False) as out:
-            json.dump(report, out)
+            json.dump(data, out)
         os.replace(out.name, entry)
         counters.saved += 1
     except OSError:  # a full or read-only cache costs speed, never the verdict
@@ -163,3 +166,37 @@ def save(source: Source, route: Target, kernel: Kernel, cases: Sequence[Case], r
             os.unlink(out.name)
         except (OSError, UnboundLocalError):
             pass
+
+
+def count_key(source: Source, route: Target, kernel: Kernel, values: Sequence[int]) -> str:
+    """Executed work is as deterministic as a verdict: the same text, route, tools and code, on the same input."""
+    parts = {
+        "layout": LAYOUT,
+        "what": "executed",
+        "text": source.text,
+        "line_offset": source.line_offset,
+        "route": route.name,
+        "kernel": kernel.name,
+        "input": hashlib.sha256(json.dumps(list(values)).encode()).hexdigest(),
+        "versions": route_versions(route),
+        "code": code_digest(kernel),
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def lookup_counts(source: Source, route: Target, kernel: Kernel, values: Sequence[int]) -> dict[str, int] | None:
+    """The executed work stored for this source on this input, or None (and always None with --recheck)."""
+    if os.environ.get(RECHECK_ENV) == "1":
+        return None
+    entry = _entry(count_key(source, route, kernel, values))
+    if entry is None:
+        return None
+    try:
+        return {str(k): int(v) for k, v in json.loads(entry.read_text()).items()}
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def save_counts(source: Source, route: Target, kernel: Kernel, values: Sequence[int], counts: dict[str, int]) -> None:
+    if counts:
+        _write(_entry(count_key(source, route, kernel, values)), counts)

@@ -100,3 +100,31 @@ def test_an_unreadable_entry_is_checked_again_and_a_skip_is_never_stored(verdict
     # The gate's own check on wasmtime is stored; the skip is not.
     assert [json.loads(e.read_text())["verdict"] for e in entries(verdicts)] == ["pass", "pass"]
     assert all(json.loads(e.read_text())["route"] == "wasmtime" for e in entries(verdicts))
+
+
+def test_executed_counts_are_stored_per_input_and_bypassed_by_recheck(verdicts: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness.bench import BenchCase, Workbench, workload
+
+    source = load_source(GOOD, KERNEL)
+    case = BenchCase(KERNEL, source, get_route("wasmtime"), 64, "random")
+    first = Workbench(jobs=1)
+    counted = first.executed(case)
+    assert counted["wasm_operators"] > 0
+    assert store.lookup_counts(source, case.route, KERNEL, workload(64, "random")) == counted
+    assert store.lookup_counts(source, case.route, KERNEL, workload(64, "sorted")) is None  # another input
+    second = Workbench(jobs=1)
+    second.expect_counts([case])
+
+    def no_pool(*args: object) -> None:
+        raise AssertionError("counted again, though the store holds the count")
+
+    import harness.bench
+
+    monkeypatch.setattr(harness.bench, "_pool", no_pool)
+    second._count_in_pool()  # served from the store: nothing is built or counted
+    assert second._counts[(*second._key(*case.pair), 64, "random")] == counted and not second._built
+    monkeypatch.setenv(store.RECHECK_ENV, "1")
+    assert store.lookup_counts(source, case.route, KERNEL, workload(64, "random")) is None
+    first.close()
+    second.close()
