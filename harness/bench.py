@@ -12,7 +12,8 @@ import math
 import multiprocessing
 import os
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,18 @@ def workload(n: int, shape: str) -> tuple[int, ...]:
 
 def _interface(kernel: Kernel | str) -> Interface:
     return (get_kernel(kernel) if isinstance(kernel, str) else kernel).interface  # type: ignore[return-value]
+
+
+@contextmanager
+def one_core() -> Iterator[None]:
+    """This process, and the children it starts while inside (native runners, the standalone program), on one
+    core: the cores of a shared machine differ, and two sides of a comparison must not."""
+    cpus = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(cpus)})
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, cpus)
 
 
 def expectation(kernel: Kernel | str) -> int:

@@ -20,11 +20,11 @@ from pathlib import Path
 from harness.inputs import ARRAY_AND_LENGTH
 from kernels.interface import Interface
 from targets import fresh
+from targets.native import DRIVER_FLAGS
 from targets.c_cffi import compiler_version
 from targets.cache import cached, content_key
 from targets.elf import elf_function
 
-DRIVER_FLAGS = ("-O2",)  # as targets.native.driver builds it
 
 COMPILER = "gcc"
 FLAGS = ("-O3", "-march=x86-64", "-fno-wrapv")

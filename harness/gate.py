@@ -52,6 +52,12 @@ class SavedRun:
         return self.path.stem
 
 
+def pytest_child_env(**extra: str) -> dict[str, str]:
+    """The environment for a pytest started from this process: this one's, without what makes a pytest-xdist
+    worker (a child pytest that inherits it believes it is one, and pytest-benchmark then refuses to time)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_XDIST", "PYTEST_CURRENT_TEST"))}
+    return {**env, **extra}
+
 def load_run(path: Path) -> SavedRun:
     try:
         data = json.loads(path.read_text())
@@ -275,9 +281,7 @@ def remeasure(run: SavedRun, node_ids: list[str]) -> SavedRun:
             args += ["--variants", folder]
         if selection.get("origin"):
             args += ["--origin", selection["origin"]]
-        # A fresh pytest of its own, even when the gate itself runs under a pytest-xdist worker.
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_XDIST", "PYTEST_CURRENT_TEST"))}
-        done = subprocess.run(args, cwd=REPO, capture_output=True, text=True, env=env)
+        done = subprocess.run(args, cwd=REPO, capture_output=True, text=True, env=pytest_child_env())
         if done.returncode != 0 or not out.is_file():
             tail = (done.stdout + done.stderr).strip().splitlines()[-5:]
             raise GateError(f"re-measuring {len(node_ids)} benchmarks failed (pytest exit {done.returncode}): "

@@ -243,6 +243,11 @@ def headline_rows(rows: Sequence[Any], interleaved: dict[tuple[str, str, int, st
     return out
 
 
+def headline_verdict(low: float | None, high: float | None) -> str:
+    """A headline pair's verdict from the interval of AI / compiler: who is faster, where the interval clears 1."""
+    return {"faster": "AI faster", "slower": "compiler faster"}.get(verdict_from_ci(low, high), "unsure")
+
+
 def _headline(kernel: str, substrate: str, n: int, pair: Pair, ai: Any, compiler: Any, rows: Sequence[Any],
               interleaved: tuple[list[float], list[float]] | None) -> Headline:
     executed_ratio = _quotient(executed_total(ai, rows), executed_total(compiler, rows))
@@ -253,7 +258,7 @@ def _headline(kernel: str, substrate: str, n: int, pair: Pair, ai: Any, compiler
         sides = interleaved or (ai.per_sort or [ai.median], compiler.per_sort or [compiler.median])
         time_ratio, low, high = ratio_with_ci(*sides)
         ci = (low, high) if low is not None and high is not None else None
-        verdict = {"faster": "AI faster", "slower": "compiler faster", "unsure": "unsure"}[verdict_from_ci(low, high)]
+        verdict = headline_verdict(low, high)
     return Headline(
         kernel=kernel, substrate=substrate, n=n, comparison=pair.comparison, algorithm=pair.algorithm, ai=ai.label,
         compiler=compiler.label, time_ratio=time_ratio, time_ci=ci, verdict=verdict, interleaved=interleaved is not None,

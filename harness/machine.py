@@ -462,13 +462,13 @@ def judge_rows(rows: Sequence[Any], headline: Sequence[Any], saved: dict[str, An
             row.verdict = judged.verdict(*(row.ratio_ci or (None, None)), steady=not row.unstable)
         if row.busy and getattr(row, "free_verdict", "") in ("faster", "slower"):
             row.free_verdict = judged.verdict(*(row.free_ci or (None, None)), steady=not row.unstable)
+    from harness.headline import headline_verdict, verdict_from_ci
+
     drift = judged.noise or 0.0
     if drift > 0:
         # Two rows are timed at different moments of the run, and the same code's time moved by `drift` between
         # the meter's probes: a ratio of two such rows is that uncertain beyond its rounds. Every interval of one
         # carries it, so a rerun lands inside; pairs timed interleaved (the headline's) do not need it.
-        from harness.headline import verdict_from_ci
-
         for row in rows:
             if row.timing == "emulated" or row.compiler_source:
                 continue
@@ -480,16 +480,13 @@ def judge_rows(rows: Sequence[Any], headline: Sequence[Any], saved: dict[str, An
                 row.free_ci = widened(row.free_ci, drift)
                 if not row.busy and row.free_verdict in ("faster", "slower", "unsure"):
                     row.free_verdict = verdict_from_ci(*row.free_ci)
-        for h in headline:
-            sides = [r for r in rows if (r.substrate, r.n, r.shape) == (h.substrate, h.n, "random")
-                     and r.label in (h.ai, h.compiler)]
-            if not h.interleaved and h.time_ci and not any(r.busy for r in sides):  # busy: judged below
-                h.time_ci = widened(h.time_ci, drift)
-                low, high = h.time_ci
-                h.verdict = "AI faster" if high < 1 else "compiler faster" if low > 1 else "unsure"
     for h in headline:
         sides = [r for r in rows if (r.substrate, r.n, r.shape) == (h.substrate, h.n, "random") and r.label in (h.ai, h.compiler)]
-        if any(r.busy for r in sides) and h.verdict in ("AI faster", "compiler faster"):
-            verdict = judged.verdict(*(h.time_ci or (None, None)), steady=not any(r.unstable for r in sides))
-            h.verdict = {"faster": "AI faster", "slower": "compiler faster"}.get(verdict, verdict)
+        if any(r.busy for r in sides):
+            if h.verdict in ("AI faster", "compiler faster"):
+                verdict = judged.verdict(*(h.time_ci or (None, None)), steady=not any(r.unstable for r in sides))
+                h.verdict = {"faster": "AI faster", "slower": "compiler faster"}.get(verdict, verdict)
+        elif drift > 0 and not h.interleaved and h.time_ci:
+            h.time_ci = widened(h.time_ci, drift)
+            h.verdict = headline_verdict(*h.time_ci)
     return judged.header()

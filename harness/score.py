@@ -90,7 +90,9 @@ def score(paths: Iterable[str | Path], routes: Sequence[str] | None = None, jobs
                 final(_record(path, report))
         shown.note = f"{sum(1 for *_, r in passed)} correct so far to time"
     if passed:
-        with _one_core(), phase("timing correct candidates", len(passed), unhide) as shown:
+        from harness.bench import one_core
+
+        with one_core(), phase("timing correct candidates", len(passed), unhide) as shown:
             baselines: dict[str, Built] = {}
             try:
                 for path, source, report in passed:
@@ -207,17 +209,6 @@ def _ray_checks(kernel: Kernel, tasks: list[tuple[Source, str]], jobs: int | Non
     finally:
         if started_here:
             ray.shutdown()
-
-
-class _one_core:
-    """Pins this process (and the children it starts for native timing) to one core while timing."""
-
-    def __enter__(self) -> None:
-        self.cpus = os.sched_getaffinity(0)
-        os.sched_setaffinity(0, {min(self.cpus)})
-
-    def __exit__(self, *exc: object) -> None:
-        os.sched_setaffinity(0, self.cpus)
 
 
 def _timed(source: Source, route_name: str, kernel: Kernel, baselines: dict[str, Built], p: float) -> Record:

@@ -184,6 +184,10 @@ class Placement:
     address: int  # 0 for in place: the address is known only in the child, after enter_child()
 
 
+# How the driver is compiled, here and beside the standalone fidelity program.
+DRIVER_FLAGS = ("-O2",)
+
+
 # The driver every native route's timing and checks share: targets.fresh's loop and the sandbox's trap handler.
 def driver(interface: Interface | None = None) -> Any:
     """The driver module for a kernel of this interface (an array and its length when none is given)."""
@@ -194,7 +198,7 @@ def driver(interface: Interface | None = None) -> Any:
 def _driver(arguments: tuple[Any, ...]) -> Any:
     interface = replace(DEFAULT_INTERFACE, arguments=arguments)
     module, _ = compile_cffi(fresh.c_source(interface) + sandbox.HANDLER_C, fresh.c_cdef(interface) + sandbox.HANDLER_CDEF,
-                             "gcc", ("-O2",),
+                             "gcc", DRIVER_FLAGS,
                              what="the native timing driver")
     return module
 

@@ -238,10 +238,3 @@ def _parametrize_bench_cases(metafunc: pytest.Metafunc) -> None:
     extra = [Path(d) for d in metafunc.config.getoption("--variants")]
     cases = bench_cases(extra, bench_sizes(metafunc.config), metafunc.config.getoption("--origin"))
     metafunc.parametrize("bench_case", cases, ids=[c.id for c in cases])
-
-
-def child_env(**extra: str) -> dict[str, str]:
-    """The environment for a pytest or arena child process: this one's, without what makes a pytest-xdist
-    worker (a child pytest that inherits it believes it is one, and pytest-benchmark then refuses to time)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_XDIST", "PYTEST_CURRENT_TEST"))}
-    return {**env, **extra}

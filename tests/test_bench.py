@@ -5,16 +5,14 @@
 """
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from harness.bench import (
-    EMULATED_MAX_N, EMULATED_ROUNDS, ROUNDS, SEED, WARMUP_ROUNDS, BenchCase, Workbench, expectation, repeat_for,
+    EMULATED_MAX_N, EMULATED_ROUNDS, ROUNDS, SEED, WARMUP_ROUNDS, BenchCase, Workbench, expectation, one_core,
+    repeat_for,
 )
 from harness.fidelity import Partner, Standalone
 from harness.headline import ALGORITHM_FREE, HEADLINE_SIZES, SAME_ALGORITHM, TIMED_SUBSTRATES, Candidate, choose_pairs
@@ -131,16 +129,6 @@ def _reference_case(route_name: str, n: int) -> BenchCase:
     source = next(s for s in discover(kernel) if s.name == stem and s.language == route.language)
     return BenchCase(kernel, source, route, n, "random")
 
-
-@contextmanager
-def one_core() -> Iterator[None]:
-    """Both sides on one core: the cores of a shared machine differ."""
-    cpus = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, {min(cpus)})
-    try:
-        yield
-    finally:
-        os.sched_setaffinity(0, cpus)
 
 
 def test_every_key_ratio_has_a_goal() -> None:

@@ -17,7 +17,9 @@ from harness import gate
 from harness.cli import main as arena_main
 from harness.gate import FASTER, FEW_ROUNDS, NOISE, NOT_AGAIN, REGRESSION, UNCHANGED, SavedRun, compare, time_verdict
 
-from .conftest import REPO, child_env
+from harness.gate import pytest_child_env as child_env
+
+from .conftest import REPO
 
 SHIPPED = REPO / "kernels" / "insertion_sort" / "variants" / "ai-wat-index-loop.wat"
 SLOWED = REPO / "tests" / "slowed_variants" / "ai-wat-index-loop-slowed.wat"

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -13,7 +12,8 @@ import pytest
 
 from harness.machine import NOISE_BUSY, OTHERS_BUSY, Meter, MachineWatch, Point, judge, unstable
 from harness.report import analyse, markdown
-from tests.conftest import REPO, child_env
+from harness.gate import pytest_child_env as child_env
+from tests.conftest import REPO
 
 # A process that takes the timing lock under the run name it is given, says so, and holds it until told to stop.
 HOLD = """
