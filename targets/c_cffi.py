@@ -23,7 +23,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -224,9 +224,14 @@ class CBuilt(NativeKernel, Built):
         return self._address
 
     def kernel_bytes(self) -> bytes | None:
+        return self._kernel_bytes
+
+    # The library in the cache never changes once published: read it once per build, not per loop or listing.
+    @cached_property
+    def _kernel_bytes(self) -> bytes | None:
         return _file_bytes(self.library, self.entry) if self.library else None
 
-    @property
+    @cached_property
     def code_bytes(self) -> int | None:  # type: ignore[override]
         return symbol_size(self.library.read_bytes(), self.entry) if self.library else None
 

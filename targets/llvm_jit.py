@@ -11,7 +11,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 import llvmlite
@@ -132,9 +132,10 @@ class LlvmBuilt(NativeKernel, Built):
         size = self.code_bytes
         return ctypes.string_at(self.address, size) if size and self.address else None
 
-    @property
+    @cached_property
     def code_bytes(self) -> int | None:  # type: ignore[override]
         # The JIT's code has no symbol table; an object emitted from the same module by the same machine has.
+        # Emitting it is a second code generation: once per build, not per loop, placement or listing.
         return symbol_size(self.machine.emit_object(self.module), self.entry)
 
     def stages(self) -> tuple[dict[str, Callable[[Any, Target], Rendered]], str]:
