@@ -194,9 +194,8 @@ def refuse_outside_reach(library: Path, source: Source, route: str, entry: str) 
 def _line_naming(source: Source, name: str) -> int | None:
     # The C library renames some calls (open becomes open64 with large-file support): try the plain name too.
     for word in dict.fromkeys([name, re.sub(r"64$", "", name)]):
-        for number, line in enumerate(source.text.splitlines(), start=1):
-            if re.search(rf"\b{re.escape(word)}\s*\(", line):
-                return number
+        if (line := source.first_line(rf"\b{re.escape(word)}\s*\(")) is not None:
+            return line
     return None
 
 

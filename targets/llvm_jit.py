@@ -86,8 +86,7 @@ def refuse_external(module: llvm.ModuleRef, source: Source) -> None:
         return
     where = []
     for name in outside:
-        line = next((i for i, text in enumerate(source.text.splitlines(), 1)
-                     if re.search(rf"@{re.escape(name)}\b", text) and re.search(r"\b(declare|external)\b", text)), None)
+        line = source.first_line(rf"@{re.escape(name)}\b", r"\b(declare|external)\b")
         where.append(f"{source.where(line)}: declares @{name}")
     raise BuildError("the module calls or reads outside itself, which a kernel may not "
                      "(only LLVM intrinsics and memcpy, memmove, memset):\n" + "\n".join(where))

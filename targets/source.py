@@ -1,6 +1,8 @@
 """A variant's source as the routes see it: the text, where it came from, and its line counts."""
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,6 +69,11 @@ class Source:
     def where(self, line: int | None = None) -> str:
         """`path:line`, with `line` counted in `text` and reported as in the saved file."""
         return f"{self.path}:{line + self.line_offset}" if line else str(self.path)
+
+    def first_line(self, *patterns: str) -> int | None:
+        """The first line of `text` (from 1, as `where` takes it) that every regex of `patterns` matches."""
+        return next((number for number, line in enumerate(self.text.splitlines(), start=1)
+                     if all(re.search(p, line) for p in patterns)), None)
 
 
 def count_lines(text: str, language: str) -> LineCount:
