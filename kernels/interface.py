@@ -1,7 +1,7 @@
 """A kernel's interface as data: what every route derives its prototype, types, registers, driver and limits from.
 
-A kernel folder's `__init__.py` declares one `Interface`. Nothing here imports
-from targets/ or harness/: kernels sit at the bottom of the dependency order
+A kernel folder's `__init__.py` declares one `Interface`. This module uses the
+standard library alone: kernels sit at the bottom of the dependency order
 (kernels <- targets <- harness), so this module holds the data and the few
 pure functions that turn it into what a route needs (a C prototype, an LLVM
 function type, wasm parameters, System V registers, correctness cases, a
