@@ -33,9 +33,10 @@ from typing import Any
 from kernels.interface import Int32Array, Interface
 from targets import fresh, sandbox
 from targets.cffi_build import compile_cffi
+from targets.disasm import forbidden_instructions, position_dependence
 from targets.elf import elf_function, symbol_size
 
-__all__ = ["elf_function", "symbol_size"]  # where the routes have always found them
+__all__ = ["elf_function", "forbidden_instructions", "symbol_size"]  # where the routes have always found them
 from targets.base import CANARY_WORDS, DEFAULT_INTERFACE, BuildError, LimitExceeded, RunError, guarded, unguarded
 
 PAGE = mmap.PAGESIZE
@@ -137,45 +138,6 @@ class CodeMapping:
             self.address = 0
 
 
-def position_dependence(code: bytes, address: int) -> list[str]:
-    """Why these bytes would not run the same copied elsewhere: every instruction that reaches outside them
-    (a rip-relative operand, a branch or call leaving the function, an indirect jump, a 64-bit immediate that
-    may be an address). Empty when a copy at any address runs exactly as the original."""
-    from targets.disasm import decoder
-
-    reasons = []
-    end = address + len(code)
-    for insn in decoder().disasm(code, address):
-        text = f"{insn.mnemonic} {insn.op_str}".strip()
-        group_names = {insn.group_name(g) for g in insn.groups}
-        if "rip" in insn.op_str:
-            reasons.append(f"{text} (rip-relative)")
-        elif group_names & {"jump", "call"}:
-            operand = insn.op_str.strip()
-            try:
-                target = int(operand, 0)
-            except ValueError:
-                reasons.append(f"{text} (indirect)")
-                continue
-            if not address <= target < end:
-                reasons.append(f"{text} (leaves the function)")
-        elif insn.mnemonic == "movabs":
-            reasons.append(f"{text} (64-bit immediate)")
-    return reasons
-
-
-# Instructions that enter the operating system; a sort has no use for them.
-SYSTEM_ENTRIES = ("syscall", "sysenter", "int", "int1", "into")
-
-
-def forbidden_instructions(code: bytes, address: int = 0) -> list[str]:
-    """Each system-entering instruction in `code`, as `offset: text`: refused at build time, before any run."""
-    from targets.disasm import decoder
-
-    return [f"{insn.mnemonic} {insn.op_str}".strip() + f" at +{insn.address - address:#x}"
-            for insn in decoder().disasm(code, address) if insn.mnemonic in SYSTEM_ENTRIES]
-
-
 @dataclass(frozen=True)
 class Placement:
     """Where one timed copy of the kernel sits: its entry's offset mod 64, or None for the code in place."""
@@ -210,6 +172,9 @@ class NativeKernel:
     route: str
     _buffer: GuardedBuffer | None = None
     _runners: list[NativeRunner] | None = None
+    _child: NativeChild | None = None
+    # The placed copies, made once per build and offsets: every loop of the build (rounds, probes) reuses them.
+    _placed: dict[tuple[int, ...], tuple[list[Placement], list[CodeMapping], str]] | None = None
     #: How the last timing loop placed the code: {"policy", "reason", "offsets"}.
     placement: dict[str, Any] | None = None
 
@@ -250,11 +215,26 @@ class NativeKernel:
             placed.append(Placement(offset, mapping.address + offset))
         return placed, mappings, "swept"
 
+    def placed(self, offsets: Sequence[int]) -> tuple[list[Placement], str]:
+        """`placements(offsets)`, made on first use and kept until the build closes."""
+        if self._placed is None:
+            self._placed = {}
+        key = tuple(offsets)
+        if key not in self._placed:
+            self._placed[key] = self.placements(offsets)
+        places, _, reason = self._placed[key]
+        return places, reason
+
     def loop(self, n: int, shape: str, repeat: int, *, seed: int, fresh: bool = True, expect: int = 0,
              offsets: Sequence[int] = PLACEMENT_OFFSETS) -> Callable[[], None]:
-        for old in self._runners or []:  # one child per build at a time: a new loop ends the last one's
-            old.close()
-        runner = NativeRunner(self, n, shape, repeat, seed=seed, fresh_inputs=fresh, expect=expect, offsets=offsets)
+        # One child per build and offsets, kept for the build's life: a new loop reconfigures it (a fork per
+        # benchmark cost more than a small benchmark's rounds). A child that died is replaced.
+        child = self._child
+        if child is None or not child.alive or child.offsets != tuple(offsets):
+            if child is not None:
+                child.close()
+            child = self._child = NativeChild(self, offsets)
+        runner = NativeRunner(child, n, shape, repeat, seed=seed, fresh_inputs=fresh, expect=expect)
         self._runners = [runner]
         self.placement = runner.describe()
         return runner.round
@@ -267,9 +247,14 @@ class NativeKernel:
         return self._runners[-1].outcome()
 
     def close_native(self) -> None:
-        for runner in self._runners or []:
-            runner.close()
+        if self._child is not None:
+            self._child.close()
+            self._child = None
         self._runners = None
+        for _, mappings, _ in (self._placed or {}).values():
+            for mapping in mappings:
+                mapping.close()
+        self._placed = None
         if self._buffer is not None:
             self._buffer.close()
             self._buffer = None
@@ -279,22 +264,19 @@ def _frame(kind: bytes, payload: bytes = b"") -> bytes:
     return struct.pack("<cI", kind, len(payload)) + payload
 
 
-class NativeRunner:
-    """A sandboxed child that runs one kernel's timing loop, a round per request, and times each round itself.
+class NativeChild:
+    """A sandboxed child that runs a build's timing loops, a round per request, and times each round itself.
 
-    The parent's `round()` sends a request and waits; the child runs the driver (fresh input, call, check,
-    `repeat` times) between two clock readings and answers with the elapsed time and the count of wrong outputs.
-    `clock()` is the sum of the child's round times: a timer that excludes the pipe, for pytest-benchmark.
+    It loads the build's code, its placed copies and the driver, closes the filter, and then answers: `C`
+    (configure a loop: n, shape, calls per round, generator state, fresh or repeated inputs, what to check),
+    `R` (run one round with the copy at an index), `O` (the last input's state and output) and `Q` (quit).
+    Every answer is a frame; an `E` frame carries the child's last words when it fails.
     """
 
-    def __init__(self, built: NativeKernel, n: int, shape: str, repeat: int, *, seed: int, fresh_inputs: bool,
-                 expect: int, offsets: Sequence[int]) -> None:
-        self.route, self.n, self.shape, self.repeat = built.route, n, shape, repeat
-        self.seed_state = fresh.seed_state(seed, n, shape)
-        self.places, self._mappings, self.reason = built.placements(offsets)
-        self.rounds: list[tuple[int | None, float]] = []  # (offset, seconds) per round, warm-up included
-        self.calls = self.bad = 0
-        self._elapsed = 0.0
+    def __init__(self, built: NativeKernel, offsets: Sequence[int]) -> None:
+        self.route, self.offsets = built.route, tuple(offsets)
+        self.places, self.reason = built.placed(offsets)
+        self.active: NativeRunner | None = None  # the loop the child is configured for
         self._seen = b""
         module = driver(getattr(built, "interface", None))
         commands_read, self._commands = os.pipe()
@@ -305,7 +287,7 @@ class NativeRunner:
             os.close(self._results)
             code = 1
             try:
-                _serve(built, module, self, commands_read, results_write, fresh_inputs, expect)
+                _serve(built, module, self.places, commands_read, results_write)
                 code = 0
             except BaseException as exc:  # every failure to the parent, as text
                 try:
@@ -316,42 +298,19 @@ class NativeRunner:
                 os._exit(code)
         os.close(commands_read)
         os.close(results_write)
-        self._expect(b"K")
+        self.expect(b"K")
 
-    def describe(self) -> dict[str, Any]:
-        return {"policy": "swept" if self.reason == "swept" else "in place", "reason": self.reason,
-                "offsets": [p.offset for p in self.places if p.offset is not None]}
+    @property
+    def alive(self) -> bool:
+        return self.pid != 0
 
-    def round(self) -> None:
-        index = len(self.rounds) % len(self.places)
-        os.write(self._commands, b"R" + bytes([index]))
-        bad, nanoseconds = struct.unpack("<qq", self._expect(b"D"))
-        seconds = nanoseconds * 1e-9
-        self.rounds.append((self.places[index].offset, seconds))
-        self._elapsed += seconds
-        self.calls += self.repeat
-        self.bad += bad
+    def send(self, request: bytes) -> None:
+        try:
+            os.write(self._commands, request)
+        except BrokenPipeError:  # the child is gone: say how it ended
+            raise self._died(b"") from None
 
-    def clock(self) -> float:
-        return self._elapsed
-
-    def outcome(self) -> fresh.LoopOutcome:
-        os.write(self._commands, b"O")
-        payload = self._expect(b"O")
-        (last_state,) = struct.unpack_from("<Q", payload)
-        output = array("i")
-        output.frombytes(payload[8:])
-        last_input, _ = fresh.fill(self.shape, self.n, last_state) if self.calls else ([], 0)
-        return fresh.LoopOutcome(self.calls, self.bad, last_input, output.tolist())
-
-    def per_offset_median(self, timed_rounds: int) -> dict[str, float]:
-        """Median seconds per round at each offset, over the last `timed_rounds` rounds (the timed ones)."""
-        by_offset: dict[str, list[float]] = {}
-        for offset, seconds in self.rounds[-timed_rounds:]:
-            by_offset.setdefault(str(offset), []).append(seconds)
-        return {k: sorted(v)[len(v) // 2] for k, v in by_offset.items()}
-
-    def _expect(self, kind: bytes) -> bytes:
+    def expect(self, kind: bytes) -> bytes:
         self._seen = b""  # this message's bytes so far: the child's last words may stand where it was due
         header = self._read(5)
         got, length = struct.unpack("<cI", header)
@@ -418,37 +377,123 @@ class NativeRunner:
             except OSError:
                 pass
         self._commands = self._results = -1
-        for mapping in self._mappings:
-            mapping.close()
-        self._mappings = []
 
 
-def _serve(built: NativeKernel, module: Any, runner: NativeRunner, commands: int, results: int, fresh_inputs: bool,
-           expect: int) -> None:
-    """The child's side of NativeRunner: load, close the filter, then answer requests until told to stop."""
+# A loop's configuration as the child reads it: n, shape code, calls per round, fresh, expect, and the generator's
+# state (the next input's and the last input's).
+_CONFIG = struct.Struct("<qqqqqQQ")
+# A round's answer: wrong outputs, nanoseconds, and the generator's state after it.
+_ROUND = struct.Struct("<qqQQ")
+
+
+class NativeRunner:
+    """One timing loop in a NativeChild: `repeat` times per round, a fresh input, the call, the check.
+
+    `round()` asks the child for a round and waits; the child answers with the elapsed time and the count of
+    wrong outputs. `clock()` is the sum of the child's round times: a timer that excludes the pipe, for
+    pytest-benchmark.
+    """
+
+    def __init__(self, child: NativeChild, n: int, shape: str, repeat: int, *, seed: int, fresh_inputs: bool,
+                 expect: int) -> None:
+        self.child, self.route, self.n, self.shape, self.repeat = child, child.route, n, shape, repeat
+        self.places, self.reason = child.places, child.reason
+        self.rounds: list[tuple[int | None, float]] = []  # (offset, seconds) per round, warm-up included
+        self.calls = self.bad = 0
+        self._elapsed = 0.0
+        self.fresh_inputs, self.expect = fresh_inputs, expect
+        self.state = (fresh.seed_state(seed, n, shape),) * 2
+        self._activate()
+
+    def _activate(self) -> None:
+        """Make this loop the child's current one: several loops of a build may take turns (interleaved)."""
+        if self.child.active is not self:
+            self.child.send(b"C" + _CONFIG.pack(self.n, fresh.SHAPE_CODES[self.shape], self.repeat,
+                                                int(self.fresh_inputs), self.expect, *self.state))
+            self.child.expect(b"K")
+            self.child.active = self
+
+    def describe(self) -> dict[str, Any]:
+        return {"policy": "swept" if self.reason == "swept" else "in place", "reason": self.reason,
+                "offsets": [p.offset for p in self.places if p.offset is not None]}
+
+    def round(self) -> None:
+        index = len(self.rounds) % len(self.places)
+        self._activate()
+        self.child.send(b"R" + bytes([index]))
+        bad, nanoseconds, *state = _ROUND.unpack(self.child.expect(b"D"))
+        self.state = tuple(state)
+        seconds = nanoseconds * 1e-9
+        self.rounds.append((self.places[index].offset, seconds))
+        self._elapsed += seconds
+        self.calls += self.repeat
+        self.bad += bad
+
+    def clock(self) -> float:
+        return self._elapsed
+
+    def outcome(self) -> fresh.LoopOutcome:
+        if self.child.active is not self:  # the work array holds another loop's output
+            raise RuntimeError(f"{self.route}: the outcome of a loop is asked after another loop of the build ran")
+        self.child.send(b"O")
+        payload = self.child.expect(b"O")
+        (last_state,) = struct.unpack_from("<Q", payload)
+        output = array("i")
+        output.frombytes(payload[8:])
+        last_input, _ = fresh.fill(self.shape, self.n, last_state) if self.calls else ([], 0)
+        return fresh.LoopOutcome(self.calls, self.bad, last_input, output.tolist())
+
+    def per_offset_median(self, timed_rounds: int) -> dict[str, float]:
+        """Median seconds per round at each offset, over the last `timed_rounds` rounds (the timed ones)."""
+        by_offset: dict[str, list[float]] = {}
+        for offset, seconds in self.rounds[-timed_rounds:]:
+            by_offset.setdefault(str(offset), []).append(seconds)
+        return {k: sorted(v)[len(v) // 2] for k, v in by_offset.items()}
+
+
+def _read_exactly(fd: int, count: int) -> bytes:
+    data = b""
+    while len(data) < count:
+        chunk = os.read(fd, count - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+# Work array mapped before the filter closes, in int32: loops up to this n never map again in the child.
+_PREMAPPED_N = 1 << 14
+
+
+def _serve(built: NativeKernel, module: Any, places: Sequence[Placement], commands: int, results: int) -> None:
+    """The child's side of NativeChild: load, close the filter, then answer requests until told to stop."""
     ffi, lib = module.ffi, module.lib
     built.enter_child()
     kernel_type = fresh.kernel_c_type(getattr(built, "interface", DEFAULT_INTERFACE))
-    kernels = [ffi.cast(kernel_type, p.address or built.entry_address()) for p in runner.places]
+    kernels = [ffi.cast(kernel_type, p.address or built.entry_address()) for p in places]
     buffer = GuardedBuffer()
-    work = ffi.cast("int32_t *", buffer.work(runner.n))
-    state = ffi.new("uint64_t[2]", [runner.seed_state, runner.seed_state])
-    shape = fresh.SHAPE_CODES[runner.shape]
-    drive, n, repeat, now = lib.arena_drive, runner.n, runner.repeat, time.perf_counter_ns
+    buffer.work(_PREMAPPED_N)
+    state = ffi.new("uint64_t[2]")
+    drive, now = lib.arena_drive, time.perf_counter_ns
+    n = shape = repeat = fresh_inputs = expect = 0
+    work = ffi.NULL
     sandbox.enter(results, commands, lib.arena_trap_to)
     os.write(results, _frame(b"K"))
     while True:
-        request = os.read(commands, 2)
-        if not request or request[:1] == b"Q":
+        kind = os.read(commands, 1)
+        if not kind or kind == b"Q":
             return
-        if request[:1] == b"O":
+        if kind == b"C":
+            n, shape, repeat, fresh_inputs, expect, state[0], state[1] = \
+                _CONFIG.unpack(_read_exactly(commands, _CONFIG.size))
+            work = ffi.cast("int32_t *", buffer.work(n))
+            os.write(results, _frame(b"K"))
+        elif kind == b"O":
             output = bytes(ffi.buffer(work, n * 4))
             os.write(results, _frame(b"O", struct.pack("<Q", state[1]) + output))
-            continue
-        if len(request) < 2:
-            request += os.read(commands, 1)
-        kernel = kernels[request[1]]
-        started = now()
-        bad = drive(kernel, work, n, repeat, shape, expect, int(fresh_inputs), state, state + 1)
-        elapsed = now() - started
-        os.write(results, _frame(b"D", struct.pack("<qq", bad, elapsed)))
+        elif kind == b"R":
+            kernel = kernels[_read_exactly(commands, 1)[0]]
+            started = now()
+            bad = drive(kernel, work, n, repeat, shape, expect, fresh_inputs, state, state + 1)
+            elapsed = now() - started
+            os.write(results, _frame(b"D", _ROUND.pack(bad, elapsed, state[0], state[1])))

@@ -234,6 +234,24 @@ def test_two_loops_on_one_build_keep_apart(route: str, sort: Path, noop: Path, r
         built.close()
 
 
+@pytest.mark.parametrize("route, path", [("c-gcc-O3", C_SORT), ("x86-native", KERNEL.variants_dir / "ai-x86-index-loop.s")])
+def test_native_loops_of_one_build_take_turns_in_its_child(route: str, path: Path) -> None:
+    """A native build's loops share one timing child: interleaved, each goes on from its own state and length."""
+    built = _build(route, path)
+    try:
+        repeated = built.loop(16, "random", 50, seed=SEED, fresh=False)
+        fresh = built.loop(128, "sorted", 50, seed=SEED)
+        for _ in range(2):
+            repeated()
+            fresh()
+        outcome = built.loop_outcome()  # the loop that ran last
+        assert (outcome.calls, outcome.bad) == (100, 0)
+        assert outcome.last_input == _nth_input("sorted", 128, 99)
+        assert outcome.last_output == sorted(outcome.last_input)
+    finally:
+        built.close()
+
+
 @pytest.mark.parametrize("route, sort, noop, repeat", ROUTES)
 def test_the_noop_kernel_passes_as_unchanged_and_fails_as_sorted(route: str, sort: Path, noop: Path,
                                                                  repeat: int) -> None:

@@ -3,6 +3,8 @@ system-call filter where it is not, and never a crash or a hang of the run."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -109,6 +111,25 @@ def test_the_timing_runner_runs_a_harmless_kernel_at_every_offset() -> None:
     assert outcome.calls == 800 and outcome.bad == 0 and outcome.last_output == outcome.last_input
     assert [offset for offset, _ in kernel._runners[-1].rounds] == [0, 16, 32, 48] * 2
     kernel.close_native()
+
+
+def test_one_child_serves_a_builds_loops_and_a_dead_one_is_replaced() -> None:
+    kernel = _Bytes(bytes([0xC3]))
+    kernel.loop(16, "random", 10, seed=1, expect=fresh.EXPECT_SAME)()
+    first = kernel._child.pid
+    for n, shape in ((128, "sorted"), (1024, "few-unique"), (3, "random")):  # reconfigured, not forked again
+        kernel.loop(n, shape, 7, seed=2, expect=fresh.EXPECT_SAME)()
+        outcome = kernel.loop_outcome()
+        assert kernel._child.pid == first
+        assert outcome.calls == 7 and outcome.bad == 0 and len(outcome.last_output) == n
+        assert outcome.last_output == outcome.last_input  # the no-op leaves the new length's input as it was
+    os.kill(first, signal.SIGKILL)
+    with pytest.raises(Exception, match="SIGKILL"):
+        kernel.loop(16, "random", 10, seed=1, expect=fresh.EXPECT_SAME)()
+    kernel.loop(16, "random", 10, seed=1, expect=fresh.EXPECT_SAME)()  # a new child
+    assert kernel._child.pid not in (0, first) and kernel.loop_outcome().bad == 0
+    kernel.close_native()
+    assert kernel._child is None
 
 
 def test_without_a_filter_native_variants_skip_unless_unsafe_is_asked(monkeypatch: pytest.MonkeyPatch) -> None:
