@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.asm import COMMENT, SUFFIX, Listing, diff
-from harness.analysis import Analysis, Row, analyse, analysis_json, is_compiler_built
+from harness.analysis import Analysis, Row, analysis_json, is_compiler_built, rows_from_run
 from harness.headline import executed_total, ratio_with_ci
 
 PAGE = "index.html"
@@ -168,14 +168,16 @@ def page_data(analysis: Analysis, directory: Path, saved: Path | None = None) ->
     comparison: dict[str, Any] = {"previous": None}
     prev_path, reason = previous_run(analysis, saved)
     if prev_path is not None:
-        previous = analyse(json.loads(prev_path.read_text()), prev_path.stem)
-        moves = compare_runs(analysis.rows, previous.rows)
+        # Only its rows' times and counts: not the whole analysis, whose comparisons take seconds.
+        previous_run_data = json.loads(prev_path.read_text())
+        previous_rows = [r for r in rows_from_run(previous_run_data) if r.kernel != "noop"]
+        moves = compare_runs(analysis.rows, previous_rows)
         for shown in data["rows"]:
             move = moves.get(shown["key"])
             if move is not None:
                 shown["moved"], shown["moved_detail"] = move.flag, move.detail
-        keys_now, keys_then = {_row_key(r) for r in analysis.rows}, {_row_key(r) for r in previous.rows}
-        comparison = {"previous": previous.run_name, "datetime": previous.datetime,
+        keys_now, keys_then = {_row_key(r) for r in analysis.rows}, {_row_key(r) for r in previous_rows}
+        comparison = {"previous": prev_path.stem, "datetime": previous_run_data.get("datetime", ""),
                       "flagged": [vars(m) for m in moves.values() if m.flag], "compared": len(moves),
                       "only_now": len(keys_now - keys_then), "only_before": len(keys_then - keys_now)}
     else:
