@@ -45,6 +45,7 @@ CALLER_FRAME = 256
 # At 4 GiB, with nothing mapped near it: the pages on either side of the array stay unmapped.
 ARRAY_BASE = 0x1_0000_0000
 SLACK_FILL = 0xA5
+_ZERO_STACK = bytes(STACK_SIZE)
 
 
 # ---------------------------------------------------------------------------
@@ -119,6 +120,8 @@ class UnicornBuilt(Built):
         self._array: tuple[int, int, int] = (0, 0, 0)  # address of a[0], n, mapped bytes
         self._rsp_entry = 0
         self._timed: ReferenceLoop | None = None
+        self._entry_context: unicorn.UcContext | None = None  # registers as every run starts with them
+        self._translation: str | None = None  # what the cached translated blocks were made for (_translated_for)
 
     @property
     def code_bytes(self) -> int:
@@ -181,6 +184,7 @@ class UnicornBuilt(Built):
             block_hook = uc.hook_add(unicorn.UC_HOOK_BLOCK, self._on_block, total)
             # Hooks are compiled into translated blocks: blocks cached by an uncounted run would not count.
             uc.ctl_flush_tb()
+            self._translation = "block hook"
         try:
             uc.mem_write(ARRAY_BASE, bytes([SLACK_FILL]) * slack + raw)
             rsp = self._rsp_entry = self._reset(uc, a, n)
@@ -195,12 +199,10 @@ class UnicornBuilt(Built):
                         rsp = self._rsp_entry = self._reset(uc, a, n)
                         self._event = None
                     # Counting is compiled into translated blocks, like hooks: blocks cached uncounted would
-                    # never count (and never stop), and counted ones would slow later runs.
-                    uc.ctl_flush_tb()
-                    try:
-                        uc.emu_start(entry, RETURN_ADDRESS, count=limit)
-                    finally:
-                        uc.ctl_flush_tb()
+                    # never count (and never stop), and counted ones would slow a later uncounted run. Runs that
+                    # count alike share their blocks (a check's thousands of small runs); a change of kind flushes.
+                    self._translated_for("count")
+                    uc.emu_start(entry, RETURN_ADDRESS, count=limit)
             except unicorn.UcError as exc:
                 raise RunError(self._fault_message(uc, exc)) from None
             self._check_return(uc, rsp, n, limit)
@@ -209,6 +211,7 @@ class UnicornBuilt(Built):
             if block_hook is not None:
                 uc.hook_del(block_hook)
                 uc.ctl_flush_tb()  # and the next uncounted run must not pay for the hook
+                self._translation = None
             uc.mem_unmap(ARRAY_BASE, mapped)
         buf = array("i")
         buf.frombytes(bytes(after[slack:]))
@@ -221,10 +224,17 @@ class UnicornBuilt(Built):
             raise OutOfBounds(f"out-of-bounds write below the array: a[{index}] (beyond the canaries) was written", "below")
         return result, total[0]
 
-    @staticmethod
-    def _returned_in_time(uc: unicorn.Uc, entry: int, limit: int) -> bool:
+    def _translated_for(self, kind: str) -> None:
+        """Drop the translated blocks unless they were translated for runs of this kind ("count": instruction
+        counting compiled in; "plain": without)."""
+        if self._translation not in (None, kind):
+            self._uc.ctl_flush_tb()  # type: ignore[union-attr]
+        self._translation = kind
+
+    def _returned_in_time(self, uc: unicorn.Uc, entry: int, limit: int) -> bool:
         """Run without Unicorn's instruction counting (`count=` makes emulation 3-4x slower), bounded by a
         wall-clock time in which `limit` instructions would run five times over; True if the code returned."""
+        self._translated_for("plain")
         timeout_us = max(FAST_TIMEOUT_FLOOR_US, limit // FAST_INSTRUCTIONS_PER_US)
         uc.emu_start(entry, RETURN_ADDRESS, timeout=timeout_us)
         return uc.reg_read(_REG["rip"]) == RETURN_ADDRESS
@@ -232,17 +242,21 @@ class UnicornBuilt(Built):
     def _reset(self, uc: unicorn.Uc, a: int, n: int) -> int:
         """Registers and stack as a caller leaves them; returns rsp at entry."""
         # A zeroed stack each run: a variant that reads stack it never wrote sees the same bytes every time.
-        uc.mem_write(STACK_BASE, bytes(STACK_SIZE))
+        uc.mem_write(STACK_BASE, _ZERO_STACK)
         rsp = STACK_BASE + STACK_SIZE - CALLER_FRAME - 8  # after a `call`: rsp + 8 is 16-byte aligned
         uc.mem_write(rsp, RETURN_ADDRESS.to_bytes(8, "little"))
-        for name, value in SENTINELS.items():
-            uc.reg_write(_REG[name], value)
-        for reg in _XMM:
-            uc.reg_write(reg, 0)
-        uc.reg_write(x86.UC_X86_REG_EFLAGS, 0x2)
+        if self._entry_context is None:
+            for name, value in SENTINELS.items():
+                uc.reg_write(_REG[name], value)
+            for reg in _XMM:
+                uc.reg_write(reg, 0)
+            uc.reg_write(x86.UC_X86_REG_EFLAGS, 0x2)
+            for name, value in _NO_ARGUMENT.items():
+                uc.reg_write(_REG[name], value)
+            self._entry_context = uc.context_save()
+        else:  # the same registers, and the rest of the CPU's state, in one call instead of thirty-odd writes
+            uc.context_restore(self._entry_context)
         uc.reg_write(_REG["rsp"], rsp)
-        for name, value in _NO_ARGUMENT.items():
-            uc.reg_write(_REG[name], value)
         interface = self.interface
         for register, value in zip(interface.sysv_registers().values(), interface.call_arguments(a, n)):
             uc.reg_write(_REG[register], value)
