@@ -151,6 +151,8 @@ def xdist_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
 
 
+# First: pytest-xdist's own hook reads the xdist_group marks set here to name each test's group.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Benchmarks that will be skipped say so before the session builds, checks or counts anything for them.
     Under pytest-xdist (`--dist loadgroup`), the tests of one (variant, route) pair share a worker, which
