@@ -31,6 +31,17 @@ ALGORITHM_FREE = "algorithm free"
 TIMED_SUBSTRATES = ("native x86-64", "wasmtime", "V8 (node)")
 
 
+def headline_lengths(kernel_name: str) -> tuple[int, ...]:
+    """The n a kernel's headline pairs are at: HEADLINE_SIZES, or its own N for a fixed-length kernel."""
+    from harness.kernel import UnknownName, get_kernel
+
+    try:
+        fixed = get_kernel(kernel_name).interface.fixed_length  # type: ignore[union-attr]
+    except UnknownName:  # a saved run of a kernel this checkout no longer has
+        return HEADLINE_SIZES
+    return (fixed,) if fixed is not None else HEADLINE_SIZES
+
+
 def ratio_with_ci(a: Sequence[float], b: Sequence[float]) -> tuple[float, float | None, float | None]:
     """median(a) / median(b), and a bootstrap confidence interval when both sides have rounds to resample."""
     from scipy.stats import bootstrap
@@ -233,7 +244,7 @@ def headline_rows(rows: Sequence[Any], interleaved: dict[tuple[str, str, int, st
     out = []
     for kernel in sorted({r.kernel for r in rows}):
         for substrate in sorted({r.substrate for r in rows if r.substrate and r.kernel == kernel}):
-            for n in HEADLINE_SIZES:
+            for n in headline_lengths(kernel):
                 here = [r for r in rows if (r.kernel, r.substrate, r.n, r.shape) == (kernel, substrate, n, shape)]
                 by_label = {r.label: r for r in here}
                 for pair in choose_pairs([candidate(r, rows) for r in here]):

@@ -15,7 +15,9 @@ from harness.bench import (
     repeat_for,
 )
 from harness.fidelity import Partner, Standalone
-from harness.headline import ALGORITHM_FREE, HEADLINE_SIZES, SAME_ALGORITHM, TIMED_SUBSTRATES, Candidate, choose_pairs
+from harness.headline import (
+    ALGORITHM_FREE, SAME_ALGORITHM, TIMED_SUBSTRATES, Candidate, choose_pairs, headline_lengths,
+)
 from harness.kernel import all_kernels, get_kernel
 from harness.report import goal_of, key_ratio, missed_goal
 from harness.source import discover
@@ -180,7 +182,7 @@ HEADLINE_PAIRS = [
     (kernel.name, substrate, n, comparison)
     for kernel in all_kernels().values() if kernel.name != "noop"
     for substrate in TIMED_SUBSTRATES
-    for n in HEADLINE_SIZES
+    for n in headline_lengths(kernel.name)
     for comparison in [*kernel.algorithms, ALGORITHM_FREE]
 ]
 

@@ -164,3 +164,15 @@ def test_placement_spread_and_state_kept_between_calls_are_shown(tmp_path: Path)
     assert by_variant["ai-remembers"]["keeps_state"] is True
     assert by_variant["insertion_sort"]["placement_spread"] == pytest.approx(9.2 / 6.8)
     assert by_variant["insertion_sort"]["placement"]["per_offset_median"]["16"] == 8.6e-6
+
+
+def test_a_fixed_length_kernel_has_headline_pairs_at_its_own_length() -> None:
+    def fixed(bench_: dict[str, Any]) -> dict[str, Any]:
+        bench_["extra_info"]["kernel"] = "sort3"
+        return bench_
+
+    network = "sorting network"
+    analysis = analyse(run(fixed(bench("sort3", "c-gcc-O3", "human", network, 2.0e-9, n=3)),
+                           fixed(bench("ai-x86-cmov", "x86-native", "ai", network, 1.5e-9, n=3))), "fixed")
+    [pair] = [h for h in analysis.headline if h.comparison == SAME_ALGORITHM]
+    assert (pair.kernel, pair.n, pair.ai, pair.compiler) == ("sort3", 3, "ai-x86-cmov@x86-native", "sort3@c-gcc-O3")
