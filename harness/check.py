@@ -24,8 +24,12 @@ from harness.source import Source
 from targets import get_route, sandbox
 from targets.base import ArenaError, Built, LimitExceeded, RunError, Target
 
-# Longest a native child may spend on one input; a sound sort takes milliseconds on the largest.
+# Longest a native child may spend on one input; a sound sort takes milliseconds on the largest. On a small input,
+# the time the kernel's instruction limit would take at a tenth of a slow core's speed, but never under a second
+# (a loaded machine may keep a child waiting): an endless loop on a two-element input is not waited for 5 s.
 NATIVE_STALL_SECONDS = 5.0
+NATIVE_STALL_FLOOR = 1.0
+NATIVE_INSTRUCTIONS_PER_SECOND = 1e8
 SHRINK_SECONDS = 20.0
 SHOWN_VALUES = 64
 
@@ -140,10 +144,15 @@ class Checker:
         if not self.native:
             return _first_failure(self.built, cases, self.kernel, None)
         progress = mmap.mmap(-1, 8)
+
+        def stall(seen: bytes) -> float:
+            (index,) = struct.unpack("q", seen[:8])
+            return self._stall_seconds(len(cases[index].values) if 0 <= index < len(cases) else None)
+
         try:
             return in_child(
                 _first_failure, self.built, cases, self.kernel, progress,
-                timeout=NATIVE_STALL_SECONDS, progress=progress, **self._sandbox(),
+                timeout=stall, progress=progress, **self._sandbox(),
             )
         except ChildDied as died:
             (index,) = struct.unpack("q", progress[:8])
@@ -155,10 +164,16 @@ class Checker:
         if not self.native:
             return attempt(self.built, values, self.kernel)
         try:
-            return in_child(attempt, self.built, values, self.kernel, timeout=NATIVE_STALL_SECONDS,
+            return in_child(attempt, self.built, values, self.kernel, timeout=self._stall_seconds(len(values)),
                             **self._sandbox())
         except ChildDied as died:
             return self._died(died)
+
+    def _stall_seconds(self, n: int | None) -> float:
+        if n is None:
+            return NATIVE_STALL_SECONDS
+        allowed = self.kernel.interface.limits.instructions_for(n) / NATIVE_INSTRUCTIONS_PER_SECOND  # type: ignore[union-attr]
+        return min(NATIVE_STALL_SECONDS, max(NATIVE_STALL_FLOOR, allowed))
 
     def _sandbox(self) -> dict[str, Any]:
         """Native variant code runs only under the system-call filter, loaded after the code is in place."""

@@ -33,12 +33,13 @@ def describe_signal(number: int) -> str:
     return f"{name} ({detail.lower()})" if detail else name
 
 
-def in_child(function: Callable[..., T], *args: Any, timeout: float, progress: mmap.mmap | None = None,
-             prepare: Callable[[], None] | None = None, sandboxed: bool = False) -> T:
+def in_child(function: Callable[..., T], *args: Any, timeout: float | Callable[[bytes], float],
+             progress: mmap.mmap | None = None, prepare: Callable[[], None] | None = None, sandboxed: bool = False) -> T:
     """`function(*args)` in a forked child; its result must pickle. Raises ChildDied, or what the function raised.
 
     With `progress` (shared memory the child updates as it goes), `timeout` is the longest the child may go
-    without changing it: a long run that keeps moving is fine, a stuck one is killed. With `sandboxed`, the
+    without changing it: a long run that keeps moving is fine, a stuck one is killed. `timeout` may be a function
+    of the progress bytes, for steps whose allowed time differs (small inputs, large ones). With `sandboxed`, the
     child runs `prepare()` (loading what the code needs), then closes itself under targets.sandbox's system-call
     filter before calling `function`: a refused call ends it with ChildDied naming the call.
     """
@@ -65,17 +66,20 @@ def in_child(function: Callable[..., T], *args: Any, timeout: float, progress: m
             os._exit(0)
     os.close(write_end)
     chunks: list[bytes] = []
-    deadline = time.monotonic() + timeout
     seen = progress[:] if progress is not None else b""
+    allowed = timeout(seen) if callable(timeout) else timeout
+    deadline = time.monotonic() + allowed
     with os.fdopen(read_end, "rb", buffering=0) as pipe:
         while True:
             if progress is not None and progress[:] != seen:
-                seen, deadline = progress[:], time.monotonic() + timeout
+                seen = progress[:]
+                allowed = timeout(seen) if callable(timeout) else timeout
+                deadline = time.monotonic() + allowed
             left = deadline - time.monotonic()
             if left <= 0:
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
-                raise ChildDied(f"did not return within {timeout:g} s (killed): infinite loop?", timed_out=True)
+                raise ChildDied(f"did not return within {allowed:g} s (killed): infinite loop?", timed_out=True)
             ready, _, _ = select.select([pipe], [], [], min(left, 0.05))
             if ready:
                 chunk = pipe.read(1 << 16)

@@ -49,6 +49,33 @@ def test_a_hang_is_killed_at_the_timeout() -> None:
     assert "did not return within 0.5 s" in str(died.value)
 
 
+def _steps(progress: object) -> None:
+    progress[:1] = b"\x01"  # type: ignore[index]  # step 1: quick in the parent's eyes, and then stuck
+    time.sleep(600)
+
+
+def test_the_allowed_stall_may_depend_on_the_step_the_child_is_at() -> None:
+    import mmap
+
+    progress = mmap.mmap(-1, 1)
+    with pytest.raises(ChildDied) as died:
+        in_child(_steps, progress, progress=progress, timeout=lambda seen: 60.0 if seen == b"\x00" else 0.3)
+    assert died.value.timed_out and "did not return within 0.3 s" in str(died.value)
+
+
+def test_a_native_check_waits_for_an_endless_loop_on_a_small_input_only_as_its_limit_allows() -> None:
+    from harness.check import NATIVE_STALL_FLOOR, NATIVE_STALL_SECONDS, check
+    from harness.kernel import get_kernel
+    from harness.source import load_source
+    from targets import get_route
+    from tests.conftest import BAD_INPUTS
+
+    kernel = get_kernel("insertion_sort")
+    report = check(load_source(BAD_INPUTS / "c_infinite_loop.c", kernel), get_route("c-gcc-O3"), kernel)
+    assert report.verdict == "fail" and f"did not return within {NATIVE_STALL_FLOOR:g} s" in report.message
+    assert NATIVE_STALL_FLOOR < NATIVE_STALL_SECONDS
+
+
 def test_a_child_that_exits_without_a_result_is_reported() -> None:
     with pytest.raises(ChildDied) as died:
         in_child(os._exit, 3, timeout=30)
