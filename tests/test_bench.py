@@ -113,7 +113,7 @@ KEY_RATIOS = {
     "llvm-O0 / llvm-O3, n=1024 random": ("llvm-O0", "llvm-O3", 1024),
 }
 KEY_RATIO_REPEAT_FACTOR = 64  # rounds of ~40 ms: this machine switches between a fast and a slow state every few ms
-KEY_RATIO_ROUNDS = 30
+KEY_RATIO_ROUNDS = 20
 
 
 def _reference_case(route_name: str, n: int) -> BenchCase:
