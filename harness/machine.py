@@ -2,9 +2,9 @@
 
 Two benchmark runs timing at once on one machine each slow the other down at
 random moments, and neither report would know. So timing takes a machine-wide
-file lock (harness.timing_lock); a second run says whom it waits for and times
-after it, or stops with `--no-wait`. Checking and building are not timed and
-never take the lock.
+file lock (in the same cache directory the C route compiles into); a second run
+says whom it waits for and times after it, or stops with `--no-wait`. Checking
+and building are not timed and never take the lock.
 
 While a run times, the watch records, before the first benchmark, every
 `PROBE_EVERY` benchmarks and after the last: the load average and the runnable
@@ -17,6 +17,7 @@ machine, so it is tested on synthetic readings.
 """
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import time
@@ -24,8 +25,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
-
-from harness.timing_lock import describe_holder
 
 # What the watch calls busy. A quarter of the machine's CPU time used by others is half a core on two cores:
 # the timed process then waits for the CPU now and then. The noise meter's median drifts by a few percent between
@@ -41,6 +40,81 @@ PROBE_ROUNDS = 7
 # median and the interquartile range, which is 1.35 standard deviations for a normal spread.
 UNSTABLE_MAX = 0.50
 UNSTABLE_IQR = 0.135
+
+LOCK_NAME = "timing.lock"
+HOLDER_NAME = "timing.holder.json"
+
+
+class MachineBusy(RuntimeError):
+    """Another run holds the timing lock and this one was told not to wait."""
+
+
+def lock_directory() -> Path:
+    from targets.c_cffi import cache_dir
+
+    return cache_dir()
+
+
+class TimingLock:
+    """The machine-wide lock around timing, with a note of who holds it (pid, run name, since when).
+
+    The note is a file of its own: filelock truncates the lock file each time a waiter tries it.
+    """
+
+    def __init__(self, run: str, *, wait: bool = True, say: Callable[[str], None] = print,
+                 directory: Path | None = None) -> None:
+        from filelock import FileLock
+
+        self.run = run
+        self.wait = wait
+        self.say = say
+        self.directory = directory or lock_directory()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._lock = FileLock(str(self.directory / LOCK_NAME))
+        self.waited = 0.0
+        self.waited_for: dict[str, Any] | None = None
+
+    def holder(self) -> dict[str, Any] | None:
+        try:
+            return json.loads((self.directory / HOLDER_NAME).read_text())
+        except (OSError, ValueError):
+            return None
+
+    def acquire(self) -> None:
+        from filelock import Timeout
+
+        try:
+            self._lock.acquire(timeout=0)
+        except Timeout:
+            self.waited_for = self.holder()
+            who = describe_holder(self.waited_for)
+            if not self.wait:
+                raise MachineBusy(f"another benchmark run is timing on this machine: {who}; not timing (--no-wait)")
+            self.say(f"arena: another benchmark run is timing on this machine: {who}; "
+                     "waiting for it to finish, then timing (--no-wait stops instead)")
+            start = time.monotonic()
+            self._lock.acquire()
+            self.waited = time.monotonic() - start
+            self.say(f"arena: the other run finished after {self.waited:.1f} s of waiting; timing now")
+        note = {"pid": os.getpid(), "run": self.run, "cwd": os.getcwd(), "since": time.strftime("%Y-%m-%d %H:%M:%S")}
+        staging = self.directory / f".{HOLDER_NAME}.{os.getpid()}"
+        staging.write_text(json.dumps(note))
+        os.replace(staging, self.directory / HOLDER_NAME)
+
+    def release(self) -> None:
+        if not self._lock.is_locked:
+            return
+        holder = self.holder()
+        if holder and holder.get("pid") == os.getpid():
+            (self.directory / HOLDER_NAME).unlink(missing_ok=True)
+        self._lock.release()
+
+
+def describe_holder(holder: dict[str, Any] | None) -> str:
+    if not holder:
+        return "pid unknown (it has just taken the lock)"
+    return f"pid {holder.get('pid')}, run {holder.get('run')!r} in {holder.get('cwd')}, timing since {holder.get('since')}"
+
 
 # --- readings ----------------------------------------------------------------------------------------------
 
@@ -226,18 +300,6 @@ class Judgement:
     noise: float | None  # the meter's largest move over the run
     meter: str
     lock: dict[str, Any] = field(default_factory=dict)
-    point_noise: list[float | None] = field(default_factory=list)  # the meter's median per call at each point
-
-    def drift_between(self, first: str, second: str) -> float:
-        """How far the meter moved (slowest over fastest probe, minus 1) across the span in which two benchmarks
-        were timed, from the probe before the earlier to the probe after the later; the run's largest move when
-        either is not found."""
-        where = {b: k for k, interval in enumerate(self.intervals) for b in interval.benchmarks}
-        if first not in where or second not in where:
-            return self.noise or 0.0
-        low, high = sorted((where[first], where[second]))
-        probes = [p for p in self.point_noise[low:high + 2] if p]
-        return max(probes) / min(probes) - 1 if len(probes) >= 2 else (self.noise or 0.0)
 
     @property
     def busy(self) -> bool:
@@ -279,9 +341,8 @@ class Judgement:
                    f"this run counted in (busy above {self.cores + LOAD_BUSY:.1f}); up to "
                    f"{max(i.runnable for i in self.intervals)} other processes runnable at once; {noise}.")
         if self.noise:
-            figures += (" Every interval of a ratio between two rows timed apart includes how far the meter moved "
-                        f"between the probes around the two (up to x/÷ {1 + self.noise:.2f}); pairs timed interleaved "
-                        "need not.")
+            figures += (f" Every interval of a ratio between two rows timed apart includes that drift "
+                        f"(x/÷ {1 + self.noise:.2f}); pairs timed interleaved need not.")
         if not self.busy:
             return lines + ["Machine: quiet while timing.", figures]
         busy = [i for i in self.intervals if i.busy]
@@ -340,8 +401,7 @@ def judge(saved: dict[str, Any] | None) -> Judgement | None:
     what = meter.get("what", "")
     if meter.get("problem"):
         what += f" (stopped: {meter['problem']})"
-    return Judgement(cores=cores, intervals=intervals, noise=largest, meter=what, lock=saved.get("lock", {}),
-                     point_noise=[p.noise for p in points])
+    return Judgement(cores=cores, intervals=intervals, noise=largest, meter=what, lock=saved.get("lock", {}))
 
 
 def interval_reasons(interval: Interval, cores: int) -> list[str]:
@@ -406,25 +466,18 @@ def judge_rows(rows: Sequence[Any], headline: Sequence[Any], saved: dict[str, An
 
     drift = judged.noise or 0.0
     if drift > 0:
-        # Two rows are timed at different moments of the run, and the same code's time moved between the meter's
-        # probes: a ratio of two such rows is that uncertain beyond its rounds. Its interval carries the meter's
-        # move over the span the two were timed in, so a rerun lands inside; pairs timed interleaved (the
-        # headline's) do not need it.
-        by_label = {(r.kernel, r.n, r.shape, r.substrate, r.label): r for r in rows}
-
-        def moved(row: Any, label: str) -> float:
-            other = by_label.get((row.kernel, row.n, row.shape, row.substrate, label))
-            return drift if other is None else judged.drift_between(row.id, other.id)
-
+        # Two rows are timed at different moments of the run, and the same code's time moved by `drift` between
+        # the meter's probes: a ratio of two such rows is that uncertain beyond its rounds. Every interval of one
+        # carries it, so a rerun lands inside; pairs timed interleaved (the headline's) do not need it.
         for row in rows:
             if row.timing == "emulated" or row.compiler_source:
                 continue
             if row.ratio_ci:
-                row.ratio_ci = widened(row.ratio_ci, moved(row, row.compared_with))
+                row.ratio_ci = widened(row.ratio_ci, drift)
                 if not row.busy and row.verdict in ("faster", "slower", "unsure"):
                     row.verdict = verdict_from_ci(*row.ratio_ci)
             if getattr(row, "free_ci", None):
-                row.free_ci = widened(row.free_ci, moved(row, row.free_compared_with))
+                row.free_ci = widened(row.free_ci, drift)
                 if not row.busy and row.free_verdict in ("faster", "slower", "unsure"):
                     row.free_verdict = verdict_from_ci(*row.free_ci)
     for h in headline:
@@ -434,7 +487,6 @@ def judge_rows(rows: Sequence[Any], headline: Sequence[Any], saved: dict[str, An
                 verdict = judged.verdict(*(h.time_ci or (None, None)), steady=not any(r.unstable for r in sides))
                 h.verdict = {"faster": "AI faster", "slower": "compiler faster"}.get(verdict, verdict)
         elif drift > 0 and not h.interleaved and h.time_ci:
-            ids = [r.id for r in sides]
-            h.time_ci = widened(h.time_ci, judged.drift_between(*ids) if len(ids) == 2 else drift)
+            h.time_ci = widened(h.time_ci, drift)
             h.verdict = headline_verdict(*h.time_ci)
     return judged.header()
