@@ -250,7 +250,7 @@ def test_cases_are_every_weak_ordering_with_signed_values_and_random_inputs() ->
         assert all(len(c.values) == n and INT32_MIN <= min(c.values) and max(c.values) <= INT32_MAX for c in cases)
         flat = {v for c in cases for v in c.values}
         assert {INT32_MIN, INT32_MAX, -1, 0, 1} <= flat
-        assert sum(c.name.startswith("random") for c in cases) == spec.cases.random.count == 1000
+        assert sum(c.name.startswith("random") for c in cases) == spec.cases.random.count == 300
         # Each value set instantiates every weak ordering (both alignments where asked).
         per_ordering = sum(len(v.alignments) for v in spec.cases.value_sets)
         assert sum(c.name.startswith("ties") for c in cases) == fubini * per_ordering
