@@ -18,8 +18,8 @@ so.
 from __future__ import annotations
 
 import ctypes
-import mmap
 import os
+import pickle
 import select
 import signal
 import struct
@@ -35,18 +35,11 @@ from targets import fresh, sandbox
 from targets.cffi_build import compile_cffi
 from targets.disasm import forbidden_instructions, position_dependence
 from targets.elf import elf_function, symbol_size
+from targets.native_memory import PAGE, CodeMapping, GuardedBuffer, round_to_page
 
-__all__ = ["elf_function", "forbidden_instructions", "symbol_size"]  # where the routes have always found them
-from targets.base import CANARY_WORDS, DEFAULT_INTERFACE, BuildError, LimitExceeded, RunError, guarded, unguarded
-
-PAGE = mmap.PAGESIZE
-PROT_NONE = 0  # not exported by the mmap module
-_libc = ctypes.CDLL(None, use_errno=True)
-_libc.mmap.restype = ctypes.c_void_p
-_libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
-_libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-_libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
-_MAP_FAILED = ctypes.c_void_p(-1).value
+# Where the routes have always found them.
+__all__ = ["PAGE", "CodeMapping", "GuardedBuffer", "elf_function", "forbidden_instructions", "round_to_page", "symbol_size"]
+from targets.base import DEFAULT_INTERFACE, BuildError, LimitExceeded, RunError
 
 SortFunction = Callable[[int, int], None]
 SORT_SIGNATURE = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_size_t)
@@ -54,58 +47,6 @@ SORT_SIGNATURE = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_size_t)
 PLACEMENT_OFFSETS = (0, 16, 32, 48)
 # Longest one timing round may take in the child before it is taken for a hang.
 ROUND_SECONDS = 60.0
-
-
-def round_to_page(size: int) -> int:
-    return (max(size, 1) + PAGE - 1) // PAGE * PAGE
-
-
-def _map(size: int) -> int:
-    address = _libc.mmap(None, size, mmap.PROT_READ | mmap.PROT_WRITE, mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS, -1, 0)
-    if address in (None, _MAP_FAILED):
-        raise MemoryError(f"mmap of {size} bytes failed (errno {ctypes.get_errno()})")
-    return int(address)
-
-
-class GuardedBuffer:
-    """An int32 array with canaries, between two inaccessible pages; grows on demand and is reused."""
-
-    def __init__(self) -> None:
-        self._base = 0
-        self._span = 0  # bytes between the guard pages
-
-    def _ensure(self, nbytes: int) -> None:
-        if nbytes <= self._span:
-            return
-        self.close()
-        span = round_to_page(max(nbytes, PAGE))
-        base = _map(span + 2 * PAGE)
-        _libc.mprotect(base, PAGE, PROT_NONE)
-        _libc.mprotect(base + PAGE + span, PAGE, PROT_NONE)
-        self._base, self._span = base, span
-
-    def work(self, n: int) -> int:
-        """Address of n int32 flush against the upper guard page (no canaries): an overrun faults at once."""
-        self._ensure(max(4, n * 4))
-        return self._base + PAGE + self._span - n * 4
-
-    def call(self, function: SortFunction, values: Sequence[int]) -> list[int]:
-        """Run `function(pointer, n)` on the guarded copy of `values`; return the array as left."""
-        buf = guarded(values)
-        nbytes = len(buf) * 4
-        self._ensure(nbytes)
-        # Flush the array against the upper guard page: an overrun past the canaries faults at once.
-        start = self._base + PAGE + self._span - nbytes
-        ctypes.memmove(start, buf.buffer_info()[0], nbytes)
-        function(start + CANARY_WORDS * 4, len(values))
-        out = array("i")
-        out.frombytes(ctypes.string_at(start, nbytes))
-        return unguarded(out, len(values))
-
-    def close(self) -> None:
-        if self._base:
-            _libc.munmap(self._base, self._span + 2 * PAGE)
-            self._base, self._span = 0, 0
 
 
 def sort_function(address: int, interface: Interface | None = None) -> SortFunction:
@@ -118,24 +59,6 @@ def sort_function(address: int, interface: Interface | None = None) -> SortFunct
     function = ctypes.CFUNCTYPE(None, *(ctypes.c_void_p if isinstance(a, Int32Array) else ctypes.c_size_t
                                         for a in interface.arguments))(address)
     return lambda pointer, n: function(*interface.call_arguments(pointer, n))
-
-
-class CodeMapping:
-    """Machine code in its own mapping, written while read-write, then made read-execute (never both)."""
-
-    def __init__(self, size: int) -> None:
-        self.size = round_to_page(size)
-        self.address: int = _map(self.size)
-
-    def load(self, code: bytes, at: int = 0) -> None:
-        ctypes.memmove(self.address + at, code, len(code))
-        if _libc.mprotect(self.address, self.size, mmap.PROT_READ | mmap.PROT_EXEC) != 0:
-            raise OSError(ctypes.get_errno(), "mprotect to read-execute failed")
-
-    def close(self) -> None:
-        if self.address:
-            _libc.munmap(self.address, self.size)
-            self.address = 0
 
 
 @dataclass(frozen=True)
@@ -225,6 +148,15 @@ class NativeKernel:
         places, _, reason = self._placed[key]
         return places, reason
 
+    def run_sandboxed(self, values: Sequence[int]) -> list[int]:
+        """`run(values)` in the build's sandboxed child (the one its timing loops use), without a fork per call:
+        for callers that try many single inputs. A crash or a refused system call ends the child and raises
+        RunError naming it; the next call starts a new child."""
+        child = self._child
+        if child is None or not child.alive:
+            child = self._child = NativeChild(self, PLACEMENT_OFFSETS)
+        return child.run(values)
+
     def loop(self, n: int, shape: str, repeat: int, *, seed: int, fresh: bool = True, expect: int = 0,
              offsets: Sequence[int] = PLACEMENT_OFFSETS) -> Callable[[], None]:
         # One child per build and offsets, kept for the build's life: a new loop reconfigures it (a fork per
@@ -306,9 +238,18 @@ class NativeChild:
 
     def send(self, request: bytes) -> None:
         try:
-            os.write(self._commands, request)
+            _write_all(self._commands, request)
         except BrokenPipeError:  # the child is gone: say how it ended
             raise self._died(b"") from None
+
+    def run(self, values: Sequence[int]) -> list[int]:
+        """The build's `run(values)` (one guarded call), made in this child: its result, or what it raised."""
+        data = array("i", values)
+        self.send(b"V" + struct.pack("<q", len(data)) + data.tobytes())
+        outcome, value = pickle.loads(self.expect(b"V"))
+        if outcome == "raised":
+            raise value
+        return value
 
     def expect(self, kind: bytes) -> bytes:
         self._seen = b""  # this message's bytes so far: the child's last words may stand where it was due
@@ -356,7 +297,7 @@ class NativeChild:
                             "which a kernel may not make; the sandbox ended it")
         if os.WIFSIGNALED(status):
             name = signal.Signals(os.WTERMSIG(status)).name
-            return RunError(f"{self.route}: native code crashed with {name} while being timed")
+            return RunError(f"{self.route}: native code crashed with {name} in its sandboxed child")
         return RunError(f"{self.route}: the timing child exited with status {os.waitstatus_to_exitcode(status)}")
 
     def close(self) -> None:
@@ -451,6 +392,12 @@ class NativeRunner:
         return {k: sorted(v)[len(v) // 2] for k, v in by_offset.items()}
 
 
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:  # a pipe takes a large write in parts
+        view = view[os.write(fd, view):]
+
+
 def _read_exactly(fd: int, count: int) -> bytes:
     data = b""
     while len(data) < count:
@@ -491,6 +438,15 @@ def _serve(built: NativeKernel, module: Any, places: Sequence[Placement], comman
         elif kind == b"O":
             output = bytes(ffi.buffer(work, n * 4))
             os.write(results, _frame(b"O", struct.pack("<Q", state[1]) + output))
+        elif kind == b"V":  # one guarded call on given values, as a check makes it
+            (count,) = struct.unpack("<q", _read_exactly(commands, 8))
+            values = array("i")
+            values.frombytes(_read_exactly(commands, 4 * count))
+            try:
+                answer: tuple[str, Any] = ("ok", built.run(values.tolist()))
+            except Exception as exc:  # a wrong output is the caller's to judge; an out-of-bounds write is raised
+                answer = ("raised", exc)
+            _write_all(results, _frame(b"V", pickle.dumps(answer)))
         elif kind == b"R":
             kernel = kernels[_read_exactly(commands, 1)[0]]
             started = now()

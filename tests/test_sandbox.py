@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from targets import fresh, sandbox
+from targets.base import DEFAULT_INTERFACE
 from targets.native import NativeKernel
 
 REPO = Path(__file__).resolve().parent.parent
@@ -84,6 +85,7 @@ def test_assembly_hiding_from_the_emulator_is_ended_by_the_sandbox(no_escape_fil
 
 class _Bytes(NativeKernel):
     route = "bytes"
+    interface = DEFAULT_INTERFACE  # (int32_t *a, size_t n)
 
     def __init__(self, code: bytes) -> None:
         self.code = code
@@ -149,3 +151,30 @@ def test_without_a_filter_native_variants_skip_unless_unsafe_is_asked(monkeypatc
     assert check(variant, get_route("x86-unicorn"), kernel, cases=()).verdict == "pass"  # emulated: contained
     monkeypatch.setenv(sandbox.UNSAFE_ENV, "1")
     assert check(variant, get_route("x86-native"), kernel, cases=()).verdict == "pass"
+
+
+def test_single_inputs_run_in_the_builds_sandboxed_child() -> None:
+    """What the property tests call on native routes: each input runs in the child, never in this process."""
+    getppid = bytes([0xB8, 110, 0, 0, 0, 0x0F, 0x05, 0xC3])  # mov eax, 110; syscall; ret
+    kernel = _Bytes(getppid)
+    kernel.entry_address = lambda: kernel._child_entry  # type: ignore[method-assign]
+    kernel.enter_child = lambda: _place(kernel)  # type: ignore[method-assign]
+    with pytest.raises(Exception, match="system call getppid"):
+        kernel.run_sandboxed([3, 1, 2])
+    kernel.close_native()
+    harmless = _Bytes(bytes([0xC3]))
+    harmless.entry_address = lambda: harmless._child_entry  # type: ignore[method-assign]
+    harmless.enter_child = lambda: _place(harmless)  # type: ignore[method-assign]
+    assert harmless.run_sandboxed([3, 1, 2]) == [3, 1, 2] and harmless.run_sandboxed([]) == []
+    first = harmless._child.pid
+    assert harmless.run_sandboxed(list(range(5000))) == list(range(5000)) and harmless._child.pid == first
+    harmless.close_native()
+
+
+def _place(kernel: _Bytes) -> None:
+    """In the child, before the filter: the bytes in an executable mapping, as a route's build holds them."""
+    from targets.native_memory import CodeMapping
+
+    mapping = CodeMapping(len(kernel.code))
+    mapping.load(kernel.code)
+    kernel._child_entry = mapping.address
