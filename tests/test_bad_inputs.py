@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,13 +31,26 @@ def test_every_fixture_states_its_expectation() -> None:
         re.compile(header["expect-message"])
 
 
+@pytest.fixture(scope="module")
+def checked_together() -> tuple[subprocess.CompletedProcess[str], dict[str, list[dict[str, Any]]]]:
+    """`arena check` on every fixture at once, as a user checks several files: one process, not one per file."""
+    result = arena("check", *map(str, FIXTURES), "--json")
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for line in result.stdout.splitlines():
+        record = json.loads(line)
+        by_name.setdefault(Path(record.get("path", "")).name, []).append(record)
+    return result, by_name
+
+
+@pytest.mark.xdist_group("bad inputs, checked together")  # one worker, so the fixture's one process serves all
 @pytest.mark.parametrize("path", FIXTURES, ids=[p.name for p in FIXTURES])
-def test_bad_input_is_reported(path: Path) -> None:
+def test_bad_input_is_reported(path: Path, checked_together: tuple[subprocess.CompletedProcess[str],
+                                                                   dict[str, list[dict[str, Any]]]]) -> None:
     header = load_source(path, KERNEL).header
-    result = arena("check", str(path), "--json")
+    result, by_name = checked_together
     assert "Traceback" not in result.stderr + result.stdout
     assert result.returncode == 1, result.stderr
-    reports = [json.loads(line) for line in result.stdout.splitlines()]
+    reports = by_name.get(path.name, [])
     assert {r["route"] for r in reports} == {r.name for r in routes_for(load_source(path, KERNEL).language)}
     for report in reports:
         assert report["verdict"] == header["expect-verdict"], report
