@@ -176,3 +176,22 @@ def test_a_fixed_length_kernel_has_headline_pairs_at_its_own_length() -> None:
                            fixed(bench("ai-x86-cmov", "x86-native", "ai", network, 1.5e-9, n=3))), "fixed")
     [pair] = [h for h in analysis.headline if h.comparison == SAME_ALGORITHM]
     assert (pair.kernel, pair.n, pair.ai, pair.compiler) == ("sort3", 3, "ai-x86-cmov@x86-native", "sort3@c-gcc-O3")
+
+
+def test_headline_pairs_are_measured_interleaved_after_their_benchmarks() -> None:
+    """The headline-pair tests, in one process after the benchmarks they pair (`nox -s tests` runs them under
+    pytest-xdist, where those benchmarks ran in other workers): here untimed, on native x86-64 at n = 16."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    ids = ["test_kernel[insertion_sort/insertion_sort/c-gcc-O3/n=16/random]",
+           "test_kernel[insertion_sort/ai-x86-sentinel/x86-native/n=16/random]",
+           "test_headline_pair[insertion_sort/native-x86-64/n=16/linear-insertion]"]
+    done = subprocess.run([sys.executable, "-m", "pytest", *(f"tests/test_bench.py::{i}" for i in ids), "-n", "0",
+                           "--benchmark-disable", "--sizes=16", "-p", "no:cacheprovider", "-rA", "-q"],
+                          capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:]
+    passed = [line for line in done.stdout.splitlines() if line.startswith("PASSED") and "test_headline_pair" in line]
+    assert passed, done.stdout[-3000:]  # the pair was chosen, measured interleaved, and its outputs checked
