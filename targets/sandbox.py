@@ -18,8 +18,10 @@ loaded, which is why it only ever goes into a child process.
 """
 from __future__ import annotations
 
+import ctypes
 import mmap
 import os
+import signal
 import struct
 from functools import cache
 
@@ -114,10 +116,23 @@ def _filter(write_fd: int, read_fd: int):  # type: ignore[no-untyped-def]
     return rules
 
 
+CRASH_SIGNALS = (signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE)
+
+
+@cache
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(None)
+
+
 def enter(write_fd: int, read_fd: int, trap_to: object) -> None:
     """Close every other file, arm the trap handler, load the filter. Call in the child, after all loading.
 
     Where no filter is available, the caller has already decided the code may run without one."""
+    # Crash signals to their default action, so a crash ends the child with its signal. A runtime the parent
+    # loaded may have its own handlers (wasmtime's, for its traps), which would forward the signal by calling
+    # sigaction under the filter: the crash would read as that refused call.
+    for number in CRASH_SIGNALS:
+        _libc().signal(number, 0)  # SIG_DFL, through libc: from any thread, whatever Python's own table says
     keep = sorted({0, 1, 2, write_fd, read_fd})
     for low, high in zip([-1, *keep], [*keep, 65536]):
         if high - low > 1:

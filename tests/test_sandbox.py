@@ -178,3 +178,22 @@ def _place(kernel: _Bytes) -> None:
     mapping = CodeMapping(len(kernel.code))
     mapping.load(kernel.code)
     kernel._child_entry = mapping.address
+
+
+def test_a_crash_is_named_as_a_crash_after_a_runtime_installed_its_own_signal_handlers(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """wasmtime handles SIGSEGV for its own traps; a native crash in a child forked after it did must still end
+    the child with SIGSEGV, not with wasmtime's handler forwarding the signal through a refused sigaction."""
+    from harness.check import check
+    from harness.kernel import get_kernel
+    from harness.source import discover, load_source
+    from targets import get_route
+    from tests.conftest import BAD_INPUTS
+
+    kernel = get_kernel("insertion_sort")
+    wat = next(s for s in discover(kernel) if s.language == "wat")
+    built = get_route("wasmtime").build(wat, kernel)
+    assert built.run([2, 1]) == [1, 2]  # this process has now run wasm: wasmtime's handlers are in place
+    built.close()
+    report = check(load_source(BAD_INPUTS / "c_null_write.c", kernel), get_route("c-gcc-O0"), kernel)
+    assert report.verdict == "fail" and "crashed with SIGSEGV" in report.message, report.message
