@@ -3,9 +3,10 @@
 The parent process builds and loads code, but never calls it. Variant code
 runs only in a forked child that loads everything it needs first (the code,
 its buffers, the driver), then the system-call filter (targets.sandbox), and
-only then calls the kernel: for checks through harness.isolate, for timing in
-the NativeRunner below. A fault, a hang or a refused system call ends the
-child and becomes the variant's verdict.
+only then calls the kernel: for checks through harness.isolate, for timing and
+single inputs in the build's NativeChild below (one per build, configured for
+each timing loop). A fault, a hang or a refused system call ends the child and
+becomes the variant's verdict.
 
 Timing runs the driver of targets.fresh inside the child: every call gets a
 fresh input, made in native code, and every output is checked. Where the
