@@ -167,6 +167,9 @@ class NativeKernel:
             if child is not None:
                 child.close()
             child = self._child = NativeChild(self, offsets)
+        # The cores this process may use now, as a child forked now would inherit them: a comparison pins both
+        # of its sides to one core (harness.bench.one_core) with children made before it.
+        os.sched_setaffinity(child.pid, os.sched_getaffinity(0))
         runner = NativeRunner(child, n, shape, repeat, seed=seed, fresh_inputs=fresh, expect=expect)
         self._runners = [runner]
         self.placement = runner.describe()

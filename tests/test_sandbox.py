@@ -197,3 +197,21 @@ def test_a_crash_is_named_as_a_crash_after_a_runtime_installed_its_own_signal_ha
     built.close()
     report = check(load_source(BAD_INPUTS / "c_null_write.c", kernel), get_route("c-gcc-O0"), kernel)
     assert report.verdict == "fail" and "crashed with SIGSEGV" in report.message, report.message
+
+
+def test_a_loop_runs_its_child_on_the_cores_this_process_has_when_the_loop_is_made() -> None:
+    """A child made before a comparison pinned this process to one core follows it there (and back)."""
+    from harness.bench import one_core
+
+    kernel = _Bytes(bytes([0xC3]))
+    everywhere = os.sched_getaffinity(0)
+    kernel.loop(16, "random", 10, seed=1, expect=fresh.EXPECT_SAME)()
+    child = kernel._child.pid
+    assert os.sched_getaffinity(child) == everywhere
+    with one_core():
+        kernel.loop(16, "random", 10, seed=1, expect=fresh.EXPECT_SAME)()
+        assert kernel._child.pid == child and os.sched_getaffinity(child) == os.sched_getaffinity(0)
+        assert len(os.sched_getaffinity(child)) == 1
+    kernel.loop(16, "random", 10, seed=1, expect=fresh.EXPECT_SAME)()
+    assert os.sched_getaffinity(child) == everywhere
+    kernel.close_native()
