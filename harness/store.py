@@ -21,7 +21,6 @@ import os
 import tempfile
 from array import array
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -41,18 +40,6 @@ _HARNESS = Path(__file__).resolve().parent
 _ROOT = _HARNESS.parent
 # The project's own code that decides a verdict, besides every file of targets/ and the kernel's reference.
 VERDICT_CODE = ("check.py", "inputs.py", "shrink.py", "isolate.py", "source.py", "store.py")
-
-
-@dataclass
-class Counters:
-    """What this process's lookups found: a run reports how many checks the store spared."""
-
-    hits: int = 0
-    misses: int = 0
-    saved: int = 0
-
-
-counters = Counters()
 
 
 def force_recheck() -> None:
@@ -110,18 +97,24 @@ def route_versions(route: Target) -> dict[str, str]:
     return _versions[route.name]
 
 
-def key(source: Source, route: Target, kernel: Kernel, cases: Sequence[Case]) -> str:
+def _key(source: Source, route: Target, kernel: Kernel, **what: str) -> str:
+    """The digest of everything that decides a stored result: the variant's text, route, kernel, tools and our
+    code, and `what` was stored (the cases of a verdict, the input of a count)."""
     parts = {
         "layout": LAYOUT,
         "text": source.text,
         "line_offset": source.line_offset,
         "route": route.name,
         "kernel": kernel.name,
-        "cases": cases_digest(cases),
         "versions": route_versions(route),
         "code": code_digest(kernel),
+        **what,
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def key(source: Source, route: Target, kernel: Kernel, cases: Sequence[Case]) -> str:
+    return _key(source, route, kernel, cases=cases_digest(cases))
 
 
 def _entry(key_hex: str) -> Path | None:
@@ -129,20 +122,22 @@ def _entry(key_hex: str) -> Path | None:
     return None if root is None else root / key_hex[:2] / f"{key_hex}.json"
 
 
-def lookup(source: Source, route: Target, kernel: Kernel, cases: Sequence[Case]) -> dict[str, Any] | None:
-    """The stored report (as harness.check.Report.as_json gave it) for this source, or None."""
+def _read(key_hex: str) -> Any:
+    """What is stored under a key; None when nothing is, the store is off, or --recheck was asked."""
     if os.environ.get(RECHECK_ENV) == "1":
         return None
-    entry = _entry(key(source, route, kernel, cases))
+    entry = _entry(key_hex)
     if entry is None:
         return None
     try:
-        data = json.loads(entry.read_text())
-    except (OSError, ValueError):  # absent, or unreadable: check again, the save will replace it
-        counters.misses += 1
+        return json.loads(entry.read_text())
+    except (OSError, ValueError):  # absent, or unreadable: done again, the save will replace it
         return None
-    counters.hits += 1
-    return data
+
+
+def lookup(source: Source, route: Target, kernel: Kernel, cases: Sequence[Case]) -> dict[str, Any] | None:
+    """The stored report (as harness.check.Report.as_json gave it) for this source, or None."""
+    return _read(key(source, route, kernel, cases))
 
 
 def save(source: Source, route: Target, kernel: Kernel, cases: Sequence[Case], report: dict[str, Any]) -> None:
@@ -160,7 +155,6 @@ def _write(entry: Path | None, data: Any) -> None:
         with tempfile.NamedTemporaryFile("w", dir=entry.parent, prefix=".", suffix=".tmp", delete=False) as out:
             json.dump(data, out)
         os.replace(out.name, entry)
-        counters.saved += 1
     except OSError:  # a full or read-only cache costs speed, never the verdict
         try:
             os.unlink(out.name)
@@ -170,30 +164,16 @@ def _write(entry: Path | None, data: Any) -> None:
 
 def count_key(source: Source, route: Target, kernel: Kernel, values: Sequence[int]) -> str:
     """Executed work is as deterministic as a verdict: the same text, route, tools and code, on the same input."""
-    parts = {
-        "layout": LAYOUT,
-        "what": "executed",
-        "text": source.text,
-        "line_offset": source.line_offset,
-        "route": route.name,
-        "kernel": kernel.name,
-        "input": hashlib.sha256(json.dumps(list(values)).encode()).hexdigest(),
-        "versions": route_versions(route),
-        "code": code_digest(kernel),
-    }
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+    return _key(source, route, kernel, what="executed",
+                input=hashlib.sha256(json.dumps(list(values)).encode()).hexdigest())
 
 
 def lookup_counts(source: Source, route: Target, kernel: Kernel, values: Sequence[int]) -> dict[str, int] | None:
     """The executed work stored for this source on this input, or None (and always None with --recheck)."""
-    if os.environ.get(RECHECK_ENV) == "1":
-        return None
-    entry = _entry(count_key(source, route, kernel, values))
-    if entry is None:
-        return None
+    data = _read(count_key(source, route, kernel, values))
     try:
-        return {str(k): int(v) for k, v in json.loads(entry.read_text()).items()}
-    except (OSError, ValueError, AttributeError):
+        return None if data is None else {str(k): int(v) for k, v in data.items()}
+    except (ValueError, AttributeError):  # not a table of counts: count again
         return None
 
 
