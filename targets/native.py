@@ -95,7 +95,7 @@ class NativeKernel:
 
     route: str
     _buffer: GuardedBuffer | None = None
-    _runners: list[NativeRunner] | None = None
+    _runner: NativeRunner | None = None  # the loop made last
     _child: NativeChild | None = None
     # The placed copies, made once per build and offsets: every loop of the build (rounds, probes) reuses them.
     _placed: dict[tuple[int, ...], tuple[list[Placement], list[CodeMapping], str]] | None = None
@@ -153,40 +153,43 @@ class NativeKernel:
         """`run(values)` in the build's sandboxed child (the one its timing loops use), without a fork per call:
         for callers that try many single inputs. A crash or a refused system call ends the child and raises
         RunError naming it; the next call starts a new child."""
+        return self._live_child().run(values)
+
+    def _live_child(self, offsets: Sequence[int] | None = None) -> NativeChild:
+        """The build's child, with copies at `offsets` (any, when None); a new one if it died or places its
+        copies elsewhere. One child per build, kept for the build's life: a fork per benchmark cost more than a
+        small benchmark's rounds."""
         child = self._child
-        if child is None or not child.alive:
-            child = self._child = NativeChild(self, PLACEMENT_OFFSETS)
-        return child.run(values)
+        wanted = PLACEMENT_OFFSETS if offsets is None else tuple(offsets)
+        if child is None or not child.alive or (offsets is not None and child.offsets != wanted):
+            if child is not None:
+                child.close()
+            child = self._child = NativeChild(self, wanted)
+        return child
 
     def loop(self, n: int, shape: str, repeat: int, *, seed: int, fresh: bool = True, expect: int = 0,
              offsets: Sequence[int] = PLACEMENT_OFFSETS) -> Callable[[], None]:
-        # One child per build and offsets, kept for the build's life: a new loop reconfigures it (a fork per
-        # benchmark cost more than a small benchmark's rounds). A child that died is replaced.
-        child = self._child
-        if child is None or not child.alive or child.offsets != tuple(offsets):
-            if child is not None:
-                child.close()
-            child = self._child = NativeChild(self, offsets)
+        child = self._live_child(offsets)  # reconfigured for this loop, not forked again
         # The cores this process may use now, as a child forked now would inherit them: a comparison pins both
         # of its sides to one core (harness.bench.one_core) with children made before it.
         os.sched_setaffinity(child.pid, os.sched_getaffinity(0))
         runner = NativeRunner(child, n, shape, repeat, seed=seed, fresh_inputs=fresh, expect=expect)
-        self._runners = [runner]
+        self._runner = runner
         self.placement = runner.describe()
         return runner.round
 
     def loop_clock(self) -> Callable[[], float] | None:
-        return self._runners[-1].clock if self._runners else None
+        return self._runner.clock if self._runner else None
 
     def loop_outcome(self) -> fresh.LoopOutcome:
-        assert self._runners, "loop() first"
-        return self._runners[-1].outcome()
+        assert self._runner, "loop() first"
+        return self._runner.outcome()
 
     def close_native(self) -> None:
         if self._child is not None:
             self._child.close()
             self._child = None
-        self._runners = None
+        self._runner = None
         for _, mappings, _ in (self._placed or {}).values():
             for mapping in mappings:
                 mapping.close()

@@ -72,7 +72,7 @@ def test_kernel(bench_case: BenchCase, workbench: Workbench, benchmark: pytest.F
     assert outcome.last_output == case.kernel.reference(outcome.last_input)
     placement = getattr(built, "placement", None)
     if placement is not None and not benchmark.disabled:
-        runner = built._runners[-1]  # type: ignore[attr-defined]
+        runner = built._runner  # type: ignore[attr-defined]
         benchmark.extra_info["placement"] = {**placement, "per_offset_median": runner.per_offset_median(rounds)}
     if built.timing != "emulated" and case.n == STATE_PROBE_N and case.shape == "random" and not benchmark.disabled:
         benchmark.extra_info["repeated_input"] = repeated_input_probe(built, case, repeat, expect,

@@ -111,7 +111,7 @@ def test_the_timing_runner_runs_a_harmless_kernel_at_every_offset() -> None:
     outcome = kernel.loop_outcome()
     assert kernel.placement["policy"] == "swept" and kernel.placement["offsets"] == [0, 16, 32, 48]
     assert outcome.calls == 800 and outcome.bad == 0 and outcome.last_output == outcome.last_input
-    assert [offset for offset, _ in kernel._runners[-1].rounds] == [0, 16, 32, 48] * 2
+    assert [offset for offset, _ in kernel._runner.rounds] == [0, 16, 32, 48] * 2
     kernel.close_native()
 
 
