@@ -184,7 +184,7 @@ class UnicornBuilt(Built):
             block_hook = uc.hook_add(unicorn.UC_HOOK_BLOCK, self._on_block, total)
             # Hooks are compiled into translated blocks: blocks cached by an uncounted run would not count.
             uc.ctl_flush_tb()
-            self._translation = "block hook"
+            self._translation = None  # the cache is empty: the counted run's blocks are translated with the hook
         try:
             uc.mem_write(ARRAY_BASE, bytes([SLACK_FILL]) * slack + raw)
             rsp = self._rsp_entry = self._reset(uc, a, n)
