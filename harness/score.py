@@ -235,7 +235,7 @@ def _timed(source: Source, route_name: str, kernel: Kernel, baselines: dict[str,
         times: tuple[list[float], list[float]] = ([], [])
         for round_index in range(WARMUP_ROUNDS + TIMING_ROUNDS):
             for side, (which, run) in enumerate(runs):
-                seconds = _round_seconds(which, run) / repeat
+                seconds = which.round_seconds(run) / repeat
                 if round_index >= WARMUP_ROUNDS:
                     times[side].append(seconds)
         outcome = built.loop_outcome()
@@ -257,16 +257,3 @@ def _own_sources(kernel: Kernel) -> list[Source]:
     from harness.source import discover
 
     return [s for s in discover(kernel) if s.name == kernel.name]
-
-
-def _round_seconds(built: Built, run: Callable[[], None]) -> float:
-    import time
-
-    clock = built.loop_clock()
-    if clock is None:
-        started = time.perf_counter()
-        run()
-        return time.perf_counter() - started
-    before = clock()
-    run()
-    return clock() - before

@@ -7,6 +7,8 @@ Building and running are separate phases, so only the run is ever timed.
 """
 from __future__ import annotations
 
+import time
+
 from abc import ABC, abstractmethod
 from array import array
 from collections.abc import Callable, Sequence
@@ -143,6 +145,18 @@ class Built(ABC):
         """A clock (seconds) that advances only while the last loop's rounds run, read inside the target; None
         where the caller's own clock around the callable is the measure."""
         return None
+
+    def round_seconds(self, run: Callable[[], None]) -> float:
+        """Seconds one round of `run` (the callable the last `loop` returned) took, by `loop_clock` where the
+        target has one, else by this process's clock around it."""
+        clock = self.loop_clock()
+        if clock is None:
+            started = time.perf_counter()
+            run()
+            return time.perf_counter() - started
+        before = clock()
+        run()
+        return clock() - before
 
     def loop_outcome(self) -> "LoopOutcome":
         """targets.fresh.LoopOutcome of the calls made so far by the callable `loop` returned."""

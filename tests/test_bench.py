@@ -89,16 +89,9 @@ def repeated_input_probe(built: object, case: BenchCase, repeat: int, expect: in
     """Median seconds per round on one input repeated in every call, against `fresh_round`: the benchmark's own
     median round on fresh inputs, just measured on the same build. A state-keeping variant is many times faster
     on a repeated input; an honest one near 1, so the two need not be interleaved to tell them apart."""
-    import time
-
     run = built.loop(case.n, case.shape, repeat, seed=SEED + 1, fresh=False, expect=expect)  # type: ignore[attr-defined]
     run()  # the first call sees the input for the first time: a state-keeping variant learns it
-    clock = built.loop_clock()  # type: ignore[attr-defined]
-    repeated_times = []
-    for _ in range(STATE_PROBE_ROUNDS):
-        before = clock() if clock is not None else time.perf_counter()
-        run()
-        repeated_times.append((clock() if clock is not None else time.perf_counter()) - before)
+    repeated_times = [built.round_seconds(run) for _ in range(STATE_PROBE_ROUNDS)]  # type: ignore[attr-defined]
     assert built.loop_outcome().bad == 0  # type: ignore[attr-defined]
     repeated_median = sorted(repeated_times)[len(repeated_times) // 2]
     return {"median_per_round": repeated_median, "fresh_median_per_round": fresh_round,
