@@ -14,11 +14,12 @@ from targets.base import CANARY_WORDS, guarded, unguarded
 
 PAGE = mmap.PAGESIZE
 PROT_NONE = 0  # not exported by the mmap module
-_libc = ctypes.CDLL(None, use_errno=True)
-_libc.mmap.restype = ctypes.c_void_p
-_libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
-_libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-_libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+# The C library as this process has it loaded, with the signatures the calls below need.
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mmap.restype = ctypes.c_void_p
+libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
 _MAP_FAILED = ctypes.c_void_p(-1).value
 
 
@@ -27,7 +28,7 @@ def round_to_page(size: int) -> int:
 
 
 def _map(size: int) -> int:
-    address = _libc.mmap(None, size, mmap.PROT_READ | mmap.PROT_WRITE, mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS, -1, 0)
+    address = libc.mmap(None, size, mmap.PROT_READ | mmap.PROT_WRITE, mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS, -1, 0)
     if address in (None, _MAP_FAILED):
         raise MemoryError(f"mmap of {size} bytes failed (errno {ctypes.get_errno()})")
     return int(address)
@@ -46,8 +47,8 @@ class GuardedBuffer:
         self.close()
         span = round_to_page(max(nbytes, PAGE))
         base = _map(span + 2 * PAGE)
-        _libc.mprotect(base, PAGE, PROT_NONE)
-        _libc.mprotect(base + PAGE + span, PAGE, PROT_NONE)
+        libc.mprotect(base, PAGE, PROT_NONE)
+        libc.mprotect(base + PAGE + span, PAGE, PROT_NONE)
         self._base, self._span = base, span
 
     def work(self, n: int) -> int:
@@ -70,7 +71,7 @@ class GuardedBuffer:
 
     def close(self) -> None:
         if self._base:
-            _libc.munmap(self._base, self._span + 2 * PAGE)
+            libc.munmap(self._base, self._span + 2 * PAGE)
             self._base, self._span = 0, 0
 
 
@@ -83,10 +84,10 @@ class CodeMapping:
 
     def load(self, code: bytes, at: int = 0) -> None:
         ctypes.memmove(self.address + at, code, len(code))
-        if _libc.mprotect(self.address, self.size, mmap.PROT_READ | mmap.PROT_EXEC) != 0:
+        if libc.mprotect(self.address, self.size, mmap.PROT_READ | mmap.PROT_EXEC) != 0:
             raise OSError(ctypes.get_errno(), "mprotect to read-execute failed")
 
     def close(self) -> None:
         if self.address:
-            _libc.munmap(self.address, self.size)
+            libc.munmap(self.address, self.size)
             self.address = 0

@@ -18,12 +18,13 @@ loaded, which is why it only ever goes into a child process.
 """
 from __future__ import annotations
 
-import ctypes
 import mmap
 import os
 import signal
 import struct
 from functools import cache
+
+from targets.native_memory import libc
 
 # The child's last words when the filter stopped it: this tag, then the system call's number (int32).
 TRAPPED_TAG = b"\0ARENA-SYSCALL\0"
@@ -119,11 +120,6 @@ def _filter(write_fd: int, read_fd: int):  # type: ignore[no-untyped-def]
 CRASH_SIGNALS = (signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE)
 
 
-@cache
-def _libc() -> ctypes.CDLL:
-    return ctypes.CDLL(None)
-
-
 def enter(write_fd: int, read_fd: int, trap_to: object) -> None:
     """Close every other file, arm the trap handler, load the filter. Call in the child, after all loading.
 
@@ -132,7 +128,7 @@ def enter(write_fd: int, read_fd: int, trap_to: object) -> None:
     # loaded may have its own handlers (wasmtime's, for its traps), which would forward the signal by calling
     # sigaction under the filter: the crash would read as that refused call.
     for number in CRASH_SIGNALS:
-        _libc().signal(number, 0)  # SIG_DFL, through libc: from any thread, whatever Python's own table says
+        libc.signal(number, 0)  # SIG_DFL, through libc: from any thread, whatever Python's own table says
     keep = sorted({0, 1, 2, write_fd, read_fd})
     for low, high in zip([-1, *keep], [*keep, 65536]):
         if high - low > 1:
