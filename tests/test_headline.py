@@ -184,6 +184,7 @@ def test_headline_pairs_are_measured_interleaved_after_their_benchmarks() -> Non
     import subprocess
     import sys
 
+    from harness.gate import pytest_child_env
     from tests.conftest import REPO
 
     ids = ["test_kernel[insertion_sort/insertion_sort/c-gcc-O3/n=16/random]",
@@ -191,7 +192,7 @@ def test_headline_pairs_are_measured_interleaved_after_their_benchmarks() -> Non
            "test_headline_pair[insertion_sort/native-x86-64/n=16/linear-insertion]"]
     done = subprocess.run([sys.executable, "-m", "pytest", *(f"tests/test_bench.py::{i}" for i in ids), "-n", "0",
                            "--benchmark-disable", "--sizes=16", "-p", "no:cacheprovider", "-rA", "-q"],
-                          capture_output=True, text=True, cwd=REPO, timeout=300)
+                          capture_output=True, text=True, cwd=REPO, timeout=300, env=pytest_child_env())
     assert done.returncode == 0, done.stdout[-3000:]
     passed = [line for line in done.stdout.splitlines() if line.startswith("PASSED") and "test_headline_pair" in line]
     assert passed, done.stdout[-3000:]  # the pair was chosen, measured interleaved, and its outputs checked

@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 
+from harness.gate import pytest_child_env
 from tests.conftest import REPO
 
 
@@ -15,7 +16,7 @@ def test_the_tests_of_one_pair_run_on_one_worker() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "-v", "-p", "no:cacheprovider",
          "tests/test_correctness.py", "-k", selection],
-        capture_output=True, text=True, cwd=REPO, timeout=300)
+        capture_output=True, text=True, cwd=REPO, timeout=300, env=pytest_child_env())
     assert done.returncode == 0, done.stdout[-2000:]
     workers: dict[str, set[str]] = {}
     for worker, test in re.findall(r"\[(gw\d+)\] \[\s*\d+%\] PASSED (\S+)", done.stdout):
