@@ -104,12 +104,6 @@ def repeat_for(kernel: Kernel | str, n: int, shape: str, timing: str) -> int:
     return max(_interface(kernel).workload.min_calls, min(MAX_REPEAT, 2 ** int(math.log2(wanted))))
 
 
-def lengths_for(kernel: Kernel, sizes: Sequence[int]) -> tuple[int, ...]:
-    """The lengths a kernel is timed at: the profile's sizes, or its own N for a fixed-length kernel."""
-    fixed = kernel.interface.fixed_length  # type: ignore[union-attr]
-    return (fixed,) if fixed is not None else tuple(sizes)
-
-
 @dataclass(frozen=True)
 class BenchCase:
     kernel: Kernel
@@ -140,14 +134,14 @@ def bench_cases(extra_dirs: Sequence[Path], sizes: Sequence[int], origin: str | 
         for source in discover(kernel, list(extra_dirs), origin)
         for route in routes_for(source.language)
     ]
-    lengths = sorted({n for kernel, _, _ in pairs for n in lengths_for(kernel, sizes)})
+    lengths = sorted({n for kernel, _, _ in pairs for n in kernel.interface.lengths(sizes)})  # type: ignore[union-attr]
     cases = []
     for n in lengths:
         for shape in SHAPES:
             for kernel, source, route in pairs:
                 # Each kernel at its own lengths and on the shapes its workload names (the no-op's cost depends
                 # on n only: one shape; a fixed-size sort: random inputs, as AlphaDev timed them).
-                if n in lengths_for(kernel, sizes) and shape in kernel.interface.workload.shapes:  # type: ignore[union-attr]
+                if n in kernel.interface.lengths(sizes) and shape in kernel.interface.workload.shapes:  # type: ignore[union-attr]
                     cases.append(BenchCase(kernel, source, route, n, shape))
     return cases
 

@@ -36,10 +36,9 @@ def headline_lengths(kernel_name: str) -> tuple[int, ...]:
     from harness.kernel import UnknownName, get_kernel
 
     try:
-        fixed = get_kernel(kernel_name).interface.fixed_length  # type: ignore[union-attr]
+        return get_kernel(kernel_name).interface.lengths(HEADLINE_SIZES)  # type: ignore[union-attr]
     except UnknownName:  # a saved run of a kernel this checkout no longer has
         return HEADLINE_SIZES
-    return (fixed,) if fixed is not None else HEADLINE_SIZES
 
 
 def ratio_with_ci(a: Sequence[float], b: Sequence[float]) -> tuple[float, float | None, float | None]:

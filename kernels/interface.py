@@ -277,15 +277,16 @@ class Interface:
         """N for a kernel on exactly N elements; None when n is an argument."""
         return self.array.length
 
+    def lengths(self, sizes: Sequence[int]) -> tuple[int, ...]:
+        """The lengths this kernel runs at, of a profile's `sizes`: its own N for a fixed-length kernel."""
+        return (self.fixed_length,) if self.fixed_length is not None else tuple(sizes)
+
     @property
     def largest_length(self) -> int:
         """The longest array any check or timing hands the kernel: what its length type must hold."""
         cases = self.cases
         return max((*cases.weak_ordering_lengths, *cases.nearly_sorted, *self.workload.full_lengths,
                     cases.random.max_length if cases.random else 0, *(len(c.values) for c in cases.edge)), default=0)
-
-    def lengths(self, full: bool = False) -> tuple[int, ...]:
-        return self.workload.full_lengths if full else self.workload.quick_lengths
 
     def c_prototype(self, name: str | None = None) -> str:
         params = ", ".join(f"{_C_TYPES[type(a)]}{a.name}" for a in self.arguments)
