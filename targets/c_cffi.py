@@ -295,13 +295,11 @@ def _listing_asm(built: CBuilt, route: CffiTarget) -> listing.Rendered:
     text = route.wrapped_source(built.source, built.entry, built.kernel)  # type: ignore[attr-defined]
     args = [*listing.setuptools_cflags(), *route.compile_args()]  # type: ignore[attr-defined]
     command = [*shlex.split(route.compiler), *args]  # type: ignore[attr-defined]
-    with tempfile.TemporaryDirectory(prefix="arena-asm-") as work:
-        c_file = Path(work) / f"{built.source.name}.c"
-        c_file.write_text(text)
-        out = Path(work) / "out.s"
-        asm = listing.compile_for_listing(route.name, [*command, "-S", "-masm=intel"], c_file, out).decode()
-        # The same text and flags again, to an object: its entry must be as long as the one that ran.
-        listed = symbol_size(listing.compile_for_listing(route.name, [*command, "-c"], c_file, Path(work) / "out.o"), built.entry)  # type: ignore[attr-defined]
+    c_name, version = f"{built.source.name}.c", compiler_version(route.compiler)  # type: ignore[attr-defined]
+    asm = listing.compile_for_listing(route.name, [*command, "-S", "-masm=intel"], c_name, text, "out.s", version).decode()
+    # The same text and flags again, to an object: its entry must be as long as the one that ran.
+    obj = listing.compile_for_listing(route.name, [*command, "-c"], c_name, text, "out.o", version)
+    listed = symbol_size(obj, built.entry)  # type: ignore[attr-defined]
     shown = " ".join([tool_name(route.compiler), *map(shlex.quote, args)])  # type: ignore[attr-defined]
     library = getattr(built, "library", None)
     ran = symbol_size(Path(library).read_bytes(), built.entry) if library else None  # type: ignore[attr-defined]

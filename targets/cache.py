@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 
@@ -40,3 +40,14 @@ def cached(kind: str, name: str, produce: Callable[[Path], Path]) -> Path:
     with tempfile.TemporaryDirectory(dir=directory, prefix="build-") as work:
         os.replace(produce(Path(work)), path)
     return path
+
+
+def cached_bytes(kind: str, parts: Sequence[str | bytes], produce: Callable[[Path], bytes], suffix: str = "") -> bytes:
+    """The bytes `produce(work)` returns for `parts` (everything that decides them), made once and then read
+    from cache_dir()/kind."""
+    def write(work: Path) -> Path:
+        out = work / "out.partial"
+        out.write_bytes(produce(work))
+        return out
+
+    return cached(kind, f"{content_key(*parts)}{suffix}", write).read_bytes()

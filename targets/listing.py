@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from targets.base import BuildError
+from targets.cache import cached_bytes
 from targets.disasm import decoder
 
 
@@ -107,9 +108,16 @@ def setuptools_cflags() -> list[str]:
     return [f for f in flags if f != "-g"]
 
 
-def compile_for_listing(route: str, command: list[str], c_file: Path, out: Path) -> bytes:
-    # zig cc writes nothing for `-o -`: the output goes through a file for every compiler.
-    done = subprocess.run([*command, "-o", str(out), str(c_file)], capture_output=True, text=True, check=False)
-    if done.returncode != 0 or not out.exists():
-        raise BuildError(f"{route}: the compiler failed on the listing's copy of the source:\n{done.stderr.strip()}")
-    return out.read_bytes()
+def compile_for_listing(route: str, command: list[str], c_name: str, text: str, out_name: str, version: str) -> bytes:
+    """What `command -o OUT C_FILE` writes for `text` saved as `c_name`: compiled once per command, text and
+    compiler `version`, then read from the cache."""
+    def produce(work: Path) -> bytes:
+        c_file, out = work / c_name, work / out_name
+        c_file.write_text(text)
+        # zig cc writes nothing for `-o -`: the output goes through a file for every compiler.
+        done = subprocess.run([*command, "-o", str(out), str(c_file)], capture_output=True, text=True, check=False)
+        if done.returncode != 0 or not out.exists():
+            raise BuildError(f"{route}: the compiler failed on the listing's copy of the source:\n{done.stderr.strip()}")
+        return out.read_bytes()
+
+    return cached_bytes("listing", (version, *command, c_name, text, out_name), produce)

@@ -34,7 +34,7 @@ from targets.source import Source
 from targets import c_prototype
 from targets.base import BuildError, RunError, Unavailable
 from targets.c_cffi import ZIG_LIB, CffiTarget, ask_driver, compiler_diagnostics, find_c_entry, zig_clang
-from targets.cache import cached, content_key
+from targets.cache import cached_bytes
 from targets.llvm_jit import describe_pipeline, optimize, parse_verified
 from targets.wasm import WasmBuilt, WasmtimeTarget
 
@@ -91,12 +91,7 @@ class CompiledWasmTarget(WasmtimeTarget):
     """Shared by the C and LLVM routes: cache by content hash, then load through the wasmtime route."""
 
     def cached(self, key_parts: Sequence[str], produce: Callable[[Path], bytes]) -> bytes:
-        def write(work: Path) -> Path:
-            out = work / "out.partial"
-            out.write_bytes(produce(work))
-            return out
-
-        return cached("wasm", f"{content_key(self.name, zig_version(), *key_parts)}.wasm", write).read_bytes()
+        return cached_bytes("wasm", (self.name, zig_version(), *key_parts), produce, ".wasm")
 
     def finish(self, source: Source, kernel: Kernel, binary: bytes, started: float) -> CompiledWasmBuilt:
         compiled = time.perf_counter() - started

@@ -25,7 +25,6 @@ import re
 import select
 import shutil
 import subprocess
-import tempfile
 import time
 from array import array
 from collections.abc import Callable, Sequence
@@ -54,6 +53,7 @@ from targets.base import (
     unguarded,
 )
 from targets import listing
+from targets.cache import cached_bytes
 from targets.fresh import EXPECT_SORTED, SHAPE_CODES, LoopOutcome, outcome, seed_state, wat_driver
 from targets.wasm import (
     find_entry,
@@ -265,15 +265,19 @@ V8_FLAGS = ("--no-liftoff", "--no-wasm-lazy-compilation", "--print-wasm-code")
 
 def v8_functions(binary: bytes, node: str) -> list[tuple[str, bytes]]:
     """(name, machine code) of every wasm function TurboFan compiles for `binary`."""
-    with tempfile.NamedTemporaryFile(suffix=".wasm") as module:
-        module.write(binary)
-        module.flush()
+    def compile_module(work: Path) -> bytes:
+        module = work / "module.wasm"
+        module.write_bytes(binary)
         done = subprocess.run([node, *V8_FLAGS, "-e", "new WebAssembly.Module(require('fs').readFileSync("
-                               "process.argv[1]))", module.name], capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise BuildError(f"node could not compile the module: {done.stderr.strip()[-500:]}")
+                               "process.argv[1]))", str(module)], capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise BuildError(f"node could not compile the module: {done.stderr.strip()[-500:]}")
+        return done.stdout.encode()
+
+    # TurboFan's code for one module and one node: printed once, then read from the cache.
+    printed = cached_bytes("listing", ("v8", node_version(), *V8_FLAGS, binary), compile_module).decode()
     functions: list[tuple[str, bytes]] = []
-    for block in done.stdout.split("--- WebAssembly code ---")[1:]:
+    for block in printed.split("--- WebAssembly code ---")[1:]:
         fields = dict(re.findall(r"^(name|kind|compiler): (.*)$", block, re.MULTILINE))
         code = b"".join(bytes.fromhex(m.group(1)) for line in block.splitlines()
                         if (m := _V8_INSTRUCTION.match(line)))

@@ -193,3 +193,35 @@ def test_cli_diff(capsys: pytest.CaptureFixture[str]) -> None:
 def test_v8_native_listing_is_x86_64_when_node_is_there() -> None:
     result = listing("ai-wat-index-loop", "wasm-v8")
     assert "ret" in mnemonics(result) and result.code_bytes
+
+
+@pytest.mark.parametrize("route_name", ["c-gcc-O3", "wasm-clang-O3-v8"])
+def test_a_listing_is_made_once_and_then_read_from_the_cache(route_name: str, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    from targets import listing as listing_module, wasm_v8
+
+    if route_name.endswith("-v8") and shutil.which("node") is None:
+        pytest.skip("node is not on PATH")
+    monkeypatch.setenv("ARENA_CACHE", str(tmp_path))
+    kernel, route = get_kernel("insertion_sort"), get_route(route_name)
+    source = asm.pick_source(resolve_sources("insertion_sort", kernel), route)
+    calls: list[list[str]] = []
+    real_run = subprocess.run
+
+    def counted(command: list[str], *args: object, **kwargs: object) -> object:
+        calls.append(command)
+        return real_run(command, *args, **kwargs)
+
+    built = route.build(source, kernel)  # built first: only the listing's own compiler and node runs are counted
+    try:
+        for module in (listing_module, wasm_v8):
+            monkeypatch.setattr(module.subprocess, "run", counted)
+        first = asm.render(built, route, None)
+        made = len(calls)
+        again = asm.render(built, route, None)
+    finally:
+        built.close()
+    assert made >= 1 and len(calls) == made, calls  # the second listing ran no compiler and no node
+    assert again.text() == first.text() and again.code_bytes == first.code_bytes
