@@ -29,15 +29,26 @@ from targets.base import Built, Target
 from targets.fresh import EXPECT_SAME, EXPECT_SORTED, INT32_MAX, INT32_MIN, SEED, SHAPES
 
 QUICK_SIZES = (16, 128, 1024)
+# The quick profile times random input at each of its sizes and every shape at this one; --full and --sizes time
+# every shape at every size.
+QUICK_EVERY_SHAPE_AT = (128,)
 FULL_SIZES = tuple(2**k for k in range(3, 14))  # 8 .. 8192
 # Work per timed round, in estimated inner-loop steps: a few milliseconds of native code.
 ROUND_STEPS = 2_000_000
 MAX_REPEAT = 16384
-ROUNDS = 20
-WARMUP_ROUNDS = 2
+# Timed rounds per benchmark: the quick profile's intervals are wider, its run shorter. Both are multiples of the
+# four placements native code takes in turn, so each placement weighs the same in a row's median.
+QUICK_ROUNDS = 16
+FULL_ROUNDS = 20
+WARMUP_ROUNDS = 1
 # The emulator's time is not the code's speed: one round shows it, the instruction count is the metric.
 EMULATED_ROUNDS = 1
 EMULATED_MAX_N = 2048
+
+
+def timed_rounds(full: bool) -> int:
+    """Timed rounds of each benchmark, pair and key ratio in a profile (`--full` or the quick one)."""
+    return FULL_ROUNDS if full else QUICK_ROUNDS
 
 
 def emulated(route: Target) -> bool:
@@ -125,9 +136,11 @@ class BenchCase:
         return (self.kernel, self.source, self.route)
 
 
-def bench_cases(extra_dirs: Sequence[Path], sizes: Sequence[int], origin: str | None = None) -> list[BenchCase]:
+def bench_cases(extra_dirs: Sequence[Path], sizes: Sequence[int], origin: str | None = None,
+                every_shape_at: Sequence[int] | None = None) -> list[BenchCase]:
     """Every variant on every route, grouped so the variants compared with each other run one after another.
-    `origin`: that of the extra directories' files whose header names none (default `supplied`)."""
+    `origin`: that of the extra directories' files whose header names none (default `supplied`).
+    `every_shape_at`: the sizes timed on every input shape, the others on random input only (default: all)."""
     pairs = [
         (kernel, source, route)
         for kernel in all_kernels().values()
@@ -141,7 +154,8 @@ def bench_cases(extra_dirs: Sequence[Path], sizes: Sequence[int], origin: str | 
             for kernel, source, route in pairs:
                 # Each kernel at its own lengths and on the shapes its workload names (the no-op's cost depends
                 # on n only: one shape; a fixed-size sort: random inputs, as AlphaDev timed them).
-                if n in kernel.interface.lengths(sizes) and shape in kernel.interface.workload.shapes:  # type: ignore[union-attr]
+                if (n in kernel.interface.lengths(sizes) and shape in kernel.interface.workload.shapes  # type: ignore[union-attr]
+                        and (every_shape_at is None or shape == "random" or n in every_shape_at)):
                     cases.append(BenchCase(kernel, source, route, n, shape))
     return cases
 

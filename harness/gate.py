@@ -277,6 +277,8 @@ def remeasure(run: SavedRun, node_ids: list[str]) -> SavedRun:
                 "--benchmark-only", f"--benchmark-storage={tmp}", f"--benchmark-json={out}"]
         if selection.get("sizes"):
             args.append("--sizes=" + ",".join(str(n) for n in selection["sizes"]))
+        if run.data.get("arena", {}).get("profile") == "full":  # the full profile's rounds
+            args.append("--full")
         for folder in selection.get("variants", []):
             args += ["--variants", folder]
         if selection.get("origin"):

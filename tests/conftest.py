@@ -47,6 +47,14 @@ def workbench(request: pytest.FixtureRequest) -> Iterator[Workbench]:
 
 
 @pytest.fixture(scope="session")
+def rounds(request: pytest.FixtureRequest) -> int:
+    """Timed rounds per benchmark in this run's profile."""
+    from harness.bench import timed_rounds
+
+    return timed_rounds(request.config.getoption("--full"))
+
+
+@pytest.fixture(scope="session")
 def listings_dir(request: pytest.FixtureRequest) -> Path:
     """Where a timed run keeps the listing of every artifact it timed; `arena report` copies it into the report."""
     import time
@@ -209,13 +217,8 @@ def _parametrize_supplied_pairs(metafunc: pytest.Metafunc) -> None:
     """Every two supplied files on one timed route, n and shape: the ranking's pairs, measured interleaved."""
     from itertools import combinations
 
-    from harness.bench import QUICK_SIZES, bench_cases
-
-    extra = [Path(d) for d in metafunc.config.getoption("--variants")]
-    sizes = QUICK_SIZES
-    if metafunc.config.getoption("--sizes"):
-        sizes = tuple(int(n) for n in metafunc.config.getoption("--sizes").split(","))
-    cases = [c for c in bench_cases(extra, sizes, metafunc.config.getoption("--origin")) if c.source.origin == "supplied"
+    # At the quick sizes even under --full: every two files, on every route, n and shape, add up fast.
+    cases = [c for c in _bench_cases(metafunc.config, full=False) if c.source.origin == "supplied"
              and "unicorn" not in c.route.name]  # the emulator's time is not compared
     groups: dict[tuple[str, str, int, str], list] = {}
     for case in cases:
@@ -226,17 +229,24 @@ def _parametrize_supplied_pairs(metafunc: pytest.Metafunc) -> None:
                               for a, b in pairs])
 
 
-def bench_sizes(config: pytest.Config) -> tuple[int, ...]:
+def bench_sizes(config: pytest.Config, full: bool | None = None) -> tuple[int, ...]:
     from harness.bench import FULL_SIZES, QUICK_SIZES
 
     if config.getoption("--sizes"):
         return tuple(int(n) for n in config.getoption("--sizes").split(","))
-    return FULL_SIZES if config.getoption("--full") else QUICK_SIZES
+    return FULL_SIZES if (config.getoption("--full") if full is None else full) else QUICK_SIZES
+
+
+def _bench_cases(config: pytest.Config, full: bool | None = None) -> list[Any]:
+    """The benchmarks of this run's profile: the quick one (the default) times fewer shapes than --full or --sizes."""
+    from harness.bench import QUICK_EVERY_SHAPE_AT, bench_cases
+
+    full = config.getoption("--full") if full is None else full
+    quick = not full and not config.getoption("--sizes")
+    return bench_cases([Path(d) for d in config.getoption("--variants")], bench_sizes(config, full),
+                       config.getoption("--origin"), every_shape_at=QUICK_EVERY_SHAPE_AT if quick else None)
 
 
 def _parametrize_bench_cases(metafunc: pytest.Metafunc) -> None:
-    from harness.bench import bench_cases
-
-    extra = [Path(d) for d in metafunc.config.getoption("--variants")]
-    cases = bench_cases(extra, bench_sizes(metafunc.config), metafunc.config.getoption("--origin"))
+    cases = _bench_cases(metafunc.config)
     metafunc.parametrize("bench_case", cases, ids=[c.id for c in cases])

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from harness.bench import (
-    EMULATED_MAX_N, EMULATED_ROUNDS, ROUNDS, SEED, WARMUP_ROUNDS, BenchCase, Workbench, expectation, one_core,
+    EMULATED_MAX_N, EMULATED_ROUNDS, SEED, WARMUP_ROUNDS, BenchCase, Workbench, expectation, one_core,
     repeat_for,
 )
 from harness.fidelity import Partner, Standalone
@@ -24,7 +24,8 @@ from harness.source import discover
 from targets import get_route, sandbox
 
 
-def test_kernel(bench_case: BenchCase, workbench: Workbench, benchmark: pytest.FixtureRequest, listings_dir: Path) -> None:
+def test_kernel(bench_case: BenchCase, workbench: Workbench, benchmark: pytest.FixtureRequest, listings_dir: Path,
+                rounds: int) -> None:
     case = bench_case
     report = workbench.checked(*case.pair)
     if not report.passed:
@@ -65,7 +66,8 @@ def test_kernel(bench_case: BenchCase, workbench: Workbench, benchmark: pytest.F
         benchmark.extra_info["unsafe_native"] = sandbox.unavailable()
     if not benchmark.disabled:  # a timed run keeps the code it timed, so the report can show it
         benchmark.extra_info["listing"] = workbench.listing(*case.pair, listings_dir)
-    rounds = EMULATED_ROUNDS if built.timing == "emulated" else ROUNDS
+    if built.timing == "emulated":
+        rounds = EMULATED_ROUNDS
     benchmark.pedantic(run, rounds=rounds, warmup_rounds=0 if built.timing == "emulated" else WARMUP_ROUNDS, iterations=1)
     outcome = built.loop_outcome()
     assert outcome.bad == 0, f"{outcome.bad} of {outcome.calls} timed calls left a wrong output"
@@ -105,8 +107,7 @@ KEY_RATIOS = {
     "llvm-O3 / clang -O3 (c-clang-O3), n=1024 random": ("llvm-O3", "c-clang-O3", 1024),
     "llvm-O0 / llvm-O3, n=1024 random": ("llvm-O0", "llvm-O3", 1024),
 }
-KEY_RATIO_REPEAT_FACTOR = 64  # rounds of ~40 ms: this machine switches between a fast and a slow state every few ms
-KEY_RATIO_ROUNDS = 20
+KEY_RATIO_REPEAT_FACTOR = 32  # rounds of ~20 ms: this machine switches between a fast and a slow state every few ms
 
 
 def _reference_case(route_name: str, n: int) -> BenchCase:
@@ -126,7 +127,7 @@ def test_every_key_ratio_has_a_goal() -> None:
 @pytest.mark.xdist_group("one core, pinned")  # under pytest-xdist, never two of these at once
 @pytest.mark.parametrize("name", list(KEY_RATIOS))
 def test_key_ratio(
-    name: str, workbench: Workbench, benchmark: pytest.FixtureRequest, request: pytest.FixtureRequest
+    name: str, workbench: Workbench, benchmark: pytest.FixtureRequest, request: pytest.FixtureRequest, rounds: int
 ) -> None:
     """Measures one ratio with both sides' rounds interleaved and checks both sides' outputs; the partner's
     time per sort is recorded for the report. Its goal (harness.report.GOALS) is checked only in a timed run
@@ -150,7 +151,7 @@ def test_key_ratio(
             benchmark._timer = clock
         benchmark.group = "key ratios"
         try:
-            benchmark.pedantic(run, setup=partner.round, rounds=KEY_RATIO_ROUNDS, warmup_rounds=WARMUP_ROUNDS,
+            benchmark.pedantic(run, setup=partner.round, rounds=rounds, warmup_rounds=WARMUP_ROUNDS,
                                iterations=1)
         finally:
             partner.close()
@@ -184,7 +185,7 @@ HEADLINE_PAIRS = [
 @pytest.mark.parametrize("kernel_name, substrate, n, comparison", HEADLINE_PAIRS,
                          ids=[re.sub(r"[^\w.=/-]+", "-", f"{k}/{s}/n={n}/{c}") for k, s, n, c in HEADLINE_PAIRS])
 def test_headline_pair(kernel_name: str, substrate: str, n: int, comparison: str, workbench: Workbench,
-                       benchmark: pytest.FixtureRequest, request: pytest.FixtureRequest) -> None:
+                       benchmark: pytest.FixtureRequest, request: pytest.FixtureRequest, rounds: int) -> None:
     timed = {f"{case.source.name}@{case.route.name}": (case, median) for case, where, median in workbench.timed.values()
              if (case.kernel.name, where, case.n, case.shape) == (kernel_name, substrate, n, "random")}
     if not timed and hasattr(request.config, "workerinput"):
@@ -214,7 +215,7 @@ def test_headline_pair(kernel_name: str, substrate: str, n: int, comparison: str
         clock = ai.loop_clock()
         if clock is not None and hasattr(benchmark, "_timer"):
             benchmark._timer = clock
-        benchmark.pedantic(run, setup=partner.round, rounds=ROUNDS, warmup_rounds=WARMUP_ROUNDS, iterations=1)
+        benchmark.pedantic(run, setup=partner.round, rounds=rounds, warmup_rounds=WARMUP_ROUNDS, iterations=1)
     benchmark.extra_info.update(
         kernel=kernel_name, n=n, shape="random", substrate=substrate, repeat=repeat, timing=ai.timing,
         partner=pair.compiler.label, partner_per_sort=partner.per_sort_seconds,
@@ -230,7 +231,7 @@ def test_headline_pair(kernel_name: str, substrate: str, n: int, comparison: str
 # so the ranking's steps in the report (harness.supplied) rest on like-for-like rounds, not on drift between runs.
 @pytest.mark.xdist_group("one core, pinned")
 def test_supplied_pair(supplied_pair: tuple[BenchCase, BenchCase], workbench: Workbench,
-                       benchmark: pytest.FixtureRequest) -> None:
+                       benchmark: pytest.FixtureRequest, rounds: int) -> None:
     ours, theirs = supplied_pair
     for case in supplied_pair:
         report = workbench.checked(*case.pair)
@@ -247,7 +248,7 @@ def test_supplied_pair(supplied_pair: tuple[BenchCase, BenchCase], workbench: Wo
         clock = built.loop_clock()
         if clock is not None and hasattr(benchmark, "_timer"):
             benchmark._timer = clock
-        benchmark.pedantic(run, setup=partner.round, rounds=ROUNDS, warmup_rounds=WARMUP_ROUNDS, iterations=1)
+        benchmark.pedantic(run, setup=partner.round, rounds=rounds, warmup_rounds=WARMUP_ROUNDS, iterations=1)
     benchmark.extra_info.update(
         ratio_name=f"{ours.source.name} / {theirs.source.name} on {ours.route.name}, n={ours.n} {ours.shape}",
         supplied_pair=[ours.source.name, theirs.source.name], kernel=ours.kernel.name, variant=ours.source.name,
@@ -257,3 +258,19 @@ def test_supplied_pair(supplied_pair: tuple[BenchCase, BenchCase], workbench: Wo
     for side in (built, other):
         outcome = side.loop_outcome()
         assert partner.per_sort_seconds and outcome.bad == 0, f"{side.route}: {outcome}"
+
+
+def test_the_quick_profile_times_random_input_at_each_size_and_every_shape_at_one() -> None:
+    from harness.bench import FULL_ROUNDS, QUICK_EVERY_SHAPE_AT, QUICK_ROUNDS, QUICK_SIZES, bench_cases
+    from targets.fresh import SHAPES
+    from targets.native import PLACEMENT_OFFSETS
+
+    quick = bench_cases([], QUICK_SIZES, every_shape_at=QUICK_EVERY_SHAPE_AT)
+    every = bench_cases([], QUICK_SIZES)
+    timed = {(c.n, c.shape) for c in quick if c.kernel.name == "insertion_sort"}
+    assert timed == {(n, "random") for n in QUICK_SIZES} | {(n, s) for n in QUICK_EVERY_SHAPE_AT for s in SHAPES}
+    assert {(c.n, c.shape) for c in every if c.kernel.name == "insertion_sort"} == {
+        (n, s) for n in QUICK_SIZES for s in SHAPES}
+    assert {c.id.rsplit("/", 2)[0] for c in quick} == {c.id.rsplit("/", 2)[0] for c in every}  # every pair still timed
+    # Native code takes the placements in turn, one per round: each weighs the same in a row's median.
+    assert QUICK_ROUNDS % len(PLACEMENT_OFFSETS) == 0 and FULL_ROUNDS % len(PLACEMENT_OFFSETS) == 0
