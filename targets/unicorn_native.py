@@ -69,6 +69,11 @@ class NativeUnicornBuilt(UnicornBuilt):
 
     def _run(self, values: Sequence[int], counted: bool) -> tuple[list[int], int]:
         self._unsupported: str | None = None
+        if self._uc is not None:
+            # Every run starts from the library as loaded, as a fresh process would: what one run left in .data
+            # or .bss cannot shorten the next (the counts are compared as exact), nor carry an answer to it.
+            for offset, length in self.image.writable:
+                self._uc.mem_write(self.image.base + offset, self.image.code[offset : offset + length])
         try:
             return super()._run(values, counted)
         except (LimitExceeded, OutOfBounds):
