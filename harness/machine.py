@@ -445,6 +445,25 @@ def widened(ci: tuple[float, float], drift: float) -> tuple[float, float]:
     return ci[0] / (1 + drift), ci[1] * (1 + drift)
 
 
+def hold_unsteady(rows: Sequence[Any]) -> None:
+    """A faster/slower verdict between two rows timed apart stands only when both rows' rounds were steady. An
+    unstable row met a slow spell of the machine that its median may carry and a rerun would not: its verdict,
+    and that of a row compared with it, becomes unsure. (Rows timed while the machine was busy are judged so
+    already.)"""
+    by_key = {(r.kernel, r.n, r.shape, r.label): r for r in rows}
+    for row in rows:
+        if row.timing == "emulated" or row.compiler_source or row.busy:
+            continue
+        for verdict, compared_with in (("verdict", "compared_with"), ("free_verdict", "free_compared_with")):
+            if getattr(row, verdict, "") not in ("faster", "slower"):
+                continue
+            other = by_key.get((row.kernel, row.n, row.shape, getattr(row, compared_with, "")))
+            if row.unstable:
+                setattr(row, verdict, "unsure")  # the row's own `unstable` flag says why
+            elif other is not None and other.unstable:
+                setattr(row, verdict, f"unsure ({other.label} unstable)")
+
+
 def judge_rows(rows: Sequence[Any], headline: Sequence[Any], saved: dict[str, Any] | None) -> list[str]:
     """The judgement on a report's rows (harness.report's Row and Headline): unstable rows flagged; rows timed while
     the machine was busy marked, their faster/slower verdicts standing only beyond the noise measured. Returns the
@@ -454,6 +473,7 @@ def judge_rows(rows: Sequence[Any], headline: Sequence[Any], saved: dict[str, An
             row.unstable = unstable(row.per_sort)
     judged = judge(saved)
     if judged is None:
+        hold_unsteady(rows)
         return []
     affected = judged.affected
     for row in rows:
@@ -480,6 +500,7 @@ def judge_rows(rows: Sequence[Any], headline: Sequence[Any], saved: dict[str, An
                 row.free_ci = widened(row.free_ci, drift)
                 if not row.busy and row.free_verdict in ("faster", "slower", "unsure"):
                     row.free_verdict = verdict_from_ci(*row.free_ci)
+    hold_unsteady(rows)
     for h in headline:
         sides = [r for r in rows if (r.substrate, r.n, r.shape) == (h.substrate, h.n, "random") and r.label in (h.ai, h.compiler)]
         if any(r.busy for r in sides):

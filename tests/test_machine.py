@@ -253,3 +253,21 @@ def test_every_interval_between_rows_timed_apart_carries_the_runs_drift() -> Non
     assert rows["ai-close"].ratio_ci[1] == pytest.approx(0.95 * 1.08, rel=0.01)
     del run["arena"]["machine"]
     assert {r.variant: r.verdict for r in analyse(run, "no-readings").rows}["ai-close"] == "faster"
+
+
+def test_a_verdict_between_rows_timed_apart_needs_both_rows_steady() -> None:
+    """A row with a slow spell among its rounds, or compared with such a row, is not called faster or slower: its
+    median may carry a spell a rerun would not meet. Steady rows keep their verdicts."""
+    base = [2e-6 * (1 + 0.002 * (k % 5)) for k in range(16)]
+    spell = base[:10] + [t * 1.8 for t in base[10:]]  # the last six rounds in a slow spell
+    run = {"datetime": "2026-11-27T00:00:00", "machine_info": {}, "benchmarks": [
+        _row("insertion_sort", "c-gcc-O3", "human", base),
+        _row("ai-steady", "x86-native", "ai", [t * 0.5 for t in base]),
+        _row("ai-spell", "x86-native", "ai", [t * 0.5 for t in spell]),
+    ]}
+    rows = {r.variant: r for r in analyse(run, "quiet-run").rows}
+    assert rows["ai-steady"].verdict == "faster" and rows["ai-steady"].unstable is None
+    assert rows["ai-spell"].unstable is not None and rows["ai-spell"].verdict == "unsure"
+    run["benchmarks"][0] = _row("insertion_sort", "c-gcc-O3", "human", spell)  # now the compiler build met it
+    rows = {r.variant: r for r in analyse(run, "quiet-run").rows}
+    assert rows["ai-steady"].verdict == "unsure (insertion_sort@c-gcc-O3 unstable)"
