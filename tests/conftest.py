@@ -71,7 +71,8 @@ def listings_dir(request: pytest.FixtureRequest) -> Path:
 def machine_watch(request: pytest.FixtureRequest) -> Iterator[Any]:
     """Set up when the first timed benchmark starts: the machine-wide timing lock, then the watch over the machine
     (harness.machine) until the last one ends."""
-    from harness.machine import MachineBusy, MachineWatch, TimingLock, noise_meter
+    from harness.machine import MachineWatch, noise_meter
+    from harness.timing_lock import MachineBusy, TimingLock
 
     config = request.config
     run = config.getoption("benchmark_save") or config.getoption("benchmark_autosave") or "unsaved"

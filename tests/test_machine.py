@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from harness.machine import NOISE_BUSY, OTHERS_BUSY, Meter, MachineWatch, Point, judge, unstable
+from harness.machine import NOISE_BUSY, OTHERS_BUSY, Meter, MachineWatch, judge, unstable
 from harness.report import analyse, markdown
 from harness.gate import pytest_child_env as child_env
 from tests.conftest import REPO
@@ -19,7 +19,7 @@ from tests.conftest import REPO
 HOLD = """
 import sys, time
 from pathlib import Path
-from harness.machine import MachineBusy, TimingLock
+from harness.timing_lock import MachineBusy, TimingLock
 lock = TimingLock(sys.argv[1], wait=sys.argv[2] == "wait")
 try:
     lock.acquire()
