@@ -17,7 +17,8 @@ def install(session: nox.Session) -> None:
     wanted = ".[test,ray]" if os.environ.get("ARENA_WITH_RAY") else ".[test]"
     # The install is editable: the code is read from this folder, so only a change to pyproject.toml (or to the
     # extras) calls for pip again. A reused environment that has them is not reinstalled, which saves seconds a run.
-    stamp = Path(session.virtualenv.location, ".arena-installed") if session.virtualenv.location else None
+    location = getattr(session.virtualenv, "location", None)  # none under --no-venv
+    stamp = Path(location, ".arena-installed") if location else None
     digest = hashlib.sha256(Path("pyproject.toml").read_bytes() + wanted.encode()).hexdigest()
     if stamp is not None and stamp.is_file() and stamp.read_text() == digest:
         session.log(f"{wanted} already installed from this pyproject.toml (delete {stamp} to reinstall)")
