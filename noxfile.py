@@ -13,6 +13,10 @@ nox.options.error_on_missing_interpreters = True
 
 
 def install(session: nox.Session) -> None:
+    # Compiled bytecode, and pytest's rewritten test modules, are kept in __pycache__ even where
+    # PYTHONDONTWRITEBYTECODE is set: every test worker and every child process (`arena`, a nested pytest) would
+    # otherwise compile the project again, about a second each.
+    session.env["PYTHONDONTWRITEBYTECODE"] = None
     # ARENA_WITH_RAY=1 (CI) adds the Ray extra, so the local-cluster test runs instead of skipping.
     wanted = ".[test,ray]" if os.environ.get("ARENA_WITH_RAY") else ".[test]"
     # The install is editable: the code is read from this folder, so only a change to pyproject.toml (or to the
