@@ -301,8 +301,7 @@ def _listing_asm(built: CBuilt, route: CffiTarget) -> listing.Rendered:
     obj = listing.compile_for_listing(route.name, [*command, "-c"], c_name, text, "out.o", version)
     listed = symbol_size(obj, built.entry)  # type: ignore[attr-defined]
     shown = " ".join([tool_name(route.compiler), *map(shlex.quote, args)])  # type: ignore[attr-defined]
-    library = getattr(built, "library", None)
-    ran = symbol_size(Path(library).read_bytes(), built.entry) if library else None  # type: ignore[attr-defined]
+    ran = built.code_bytes  # the entry's size in the library that ran
     notes = [f"code bytes: the entry in the extension module that ran; this listing's object has {listed}"
              + (": the same" if listed == ran else ": NOT the same, the listing may not be the code that ran")]
     return listing.Rendered("x86", asm, flags=f"{shown} -S -masm=intel", notes=notes, code_bytes=ran or listed)

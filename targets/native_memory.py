@@ -60,9 +60,7 @@ class GuardedBuffer:
         """Run `function(pointer, n)` on the guarded copy of `values`; return the array as left."""
         buf = guarded(values)
         nbytes = len(buf) * 4
-        self._ensure(nbytes)
-        # Flush the array against the upper guard page: an overrun past the canaries faults at once.
-        start = self._base + PAGE + self._span - nbytes
+        start = self.work(len(buf))  # canaries and all, flush against the upper guard page
         ctypes.memmove(start, buf.buffer_info()[0], nbytes)
         function(start + CANARY_WORDS * 4, len(values))
         out = array("i")
