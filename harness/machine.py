@@ -366,6 +366,11 @@ def widened(ci: tuple[float, float], drift: float) -> tuple[float, float]:
     return ci[0] / (1 + drift), ci[1] * (1 + drift)
 
 
+# A row's two comparisons with a compiler build (harness.analysis.Row): the same algorithm's, and any algorithm's.
+# Each as (its interval, its verdict, the label of the row it is compared with).
+COMPARISONS = (("ratio_ci", "verdict", "compared_with"), ("free_ci", "free_verdict", "free_compared_with"))
+
+
 def hold_unsteady(rows: Sequence[Any]) -> None:
     """A faster/slower verdict between two rows timed apart stands only when both rows' rounds were steady. An
     unstable row met a slow spell of the machine that its median may carry and a rerun would not: its verdict,
@@ -375,7 +380,7 @@ def hold_unsteady(rows: Sequence[Any]) -> None:
     for row in rows:
         if row.timing == "emulated" or row.compiler_source or row.busy:
             continue
-        for verdict, compared_with in (("verdict", "compared_with"), ("free_verdict", "free_compared_with")):
+        for _, verdict, compared_with in COMPARISONS:
             if getattr(row, verdict, "") not in ("faster", "slower"):
                 continue
             other = by_key.get((row.kernel, row.n, row.shape, getattr(row, compared_with, "")))
@@ -399,10 +404,9 @@ def judge_rows(rows: Sequence[Any], headline: Sequence[Any], saved: dict[str, An
     affected = judged.affected
     for row in rows:
         row.busy = row.id in affected
-        if row.busy and row.verdict in ("faster", "slower"):
-            row.verdict = judged.verdict(*(row.ratio_ci or (None, None)), steady=not row.unstable)
-        if row.busy and getattr(row, "free_verdict", "") in ("faster", "slower"):
-            row.free_verdict = judged.verdict(*(row.free_ci or (None, None)), steady=not row.unstable)
+        for ci, verdict, _ in COMPARISONS:
+            if row.busy and getattr(row, verdict, "") in ("faster", "slower"):
+                setattr(row, verdict, judged.verdict(*(getattr(row, ci) or (None, None)), steady=not row.unstable))
     from harness.headline import headline_verdict, verdict_from_ci
 
     drift = judged.noise or 0.0
@@ -413,14 +417,11 @@ def judge_rows(rows: Sequence[Any], headline: Sequence[Any], saved: dict[str, An
         for row in rows:
             if row.timing == "emulated" or row.compiler_source:
                 continue
-            if row.ratio_ci:
-                row.ratio_ci = widened(row.ratio_ci, drift)
-                if not row.busy and row.verdict in ("faster", "slower", "unsure"):
-                    row.verdict = verdict_from_ci(*row.ratio_ci)
-            if getattr(row, "free_ci", None):
-                row.free_ci = widened(row.free_ci, drift)
-                if not row.busy and row.free_verdict in ("faster", "slower", "unsure"):
-                    row.free_verdict = verdict_from_ci(*row.free_ci)
+            for ci, verdict, _ in COMPARISONS:
+                if getattr(row, ci, None):
+                    setattr(row, ci, widened(getattr(row, ci), drift))
+                    if not row.busy and getattr(row, verdict) in ("faster", "slower", "unsure"):
+                        setattr(row, verdict, verdict_from_ci(*getattr(row, ci)))
     hold_unsteady(rows)
     for h in headline:
         sides = [r for r in rows if (r.substrate, r.n, r.shape) == (h.substrate, h.n, "random") and r.label in (h.ai, h.compiler)]
