@@ -3,7 +3,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +143,20 @@ def arena(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True, cwd=REPO, timeout=300
     )
+
+
+def arena_check_together(paths: Sequence[Path]
+                         ) -> tuple[subprocess.CompletedProcess[str], dict[str, list[dict[str, Any]]]]:
+    """`arena check --json` on several files at once, as a user checks them: one process, not one per file.
+    Returns the process and its records by file name."""
+    import json
+
+    result = arena("check", *map(str, paths), "--json")
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for line in result.stdout.splitlines():
+        record = json.loads(line)
+        by_name.setdefault(Path(record.get("path", "")).name, []).append(record)
+    return result, by_name
 
 
 def matrix(config: pytest.Config) -> list[tuple[Kernel, Source, Target]]:

@@ -17,7 +17,7 @@ from harness.kernel import get_kernel
 from harness.source import load_source
 from targets import routes_for
 
-from .conftest import BAD_INPUTS, arena
+from .conftest import BAD_INPUTS, arena, arena_check_together
 
 KERNEL = get_kernel("insertion_sort")
 FIXTURES = sorted(p for p in BAD_INPUTS.iterdir() if p.suffix in {".c", ".ll", ".wat", ".s"})
@@ -34,12 +34,7 @@ def test_every_fixture_states_its_expectation() -> None:
 @pytest.fixture(scope="module")
 def checked_together() -> tuple[subprocess.CompletedProcess[str], dict[str, list[dict[str, Any]]]]:
     """`arena check` on every fixture at once, as a user checks several files: one process, not one per file."""
-    result = arena("check", *map(str, FIXTURES), "--json")
-    by_name: dict[str, list[dict[str, Any]]] = {}
-    for line in result.stdout.splitlines():
-        record = json.loads(line)
-        by_name.setdefault(Path(record.get("path", "")).name, []).append(record)
-    return result, by_name
+    return arena_check_together(FIXTURES)
 
 
 @pytest.mark.xdist_group("bad inputs, checked together")  # one worker, so the fixture's one process serves all

@@ -14,7 +14,7 @@ from harness.kernel import get_kernel
 from harness.source import discover, load_source
 from targets import get_route
 
-from .conftest import arena
+from .conftest import arena, arena_check_together
 
 KERNEL = get_kernel("insertion_sort")
 # One correct source per language, from the repo: the human-written ones first.
@@ -78,12 +78,7 @@ def test_every_form_has_an_expectation() -> None:
 @pytest.fixture(scope="module")
 def forms_checked() -> tuple[Any, dict[str, list[dict[str, Any]]]]:
     """`arena check --json` on every form at once, as a user checks the files of several chats: one process."""
-    result = arena("check", *(str(FORMS / name) for name in sorted(EXPECTED_NOTES)), "--json")
-    by_name: dict[str, list[dict[str, Any]]] = {}
-    for line in result.stdout.splitlines():
-        record = json.loads(line)
-        by_name.setdefault(Path(record.get("path", "")).name, []).append(record)
-    return result, by_name
+    return arena_check_together([FORMS / name for name in sorted(EXPECTED_NOTES)])
 
 
 @pytest.mark.xdist_group("pasted forms, checked together")  # one worker, so the fixture's one process serves all
