@@ -319,7 +319,8 @@ def _run_cases(report: Report, checker: Checker, cases: Sequence[Case], kernel: 
             return again is not None and again.kind == failure.kind
 
         # A fixed-length kernel's counterexample keeps its length: only its values shrink.
-        smallest = shrink(case.values, same_bug, keep_length=kernel.interface.fixed_length is not None)
+        smallest = shrink(case.values, same_bug, keep_length=kernel.interface.fixed_length is not None,
+                          domain=kernel.interface.domain)
         final = checker.attempt(smallest) or failure
     report.counterexample = Counterexample(input=smallest, got=final.got, expected=kernel.reference(smallest))
     shrunk = "" if smallest == list(case.values) else f", shrunk to {_shown(smallest)}"

@@ -1,6 +1,7 @@
 """Shrink a failing input to a smallest one that still fails: fewer elements first, then smaller values.
 
-Deterministic (no randomness), so the same bug gives the same counterexample on every run.
+Deterministic (no randomness), so the same bug gives the same counterexample on every run. Every candidate
+lies in the kernel's input domain: the negation of INT32_MIN, say, is no input a route can even hold.
 """
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from collections.abc import Callable, Sequence
 Predicate = Callable[[Sequence[int]], bool]
 
 
-def shrink(values: Sequence[int], fails: Predicate, budget: int = 3000, keep_length: bool = False) -> list[int]:
-    """With `keep_length` (a kernel on exactly N elements) no element is removed; only values shrink."""
+def shrink(values: Sequence[int], fails: Predicate, budget: int = 3000, keep_length: bool = False,
+           domain: tuple[int, int] | None = None) -> list[int]:
+    """With `keep_length` (a kernel on exactly N elements) no element is removed; only values shrink. With
+    `domain` (low, high), no candidate holds a value outside it."""
     current = list(values)
     attempts = 0
 
@@ -37,10 +40,11 @@ def shrink(values: Sequence[int], fails: Predicate, budget: int = 3000, keep_len
             chunk //= 2
         # Dense ranks keep the order (which is all a sort looks at) with the smallest magnitudes.
         ranked = _dense_ranks(current)
-        if ranked != current and still_fails(ranked):
+        inside = domain is None or all(domain[0] <= v <= domain[1] for v in ranked)
+        if ranked != current and inside and still_fails(ranked):
             current, changed = ranked, True
         for i in range(len(current)):
-            for smaller in _smaller_values(current[i]):
+            for smaller in _smaller_values(current[i], domain):
                 candidate = current[:i] + [smaller] + current[i + 1 :]
                 if still_fails(candidate):
                     current[i], changed = smaller, True
@@ -53,8 +57,8 @@ def _dense_ranks(values: list[int]) -> list[int]:
     return [order[v] for v in values]
 
 
-def _smaller_values(value: int) -> list[int]:
-    """Candidates closer to zero, simplest first."""
+def _smaller_values(value: int, domain: tuple[int, int] | None = None) -> list[int]:
+    """Candidates closer to zero, simplest first, within `domain` when given."""
     if value == 0:
         return []
     out = [0]
@@ -64,4 +68,5 @@ def _smaller_values(value: int) -> list[int]:
     while step:
         out.append(value - step if value > 0 else value + step)
         step //= 2
-    return [v for v in dict.fromkeys(out) if abs(v) < abs(value) or (v > 0 > value)]
+    closer = [v for v in dict.fromkeys(out) if abs(v) < abs(value) or (v > 0 > value)]
+    return [v for v in closer if domain is None or domain[0] <= v <= domain[1]]
