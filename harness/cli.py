@@ -8,8 +8,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from harness.check import Report, check
@@ -47,27 +48,78 @@ def check_sources(sources: Sequence[Source], kernel: Kernel, route_names: Sequen
     return [check(source, route, kernel) for source, route in plan]
 
 
+# A route gated on another one repeats that route's message after this prefix (harness.check._passed_gate).
+GATED = re.compile(r"(.*?: failed on ([\w.-]+): )")
+
+
+def _split(message: str, routes: Collection[str]) -> tuple[str, str, bool]:
+    """(what names this route's part, the part other routes may share, whether lines were split off): a
+    compiler's name and flags on the first line and its output below, or a gated route's prefix and the
+    message of its gate, one of `routes`."""
+    lead = ""
+    if (gated := GATED.match(message)) and gated.group(2) in routes:
+        lead, message = gated.group(1), message[gated.end():]
+    first, _, rest = message.partition("\n")
+    if rest.strip():
+        return lead + first, rest, True
+    return lead.rstrip(), message, False
+
+
+def _sharing(reports: Sequence[Report]) -> dict[int, tuple[tuple[str, str, str], str, list[str], bool]]:
+    """For each report (by index) that failed or erred: its key (path, verdict, shared part), its own first
+    part, every route sharing that key, and whether lines were split off. One C syntax error is the same
+    compiler output on every route of that compiler, and is printed once."""
+    routes_of: dict[str, set[str]] = {}
+    for report in reports:
+        routes_of.setdefault(report.path, set()).add(report.route)
+    found, routes = {}, {}
+    for index, report in enumerate(reports):
+        if report.verdict != "pass" and report.message:
+            lead, shared, split = _split(report.message, routes_of[report.path])
+            key = (report.path, report.verdict, shared)
+            routes.setdefault(key, []).append(report.route)
+            found[index] = (key, lead, routes[key], split)
+    return found
+
+
 def print_reports(reports: Sequence[Report], as_json: bool) -> None:
     if as_json:
         for report in reports:
             print(json.dumps(report.as_json()), flush=True)
         return
-    console = _console()
+    from rich.text import Text
+
+    # Text, never markup: messages hold brackets of their own (`a[n+0]`), and a stream that is not a terminal
+    # gets the words without styles.
+    console, errors = _console(), _console(sys.stderr)
     warned: set[tuple[str, str]] = set()
-    for report in reports:
+    sharing = _sharing(reports)
+    shown_on: dict[tuple[str, str, str], str] = {}
+    for index, report in enumerate(reports):
         for warning in report.warnings:
             if (report.path, warning) not in warned:
                 warned.add((report.path, warning))
-                _console(sys.stderr).print(f"[yellow]warning[/]: {report.path}: {warning}", markup=False)
+                errors.print(Text.assemble(("warning", "yellow"), f": {report.path}: {warning}"))
         for note in report.notes:
             if (report.path, note) not in warned:
                 warned.add((report.path, note))
-                console.print(f"note: {report.path}: {note}", markup=False)
+                console.print(Text(f"note: {report.path}: {note}"))
         style = VERDICT_STYLE[report.verdict]
         stored = ", stored verdict" if report.from_store else ""  # the seconds are those of the check that made it
-        console.print(f"[bold {style}]{report.verdict.upper():5}[/] {report.id}  [dim]({report.seconds:.2f} s{stored})[/]")
-        for line in report.message.splitlines():
-            console.print(f"      {line}", markup=False)
+        console.print(Text.assemble((f"{report.verdict.upper():5}", f"bold {style}"), f" {report.id}  ",
+                                    (f"({report.seconds:.2f} s{stored})", "dim")))
+        key, lead, routes, split = sharing.get(index, (None, "", [], False))
+        if key in shown_on:
+            where = f"as on {shown_on[key]}, above"
+            lines = [f"{lead} ({'the rest ' if split else ''}{where})" if lead else where]
+        else:
+            lines = report.message.splitlines()
+            if len(routes) > 1:
+                shown_on[key] = report.route
+                lines.append(f"(the same{' after the first line' if split else ''} on {len(routes)} routes: "
+                             f"{', '.join(routes)})")
+        for line in lines:
+            console.print(Text(f"      {line}"))
 
 
 def print_plain(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
@@ -86,14 +138,16 @@ def print_table(reports: Sequence[Report]) -> None:
         ])
         return
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title="Verdicts: every variant on every route", title_justify="left")
     for column in ("variant", "origin", "route", "verdict", "lines", "inputs", "message"):
         table.add_column(column, overflow="fold")
     for r in reports:
         table.add_row(
-            r.variant, r.origin, r.route, f"[{VERDICT_STYLE[r.verdict]}]{r.verdict}[/]",
-            f"{r.lines['effective']}/{r.lines['total']}", str(r.inputs_checked), r.message.splitlines()[0][:120],
+            r.variant, r.origin, r.route, Text(r.verdict, VERDICT_STYLE[r.verdict]),
+            f"{r.lines['effective']}/{r.lines['total']}", str(r.inputs_checked),
+            Text(r.message.splitlines()[0][:120] if r.message else ""),
         )
     _console().print(table)
 

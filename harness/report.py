@@ -80,8 +80,10 @@ def table_rows(rows: Sequence[Row], detail: bool = False) -> list[list[str]]:
 
 def print_terminal(analysis: Analysis, report_dir: Path | None = None) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
+    # Styles only where markup is ours: a message's own brackets (`a[n+0]`) are text, and a pipe gets no styles.
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 180)
     for note in analysis.machine_notes:
         console.print(note, markup=False)
@@ -96,7 +98,7 @@ def print_terminal(analysis: Analysis, report_dir: Path | None = None) -> None:
                           "not timed", *[""] * (len(COLUMNS) - 6))
         console.print(table)
     for failure in analysis.failures:
-        console.print(f"[red]{failure['verdict']}[/] {failure['id']}: {failure['message'].splitlines()[0]}", markup=True)
+        console.print(f"[red]{failure['verdict']}[/] {escape(failure['id'])}: {escape(failure['message'].splitlines()[0])}")
     for comparison, title in HEADLINE_TITLES.items():
         pairs = [h for h in analysis.headline if h.comparison == comparison]
         if not pairs:
@@ -115,11 +117,11 @@ def print_terminal(analysis: Analysis, report_dir: Path | None = None) -> None:
         for r in sorted(compared, key=lambda r: (r.n, r.label)):
             console.print(f"  n={r.n:<5} {r.label:42} {r.algorithm:18} {comparison_text(r)}", markup=False)
     for r in sorted((r for r in analysis.rows if r.keeps_state), key=lambda r: (r.n, r.shape, r.label)):
-        console.print(f"[bold red]keeps state between calls[/]: {r.label} n={r.n} {r.shape}: on one input repeated it "
+        console.print(f"[bold red]keeps state between calls[/]: {escape(r.label)} n={r.n} {r.shape}: on one input repeated it "
                       f"took {r.repeated_ratio:.2f}x its time on fresh inputs")
     console.print("[bold]Key ratios (same run):[/]")
     for ratio in analysis.key_ratios:
-        console.print(f"  {ratio.text()}")
+        console.print(f"  {ratio.text()}", markup=False)
     unstable_rows = [r for r in analysis.rows if r.unstable]
     if unstable_rows:
         console.print(f"[bold]Unstable rows ({len(unstable_rows)}; the figures of all in report.md):[/]")

@@ -65,6 +65,40 @@ def test_human_output_names_each_route(tmp_path: Path) -> None:
     assert [line.split()[1] for line in lines] == [f"insertion_sort/ll_wrong_answer/{r}" for r in routes]
 
 
+# What rich markup left in text looks like: `[/]`, `[/bold]`, `[yellow]`, `[bold red]`, `[dim]`.
+MARKUP = re.compile(r"\[/[a-z ]*\]|\[(?:bold|dim|italic|red|green|yellow|cyan|blue|magenta)\b[a-z ]*\]")
+
+
+def test_piped_output_is_plain_and_says_a_compiler_message_once(tmp_path: Path) -> None:
+    """To a pipe: words without markup; one compiler's output, the same on each route it compiles for, printed
+    once and naming those routes, while --json keeps one whole record per route."""
+    path = tmp_path / "c_compile_error.c"
+    # A non-breaking space, as pasted from a web page, so the check also warns (on stderr).
+    path.write_text((BAD_INPUTS / "c_compile_error.c").read_text().replace("int32_t key", "int32_t\u00a0key"))
+    human = arena("check", str(path), "--recheck")
+    records = [json.loads(line) for line in arena("check", str(path), "--json").stdout.splitlines()]
+    assert human.returncode == 1 and "Traceback" not in human.stderr
+    assert "warning: " in human.stderr and "non-breaking space" in human.stderr
+    assert not MARKUP.search(human.stdout + human.stderr), human.stdout + human.stderr
+    assert "\x1b[" not in human.stdout + human.stderr
+    # --json: every route's record holds the whole message, the compiler's output included.
+    assert [r["route"] for r in records] == [r.name for r in routes_for("c")]
+    assert all(r["verdict"] == "error" and ":8:" in r["message"] for r in records)
+    # Human: each line of a compiler's output as often as the distinct outputs hold it (once per compiler, or
+    # twice where one quotes a line twice), and each group of routes that shares an output named in full.
+    shared: dict[str, list[str]] = {}
+    for record in records:
+        output = record["message"].split("\n", 1)[1]
+        shared.setdefault(output, []).append(record["route"])
+    assert 1 < len(shared) < len(records), "the routes' compilers gave one output each"
+    for output, routes in shared.items():
+        for line in output.splitlines():
+            assert human.stdout.count(line) == sum(other.count(line) for other in shared), line
+        assert f"routes: {', '.join(routes)})" in human.stdout
+    verdict_lines = [line for line in human.stdout.splitlines() if not line.startswith(" ")]
+    assert [line.split()[1] for line in verdict_lines] == [f"insertion_sort/c_compile_error/{r['route']}" for r in records]
+
+
 def test_verdicts_and_counterexamples_are_identical_across_runs() -> None:
     paths = [str(BAD_INPUTS / name) for name in ("c_wrong_answer.c", "wat_wrong_answer.wat", "x86_wrong_answer.s")]
     runs = []
