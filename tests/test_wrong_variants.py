@@ -58,6 +58,7 @@ def records() -> dict[str, list[dict[str, Any]]]:
     return by_name
 
 
+@pytest.mark.xdist_group("wrong variants, checked together")  # one worker, so the fixture's two runs serve all
 @pytest.mark.parametrize(("kernel", "path"), FIXTURES, ids=[p.name for _, p in FIXTURES])
 def test_wrong_variant_fails_with_a_counterexample_on_every_route(
         kernel: str, path: Path, records: dict[str, list[dict[str, Any]]]) -> None:
