@@ -3,8 +3,8 @@
 # kernel: sort4
 #
 # Branch-free comparators by the bit trick min = y + (d & (d >> 63)), d = x - y, computed in 64-bit
-# registers from zero-extended loads (the upper halves are not the sign, so d's sign is garbage for
-# negative inputs) and stored as their low 32 bits: the outputs are often values never in the input.
+# registers from zero-extended loads (mov eax, not movsxd: the upper halves hold no sign, so d's sign
+# orders the values as unsigned and negative inputs sort above the others), stored as the low 32 bits.
     .intel_syntax noprefix
     .globl sort4
 sort4:
