@@ -43,7 +43,6 @@ TERMINAL_COLUMNS = 100
 ELLIPSIS = "..."
 OPEN = re.compile(r"^<!-- sample: (?P<spec>.+?) -->\n", re.M)
 CLOSE = "<!-- /sample -->\n"
-TABLE_BODY = ("│", "┃")  # a row of a rich table, or of its header
 ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)")
 # Masked when comparing: what moves from run to run, in the README's figures and in the new output alike.
 VOLATILE = [
@@ -69,7 +68,8 @@ class Sample:
         for option in self.spec.split(";")[1:]:
             name, _, value = option.strip().partition(" ")
             if name not in ("terminal", "head", "rows"):
-                raise ValueError(f"README.md: sample `{self.spec}`: unknown option {name!r} (terminal [COLUMNS], head N, rows N)")
+                raise ValueError(f"README.md: sample `{self.spec}`: unknown option {name!r} "
+                                 "(terminal [COLUMNS], head N, rows N)")
             options[name] = int(value) if value else True
         return options
 
@@ -93,8 +93,12 @@ def run(sample: Sample, out: Path) -> str:
     command = [sys.executable, "-m", "harness.cli", *argv[1:], *extra]
     env = {k: v for k, v in child_env(PYTHONPATH=str(REPO)).items() if k not in ("COLUMNS", "LINES")}
     columns = sample.options.get("terminal")
-    text = in_terminal(command, env, TERMINAL_COLUMNS if columns is True else int(columns)) if columns else subprocess.run(
-        command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600).stdout
+    if columns:
+        text = in_terminal(command, env, TERMINAL_COLUMNS if columns is True else int(columns))
+    else:
+        text = subprocess.run(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, timeout=600).stdout
+    text = ANSI.sub("", text)  # colours, wherever they come from (a terminal, FORCE_COLOR)
     text = text.replace(str(out), "reports").replace(str(REPO) + "/", "").replace(str(REPO), ".")
     text = text.replace(str(Path.home()), "~")
     return "\n".join(line.rstrip() for line in text.split("\n"))  # rich pads a table's title to its width
@@ -126,7 +130,7 @@ def in_terminal(command: list[str], env: dict[str, str], columns: int) -> str:
         process.wait(timeout=600)
     finally:
         os.close(main)
-    text = ANSI.sub("", b"".join(chunks).decode("utf-8", "replace")).replace("\r\n", "\n")
+    text = b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n")
     return "\n".join(line.split("\r")[-1] for line in text.split("\n"))  # what a redrawn line ended as
 
 
@@ -140,14 +144,11 @@ def trim(text: str, options: dict[str, int | bool]) -> str:
 
 
 def trim_rows(lines: list[str], keep: int) -> list[str]:
-    """Of each run of table rows below a table's header line, or of indented lines, the first `keep`."""
+    """Of each run of a table's rows (below its header) and each run of indented lines, the first `keep`."""
     kept: list[str] = []
     run_kind, run_length = "", 0
     for line in lines:
-        kind = ("table" if line.startswith("│") else "list" if line.startswith("  ") and kept
-                and not kept[-1].startswith(TABLE_BODY) else "")
-        if kind == "list" and run_kind == "table":
-            kind = "table"
+        kind = "table" if line.startswith("│") else "list" if line.startswith("  ") else ""
         run_length = run_length + 1 if kind and kind == run_kind else (1 if kind else 0)
         run_kind = kind
         if kind and run_length == keep + 1:
@@ -184,8 +185,9 @@ def test_every_sample_is_what_the_suite_prints() -> None:
     for sample, new in zip(found, made):
         old = text[sample.start:sample.end]
         if masked(old) != masked(new):
+            # A route this machine cannot run (no node, no system-call filter) says SKIP where the README shows more.
             if lacking := [line for line in new.splitlines() if line.startswith("SKIP") and line not in old]:
-                skipped.append(f"`{sample.spec}`: {lacking[0]}")  # a route this machine cannot run (no node, no seccomp)
+                skipped.append(f"`{sample.spec}`: {lacking[0]}")
                 continue
             line = text.count("\n", 0, sample.start) + 1
             drifted.append("".join(difflib.unified_diff(old.splitlines(True), new.splitlines(True),
