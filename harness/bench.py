@@ -1,8 +1,9 @@
 """Benchmark workloads and the measurement of one (variant, route, n, shape).
 
 Sightglass's split: build, load, then run, and only the run is timed. The run
-is a loop inside the target (`Built.loop`): `repeat` times, copy the unsorted
-source into the work array and sort it. The repeat count depends only on the
+is a loop inside the target (`Built.loop`): `repeat` times, make a fresh input
+in the work array (targets.fresh), call the kernel on it and check its output.
+The repeat count depends only on the
 workload, never on a measurement, so two saved runs time the same work and
 `pytest --benchmark-compare` compares like with like.
 """

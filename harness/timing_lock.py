@@ -5,11 +5,17 @@ random moments, and neither report would know. So timing takes a machine-wide
 file lock (in the same cache directory the C route compiles into); a second run
 says whom it waits for and times after it, or stops with `--no-wait`. Checking
 and building are not timed and never take the lock.
+
+A run that holds the lock may start another that times (a test of the timing
+itself runs a child pytest). The child must not wait for its own parent, which
+waits for it: the holder puts a token in its environment, children inherit it,
+and a run whose token is the holder's times under the parent's lock.
 """
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +23,7 @@ from typing import Any
 
 LOCK_NAME = "timing.lock"
 HOLDER_NAME = "timing.holder.json"
+TOKEN_ENV = "ARENA_TIMING_TOKEN"  # set by the holder for its children: they time under its lock
 
 
 class MachineBusy(RuntimeError):
@@ -47,6 +54,8 @@ class TimingLock:
         self._lock = FileLock(str(self.directory / LOCK_NAME))
         self.waited = 0.0
         self.waited_for: dict[str, Any] | None = None
+        self.nested_in: dict[str, Any] | None = None  # the holder whose lock this run times under, if a child of it
+        self._outer_token: str | None = None
 
     def holder(self) -> dict[str, Any] | None:
         try:
@@ -60,7 +69,12 @@ class TimingLock:
         try:
             self._lock.acquire(timeout=0)
         except Timeout:
-            self.waited_for = self.holder()
+            holder = self.holder()
+            token = os.environ.get(TOKEN_ENV)
+            if token and holder and secrets.compare_digest(str(holder.get("token", "")), token):
+                self.nested_in = holder  # our parent holds it and waits for us: time now, leave its lock alone
+                return
+            self.waited_for = holder
             who = describe_holder(self.waited_for)
             if not self.wait:
                 raise MachineBusy(f"another benchmark run is timing on this machine: {who}; not timing (--no-wait)")
@@ -70,10 +84,14 @@ class TimingLock:
             self._lock.acquire()
             self.waited = time.monotonic() - start
             self.say(f"arena: the other run finished after {self.waited:.1f} s of waiting; timing now")
-        note = {"pid": os.getpid(), "run": self.run, "cwd": os.getcwd(), "since": time.strftime("%Y-%m-%d %H:%M:%S")}
+        token = secrets.token_hex(16)
+        note = {"pid": os.getpid(), "run": self.run, "cwd": os.getcwd(), "since": time.strftime("%Y-%m-%d %H:%M:%S"),
+                "token": token}
         staging = self.directory / f".{HOLDER_NAME}.{os.getpid()}"
         staging.write_text(json.dumps(note))
         os.replace(staging, self.directory / HOLDER_NAME)
+        self._outer_token = os.environ.get(TOKEN_ENV)
+        os.environ[TOKEN_ENV] = token  # for the processes this one starts while it times
 
     def release(self) -> None:
         if not self._lock.is_locked:
@@ -81,6 +99,11 @@ class TimingLock:
         holder = self.holder()
         if holder and holder.get("pid") == os.getpid():
             (self.directory / HOLDER_NAME).unlink(missing_ok=True)
+            if os.environ.get(TOKEN_ENV) == holder.get("token"):
+                if self._outer_token is None:
+                    del os.environ[TOKEN_ENV]
+                else:  # a lock taken inside a run that times under another (a test of the lock itself)
+                    os.environ[TOKEN_ENV] = self._outer_token
         self._lock.release()
 
 

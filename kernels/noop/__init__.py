@@ -1,5 +1,5 @@
 """The no-op kernel: returns at once. Timed on every route, it measures what the harness itself costs there
-(the copy of the input and the call), so that overhead is a number, not a guess."""
+(making each fresh input, the call, and checking its output), so that overhead is a number, not a guess."""
 from collections.abc import Sequence
 from pathlib import Path
 
