@@ -1,8 +1,10 @@
-"""Fresh inputs in every timed call: the generator agrees in Python, C and WAT, and every non-native route's
-timing loop makes a new input per call, checks every output, and counts the wrong ones."""
+"""Fresh inputs in every timed call, and only the calls timed: the generator agrees in Python, C and WAT; a
+round makes all its inputs before its first call and checks every output after its last; and every route's
+timing loop makes a new input per call, checks every output, counts the wrong ones, and clocks the calls."""
 from __future__ import annotations
 
 import shutil
+import time
 from array import array
 from pathlib import Path
 
@@ -27,6 +29,7 @@ from targets.fresh import (
     fill,
     fingerprint,
     output_ok,
+    pool_capacity,
     seed_state,
     signed64,
 )
@@ -433,5 +436,72 @@ def test_a_variant_that_replays_its_last_answer_stays_correct(route: str, fresh:
         outcome = built.loop_outcome()
         assert (outcome.calls, outcome.bad) == (40, 0)
         assert outcome.last_output == sorted(outcome.last_input)
+    finally:
+        built.close()
+
+
+CHUNKED_ROUTES = [
+    pytest.param("c-gcc-O3", C_SORT, NOOP.directory / "noop.c", id="c-gcc-O3"),
+    pytest.param("wasmtime", WAT_SORT, NOOP.directory / "noop.wat", id="wasmtime"),
+    pytest.param("wasm-v8", WAT_SORT, NOOP.directory / "noop.wat", id="wasm-v8", marks=needs_node),
+]
+
+
+@pytest.mark.parametrize("route, sort, noop", CHUNKED_ROUTES)
+def test_a_round_larger_than_the_pool_runs_in_chunks_and_checks_every_call(route: str, sort: Path, noop: Path) -> None:
+    n, repeat = 1 << 14, 20
+    assert pool_capacity(n, repeat) < repeat  # chunks of fewer inputs than the round's calls
+    built = _build(route, sort)
+    try:
+        built.loop(n, "sorted", repeat, seed=SEED)()  # insertion sort on sorted input: one pass each
+        outcome = built.loop_outcome()
+        assert (outcome.calls, outcome.bad) == (repeat, 0)
+        assert outcome.last_input == _nth_input("sorted", n, repeat - 1)
+        assert outcome.last_output == outcome.last_input
+    finally:
+        built.close()
+    built = _build(route, noop, NOOP)
+    try:
+        built.loop(n, "reversed", repeat, seed=SEED, expect=EXPECT_SORTED)()
+        assert built.loop_outcome().bad == repeat, "an output of some chunk went unchecked"
+        built.loop(n, "reversed", repeat, seed=SEED, expect=EXPECT_SAME)()
+        assert built.loop_outcome().bad == 0
+    finally:
+        built.close()
+
+
+@pytest.mark.parametrize("route", WASM_ROUTES)
+def test_a_module_with_a_small_maximum_memory_gets_a_smaller_pool(route: str, tmp_path: Path) -> None:
+    # Two pages at most, one its own: room past it for fewer inputs than a whole chunk of the pool.
+    path = tmp_path / "noop.wat"
+    path.write_text(';; origin: human\n(module (memory (export "memory") 1 2) (func (export "noop") (param i32 i32)))\n')
+    n, repeat = 16, 5000
+    assert 4 * n * pool_capacity(n, repeat) > 65536
+    built = _build(route, path, NOOP)
+    try:
+        run = built.loop(n, "random", repeat, seed=SEED, expect=EXPECT_SAME)
+        run()
+        run()
+        outcome = built.loop_outcome()
+        assert (outcome.calls, outcome.bad) == (2 * repeat, 0)
+        assert outcome.last_input == _nth_input("random", n, 2 * repeat - 1) == outcome.last_output
+    finally:
+        built.close()
+
+
+@pytest.mark.parametrize("route, sort, noop, repeat", ROUTES)
+def test_the_loop_clock_counts_the_calls_alone(route: str, sort: Path, noop: Path, repeat: int) -> None:
+    """A route's clock advances by each round's calls only: its total over rounds is positive and within the
+    wall time of the rounds around it, which also hold the making of the inputs and the checks."""
+    built = _build(route, noop, NOOP)
+    try:
+        run = built.loop(16, "random", repeat, seed=SEED, expect=EXPECT_SAME)
+        clock = built.loop_clock()
+        assert clock is not None, f"{route} has no clock of its own around the calls"
+        started, before = time.perf_counter(), clock()
+        seconds = [built.round_seconds(run) for _ in range(3)]
+        wall = time.perf_counter() - started
+        assert all(s > 0 for s in seconds)
+        assert clock() - before == pytest.approx(sum(seconds)) and sum(seconds) < wall
     finally:
         built.close()
