@@ -1,7 +1,7 @@
 // The wasm-v8 route's driver: one node process per built module, one JSON request per stdin line, one JSON
 // reply per stdout line. Python (targets/wasm_v8.py) owns the canaries and the checks; this file only
 // instantiates the module, places the array past the memory the module declared (as targets/wasm.py does),
-// calls the export, and runs targets/fresh.py's driver, whose clock (WASI's clock_time_get, read only around the
+// calls the export, and runs targets/fresh_wat.py's driver, whose clock (WASI's clock_time_get, read only around the
 // kernel's calls) is process.hrtime.bigint() here.
 "use strict";
 
@@ -77,7 +77,7 @@ function run(request) {
   return { ok: true, buffer: out.toString("base64") };
 }
 
-// The timing loop: targets/fresh.py's driver module (sent as bytes) imports this module's memory and export, and
+// The timing loop: targets/fresh_wat.py's driver module (sent as bytes) imports this module's memory and export, and
 // makes the inputs, calls the kernel (timed) and checks the outputs inside wasm; JS only sets the generator's
 // state, and reads the count of bad calls and the calls' nanoseconds. Loops are kept apart, so a callable made
 // earlier (fresh inputs, say) still runs its own loop after another (repeated inputs) was set up on the module.

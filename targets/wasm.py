@@ -35,9 +35,8 @@ from targets.base import (
 )
 from targets import listing
 from targets.elf import text_and_functions
-from targets.fresh import (
-    EXPECT_SORTED, SHAPE_CODES, LoopOutcome, outcome, pool_capacity, seed_state, signed64, wat_driver,
-)
+from targets.fresh import EXPECT_SORTED, SHAPE_CODES, LoopOutcome, outcome, pool_capacity, seed_state, signed64
+from targets.fresh_wat import wat_driver
 from targets.wasm_module import (
     HostImportCalled, describe_extern, error_causes, find_entry, find_memory, function_body_size, host_call_message,
     host_function_imports, host_import_notes, host_stub, module_error_message, signature, trap_message,
@@ -76,7 +75,7 @@ def timing_engine(opt_level: str) -> wasmtime.Engine:
 
 @cache
 def timing_driver(engine: wasmtime.Engine, text: str) -> wasmtime.Module:
-    """targets.fresh's driver module for one kernel interface (its text), compiled once per engine."""
+    """targets.fresh_wat's driver module for one kernel interface (its text), compiled once per engine."""
     return wasmtime.Module(engine, text)
 
 
@@ -189,7 +188,7 @@ class WasmBuilt(Built):
 
     def loop(self, n: int, shape: str, repeat: int, *, seed: int, fresh: bool = True,
              expect: int = EXPECT_SORTED) -> Callable[[], None]:
-        """The timing loop inside wasm: targets.fresh's driver module imports this module's memory and entry and
+        """The timing loop inside wasm: targets.fresh_wat's driver module imports this module's memory and entry and
         runs each round (make a pool of inputs; call the kernel on each, timed; check each output), in an engine
         like the checking one but without fuel, whose accounting would otherwise be timed with the kernel. The
         pool lies past the module's own memory, a cache line after the 8 bytes the driver's clock writes to;

@@ -4,7 +4,7 @@ One `node` process per built module (targets/v8_driver.js), spoken to in JSON
 lines, so checking 844 inputs starts one process, not 844. The array is placed
 past the module's own memory as on the wasmtime route, and the canaries are
 checked here in Python with the same code. The timing loop is the wasmtime
-route's driver module (targets/fresh.py), instantiated in V8 against the
+route's driver module (targets/fresh_wat.py), instantiated in V8 against the
 kernel's memory and export, so inputs are made and outputs checked inside wasm,
 and only the kernel's calls are timed, by the driver's clock, which JavaScript
 provides as `process.hrtime.bigint()`.
@@ -55,7 +55,8 @@ from targets.base import (
 )
 from targets import listing
 from targets.cache import cached_bytes
-from targets.fresh import EXPECT_SORTED, SHAPE_CODES, LoopOutcome, outcome, pool_capacity, seed_state, wat_driver
+from targets.fresh import EXPECT_SORTED, SHAPE_CODES, LoopOutcome, outcome, pool_capacity, seed_state
+from targets.fresh_wat import wat_driver
 from targets.wasm import (
     find_entry,
     find_memory,
@@ -200,7 +201,7 @@ class V8Built(Built):
 
     def loop(self, n: int, shape: str, repeat: int, *, seed: int, fresh: bool = True,
              expect: int = EXPECT_SORTED) -> Callable[[], None]:
-        """targets.fresh's driver module, instantiated in node against this module's memory and export, makes
+        """targets.fresh_wat's driver module, instantiated in node against this module's memory and export, makes
         the inputs, calls the kernel and checks the outputs inside wasm, timing the calls alone. The timed
         callable makes one round trip to node; `loop_clock` and `seconds_per_sort` are the driver's measure."""
         timed = self._timed = _Counts(next(self._loop_ids), n, shape)

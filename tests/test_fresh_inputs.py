@@ -25,7 +25,6 @@ from targets.fresh import (
     MASK64,
     SHAPE_CODES,
     SHAPES,
-    WAT_DRIVER,
     fill,
     fingerprint,
     output_ok,
@@ -33,6 +32,7 @@ from targets.fresh import (
     seed_state,
     signed64,
 )
+from targets.fresh_wat import WAT_DRIVER
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMED_CALLS = ROOT / "tests" / "timed_calls"
@@ -127,7 +127,8 @@ class CDriver:
         self.callback = self.ffi.callback("void(int32_t *, size_t)", kernel)
         self.pool = self.ffi.new("int32_t[]", max(capacity * n, 1))
         self.capacity, self.n = capacity, n
-        self.state, self.last, self.ns = self.ffi.new("uint64_t *"), self.ffi.new("uint64_t *"), self.ffi.new("int64_t *")
+        self.state, self.last = self.ffi.new("uint64_t *"), self.ffi.new("uint64_t *")
+        self.ns = self.ffi.new("int64_t *")
 
     def round(self, repeat: int, shape: str = "random", expect: int = EXPECT_SORTED, fresh: bool = True) -> int:
         return self.lib.arena_round(self.callback, self.pool, self.capacity, self.n, repeat, SHAPE_CODES[shape],
@@ -474,7 +475,8 @@ def test_a_round_larger_than_the_pool_runs_in_chunks_and_checks_every_call(route
 def test_a_module_with_a_small_maximum_memory_gets_a_smaller_pool(route: str, tmp_path: Path) -> None:
     # Two pages at most, one its own: room past it for fewer inputs than a whole chunk of the pool.
     path = tmp_path / "noop.wat"
-    path.write_text(';; origin: human\n(module (memory (export "memory") 1 2) (func (export "noop") (param i32 i32)))\n')
+    path.write_text(';; origin: human\n'
+                    '(module (memory (export "memory") 1 2) (func (export "noop") (param i32 i32)))\n')
     n, repeat = 16, 5000
     assert 4 * n * pool_capacity(n, repeat) > 65536
     built = _build(route, path, NOOP)
