@@ -4,8 +4,8 @@ harness.timing_lock).
 While a run times, the watch records, before the first benchmark, every
 `PROBE_EVERY` benchmarks and after the last: the load average and the runnable
 processes against the core count, the CPU time every other process used
-(psutil), and the harness's own noise meter, the no-op kernel on one native
-route timed for a few milliseconds. `judge` turns those readings into the
+(psutil), and the harness's own noise meter, a compiler's insertion sort on
+one native route timed for a few milliseconds. `judge` turns those readings into the
 report's words: quiet or busy, by how much, and which benchmarks were timed
 while it was busy. Readings in, judgements out: the judging never reads the
 machine, so it is tested on synthetic readings.
@@ -95,14 +95,17 @@ def probe(run: Callable[[], None], calls: int, rounds: int = PROBE_ROUNDS,
 
 
 NOISE_ROUTE = "c-gcc-O3"
-NOISE_N = 128
+# A kernel with work in it: the timed window holds only the calls, and a no-op's calls are so cheap that a few
+# milliseconds of them need millions of inputs made and checked around the window.
+NOISE_KERNEL = "insertion_sort"
+NOISE_N = 16
 NOISE_TRIAL_CALLS = 1000
 NOISE_ROUND_SECONDS = 5e-3  # one round of the meter: long enough to span the few-millisecond swings of a CPU's speed
 
 
 @dataclass
 class Meter:
-    """The noise meter's loop (a callable making `calls` calls of the no-op kernel), or why there is none."""
+    """The noise meter's loop (a callable making `calls` calls of NOISE_KERNEL), or why there is none."""
 
     run: Callable[[], None] | None
     calls: int
@@ -113,24 +116,24 @@ class Meter:
 
 
 def noise_meter() -> Meter:
-    """The no-op kernel's timing loop on one native route, in a build of its own: a loop of the session's build
-    of the same pair would end the meter's (one runner per build)."""
-    what = f"no-op kernel on {NOISE_ROUTE}, n={NOISE_N}"
+    """NOISE_KERNEL's compiler source's timing loop on one native route, in a build of its own: a loop of the
+    session's build of the same pair would end the meter's (one runner per build)."""
+    what = f"{NOISE_KERNEL} on {NOISE_ROUTE}, n={NOISE_N}"
     built = None
     try:
         from harness.kernel import get_kernel
         from harness.source import discover
         from targets import get_route
         from harness.bench import SEED
-        from targets.fresh import EXPECT_SAME
+        from targets.fresh import EXPECT_SORTED
 
-        kernel, route = get_kernel("noop"), get_route(NOISE_ROUTE)
-        source = next(s for s in discover(kernel) if s.language == route.language)
+        kernel, route = get_kernel(NOISE_KERNEL), get_route(NOISE_ROUTE)
+        source = next(s for s in discover(kernel) if s.language == route.language and kernel.is_compiler_source(s))
         built = route.build(source, kernel)
 
         def loop(calls: int) -> tuple[Callable[[], None], Callable[[], float]]:
             # One placement: the meter watches the machine, not where the code lands.
-            run = built.loop(NOISE_N, "random", calls, seed=SEED, expect=EXPECT_SAME, offsets=(0,))
+            run = built.loop(NOISE_N, "random", calls, seed=SEED, expect=EXPECT_SORTED, offsets=(0,))
             return run, built.loop_clock() or time.perf_counter
 
         trial, clock = loop(NOISE_TRIAL_CALLS)

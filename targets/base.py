@@ -130,20 +130,22 @@ class Built(ABC):
 
     def loop(self, n: int, shape: str, repeat: int, *, seed: int, fresh: bool = True,
              expect: int = 0) -> Callable[[], None]:
-        """Measurement: a callable that, `repeat` times inside the target (no Python in the loop), fills the work
-        array with an input of `shape` and length n from targets.fresh's generator, calls the kernel on it, and
-        checks the output (`expect`: targets.fresh.EXPECT_SORTED or EXPECT_SAME).
+        """Measurement: a callable that runs one round inside the target (no Python in the loop): it makes a pool
+        of `repeat` inputs of `shape` and length n from targets.fresh's generator, calls the kernel once on each
+        while the target's own clock runs, and then checks every output (`expect`: targets.fresh.EXPECT_SORTED or
+        EXPECT_SAME). Pools larger than targets.fresh.POOL_BYTES are made, called and checked in chunks.
 
-        The generator starts at `targets.fresh.seed_state(seed, n, shape)` and keeps going across calls of the
-        callable, so no two calls see the same input; with `fresh=False` every call gets the first input again
-        (made the same way, at the same cost), which shows whether a variant keeps answers between calls.
-        Only the returned callable is timed. `loop_outcome()` then says what the calls left.
+        The generator starts at `targets.fresh.seed_state(seed, n, shape)` and keeps going across rounds, so no
+        two calls see the same input; with `fresh=False` every call gets the first input again, which shows
+        whether a variant keeps answers between calls. `loop_clock()` and `round_seconds()` give the time of
+        the kernel's calls alone, without the making of inputs or the checks; `loop_outcome()` then says what the
+        calls left.
         """
         raise NotImplementedError(f"{self.route} has no timing loop")
 
     def loop_clock(self) -> Callable[[], float] | None:
-        """A clock (seconds) that advances only while the last loop's rounds run, read inside the target; None
-        where the caller's own clock around the callable is the measure."""
+        """A clock (seconds) that advances only while the last loop's kernel calls run, read inside the target;
+        None where the caller's own clock around the callable is the measure."""
         return None
 
     def round_seconds(self, run: Callable[[], None]) -> float:

@@ -8,8 +8,10 @@ single inputs in the build's NativeChild below (one per build, configured for
 each timing loop). A fault, a hang or a refused system call ends the child and
 becomes the variant's verdict.
 
-Timing runs the driver of targets.fresh inside the child: every call gets a
-fresh input, made in native code, and every output is checked. Where the
+Timing runs the driver of targets.fresh inside the child: each round makes a
+pool of fresh inputs in native code, times the kernel's calls on them with
+the child's own clock (clock_gettime through the vDSO, which the filter never
+sees), and then checks every output. Where the
 kernel's bytes are self-contained (no reference outside the function: checked
 by disassembly, not assumed), the runner times copies placed at several
 offsets mod 64, since where a function lands moves its time as much as most
@@ -204,7 +206,7 @@ def _frame(kind: bytes, payload: bytes = b"") -> bytes:
 
 
 class NativeChild:
-    """A sandboxed child that runs a build's timing loops, a round per request, and times each round itself.
+    """A sandboxed child that runs a build's timing loops, a round per request, and times each round's calls itself.
 
     It loads the build's code, its placed copies and the driver, closes the filter, and then answers: `C`
     (configure a loop: n, shape, calls per round, generator state, fresh or repeated inputs, what to check),
@@ -330,16 +332,17 @@ class NativeChild:
 # A loop's configuration as the child reads it: n, shape code, calls per round, fresh, expect, and the generator's
 # state (the next input's and the last input's).
 _CONFIG = struct.Struct("<qqqqqQQ")
-# A round's answer: wrong outputs, nanoseconds, and the generator's state after it.
+# A round's answer: wrong outputs, nanoseconds of the kernel's calls alone, and the generator's state after it.
 _ROUND = struct.Struct("<qqQQ")
 
 
 class NativeRunner:
-    """One timing loop in a NativeChild: `repeat` times per round, a fresh input, the call, the check.
+    """One timing loop in a NativeChild: per round, `repeat` fresh inputs made, the kernel called once on each
+    (timed), every output checked.
 
-    `round()` asks the child for a round and waits; the child answers with the elapsed time and the count of
-    wrong outputs. `clock()` is the sum of the child's round times: a timer that excludes the pipe, for
-    pytest-benchmark.
+    `round()` asks the child for a round and waits; the child answers with the time of the calls and the count
+    of wrong outputs. `clock()` is the sum of those times: a timer that excludes the pipe, the making of inputs
+    and the checks, for pytest-benchmark.
     """
 
     def __init__(self, child: NativeChild, n: int, shape: str, repeat: int, *, seed: int, fresh_inputs: bool,
@@ -415,8 +418,9 @@ def _read_exactly(fd: int, count: int) -> bytes:
     return data
 
 
-# Work array mapped before the filter closes, in int32: loops up to this n never map again in the child.
-_PREMAPPED_N = 1 << 14
+# Pool mapped before the filter closes, in int32: a round's chunk of inputs never needs more (targets.fresh),
+# except for a single input longer than that.
+_PREMAPPED_N = fresh.POOL_BYTES // 4
 
 
 def _serve(built: NativeKernel, module: Any, places: Sequence[Placement], commands: int, results: int) -> None:
@@ -428,9 +432,10 @@ def _serve(built: NativeKernel, module: Any, places: Sequence[Placement], comman
     buffer = GuardedBuffer()
     buffer.work(_PREMAPPED_N)
     state = ffi.new("uint64_t[2]")
-    drive, now = lib.arena_drive, time.perf_counter_ns
-    n = shape = repeat = fresh_inputs = expect = 0
-    work = ffi.NULL
+    nanoseconds = ffi.new("int64_t *")
+    play = lib.arena_round
+    n = shape = repeat = fresh_inputs = expect = capacity = 0
+    pool = work = ffi.NULL
     sandbox.enter(results, commands, lib.arena_trap_to)
     os.write(results, _frame(b"K"))
     while True:
@@ -440,7 +445,9 @@ def _serve(built: NativeKernel, module: Any, places: Sequence[Placement], comman
         if kind == b"C":
             n, shape, repeat, fresh_inputs, expect, state[0], state[1] = \
                 _CONFIG.unpack(_read_exactly(commands, _CONFIG.size))
-            work = ffi.cast("int32_t *", buffer.work(n))
+            capacity = fresh.pool_capacity(n, repeat)
+            pool = ffi.cast("int32_t *", buffer.work(capacity * n))  # flush against the guard page above it
+            work = pool + (capacity - 1) * n  # where every round's last call sorts
             os.write(results, _frame(b"K"))
         elif kind == b"O":
             output = bytes(ffi.buffer(work, n * 4))
@@ -456,7 +463,6 @@ def _serve(built: NativeKernel, module: Any, places: Sequence[Placement], comman
             _write_all(results, _frame(b"V", pickle.dumps(answer)))
         elif kind == b"R":
             kernel = kernels[_read_exactly(commands, 1)[0]]
-            started = now()
-            bad = drive(kernel, work, n, repeat, shape, expect, fresh_inputs, state, state + 1)
-            elapsed = now() - started
-            os.write(results, _frame(b"D", _ROUND.pack(bad, elapsed, state[0], state[1])))
+            nanoseconds[0] = 0
+            bad = play(kernel, pool, capacity, n, repeat, shape, expect, fresh_inputs, state, state + 1, nanoseconds)
+            os.write(results, _frame(b"D", _ROUND.pack(bad, nanoseconds[0], state[0], state[1])))

@@ -1,7 +1,8 @@
 // The wasm-v8 route's driver: one node process per built module, one JSON request per stdin line, one JSON
 // reply per stdout line. Python (targets/wasm_v8.py) owns the canaries and the checks; this file only
 // instantiates the module, places the array past the memory the module declared (as targets/wasm.py does),
-// calls the export, and times the fill-call-check loop of targets/fresh.py's driver with process.hrtime.bigint().
+// calls the export, and runs targets/fresh_wat.py's driver, whose clock (WASI's clock_time_get, read only around the
+// kernel's calls) is process.hrtime.bigint() here.
 "use strict";
 
 const readline = require("readline");
@@ -10,10 +11,21 @@ let instance = null;
 let memory = null;
 let entry = null;
 let base = 0; // byte address past the module's own memory, where the arrays go
-// Timing loops, by id, each with its own work array above those of the loops before it; `top` is past the last.
+// Timing loops, by id. They take turns in one region past the module's memory: the clock's 8 bytes, then a
+// cache line on, the pool of inputs of the round that runs (made, called and checked within the round, so no
+// loop needs another's pool kept). `top` is past the region: single calls go above it.
 let driverModule = null;
 const loops = new Map();
+const POOL_AT = 64; // bytes into the region: the pool starts a cache line after the clock's bytes
 let top = 0;
+let clockView = null;
+
+// WASI's clock_time_get as the driver calls it: nanoseconds, written as a u64 at byte address `at`.
+function clockTimeGet(id, precision, at) {
+  if (clockView === null || clockView.buffer !== memory.buffer) clockView = new DataView(memory.buffer);
+  clockView.setBigUint64(at, process.hrtime.bigint(), true);
+  return 0;
+}
 
 class HostImportCalled extends Error {}
 
@@ -65,47 +77,64 @@ function run(request) {
   return { ok: true, buffer: out.toString("base64") };
 }
 
-// The timing loop: targets/fresh.py's driver module (sent as bytes) imports this module's memory and export, and
-// fills, calls and checks inside wasm; JS only sets the generator's state and reads the count of bad calls.
-// Loops are kept apart, so a callable made earlier (fresh inputs, say) still runs its own loop after another
-// (repeated inputs) was set up on the same module.
+// The timing loop: targets/fresh_wat.py's driver module (sent as bytes) imports this module's memory and export, and
+// makes the inputs, calls the kernel (timed) and checks the outputs inside wasm; JS only sets the generator's
+// state, and reads the count of bad calls and the calls' nanoseconds. Loops are kept apart, so a callable made
+// earlier (fresh inputs, say) still runs its own loop after another (repeated inputs) was set up on the module.
 
 function loop(request) {
   driverModule = driverModule || new WebAssembly.Module(Buffer.from(request.driver, "base64"));
-  const driver = new WebAssembly.Instance(driverModule, { kernel: { memory, entry } });
-  const work = Math.max(top, base);
-  top = work + 4 * Math.max(request.n, 1);
-  ensure(top - base);
+  const driver = new WebAssembly.Instance(driverModule, {
+    kernel: { memory, entry },
+    wasi_snapshot_preview1: { clock_time_get: clockTimeGet },
+  });
+  const entryBytes = 4 * Math.max(request.n, 1);
+  let capacity = request.capacity;
+  for (;;) { // as many inputs as the module's maximum memory leaves room for, at least one
+    try {
+      ensure(POOL_AT + capacity * entryBytes);
+      break;
+    } catch (error) {
+      if (!(error instanceof RangeError) || capacity === 1) throw error;
+      capacity = Math.max(1, Math.floor(capacity / 2));
+    }
+  }
+  top = Math.max(top, base + POOL_AT + capacity * entryBytes);
   const seed = BigInt(request.state); // wraps to the i64 with the same bits
   driver.exports.state.value = seed;
+  driver.exports.clock_at.value = base;
   loops.set(request.id, {
-    drive: driver.exports.drive, state: driver.exports.state, last: driver.exports.last, seed, work, n: request.n,
-    repeat: request.repeat, shape: request.shape, expect: request.expect, fresh: request.fresh ? 1 : 0,
+    round: driver.exports.round, state: driver.exports.state, last: driver.exports.last,
+    elapsed: driver.exports.elapsed, seed, capacity, n: request.n, repeat: request.repeat, shape: request.shape,
+    expect: request.expect, fresh: request.fresh ? 1 : 0, lastState: 0n, lastOutput: Buffer.alloc(0),
   });
-  return { ok: true };
+  return { ok: true, capacity };
 }
 
 function noLoop(request) {
   return fail(`no timing loop ${request.id} in this node process (it was restarted, or never set up)`);
 }
 
-// One call of the timed callable: `repeat` x (fill; call; check), timed inside JS.
+// One call of the timed callable: one round of `repeat` calls; the driver times the calls alone.
 function drive(request) {
   const t = loops.get(request.id);
   if (t === undefined) return noLoop(request);
   if (!t.fresh) t.state.value = t.seed; // every call of the callable gets the first input again
-  const started = process.hrtime.bigint();
-  const bad = t.drive(t.work, t.n, t.repeat, t.shape, t.expect, t.fresh);
-  const elapsed = process.hrtime.bigint() - started;
+  const before = t.elapsed.value;
+  const bad = t.round(base + POOL_AT, t.capacity, t.n, t.repeat, t.shape, t.expect, t.fresh);
+  const elapsed = t.elapsed.value - before;
+  // The last call's input state and output, kept before another loop's round reuses the pool.
+  const last = base + POOL_AT + 4 * t.n * (t.capacity - 1);
+  t.lastOutput = Buffer.from(new Uint8Array(memory.buffer, last, 4 * t.n));
+  t.lastState = t.last.value;
   return { ok: true, ns: elapsed.toString(), bad };
 }
 
-// The state the last input was made from, and the loop's work array as its last call left it.
+// The state the last input was made from, and the output of the loop's last call.
 function outcome(request) {
   const t = loops.get(request.id);
   if (t === undefined) return noLoop(request);
-  const out = Buffer.from(new Uint8Array(memory.buffer, t.work, 4 * t.n));
-  return { ok: true, last: BigInt.asUintN(64, t.last.value).toString(), buffer: out.toString("base64") };
+  return { ok: true, last: BigInt.asUintN(64, t.lastState).toString(), buffer: t.lastOutput.toString("base64") };
 }
 
 const handlers = { load, run, loop, drive, outcome };

@@ -35,7 +35,8 @@ from targets.base import (
 )
 from targets import listing
 from targets.elf import text_and_functions
-from targets.fresh import EXPECT_SORTED, SHAPE_CODES, LoopOutcome, outcome, seed_state, signed64, wat_driver
+from targets.fresh import EXPECT_SORTED, SHAPE_CODES, LoopOutcome, outcome, pool_capacity, seed_state, signed64
+from targets.fresh_wat import wat_driver
 from targets.wasm_module import (
     HostImportCalled, describe_extern, error_causes, find_entry, find_memory, function_body_size, host_call_message,
     host_function_imports, host_import_notes, host_stub, module_error_message, signature, trap_message,
@@ -74,13 +75,29 @@ def timing_engine(opt_level: str) -> wasmtime.Engine:
 
 @cache
 def timing_driver(engine: wasmtime.Engine, text: str) -> wasmtime.Module:
-    """targets.fresh's driver module for one kernel interface (its text), compiled once per engine."""
+    """targets.fresh_wat's driver module for one kernel interface (its text), compiled once per engine."""
     return wasmtime.Module(engine, text)
 
 
 def _as_i32(value: int) -> int:
     # Addresses past 2 GiB must cross the boundary as the signed i32 with the same bits.
     return value - (1 << 32) if value >= 1 << 31 else value
+
+
+def _grow_for_pool(store: wasmtime.Store, memory: wasmtime.Memory, pool: int, n: int, capacity: int) -> int:
+    """Grow the memory for `capacity` inputs of n int32 at byte address `pool`, or as many as its maximum allows
+    (at least one); returns how many it holds."""
+    page = 1 << memory.type(store).page_size_log2
+    maximum = memory.type(store).limits.max
+    entry = 4 * max(n, 1)
+    if maximum is not None:
+        capacity = max(1, min(capacity, (maximum * page - pool) // entry))
+    need = pool + entry * capacity
+    try:
+        memory.grow(store, max(0, -(-(need - memory.data_len(store)) // page)))
+    except wasmtime.WasmtimeError as exc:
+        raise RunError(f"could not grow the module's memory for the timing loop's inputs: {exc}") from None
+    return capacity
 
 
 # --- messages ------------------------------------------------------------------------------------------------
@@ -92,7 +109,8 @@ class _Timed:
     store: wasmtime.Store
     memory: wasmtime.Memory
     last: wasmtime.Global
-    work: int
+    elapsed: wasmtime.Global  # nanoseconds of the kernel's calls, summed by the driver
+    work: int  # byte address of the pool entry every round's last call sorts
     n: int
     shape: str
     calls: int = 0
@@ -170,42 +188,52 @@ class WasmBuilt(Built):
 
     def loop(self, n: int, shape: str, repeat: int, *, seed: int, fresh: bool = True,
              expect: int = EXPECT_SORTED) -> Callable[[], None]:
-        """The timing loop inside wasm: targets.fresh's driver module imports this module's memory and entry and
-        runs `repeat` x (fill; call; check), in an engine like the checking one but without fuel, whose
-        accounting would otherwise be timed with the kernel. The work array lies past the module's own memory."""
+        """The timing loop inside wasm: targets.fresh_wat's driver module imports this module's memory and entry and
+        runs each round (make a pool of inputs; call the kernel on each, timed; check each output), in an engine
+        like the checking one but without fuel, whose accounting would otherwise be timed with the kernel. The
+        pool lies past the module's own memory, a cache line after the 8 bytes the driver's clock writes to;
+        where the module's maximum leaves no room for a whole chunk of targets.fresh.POOL_BYTES, a smaller one.
+        The clock is WASI's, read by the driver around the calls."""
         engine = timing_engine(self.opt_level)
         store = wasmtime.Store(engine)
+        store.set_wasi(wasmtime.WasiConfig())  # nothing but the clock: no files, no arguments, no environment
         func, memory = self._instantiate(store, wasmtime.Module(engine, self.binary))
-        driver = wasmtime.Instance(store, timing_driver(engine, wat_driver(self.interface)), [memory, func])
+        linker = wasmtime.Linker(engine)
+        linker.define_wasi()
+        linker.define(store, "kernel", "memory", memory)
+        linker.define(store, "kernel", "entry", func)
+        driver = linker.instantiate(store, timing_driver(engine, wat_driver(self.interface)))
         exports = driver.exports(store)
-        drive, state = exports["drive"], exports["state"]
-        assert isinstance(drive, wasmtime.Func) and isinstance(state, wasmtime.Global)
-        work = memory.data_len(store)
-        need = work + 4 * max(n, 1)
-        page = 1 << memory.type(store).page_size_log2
-        try:
-            memory.grow(store, -(-(need - memory.data_len(store)) // page))
-        except wasmtime.WasmtimeError as exc:
-            raise RunError(f"could not grow the module's memory for the timing loop's array: {exc}") from None
+        play, state, last, elapsed = exports["round"], exports["state"], exports["last"], exports["elapsed"]
+        clock_at = exports["clock_at"]
+        assert isinstance(play, wasmtime.Func)
+        assert all(isinstance(g, wasmtime.Global) for g in (state, last, elapsed, clock_at))
+        clock_at.set_value(store, wasmtime.Val.i32(_as_i32(memory.data_len(store))))
+        pool = memory.data_len(store) + 64  # past the clock's 8 bytes, at the next cache line
+        capacity = _grow_for_pool(store, memory, pool, n, pool_capacity(n, repeat))
         start = wasmtime.Val.i64(signed64(seed_state(seed, n, shape)))
         state.set_value(store, start)
-        last = exports["last"]
-        assert isinstance(last, wasmtime.Global)
-        timed = _Timed(store, memory, last, work, n, shape)
+        timed = _Timed(store, memory, last, elapsed, pool + 4 * n * (capacity - 1), n, shape)
         self._timed = timed
-        args = (_as_i32(work), n, repeat, SHAPE_CODES[shape], expect, int(fresh))
+        args = (_as_i32(pool), capacity, n, repeat, SHAPE_CODES[shape], expect, int(fresh))
 
         def run() -> None:
             if not fresh:  # every call of the callable, not only every call inside it, gets the first input
                 state.set_value(store, start)
             try:
-                bad = drive(store, *args)
+                bad = play(store, *args)
             except wasmtime.Trap as trap:
                 raise RunError(f"in the timing loop: {trap_message(trap)}") from None
             timed.calls += repeat
             timed.bad += bad
 
         return run
+
+    def loop_clock(self) -> Callable[[], float] | None:
+        timed = self._timed
+        if timed is None:
+            return None
+        return lambda: timed.elapsed.value(timed.store) * 1e-9
 
     def loop_outcome(self) -> LoopOutcome:
         timed = self._timed

@@ -4,9 +4,10 @@ One `node` process per built module (targets/v8_driver.js), spoken to in JSON
 lines, so checking 844 inputs starts one process, not 844. The array is placed
 past the module's own memory as on the wasmtime route, and the canaries are
 checked here in Python with the same code. The timing loop is the wasmtime
-route's driver module (targets/fresh.py), instantiated in V8 against the
-kernel's memory and export, so inputs are made and outputs checked inside wasm;
-JavaScript only times it, with `process.hrtime.bigint()`.
+route's driver module (targets/fresh_wat.py), instantiated in V8 against the
+kernel's memory and export, so inputs are made and outputs checked inside wasm,
+and only the kernel's calls are timed, by the driver's clock, which JavaScript
+provides as `process.hrtime.bigint()`.
 
 V8 has no fuel, so a runaway loop could only be caught by a wall-clock limit.
 A module therefore runs on V8 only after it passed every correctness input on
@@ -54,7 +55,8 @@ from targets.base import (
 )
 from targets import listing
 from targets.cache import cached_bytes
-from targets.fresh import EXPECT_SORTED, SHAPE_CODES, LoopOutcome, outcome, seed_state, wat_driver
+from targets.fresh import EXPECT_SORTED, SHAPE_CODES, LoopOutcome, outcome, pool_capacity, seed_state
+from targets.fresh_wat import wat_driver
 from targets.wasm import (
     find_entry,
     find_memory,
@@ -199,24 +201,30 @@ class V8Built(Built):
 
     def loop(self, n: int, shape: str, repeat: int, *, seed: int, fresh: bool = True,
              expect: int = EXPECT_SORTED) -> Callable[[], None]:
-        """targets.fresh's driver module, instantiated in node against this module's memory and export, fills,
-        calls and checks inside wasm. The timed callable makes one round trip to node; `seconds_per_sort` is
-        node's own measure of the loop."""
+        """targets.fresh_wat's driver module, instantiated in node against this module's memory and export, makes
+        the inputs, calls the kernel and checks the outputs inside wasm, timing the calls alone. The timed
+        callable makes one round trip to node; `loop_clock` and `seconds_per_sort` are the driver's measure."""
         timed = self._timed = _Counts(next(self._loop_ids), n, shape)
         self._call({
             "op": "loop", "id": timed.id, "driver": _driver_b64(wat_driver(self.interface)), "n": n,
-            "shape": SHAPE_CODES[shape],
+            "shape": SHAPE_CODES[shape], "capacity": pool_capacity(n, repeat),
             "repeat": repeat, "expect": expect, "fresh": fresh, "state": str(seed_state(seed, n, shape)),
         })
         request = {"op": "drive", "id": timed.id}
 
         def run() -> None:
             reply = self._call(request)
-            self.seconds_per_sort = int(reply["ns"]) / 1e9 / max(repeat, 1)
+            seconds = int(reply["ns"]) / 1e9
+            self.seconds_per_sort = seconds / max(repeat, 1)
+            timed.seconds += seconds
             timed.calls += repeat
             timed.bad += reply["bad"]
 
         return run
+
+    def loop_clock(self) -> Callable[[], float] | None:
+        timed = self._timed
+        return (lambda: timed.seconds) if timed is not None else None
 
     def stages(self) -> tuple[dict[str, Callable[[Any, Target], listing.Rendered]], str]:
         """`arena asm`: TurboFan's machine code (the default), and the module as WAT."""
@@ -243,6 +251,7 @@ class _Counts:
     shape: str
     calls: int = 0
     bad: int = 0
+    seconds: float = 0.0  # the kernel's calls, by the driver's clock
 
 
 @cache

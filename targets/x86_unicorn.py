@@ -149,10 +149,13 @@ class UnicornBuilt(Built):
 
     def loop(self, n: int, shape: str, repeat: int, *, seed: int, fresh: bool = True,
              expect: int = EXPECT_SORTED) -> Callable[[], None]:
-        """Each call is one emulation, so the inputs come from targets.fresh's Python reference, made and checked
-        between emulations; the time this measures is the emulator's anyway."""
+        """Each call is one emulation, so the inputs come from targets.fresh's Python reference, made before the
+        emulations and checked after them; the time this measures is the emulator's anyway."""
         timed = self._timed = ReferenceLoop(self.run, n, shape, seed=seed, fresh=fresh, expect=expect)
         return lambda: timed.run(repeat)
+
+    def loop_clock(self) -> Callable[[], float] | None:
+        return self._timed.clock if self._timed is not None else None
 
     def loop_outcome(self) -> LoopOutcome:
         if self._timed is None:

@@ -1,5 +1,6 @@
-"""The no-op kernel: returns at once. Timed on every route, it measures what the harness itself costs there
-(making each fresh input, the call, and checking its output), so that overhead is a number, not a guess."""
+"""The no-op kernel: returns at once. Timed on every route, it measures what is left in the timed window
+besides a kernel's own work there (the loop over the pool of inputs and the call), so that overhead is a number,
+not a guess."""
 from collections.abc import Sequence
 from pathlib import Path
 

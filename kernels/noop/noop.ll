@@ -1,5 +1,5 @@
 ; origin: human
-; note: the no-op kernel: measures the harness's timing loop (make the input, call, check) on the LLVM routes.
+; note: the no-op kernel: measures the timed loop and the call alone on the LLVM routes.
 define void @noop(ptr %a, i64 %n) {
 entry:
   ret void
