@@ -118,7 +118,7 @@ def test_other_dialects_sort(tmp_path: Path, name: str, text: str) -> None:
 
 
 def test_numbers_are_decimal_in_every_dialect(tmp_path: Path) -> None:
-    # Keystone reads `16` as 0x16 once any syntax option is set; the route must never set one.
+    # Keystone reads `16` as 0x16 once any syntax option is set, as the route's engine has: numbers are respelled.
     texts = {
         "intel.s": "insertion_sort:\n    add eax, 16\n    mov eax, [rdi + 12]\n    ret\n",
         "att.s": "insertion_sort:\n    addl $16, %eax\n    movl 12(%rdi), %eax\n    ret\n",
