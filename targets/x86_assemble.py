@@ -17,6 +17,7 @@ import keystone
 
 from kernels.kernel import Kernel
 from targets.base import BuildError
+from targets.disasm import forbidden_instructions
 from targets.isolate import ChildDied, in_child
 from targets.source import Source
 from targets.x86_numbers import radix_free
@@ -319,3 +320,15 @@ def assemble_safely(source: Source, kernel: Kernel, base: int = CODE_BASE) -> As
         return in_child(assemble, source, kernel, base, timeout=ASSEMBLE_SECONDS)
     except ChildDied as died:
         raise BuildError(f"{source.where()}: Keystone {died} while assembling this file") from None
+
+
+def assemble_allowed(source: Source, kernel: Kernel, base: int = CODE_BASE) -> Assembled:
+    """`assemble_safely`, refusing code that holds an instruction entering the operating system. Every route that
+    runs these bytes (x86-unicorn, x86-native) refuses alike: a refusal made by reading the code does not depend
+    on whether the route would have reached that instruction or could have stopped it."""
+    assembled = assemble_safely(source, kernel, base)
+    if found := forbidden_instructions(assembled.code):
+        text, offset = found[0].rsplit(" at +", 1)
+        line = assembled.line_at(int(offset, 16))
+        raise BuildError(f"{source.where(line)}: `{text}`: a kernel may not make system calls")
+    return assembled
