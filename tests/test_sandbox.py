@@ -70,9 +70,14 @@ def test_assembly_with_a_syscall_instruction_is_refused_with_its_line_on_every_r
         assert "x86-syscall.s:7: `syscall`: a kernel may not make system calls" in report["message"]
 
 
-def test_c_with_a_syscall_in_the_kernel_is_refused_on_its_routes_and_their_emulated_twins(no_escape_files) -> None:
-    reports = check("c-syscall-in-kernel.c", "c-gcc-O3", "c-gcc-O3-unicorn", "c-clang-O0", "c-clang-O0-unicorn")
-    assert set(reports) == {"c-gcc-O3", "c-gcc-O3-unicorn", "c-clang-O0", "c-clang-O0-unicorn"}
+@pytest.mark.parametrize("name,routes", [
+    ("c-syscall-in-kernel.c", ("c-gcc-O3", "c-gcc-O3-unicorn", "c-clang-O0", "c-clang-O0-unicorn")),
+    ("ll-syscall-in-kernel.ll", ("llvm-O0", "llvm-O0-unicorn", "llvm-O3", "llvm-O3-unicorn")),
+])
+def test_a_compiled_syscall_in_the_kernel_is_refused_on_its_routes_and_their_emulated_twins(
+        no_escape_files, name: str, routes: tuple[str, ...]) -> None:
+    reports = check(name, *routes)
+    assert set(reports) == set(routes)
     for route, report in reports.items():
         assert report["verdict"] == "error", report
         assert "contains syscall" in report["message"] and "a kernel may not make system calls" in report["message"]
