@@ -381,8 +381,8 @@ class UnicornX86Target(Target):
         self.max_instructions = max_instructions
 
     def refuse(self, source: Source, kernel: Kernel) -> None:
-        """What x86-native refuses on sight, this route refuses too: it runs the same bytes (a system call it
-        reached would stop the emulation, one it did not reach would pass here and run natively)."""
+        """What x86-native refuses on sight, this route refuses too, as it runs the same bytes: a system call on a
+        path no checked input takes would otherwise pass here while x86-native refuses the file."""
         assemble_allowed(source, kernel)
 
     def build(self, source: Source, kernel: Kernel) -> UnicornBuilt:
