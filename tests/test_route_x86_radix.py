@@ -122,27 +122,30 @@ def test_quoted_text_identifiers_and_floats_are_read_alike(tmp_path: Path) -> No
 
 
 def _verdicts(reports: list[dict]) -> dict[tuple[str, str], tuple[str, str]]:
-    return {(Path(r["path"]).name, r["route"]): (r["verdict"], r["message"]) for r in reports}
+    return {(str(Path(r["path"]).resolve()), r["route"]): (r["verdict"], r["message"]) for r in reports}
 
 
 def test_files_checked_together_in_any_order_get_the_verdicts_they_get_alone(monkeypatch: pytest.MonkeyPatch
                                                                             ) -> None:
-    """NASM-style, AT&T and Intel files with the bad-input fixtures, each checked alone in a process of its own,
-    then all in one process in several orders, some after this process assembled in the other radix."""
+    """NASM-style, AT&T and Intel files (the variants of every kernel) with the bad-input fixtures, each checked
+    alone in a process of its own, then all in one process in several orders, some after this process assembled
+    in the other radix."""
     import json
 
     from harness import check as checking
     from targets import get_route
 
-    kernel = get_kernel("insertion_sort")
-    variants = ("ai-x86-binary-insert.s", "ai-x86-index-loop.s", "ai-x86-pointer-walk.s")  # one per dialect
-    files = [kernel.variants_dir / name for name in variants] + sorted(BAD_INPUTS.glob("x86_*.s"))
+    insertion = get_kernel("insertion_sort").variants_dir
+    # One insertion sort per dialect (each takes seconds in the emulator); the fixed-length sorts are quick.
+    variants = [insertion / name for name in ("ai-x86-binary-insert.s", "ai-x86-index-loop.s", "ai-x86-pointer-walk.s")]
+    files = variants + sorted(REPO.glob("kernels/sort*/variants/*.s")) + sorted(BAD_INPUTS.glob("x86_*.s"))
     syntaxes = {x86_assemble.detect_syntax(x86_assemble.strip_comments(p.read_text())) for p in files}
     assert syntaxes == {"nasm", "att", "intel"}
     routes = [get_route("x86-unicorn"), get_route("x86-native")]
     alone: dict[tuple[str, str], tuple[str, str]] = {}
     for path in files:
-        done = arena("check", str(path), "--json", "--recheck", "--route", "x86-unicorn", "--route", "x86-native")
+        done = arena("check", str(path), "--kernel", _kernel_of(path).name, "--json", "--recheck",
+                     "--route", "x86-unicorn", "--route", "x86-native")
         alone.update(_verdicts([json.loads(line) for line in done.stdout.splitlines()]))
     assert len(alone) == 2 * len(files)
 
@@ -154,6 +157,6 @@ def test_files_checked_together_in_any_order_get_the_verdicts_they_get_alone(mon
             engine.asm("add rdi, 16")
             del engine
         monkeypatch.setattr(checking, "_memo", {})  # each order checks afresh (the store is off under monkeypatch)
-        together = [checking.check(load_source(path, kernel), route, kernel).as_json()
+        together = [checking.check(load_source(path, _kernel_of(path)), route, _kernel_of(path)).as_json()
                     for path in order for route in routes]
-        assert _verdicts(together) == alone, [p.name for p in order]
+        assert _verdicts(together) == alone, [str(p.relative_to(REPO)) for p in order]
