@@ -32,6 +32,8 @@ BASELINE_CPU = "x86-64"
 def _initialize() -> None:
     llvm.initialize_native_target()
     llvm.initialize_native_asmprinter()
+    # Inline assembly in IR (`call ... asm "..."`) needs the parser; without it LLVM aborts the whole process.
+    llvm.initialize_native_asmparser()
 
 
 def _located(message: str, source: Source) -> str:

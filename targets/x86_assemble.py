@@ -10,15 +10,17 @@ from __future__ import annotations
 import bisect
 import re
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import keystone
 
 from kernels.kernel import Kernel
 from targets.base import BuildError
+from targets.disasm import forbidden_instructions
 from targets.isolate import ChildDied, in_child
 from targets.source import Source
+from targets.x86_numbers import radix_free
 
 PAGE = 0x1000
 CODE_BASE = 0x0040_0000
@@ -73,9 +75,9 @@ _STRIP_ALWAYS = re.compile(
     )""",
     re.VERBOSE | re.IGNORECASE,
 )
-# NASM-style text is translated to GAS Intel syntax, not assembled in Keystone's NASM mode: selecting any
-# syntax option (`ks.syntax = ...`) switches Keystone 0.9.2 to hexadecimal numbers, so `add rdi, 16` adds 0x16
-# (keystone-engine/keystone#438, #571). Only the NASM spellings an answer of this size uses are covered.
+# NASM-style text is translated to GAS Intel syntax (its numbers by targets.x86_numbers), not assembled in
+# Keystone's NASM mode, whose directives and errors differ. Only the NASM spellings an answer of this size uses
+# are covered.
 _NASM_DROP = re.compile(r"^\s*\[?\s*(?:section|segment|global|extern|bits|default|cpu)\b", re.IGNORECASE)
 _NASM_ALIGN = re.compile(r"^(\s*)align\b", re.IGNORECASE)
 _NASM_DATA = re.compile(r"^(\s*(?:[A-Za-z_.$?@][\w.$?@]*\s*:\s*)*)(db|dw|dd|dq)\b", re.IGNORECASE)
@@ -191,16 +193,13 @@ def _is_code(statement: str) -> bool:
 ASSEMBLE_SECONDS = 30.0
 
 
-def _ks() -> keystone.Ks:
-    """An engine in its default (Intel) syntax, checked to read numbers as decimal.
-
-    Never set `ks.syntax` (see _NASM_DROP): AT&T text gets an `.att_syntax` line in front instead. Without the
-    option the lexer's radix is left uninitialized (keystone-engine/keystone#528); it reads decimal on every
-    run seen, and the probe makes sure.
-    """
+def hexadecimal_engine() -> keystone.Ks:
+    """An engine whose lexer radix is known: hexadecimal, as setting any option makes it (keystone-engine/keystone
+    #438, #571). Without an option it is uninitialized memory (#528): decimal or hexadecimal by what this process
+    did before. The text it gets has every number respelled by targets.x86_numbers, which reads alike in both;
+    AT&T text gets an `.att_syntax` line in front, as the syntax option stays Keystone's default, Intel."""
     ks = keystone.Ks(keystone.KS_ARCH_X86, keystone.KS_MODE_64)
-    if bytes(ks.asm("push 16")[0] or b"") != b"\x6a\x10":
-        raise BuildError("Keystone reads decimal numbers as hexadecimal in this process; cannot assemble safely")
+    ks.syntax = keystone.KS_OPT_SYNTAX_INTEL
     return ks
 
 
@@ -208,11 +207,14 @@ def _prelude(syntax: str) -> str:
     return ".att_syntax\n" if syntax == "att" else ""
 
 
-def assemble(source: Source, kernel: Kernel, base: int = CODE_BASE) -> Assembled:
-    """Assemble `source` at `base`; raise BuildError naming the file, the line as saved, and Keystone's cause."""
+def assemble(source: Source, kernel: Kernel, base: int = CODE_BASE,
+             engine: Callable[[], keystone.Ks] = hexadecimal_engine) -> Assembled:
+    """Assemble `source` at `base`; raise BuildError naming the file, the line as saved, and Keystone's cause.
+    `engine` makes the Keystone engine: its radix must not matter (see hexadecimal_engine)."""
     raw = strip_comments(source.text)
     syntax = detect_syntax(raw)
     lines = preprocess(raw, syntax)
+    spelled = [radix_free(line, syntax) for line in lines]  # what Keystone reads; messages quote `lines`
 
     labels: dict[str, int] = {}
     for number, line in enumerate(lines, 1):
@@ -227,9 +229,9 @@ def assemble(source: Source, kernel: Kernel, base: int = CODE_BASE) -> Assembled
     # Keystone reports no symbol table. A label's address comes back as data instead: a marker label on
     # every instruction line, and one `.quad` per wanted label appended after the code, read back and cut off.
     # The entry gets a marker of its own: `.quad f` for a `.globl f` comes out as 0 (an unresolved relocation).
-    marked = list(lines)
+    marked = list(spelled)
     markers: list[tuple[str, int]] = []
-    for number, line in enumerate(lines, 1):
+    for number, line in enumerate(spelled, 1):
         names, statement, start = _split_labels(line)
         extra = "__arena_entry: " if entry_label in names else ""
         if _is_code(statement):
@@ -242,7 +244,7 @@ def assemble(source: Source, kernel: Kernel, base: int = CODE_BASE) -> Assembled
     wanted = [name for name, _ in markers] + (["__arena_entry"] if entry_label else [])
     text = _prelude(syntax) + "\n".join(marked) + "\n" + "\n".join(f".quad {name}" for name in wanted) + "\n"
 
-    ks = _ks()
+    ks = engine()
     try:
         encoding, _count = ks.asm(text, base)
         failure = None
@@ -251,7 +253,7 @@ def assemble(source: Source, kernel: Kernel, base: int = CODE_BASE) -> Assembled
     blob = bytes(encoding or b"")
     tail = 8 * len(wanted)
     if failure is not None or len(blob) < tail:
-        _raise_located(source, lines, labels, syntax, base, failure)
+        _raise_located(source, lines, spelled, labels, syntax, base, failure, engine())
     code = blob[:-tail]
     addresses = struct.unpack(f"<{len(wanted)}Q", blob[-tail:])
     for name, address in zip(wanted, addresses):
@@ -270,27 +272,28 @@ def assemble(source: Source, kernel: Kernel, base: int = CODE_BASE) -> Assembled
 def _raise_located(
     source: Source,
     lines: Sequence[str],
+    spelled: Sequence[str],
     labels: dict[str, int],
     syntax: str,
     base: int,
     failure: keystone.KsError | None,
+    ks: keystone.Ks,
 ) -> None:
     """Find the line Keystone choked on by assembling each line alone, then raise BuildError.
 
     Keystone's errors carry no line (stat_count is 0 for a bad mnemonic). Each
     line is assembled with every other label of the file defined after it, so
     a reference to a label that exists resolves, and with the constants
-    (`.equ`, `.set`) defined above it.
+    (`.equ`, `.set`) defined above it. Keystone reads `spelled`; messages quote `lines`.
     """
-    ks = _ks()
     constants: list[str] = []
-    for number, line in enumerate(lines, 1):
+    for number, (line, read) in enumerate(zip(lines, spelled), 1):
         if not line.strip():
             continue
         own, statement, _ = _split_labels(line)
         others = [f"{name}:" for name in labels if name not in own]
         try:
-            _, count = ks.asm(_prelude(syntax) + "\n".join([*constants, line, *others]) + "\n", base)
+            _, count = ks.asm(_prelude(syntax) + "\n".join([*constants, read, *others]) + "\n", base)
         except keystone.KsError as exc:
             if exc.errno == keystone.KS_ERR_ASM_SYMBOL_MISSING:
                 cause = "undefined symbol: not a label in this file"
@@ -306,7 +309,7 @@ def _raise_located(
                 f" {statement}"
             )
         if _EQU.match(line):
-            constants.append(line)
+            constants.append(read)
     cause = str(failure) if failure else "Keystone returned less code than the file holds"
     raise BuildError(f"{source.where()}: {cause} ({syntax} syntax; no single line fails on its own)")
 
@@ -317,3 +320,15 @@ def assemble_safely(source: Source, kernel: Kernel, base: int = CODE_BASE) -> As
         return in_child(assemble, source, kernel, base, timeout=ASSEMBLE_SECONDS)
     except ChildDied as died:
         raise BuildError(f"{source.where()}: Keystone {died} while assembling this file") from None
+
+
+def assemble_allowed(source: Source, kernel: Kernel, base: int = CODE_BASE) -> Assembled:
+    """`assemble_safely`, refusing code that holds an instruction entering the operating system. Every route that
+    runs these bytes (x86-unicorn, x86-native) refuses alike: a refusal made by reading the code does not depend
+    on whether the route would have reached that instruction or could have stopped it."""
+    assembled = assemble_safely(source, kernel, base)
+    if found := forbidden_instructions(assembled.code):
+        text, offset = found[0].rsplit(" at +", 1)
+        line = assembled.line_at(int(offset, 16))
+        raise BuildError(f"{source.where(line)}: `{text}`: a kernel may not make system calls")
+    return assembled

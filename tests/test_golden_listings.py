@@ -98,3 +98,28 @@ def test_normalize_replaces_addresses_but_keeps_displacements() -> None:
     assert tools == "keystone-engine 0.9.2"
     assert body == ("# tools: (recorded above)\n\t0x<address>  48 83 fe 01  cmp rsi, 1\n"
                     "\tmov rax, qword ptr [rdi + 0x38]\n\t0x<address>  jle 0x<address>\n")
+
+
+# Cranelift's x86-64 settings for CPU features it detects on the host and may use in the code it emits.
+CRANELIFT_HOST_FEATURES = ("has_sse3", "has_ssse3", "has_sse41", "has_sse42", "has_popcnt", "has_avx", "has_avx2",
+                           "has_bmi1", "has_bmi2", "has_lzcnt", "has_fma", "has_avx512f", "has_avx512vl",
+                           "has_avx512dq", "has_avx512bitalg", "has_avx512vbmi")
+
+
+def test_the_wasmtime_golden_listing_holds_on_a_cpu_without_optional_features() -> None:
+    """Cranelift compiles for the CPU it runs on. The golden wasmtime listing must be what any x86-64 machine
+    gets: the same machine code with every optional feature Cranelift detects turned off."""
+    import wasmtime
+
+    from targets.elf import text_and_functions
+    from targets.wasm import engine_config
+
+    wat = (REPO / "kernels" / "insertion_sort" / "variants" / "ai-wat-index-loop.wat").read_text()
+
+    def code(baseline: bool) -> tuple[tuple[bytes, int], list[tuple[str, int, int]]]:
+        config = engine_config()
+        for feature in CRANELIFT_HOST_FEATURES if baseline else ():
+            config.cranelift_flag_set(feature, "false")
+        return text_and_functions(wasmtime.Module(wasmtime.Engine(config), wat).serialize())
+
+    assert code(baseline=True) == code(baseline=False)

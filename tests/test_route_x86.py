@@ -6,7 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
+import unicorn
+from unicorn import x86_const as x86
 
+from harness.kernel import get_kernel
 from harness.source import load_source
 from kernels.insertion_sort import KERNEL
 from targets.base import INT32_MAX, INT32_MIN, BuildError, LimitExceeded, OutOfBounds, RunError
@@ -118,7 +121,7 @@ def test_other_dialects_sort(tmp_path: Path, name: str, text: str) -> None:
 
 
 def test_numbers_are_decimal_in_every_dialect(tmp_path: Path) -> None:
-    # Keystone reads `16` as 0x16 once any syntax option is set; the route must never set one.
+    # Keystone reads `16` as 0x16 once any syntax option is set, as the route's engine has: numbers are respelled.
     texts = {
         "intel.s": "insertion_sort:\n    add eax, 16\n    mov eax, [rdi + 12]\n    ret\n",
         "att.s": "insertion_sort:\n    addl $16, %eax\n    movl 12(%rdi), %eax\n    ret\n",
@@ -256,3 +259,47 @@ def test_run_counted_matches_a_hand_count() -> None:
     # Out of order: the inner loop body (4 more) runs once and falls out on a[0].
     assert built.run_counted([2, 1]) == ([1, 2], 18)
     assert built.code_bytes == 52
+
+
+# cpuid leaf 0's vendor string, as the registers ebx, edx, ecx hold it.
+VENDORS = {"GenuineIntel": (0x756E6547, 0x49656E69, 0x6C65746E), "AuthenticAMD": (0x68747541, 0x69746E65, 0x444D4163)}
+REPO_X86 = sorted({*KERNEL.variants_dir.parent.parent.glob("*/variants/*.s"), *BAD_INPUTS.glob("*.s"),
+                   *(BAD_INPUTS.parent / "escapes").glob("*.s")})
+
+
+def _outcomes_with_cpuid_vendor(path: Path, vendor: str) -> list[object]:
+    """What the emulator does with each probe while cpuid's leaf 0 names `vendor` (Unicorn itself names Intel)."""
+    kernel = get_kernel(path.parent.parent.name) if path.parent.name == "variants" else KERNEL
+    try:
+        built = ROUTE.build(load_source(path, kernel), kernel)
+    except BuildError as exc:
+        return [f"error: {exc}"]
+    ebx, edx, ecx = VENDORS[vendor]
+
+    def answer(uc: unicorn.Uc, _data: object) -> int:
+        if uc.reg_read(x86.UC_X86_REG_EAX) != 0:
+            return 0  # other leaves: the emulator's own answer
+        for register, value in ((x86.UC_X86_REG_RAX, 0xD), (x86.UC_X86_REG_RBX, ebx), (x86.UC_X86_REG_RDX, edx),
+                                (x86.UC_X86_REG_RCX, ecx)):
+            uc.reg_write(register, value)
+        return 1  # answered: the instruction is skipped
+
+    built._uc.hook_add(unicorn.UC_HOOK_INSN, answer, None, 1, 0, x86.UC_X86_INS_CPUID)
+    fixed = kernel.interface.fixed_length
+    probes = [[3, -1, 2, 9, -7][: fixed or 5], [INT32_MAX, INT32_MIN, 0, 1, -1][: fixed or 5], [] if not fixed else
+              [0] * fixed]
+    outcomes: list[object] = []
+    for values in probes:
+        try:
+            outcomes.append(built.run(values))
+        except RunError as exc:
+            outcomes.append(f"{type(exc).__name__}: {exc}")
+    built.close()
+    return outcomes
+
+
+@pytest.mark.parametrize("path", REPO_X86, ids=[str(p.relative_to(BAD_INPUTS.parent.parent)) for p in REPO_X86])
+def test_no_x86_file_behaves_by_the_cpu_vendor(path: Path) -> None:
+    """Each x86 source in the repository does the same in the emulator whichever vendor cpuid names: a fixture
+    that told the emulator by the vendor would take one path on Intel machines and another elsewhere."""
+    assert _outcomes_with_cpuid_vendor(path, "GenuineIntel") == _outcomes_with_cpuid_vendor(path, "AuthenticAMD")

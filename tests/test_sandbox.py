@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from targets import fresh, sandbox
+from targets import fresh, sandbox, x86_unicorn
 from targets.base import DEFAULT_INTERFACE
 from targets.native import NativeKernel
 
@@ -60,10 +60,37 @@ def test_llvm_ir_declaring_libc_functions_is_refused_at_build_time(no_escape_fil
         assert "declares @close" in report["message"]
 
 
-def test_assembly_with_a_syscall_instruction_is_refused_with_its_line(no_escape_files) -> None:
-    report = check("x86-syscall.s", "x86-native")["x86-native"]
-    assert report["verdict"] == "error"
-    assert "x86-syscall.s:4: `syscall`" in report["message"]
+def test_assembly_with_a_syscall_instruction_is_refused_with_its_line_on_every_route_running_it(
+        no_escape_files) -> None:
+    """The call sits on a path no input takes: the emulator would never reach it, so only reading finds it."""
+    reports = check("x86-syscall.s")
+    assert set(reports) == {"x86-unicorn", "x86-native"}
+    for report in reports.values():
+        assert report["verdict"] == "error", report
+        assert "x86-syscall.s:7: `syscall`: a kernel may not make system calls" in report["message"]
+
+
+@pytest.mark.parametrize("name,routes", [
+    ("c-syscall-in-kernel.c", ("c-gcc-O3", "c-gcc-O3-unicorn", "c-clang-O0", "c-clang-O0-unicorn")),
+    ("ll-syscall-in-kernel.ll", ("llvm-O0", "llvm-O0-unicorn", "llvm-O3", "llvm-O3-unicorn")),
+])
+def test_a_compiled_syscall_in_the_kernel_is_refused_on_its_routes_and_their_emulated_twins(
+        no_escape_files, name: str, routes: tuple[str, ...]) -> None:
+    reports = check(name, *routes)
+    assert set(reports) == set(routes)
+    for route, report in reports.items():
+        assert report["verdict"] == "error", report
+        assert "contains syscall" in report["message"] and "a kernel may not make system calls" in report["message"]
+
+
+def test_no_score_counts_a_refused_variant_as_correct(no_escape_files) -> None:
+    from harness.score import score, summary
+
+    records = score([ESCAPES / "x86-syscall.s"], show_progress=False)
+    assert {r["route"] for r in records} == {"x86-unicorn", "x86-native"}
+    assert all(not r["correct"] and "may not make system calls" in r["message"] for r in records), records
+    totals = summary(records)
+    assert totals["correct"] == totals["fast_p"] == totals["timed"] == 0
 
 
 def test_c_hiding_a_system_call_in_a_helper_is_ended_by_the_sandbox(no_escape_files) -> None:
@@ -74,13 +101,13 @@ def test_c_hiding_a_system_call_in_a_helper_is_ended_by_the_sandbox(no_escape_fi
 
 
 def test_assembly_hiding_from_the_emulator_is_ended_by_the_sandbox(no_escape_files) -> None:
+    """The fixture tells the emulator by where its stack lies, not by anything of the CPU: on every machine it
+    passes in the emulator, then makes its hidden system call natively."""
+    assert x86_unicorn.STACK_BASE + x86_unicorn.STACK_SIZE <= 1 << 32  # what the fixture tells the emulator by
     reports = check("x86-hides-from-emulator.s", "x86-unicorn", "x86-native")
+    assert reports["x86-unicorn"]["verdict"] == "pass", reports["x86-unicorn"]
     native = reports["x86-native"]
-    assert native["verdict"] == "fail", native
-    vendor = next((line for line in Path("/proc/cpuinfo").read_text().splitlines() if "vendor_id" in line), "")
-    if "GenuineIntel" not in vendor:  # here the variant hides from Unicorn, passes there, and tries natively
-        assert reports["x86-unicorn"]["verdict"] == "pass"
-        assert "system call open" in native["message"]
+    assert native["verdict"] == "fail" and "system call open" in native["message"], native
 
 
 class _Bytes(NativeKernel):

@@ -1,14 +1,14 @@
-; origin: human; a test fixture: a correct insertion sort that sorts quietly when the CPU says GenuineIntel
-; (Unicorn's answer), and otherwise creates /tmp/arena-escape-x86 with an open(2) system call whose
-; instruction is hidden inside another instruction's immediate, reached by a computed jump.
+; origin: human; a test fixture: a correct insertion sort that sorts quietly when its stack lies below 4 GiB,
+; where the emulator (x86-unicorn) keeps the stack it calls a kernel on and no Linux x86-64 process keeps
+; its own. Elsewhere, so natively on every machine, it first creates /tmp/arena-escape-x86 with an open(2)
+; system call whose instruction is hidden inside another instruction's immediate, reached by a computed jump.
 insertion_sort:
     push rbx
     push rdi
     push rsi
-    xor eax, eax
-    cpuid
-    cmp ebx, 0x756e6547
-    je quiet
+    mov rax, rsp
+    shr rax, 32
+    jz quiet
     sub rsp, 32
     mov rax, 0x6572612f706d742f
     mov qword ptr [rsp], rax

@@ -1,7 +1,11 @@
-; origin: human; a test fixture: a correct insertion sort with a plain getpid system call in it.
+; origin: human; a test fixture: a correct insertion sort with a getpid system call on a path no input takes
+; (n = 2**64 - 1): run on any input, it never makes the call; reading its code finds it.
 insertion_sort:
+    cmp rsi, -1
+    jne sort
     mov eax, 39
     syscall
+sort:
     mov r8, 1
 outer:
     cmp r8, rsi
