@@ -80,14 +80,14 @@ def test_more_rounds_go_to_wide_intervals_only_and_stop_at_the_budget() -> None:
     steady = [(Scripted(1.0, 0.001, 1), None), (Scripted(1.5, 0.001, 2), None)]
     block = Block(2)
     block.run(steady, (0, 1), 16, random.Random(0))
-    settle(block, steady, [(0, 1)], random.Random(0), max_rounds=64)
+    settle(block, steady, [(0, 1)], random.Random(0), max_rounds=64, max_seconds=60)
     assert len(block.rounds[0]) == 16  # already narrower than the margin: no more rounds
     # 2x apart, but noisy: decided at 16 rounds, yet wider than the margin, so it takes more (its width decides).
     noisy = [(Scripted(1.0, 0.3, 3), None), (Scripted(2.0, 0.3, 4), None), (Scripted(1.0, 0.001, 5), None)]
     block = Block(3)
     block.run(noisy, (0, 1, 2), 16, random.Random(0))
     assert decide(*paired_interval(*block.paired(1, 0))[1:]) == SLOWER
-    settle(block, noisy, [(1, 0)], random.Random(0), chunk=16, max_rounds=64)
+    settle(block, noisy, [(1, 0)], random.Random(0), chunk=16, max_rounds=64, max_seconds=60)
     assert len(block.paired(1, 0)[0]) == 64 and len(block.rounds[2]) == 16  # the budget, and only that pair
     assert not narrow_enough(*paired_interval(*block.paired(1, 0))[1:])
 
