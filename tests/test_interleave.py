@@ -149,3 +149,60 @@ def test_the_rules_name_the_margin_and_what_identical_code_means() -> None:
     first, second = rules_text()
     assert f"±{SAME_MARGIN:.0%}" in first and "95%" in first and "`same`" in first
     assert IDENTICAL in second and "same machine code" in second
+
+
+def block_cases(n: int = 16) -> list[object]:
+    from harness.bench import BenchCase
+    from harness.source import discover
+
+    kernel = get_kernel("insertion_sort")
+    wanted = {("insertion_sort", "c"): "c-gcc-O3", ("ai-x86-index-loop", "x86"): "x86-native",
+              ("ai-x86-sentinel", "x86"): "x86-native"}
+    return [BenchCase(kernel, s, get_route(wanted[(s.name, s.language)]), n, "random") for s in discover(kernel)
+            if (s.name, s.language) in wanted]
+
+
+def test_a_block_times_its_members_in_shared_rounds_and_checks_every_output() -> None:
+    from harness.bench import Workbench
+
+    cases = block_cases()
+    bench = Workbench(jobs=1)
+    try:
+        bench.expect([c.pair for c in cases])  # type: ignore[attr-defined]
+        bench.expect_counts(cases)  # type: ignore[arg-type]
+        block = bench.block(cases[0], rounds=4)  # type: ignore[arg-type]
+        assert block.error is None and set(block.rounds) == {c.id for c in cases}  # type: ignore[attr-defined]
+        assert all(set(range(4)) <= set(rounds) for rounds in block.rounds.values())
+        assert all(o.calls > 0 and o.bad == 0 for o in block.outcomes.values())
+        assert all(block.code[c.id] for c in cases)  # type: ignore[attr-defined]
+        assert bench.block(cases[1], rounds=4) is block  # type: ignore[arg-type]  # timed once, for all members
+    finally:
+        bench.close()
+
+
+def test_each_row_of_a_timed_block_saves_its_own_rounds_and_the_report_pairs_them(tmp_path: Path) -> None:
+    """The rows' benchmarks as `nox -s bench` times them (a child pytest): each saves its rounds with their ids in
+    its block, and the report's verdicts come from the rounds the rows shared."""
+    import json
+    import subprocess
+    import sys
+
+    from harness.gate import pytest_child_env
+    from harness.headline import APART
+    from harness.report import analyse
+
+    ids = [f"tests/test_bench.py::test_kernel[{c.id}]" for c in block_cases()]  # type: ignore[attr-defined]
+    saved = tmp_path / "run.json"
+    done = subprocess.run([sys.executable, "-m", "pytest", *ids, "-n", "0", "--benchmark-enable", "--benchmark-only",
+                           "--benchmark-save-data", f"--benchmark-json={saved}", "--sizes=16", "-p", "no:cacheprovider",
+                           "--no-wait", "-q"], capture_output=True, text=True, cwd=REPO, timeout=300,
+                          env=pytest_child_env())
+    if done.returncode == pytest.ExitCode.INTERRUPTED and "arena:" in done.stdout + done.stderr:
+        pytest.skip(f"another run is timing on this machine: {(done.stdout + done.stderr).strip()[-300:]}")
+    assert done.returncode == 0, done.stdout[-3000:]
+    run = json.loads(saved.read_text())
+    infos = [b["extra_info"] for b in run["benchmarks"]]
+    assert len(infos) == 3 and len({i["block"] for i in infos}) == 1
+    assert all(len(i["round_ids"]) == len(b["stats"]["data"]) for i, b in zip(infos, run["benchmarks"]))
+    rows = [r for r in analyse(run, "block").rows if not r.compiler_source]
+    assert len(rows) == 2 and all(r.verdict and r.verdict != APART and r.ratio_ci for r in rows)
