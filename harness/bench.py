@@ -417,12 +417,11 @@ def time_block(key: tuple[str, str, int, str], members: Sequence[BenchCase], rou
 
     kernel, substrate, n, shape = key
     block_id = f"{kernel}/{substrate}/n={n}/{shape}"
-    repeat = repeat_for(kernel, n, shape, "native")
+    builds = [bench.built(*c.pair) for c in members]
+    repeat = repeat_for(kernel, n, shape, builds[0].timing if builds else "native")
     timed = TimedBlock(block_id, repeat, rounds, {}, {}, {}, {})
     if not members:
         return timed
-    builds = [bench.built(*c.pair) for c in members]
-    repeat = timed.repeat = repeat_for(kernel, n, shape, builds[0].timing)
     rng = random.Random(f"{SEED}/{block_id}")
     block = Block(len(members))
     try:

@@ -30,7 +30,8 @@ import numpy as np
 CONFIDENCE = 0.95
 # Two sides whose whole interval lies within this factor of 1, either way, are the `same` speed.
 SAME_MARGIN = 0.02
-# More rounds for an undecided comparison come in chunks of this many, all still interleaved.
+# More rounds for an undecided comparison come in chunks of this many, all still interleaved: a multiple of the
+# placements native code takes in turn, one per round, so the two sides of a pair stay at the same placement.
 CHUNK_ROUNDS = 16
 # A comparison's budget: at most this many paired rounds in all. A block's extra rounds take at most this share
 # of the time its first rounds took: a run costs at most that much more than timing each member once.

@@ -14,6 +14,7 @@ from harness.bench import (
     repeat_for,
 )
 from harness.fidelity import Partner, Standalone
+from harness.interleave import code_identity
 from harness.kernel import get_kernel
 from harness.report import goal_of, key_ratio, missed_goal
 from harness.source import discover
@@ -62,6 +63,8 @@ def test_kernel(bench_case: BenchCase, workbench: Workbench, benchmark: pytest.F
         run = built.loop(case.n, case.shape, repeat, seed=SEED, fresh=True, expect=expect)
         benchmark.pedantic(run, rounds=EMULATED_ROUNDS, warmup_rounds=0, iterations=1)
         outcome = built.loop_outcome()
+        if not benchmark.disabled:  # the same bytes as another row's: `identical code`, by their counts too
+            benchmark.extra_info["code_identity"] = code_identity(built)
     else:
         # The rows compared with each other were timed together, round by round, when the first of them ran
         # (harness.bench.time_block); this benchmark records this row's own rounds, and where each ran.
