@@ -126,7 +126,7 @@ def print_terminal(analysis: Analysis, report_dir: Path | None = None) -> None:
         for r in sorted(unstable_rows, key=lambda r: (r.n, r.shape, r.label))[:UNSTABLE_SHOWN]:
             console.print(f"  n={r.n:<5} {r.shape:10} {r.label:42} {r.unstable}", markup=False)
     if analysis.overhead:
-        console.print("[bold]Harness overhead per route (no-op kernel: copy + call):[/]")
+        console.print("[bold]Harness overhead per route (no-op kernel: fresh input + call + check):[/]")
         for r in sorted(analysis.overhead, key=lambda r: (r.route, r.n)):
             console.print(f"  {r.route:14} n={r.n:<5} {fmt_time(r.median)}" + (" (emulator)" if r.timing == "emulated" else ""))
     if report_dir is not None:
