@@ -39,7 +39,6 @@ MAX_ROUNDS = 80
 EXTRA_SHARE = 0.5
 
 FASTER, SLOWER, SAME, UNSURE, IDENTICAL = "faster", "slower", "same", "unsure", "identical code"
-DECIDED = (FASTER, SLOWER, SAME, IDENTICAL)
 
 Member = tuple[Any, Callable[[], None]]  # (targets.base.Built, the round callable its `loop` returned)
 
@@ -218,13 +217,6 @@ def settle(block: Block, members: Sequence[Member], comparisons: Sequence[tuple[
         started = time.perf_counter()
         block.run(members, which, chunk, rng)
         spent += time.perf_counter() - started
-
-
-def ratio_text(ratio: float | None, low: float | None, high: float | None) -> str:
-    if ratio is None:
-        return ""
-    interval = f" [{low:.3f}-{high:.3f}]" if low is not None and high is not None else ""
-    return f"{ratio:.3f}{interval}"
 
 
 def rules_text(margin: float = SAME_MARGIN, confidence: float = CONFIDENCE) -> list[str]:
