@@ -432,7 +432,8 @@ def time_block(key: tuple[str, str, int, str], members: Sequence[BenchCase], rou
             timed.code = {c.id: code_identity(b) for c, b in zip(members, builds)}
             # Chosen as the report chooses them: by the median of the rounds every member took.
             candidates = [Candidate(f"{c.source.name}@{c.route.name}", c.source.origin, c.source.algorithm,
-                                    c.kernel.is_compiler_source(c.source), float(np.median(list(r.values()))))
+                                    c.kernel.is_compiler_source(c.source), float(np.median(list(r.values()))),
+                                    timed.code[c.id])
                           for c, r in zip(members, block.rounds)]
             settle(block, loops, comparisons_to_settle(candidates, [timed.code[c.id] for c in members]), rng)
         for case, built, times in zip(members, builds, block.rounds):

@@ -114,15 +114,21 @@ def comparisons_to_settle(candidates: Sequence["Candidate"], codes: Sequence[str
 
 
 def partners(candidates: Sequence["Candidate"]) -> dict[int, tuple[int | None, int | None]]:
-    """Per candidate (by index): the fastest compiler build of its algorithm, and of any algorithm."""
+    """Per candidate (by index): the compiler build of its algorithm it is compared with, and the fastest of any
+    algorithm. The first is the fastest of its algorithm, or, for a row that runs the same machine code as one of
+    them, that build: who generated better code is then answered without timing, whichever of two builds within
+    the noise of each other came out fastest."""
     compilers = [i for i, c in enumerate(candidates) if c.compiler]
 
     def fastest(indices: Iterable[int]) -> int | None:
         return min(indices, key=lambda i: _order(candidates[i]), default=None)
 
-    fastest_any = fastest(compilers)
-    return {i: (fastest(j for j in compilers if candidates[j].algorithm == c.algorithm), fastest_any)
-            for i, c in enumerate(candidates)}
+    out = {}
+    for i, c in enumerate(candidates):
+        same = [j for j in compilers if candidates[j].algorithm == c.algorithm]
+        twin = fastest(j for j in same if c.code and candidates[j].code == c.code and j != i)
+        out[i] = (twin if twin is not None and not c.compiler else fastest(same), fastest(compilers))
+    return out
 
 
 def count_verdict(ratio: float | None) -> str:
@@ -143,6 +149,7 @@ class Candidate:
     algorithm: str
     compiler: bool  # a compiler route's build of one of the kernel's own sources
     cost: float | None  # median seconds per call, or the executed count; None: not measured (untimed session)
+    code: str | None = None  # harness.interleave.code_identity of the code, where known
 
 
 @dataclass(frozen=True)
@@ -215,7 +222,8 @@ def _cost(row: Any, rows: Sequence[Any]) -> float | None:
 
 
 def candidate(row: Any, rows: Sequence[Any]) -> Candidate:
-    return Candidate(row.label, row.origin, row.algorithm, row.compiler_source, _cost(row, rows))
+    return Candidate(row.label, row.origin, row.algorithm, row.compiler_source, _cost(row, rows),
+                     getattr(row, "code_identity", None))
 
 
 def _compare(row: Any, other: Any, rows: Sequence[Any]) -> tuple[float | None, tuple[float, float] | None, str]:
@@ -237,21 +245,17 @@ def compare_rows(rows: Sequence[Any]) -> None:
     for row in rows:
         groups.setdefault((row.kernel, row.n, row.shape, row.substrate), []).append(row)
     for group in groups.values():
-        by_label = {r.label: r for r in group}
-        compilers = [candidate(r, rows) for r in group if r.compiler_source]
-        fastest_any = _best(compilers)
-        if fastest_any is None:
-            continue
-        for row in group:
-            fastest_same = _best(c for c in compilers if c.algorithm == row.algorithm)
-            if fastest_same is not None:
-                row.ratio, row.ratio_ci, row.verdict = _compare(row, by_label[fastest_same.label], rows)
-                row.compared_with = fastest_same.label
-            if fastest_same == fastest_any and fastest_same is not None:
+        for row, (same, fastest) in zip(group, partners([candidate(r, rows) for r in group]).values()):
+            if fastest is None:
+                continue
+            if same is not None:
+                row.ratio, row.ratio_ci, row.verdict = _compare(row, group[same], rows)
+                row.compared_with = group[same].label
+            if same == fastest:
                 row.free_ratio, row.free_ci, row.free_verdict = row.ratio, row.ratio_ci, row.verdict
             else:
-                row.free_ratio, row.free_ci, row.free_verdict = _compare(row, by_label[fastest_any.label], rows)
-            row.free_compared_with = fastest_any.label
+                row.free_ratio, row.free_ci, row.free_verdict = _compare(row, group[fastest], rows)
+            row.free_compared_with = group[fastest].label
 
 
 # --- the headline ---------------------------------------------------------------------------------------------

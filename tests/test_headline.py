@@ -121,6 +121,14 @@ def test_a_verdict_rests_on_the_rounds_both_sides_shared() -> None:
     assert {h.verdict for h in analysis.headline} == {"identical code"}
     text = report.markdown(analysis)
     assert "`identical code`" in text.split("\n\n")[1] and "±2%" in text.split("\n\n")[1]
+    # The same code as a compiler build that is not the fastest: who generated better code needs no timing;
+    # which program to use still does.
+    twin = run(drifting("insertion_sort", "c-gcc-O3", "human", 1.0, identity="gcc"),
+               drifting("insertion_sort", "c-clang-O3", "human", 1.05, identity="clang"),
+               drifting("ai-twin", "llvm-O3", "ai", 1.04, identity="clang"))
+    row = next(r for r in analyse(twin, "twin").rows if r.variant == "ai-twin")
+    assert (row.compared_with, row.verdict) == ("insertion_sort@c-clang-O3", "identical code")
+    assert (row.free_compared_with, row.free_verdict) == ("insertion_sort@c-gcc-O3", "slower")
 
 
 def test_pairs_are_chosen_by_median_and_the_same_without_any() -> None:
