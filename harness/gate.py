@@ -111,7 +111,7 @@ def find_run(spec: str, storage: Path) -> Path:
 
 def previous_run(new: SavedRun, storage: Path) -> tuple[SavedRun | None, str]:
     """The newest run saved before `new` on the same machine with the same profile, else the newest run
-    saved before it at all (then only exact measures compare), with a note saying which."""
+    saved before it at all (its rows that the new run shares are compared), with a note saying which."""
     earlier = [p for p in saved_runs(storage) if p.resolve() != new.path.resolve()
                and p.stat().st_mtime <= new.path.stat().st_mtime]
     candidates = [load_run(p) for p in reversed(earlier)]

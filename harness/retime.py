@@ -125,10 +125,11 @@ def retime(jobs: Sequence[Job], seed: int = 0) -> list[Paired]:
     builds: dict[tuple[str, str, str], list[Job]] = {}
     for job in jobs:
         builds.setdefault((job.kernel, job.variant, job.route), []).append(job)
-    for (kernel_name, variant, route_name), group in builds.items():
-        def done(job: Job, outcome: str, why: str = "", **figures: Any) -> None:
-            results.append(Paired(job.kernel, job.variant, job.route, job.n, job.shape, outcome, why, **figures))
 
+    def done(job: Job, outcome: str, why: str = "", **figures: Any) -> None:
+        results.append(Paired(job.kernel, job.variant, job.route, job.n, job.shape, outcome, why, **figures))
+
+    for (kernel_name, variant, route_name), group in builds.items():
         if group[0].old["key"] == group[0].new["key"]:
             for job in group:
                 done(job, IDENTICAL, "the same source")

@@ -359,7 +359,7 @@ def _foreign_work(root: int) -> float:
     first = used()
     time.sleep(WINDOW)
     second = used()
-    return sum(second[p] - first.get(p, second[p]) for p in second) / (WINDOW * (os.cpu_count() or 1))
+    return sum(second[p] - first.get(p, 0.0) for p in second) / (WINDOW * (os.cpu_count() or 1))
 
 
 def _assert_quiet(root: int, what: str) -> None:
