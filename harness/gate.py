@@ -16,6 +16,7 @@ import argparse
 import difflib
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -246,10 +247,16 @@ def _exact_changes(old: SavedRun, new: SavedRun, key: tuple, old_info: dict[str,
     return changes
 
 
+# Where a process mapped the code (a listing of native code shows its addresses): not part of the build.
+MAPPED_ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{8,}\b")
+
+
 def _listing_text(run: SavedRun, info: dict[str, Any]) -> str | None:
     folder, name = run.data.get("arena", {}).get("listings"), info.get("listing")
     path = Path(folder) / name if folder and name else None
-    return path.read_text(errors="replace") if path is not None and path.is_file() else None
+    if path is None or not path.is_file():
+        return None
+    return MAPPED_ADDRESS.sub("0x?", path.read_text(errors="replace"))
 
 
 def _built_alike(old: SavedRun, new: SavedRun, old_info: dict[str, Any], new_info: dict[str, Any]) -> bool:

@@ -236,6 +236,19 @@ def test_the_same_source_built_differently_is_not_compared(tmp_path: Path) -> No
     assert "not compared (1): the same source built differently" in "\n".join(gate.render(result))
 
 
+def test_the_same_source_listed_at_another_address_is_identical_code(tmp_path: Path) -> None:
+    """A listing of native code shows where the process mapped it: another mapping is not another build."""
+    listing = "# at {at}\n\t{at}  48 83 fe 02  cmp rsi, 2\n\t{next}  {op}\n"
+    runs = {}
+    for name, at, op in (("0001", 0x7FBA5A8CD000, "72 5c  jb .done"), ("0002", 0x7F4577623000, "72 5c  jb .done"),
+                         ("0003", 0x7F4577623000, "72 5a  jb .done")):
+        text = listing.format(at=hex(at), next=hex(at + 4), op=op)
+        runs[name] = saved(tmp_path, name, [bench("a", "x86-native", 1e-6, 1, listing="a.s")], edited=(),
+                           listings={"a.s": text})
+    assert [t.verdict for t in compare(runs["0002"], runs["0001"], timer=refuse_to_time).time] == [IDENTICAL]
+    assert [t.verdict for t in compare(runs["0003"], runs["0002"], timer=refuse_to_time).time] == [NOT_TIMED]
+
+
 def test_emulated_time_and_harness_overhead_are_never_gated(tmp_path: Path) -> None:
     old = saved(tmp_path, "0001", [bench("a", "x86-unicorn", 1e-3, 1, timing="emulated", rounds=1,
                                          executed={"instructions": 500}),
