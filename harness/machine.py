@@ -29,9 +29,11 @@ from harness.timing_lock import describe_holder
 # how fast our own code ran (a shared VM slows down now and then with nothing else running). A quarter of the
 # machine's CPU time used by others is half a core on two cores: the timed process then waits for the CPU now and
 # then. The load average counts this run too, and its own children (a pool counting or checking beside the
-# timing): busy when what remains would fill every core but the timed one by half a core more.
+# timing): busy when what remains would fill every core but the timed one by half a core more. A load average
+# trails by a minute and counts tasks waiting on a disk too: it counts only while other processes did use the CPU.
 OTHERS_BUSY = 0.25  # share of all cores' time used by processes outside this run's tree during an interval
 LOAD_BUSY = 0.5  # load average not this run's, above the cores but one by this much, at both ends of an interval
+LOAD_NEEDS = 0.10  # the share of the cores' time others must have used in an interval for its load to count
 PREEMPTED = 1.0  # a round of the noise meter twice its probe's median: shown as a wait for the CPU
 PROBE_EVERY = 50  # benchmarks between two probes: a probe costs a few ms, a benchmark round about as much
 PROBE_ROUNDS = 7
@@ -391,7 +393,7 @@ def interval_reasons(interval: Interval, cores: int) -> list[str]:
     if interval.others is not None and interval.others > OTHERS_BUSY:
         reasons.append(f"other processes used {interval.others:.0%} of the {cores} cores' time")
     own = 1.0 if interval.own is None else interval.own  # the timed process keeps a core busy
-    if interval.load1 - own > cores - 1 + LOAD_BUSY:
+    if interval.load1 - own > cores - 1 + LOAD_BUSY and (interval.others is None or interval.others >= LOAD_NEEDS):
         reasons.append(f"load average {interval.load1:.1f} on {cores} cores, {own:.1f} of it this run's")
     if interval.runnable >= cores:
         reasons.append(f"{interval.runnable} tasks of other processes were runnable on {cores} cores")
