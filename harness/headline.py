@@ -9,10 +9,11 @@ fastest compiler build of any algorithm, so the ratio says what a reader would
 get by picking the faster program. The two are never merged into one number.
 
 On an emulated substrate the time is the emulator's: the exact executed count
-is compared instead, without an interval. A time ratio's 95% interval is a
-bootstrap over the rounds of both sides (fixed seed: the same run always gives
-the same report); a headline pair re-measured with its two sides interleaved
-(tests/test_bench.py, test_headline_pair) is judged on that measurement.
+is compared instead, without an interval. A time comparison rests on the rounds
+its two rows shared in their timed block (harness.bench, harness.interleave):
+the ratio and its interval come from those paired rounds, the fastest builds are
+chosen by the median of the rounds every member of the block took, and two rows
+that were never timed in the same rounds get no verdict.
 """
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from harness.interleave import FASTER, IDENTICAL, SLOWER, decide, paired_interval, paired_rounds
 
 CONFIDENCE = 0.95
 RESAMPLES = 2000
@@ -59,15 +62,67 @@ def ratio_with_ci(a: Sequence[float], b: Sequence[float]) -> tuple[float, float 
     return ratio, float(result.confidence_interval.low), float(result.confidence_interval.high)
 
 
-def verdict_from_ci(low: float | None, high: float | None) -> str:
-    """`faster` or `slower` only when the whole interval clears 1."""
-    if low is None or high is None:
-        return "unsure"
-    if high < 1.0:
-        return "faster"
-    if low > 1.0:
-        return "slower"
-    return "unsure"
+# The verdict of two rows timed in different rounds: their ratio carries the machine's drift between them.
+APART = "unsure (timed apart)"
+
+
+def paired_sides(row: Any, other: Any) -> tuple[list[float], list[float]] | None:
+    """The per-call seconds of the rounds two rows shared in their timed block, in round order; None when they
+    shared none (different blocks, or a run saved before blocks)."""
+    if not getattr(row, "block", "") or row.block != getattr(other, "block", ""):
+        return None
+    a, b = paired_rounds(dict(zip(row.round_ids, row.per_sort)), dict(zip(other.round_ids, other.per_sort)))
+    return (a, b) if a else None
+
+
+def base_cost(row: Any) -> float:
+    """Median seconds per call over the rounds every member of the row's block took: what picks the fastest
+    build, the same whether or not a comparison later took more rounds."""
+    base = [t for k, t in zip(getattr(row, "round_ids", []), row.per_sort) if k < getattr(row, "block_base", 0)]
+    return float(np.median(base)) if base else row.median
+
+
+def same_code(row: Any, other: Any) -> bool:
+    """Both rows run the same machine code on the same substrate (harness.interleave.code_identity)."""
+    code = getattr(row, "code_identity", None)
+    return bool(code) and code == getattr(other, "code_identity", None) and row.substrate == other.substrate
+
+
+def time_comparison(row: Any, other: Any) -> tuple[float | None, tuple[float, float] | None, str]:
+    """row / other in time: (ratio, interval, verdict) from the rounds they shared; `identical code` without
+    looking at the time when both run the same machine code."""
+    sides = paired_sides(row, other)
+    if sides is None:
+        ratio = _quotient(row.median, other.median)
+        return ratio, None, IDENTICAL if same_code(row, other) else APART
+    ratio, low, high = paired_interval(*sides)
+    ci = (low, high) if low is not None and high is not None else None
+    return ratio, ci, IDENTICAL if same_code(row, other) else decide(low, high)
+
+
+def comparisons_to_settle(candidates: Sequence["Candidate"], codes: Sequence[str | None]) -> list[tuple[int, int]]:
+    """The comparisons a block's rows are judged on, as index pairs: each row that is not a compiler build against
+    the fastest compiler build of its algorithm and of any algorithm, and each supplied row against its
+    neighbours in the ranking of supplied rows; leaving out those whose two sides run identical code."""
+    pairs: set[tuple[int, int]] = set()
+    for index, (same, fastest) in partners(candidates).items():
+        if not candidates[index].compiler:
+            pairs.update((index, j) for j in (same, fastest) if j is not None)
+    supplied = sorted((i for i, c in enumerate(candidates) if c.origin == "supplied"), key=lambda i: _order(candidates[i]))
+    pairs.update(zip(supplied, supplied[1:]))
+    return sorted((a, b) for a, b in pairs if a != b and not (codes[a] and codes[a] == codes[b]))
+
+
+def partners(candidates: Sequence["Candidate"]) -> dict[int, tuple[int | None, int | None]]:
+    """Per candidate (by index): the fastest compiler build of its algorithm, and of any algorithm."""
+    compilers = [i for i, c in enumerate(candidates) if c.compiler]
+
+    def fastest(indices: Iterable[int]) -> int | None:
+        return min(indices, key=lambda i: _order(candidates[i]), default=None)
+
+    fastest_any = fastest(compilers)
+    return {i: (fastest(j for j in compilers if candidates[j].algorithm == c.algorithm), fastest_any)
+            for i, c in enumerate(candidates)}
 
 
 def count_verdict(ratio: float | None) -> str:
@@ -102,9 +157,13 @@ class Pair:
         return f"{self.comparison} ({self.algorithm})" if self.algorithm else self.comparison
 
 
-def _best(candidates: Iterable[Candidate]) -> Candidate | None:
+def _order(c: Candidate) -> tuple[bool, float, str]:
     # Unmeasured candidates last, ties by name: the choice is the same on every run with the same medians.
-    return min(candidates, key=lambda c: (c.cost is None, c.cost or 0.0, c.label), default=None)
+    return (c.cost is None, c.cost or 0.0, c.label)
+
+
+def _best(candidates: Iterable[Candidate]) -> Candidate | None:
+    return min(candidates, key=_order, default=None)
 
 
 def choose_pairs(candidates: Sequence[Candidate]) -> list[Pair]:
@@ -150,7 +209,7 @@ def _quotient(a: float | None, b: float | None) -> float | None:
 
 def _cost(row: Any, rows: Sequence[Any]) -> float | None:
     if row.timing != "emulated":
-        return row.median
+        return base_cost(row)
     total = executed_total(row, rows)
     return None if total is None else float(total)
 
@@ -164,10 +223,10 @@ def _compare(row: Any, other: Any, rows: Sequence[Any]) -> tuple[float | None, t
     not compiler builds themselves."""
     if row.timing == "emulated":
         ratio = _quotient(executed_total(row, rows), executed_total(other, rows))
-        return ratio, None, "" if row.compiler_source else count_verdict(ratio)
-    ratio, low, high = ratio_with_ci(row.per_sort or [row.median], other.per_sort or [other.median])
-    ci = (low, high) if low is not None and high is not None else None
-    return ratio, ci, "" if row.compiler_source else verdict_from_ci(low, high)
+        verdict = IDENTICAL if same_code(row, other) else count_verdict(ratio)
+        return ratio, None, "" if row.compiler_source else verdict
+    ratio, ci, verdict = time_comparison(row, other)
+    return ratio, ci, "" if row.compiler_source else verdict
 
 
 def compare_rows(rows: Sequence[Any]) -> None:
@@ -212,7 +271,7 @@ class Headline:
     time_ratio: float | None
     time_ci: tuple[float, float] | None
     verdict: str
-    interleaved: bool  # the time ratio comes from a re-measurement with both sides' rounds interleaved
+    interleaved: bool  # the time ratio comes from rounds the two sides shared in their timed block
     executed_ratio: float | None
     code_ratio: float | None
     lines_ratio: float | None
@@ -221,25 +280,8 @@ class Headline:
     ai_keeps_state: bool = False
 
 
-def interleaved_pairs(run: dict[str, Any]) -> dict[tuple[str, str, int, str, str], tuple[list[float], list[float]]]:
-    """The headline pairs test_headline_pair re-measured: (kernel, substrate, n, ai, compiler) -> per-call
-    seconds of each side, from rounds that alternated between the two."""
-    out = {}
-    for bench in run.get("benchmarks", []):
-        info = bench.get("extra_info", {})
-        pair = info.get("headline_pair")
-        if not pair or "partner_per_sort" not in info:
-            continue
-        repeat = int(info.get("repeat", 1))
-        ours = [t / repeat for t in bench["stats"].get("data", [])] or [bench["stats"]["median"] / repeat]
-        out[(pair["kernel"], pair["substrate"], int(pair["n"]), pair["ai"], pair["compiler"])] = (ours, info["partner_per_sort"])
-    return out
-
-
-def headline_rows(rows: Sequence[Any], interleaved: dict[tuple[str, str, int, str, str], tuple[list[float], list[float]]]
-                  | None = None, shape: str = "random") -> list[Headline]:
+def headline_rows(rows: Sequence[Any], shape: str = "random") -> list[Headline]:
     """Per kernel, substrate and n: the same-algorithm pair of each algorithm, then the algorithm-free pair."""
-    interleaved = interleaved or {}
     out = []
     for kernel in sorted({r.kernel for r in rows}):
         for substrate in sorted({r.substrate for r in rows if r.substrate and r.kernel == kernel}):
@@ -248,30 +290,26 @@ def headline_rows(rows: Sequence[Any], interleaved: dict[tuple[str, str, int, st
                 by_label = {r.label: r for r in here}
                 for pair in choose_pairs([candidate(r, rows) for r in here]):
                     ai, compiler = by_label[pair.ai.label], by_label[pair.compiler.label]
-                    out.append(_headline(kernel, substrate, n, pair, ai, compiler, rows,
-                                         interleaved.get((kernel, substrate, n, ai.label, compiler.label))))
+                    out.append(_headline(kernel, substrate, n, pair, ai, compiler, rows))
     return out
 
 
-def headline_verdict(low: float | None, high: float | None) -> str:
-    """A headline pair's verdict from the interval of AI / compiler: who is faster, where the interval clears 1."""
-    return {"faster": "AI faster", "slower": "compiler faster"}.get(verdict_from_ci(low, high), "unsure")
+def headline_verdict(verdict: str) -> str:
+    """A headline pair's verdict from the row's (AI / compiler): who is faster, in words that say it."""
+    return {FASTER: "AI faster", SLOWER: "compiler faster"}.get(verdict, verdict)
 
 
-def _headline(kernel: str, substrate: str, n: int, pair: Pair, ai: Any, compiler: Any, rows: Sequence[Any],
-              interleaved: tuple[list[float], list[float]] | None) -> Headline:
+def _headline(kernel: str, substrate: str, n: int, pair: Pair, ai: Any, compiler: Any, rows: Sequence[Any]) -> Headline:
     executed_ratio = _quotient(executed_total(ai, rows), executed_total(compiler, rows))
-    time_ratio, ci = None, None
+    time_ratio, ci, shared = None, None, False
     if ai.timing == "emulated":  # the emulator's time is not the code's: the exact count decides
-        verdict = count_verdict(executed_ratio)
+        verdict = IDENTICAL if same_code(ai, compiler) else count_verdict(executed_ratio)
     else:
-        sides = interleaved or (ai.per_sort or [ai.median], compiler.per_sort or [compiler.median])
-        time_ratio, low, high = ratio_with_ci(*sides)
-        ci = (low, high) if low is not None and high is not None else None
-        verdict = headline_verdict(low, high)
+        time_ratio, ci, verdict = time_comparison(ai, compiler)
+        verdict, shared = headline_verdict(verdict), paired_sides(ai, compiler) is not None
     return Headline(
         kernel=kernel, substrate=substrate, n=n, comparison=pair.comparison, algorithm=pair.algorithm, ai=ai.label,
-        compiler=compiler.label, time_ratio=time_ratio, time_ci=ci, verdict=verdict, interleaved=interleaved is not None,
+        compiler=compiler.label, time_ratio=time_ratio, time_ci=ci, verdict=verdict, interleaved=shared,
         executed_ratio=executed_ratio, code_ratio=_quotient(ai.code_bytes, compiler.code_bytes),
         lines_ratio=_quotient(ai.lines.get("effective"), compiler.lines.get("effective")),
         ai_algorithm=ai.algorithm, compiler_algorithm=compiler.algorithm, ai_keeps_state=bool(getattr(ai, "keeps_state", False)),

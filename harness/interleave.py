@@ -30,11 +30,13 @@ import numpy as np
 CONFIDENCE = 0.95
 # Two sides whose whole interval lies within this factor of 1, either way, are the `same` speed.
 SAME_MARGIN = 0.02
-# More rounds for an undecided comparison come in chunks of this many, all still interleaved.
+# More rounds for an undecided comparison come in chunks of this many, all still interleaved: a multiple of the
+# placements native code takes in turn, one per round, so the two sides of a pair stay at the same placement.
 CHUNK_ROUNDS = 16
-# A comparison's budget: at most this many paired rounds in all, and this many seconds of extra timing per block.
+# A comparison's budget: at most this many paired rounds in all. A block's extra rounds take at most this share
+# of the time its first rounds took: a run costs at most that much more than timing each member once.
 MAX_ROUNDS = 80
-MAX_EXTRA_SECONDS = 1.5
+EXTRA_SHARE = 0.5
 
 FASTER, SLOWER, SAME, UNSURE, IDENTICAL = "faster", "slower", "same", "unsure", "identical code"
 DECIDED = (FASTER, SLOWER, SAME, IDENTICAL)
@@ -171,7 +173,7 @@ class Block:
     size: int
     rounds: list[dict[int, float]] = field(default_factory=list)
     next_id: int = 0
-    extra_seconds: float = 0.0
+    seconds: float = 0.0  # wall-clock time its rounds took, the interleaving's own work included
 
     def __post_init__(self) -> None:
         if not self.rounds:
@@ -185,7 +187,7 @@ class Block:
             for k, value in enumerate(seconds):
                 self.rounds[index][self.next_id + k] = value
         self.next_id += rounds
-        self.extra_seconds += time.perf_counter() - started
+        self.seconds += time.perf_counter() - started
 
     def paired(self, a: int, b: int) -> tuple[list[float], list[float]]:
         return paired_rounds(self.rounds[a], self.rounds[b])
@@ -198,10 +200,13 @@ def paired_rounds(a: dict[int, float], b: dict[int, float]) -> tuple[list[float]
 
 
 def settle(block: Block, members: Sequence[Member], comparisons: Sequence[tuple[int, int]], rng: random.Random,
-           chunk: int = CHUNK_ROUNDS, max_rounds: int = MAX_ROUNDS, max_seconds: float = MAX_EXTRA_SECONDS) -> None:
+           chunk: int = CHUNK_ROUNDS, max_rounds: int = MAX_ROUNDS, max_seconds: float | None = None) -> None:
     """The stopping rule over a block: while some comparisons (pairs of member indices) have an interval wider
     than the margin, and their budget is not spent, the members of those comparisons take `chunk` more rounds,
-    interleaved with each other. Whether a comparison needs more looks only at its interval's width."""
+    interleaved with each other. Whether a comparison needs more looks only at its interval's width.
+    `max_seconds`: the block's budget for them (default: EXTRA_SHARE of the time its rounds took so far)."""
+    if max_seconds is None:
+        max_seconds = EXTRA_SHARE * block.seconds
     spent = 0.0
     while spent < max_seconds:
         wide = [(a, b) for a, b in comparisons

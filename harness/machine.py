@@ -315,9 +315,6 @@ class Judgement:
         preempted = max((i.preempted for i in self.intervals if i.preempted is not None), default=None)
         if preempted is not None and preempted > PREEMPTED:
             figures += f" A round of the noise meter took {preempted + 1:.0f}x its probe's median (a wait for the CPU)."
-        if self.noise:
-            figures += (f" Every interval of a ratio between two rows timed apart includes that drift "
-                        f"(x/÷ {1 + self.noise:.2f}); pairs timed interleaved need not.")
         if not self.busy:
             return lines + ["Machine: quiet while timing.", figures]
         busy = [i for i in self.intervals if i.busy]
@@ -419,33 +416,9 @@ def unstable(per_round: Sequence[float]) -> str | None:
     return "unstable: " + ", ".join(found) if found else None
 
 
-def widened(ci: tuple[float, float], drift: float) -> tuple[float, float]:
-    """An interval of a ratio of two separately timed rows, with the run's measured drift added on both sides."""
-    return ci[0] / (1 + drift), ci[1] * (1 + drift)
-
-
 # A row's two comparisons with a compiler build (harness.analysis.Row): the same algorithm's, and any algorithm's.
 # Each as (its interval, its verdict, the label of the row it is compared with).
 COMPARISONS = (("ratio_ci", "verdict", "compared_with"), ("free_ci", "free_verdict", "free_compared_with"))
-
-
-def hold_unsteady(rows: Sequence[Any]) -> None:
-    """A faster/slower verdict between two rows timed apart stands only when both rows' rounds were steady. An
-    unstable row met a slow spell of the machine that its median may carry and a rerun would not: its verdict,
-    and that of a row compared with it, becomes unsure. (Rows timed while the machine was busy are judged so
-    already.)"""
-    by_key = {(r.kernel, r.n, r.shape, r.label): r for r in rows}
-    for row in rows:
-        if row.timing == "emulated" or row.compiler_source or row.busy:
-            continue
-        for _, verdict, compared_with in COMPARISONS:
-            if getattr(row, verdict, "") not in ("faster", "slower"):
-                continue
-            other = by_key.get((row.kernel, row.n, row.shape, getattr(row, compared_with, "")))
-            if row.unstable:
-                setattr(row, verdict, "unsure")  # the row's own `unstable` flag says why
-            elif other is not None and other.unstable:
-                setattr(row, verdict, f"unsure ({other.label} unstable)")
 
 
 def judge_rows(rows: Sequence[Any], headline: Sequence[Any], saved: dict[str, Any] | None) -> list[str]:
@@ -457,7 +430,6 @@ def judge_rows(rows: Sequence[Any], headline: Sequence[Any], saved: dict[str, An
             row.unstable = unstable(row.per_sort)
     judged = judge(saved)
     if judged is None:
-        hold_unsteady(rows)
         return []
     affected = judged.affected
     for row in rows:
@@ -465,29 +437,10 @@ def judge_rows(rows: Sequence[Any], headline: Sequence[Any], saved: dict[str, An
         for ci, verdict, _ in COMPARISONS:
             if row.busy and getattr(row, verdict, "") in ("faster", "slower"):
                 setattr(row, verdict, judged.verdict(*(getattr(row, ci) or (None, None)), steady=not row.unstable))
-    from harness.headline import headline_verdict, verdict_from_ci
-
-    drift = judged.noise or 0.0
-    if drift > 0:
-        # Two rows are timed at different moments of the run, and the same code's time moved by `drift` between
-        # the meter's probes: a ratio of two such rows is that uncertain beyond its rounds. Every interval of one
-        # carries it, so a rerun lands inside; pairs timed interleaved (the headline's) do not need it.
-        for row in rows:
-            if row.timing == "emulated" or row.compiler_source:
-                continue
-            for ci, verdict, _ in COMPARISONS:
-                if getattr(row, ci, None):
-                    setattr(row, ci, widened(getattr(row, ci), drift))
-                    if not row.busy and getattr(row, verdict) in ("faster", "slower", "unsure"):
-                        setattr(row, verdict, verdict_from_ci(*getattr(row, ci)))
-    hold_unsteady(rows)
     for h in headline:
         sides = [r for r in rows if (r.substrate, r.n, r.shape) == (h.substrate, h.n, "random") and r.label in (h.ai, h.compiler)]
         if any(r.busy for r in sides):
             if h.verdict in ("AI faster", "compiler faster"):
                 verdict = judged.verdict(*(h.time_ci or (None, None)), steady=not any(r.unstable for r in sides))
                 h.verdict = {"faster": "AI faster", "slower": "compiler faster"}.get(verdict, verdict)
-        elif drift > 0 and not h.interleaved and h.time_ci:
-            h.time_ci = widened(h.time_ci, drift)
-            h.verdict = headline_verdict(*h.time_ci)
     return judged.header()

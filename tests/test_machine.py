@@ -220,7 +220,10 @@ def _row(variant: str, route: str, origin: str, per_sort: list[float]) -> dict[s
     data = [t * 4 for t in per_sort]
     return {"stats": {"median": sorted(data)[len(data) // 2], "iqr": 0.0, "rounds": len(data), "data": data},
             "extra_info": {"kernel": "insertion_sort", "variant": variant, "route": route, "origin": origin, "n": 128,
-                           "shape": "random", "repeat": 4, "timing": "native", "substrate": "native x86-64"}}
+                           "shape": "random", "repeat": 4, "timing": "native", "substrate": "native x86-64",
+                           # One timed block: the rows' rounds are paired by their ids.
+                           "block": "insertion_sort/native x86-64/n=128/random", "round_ids": list(range(len(data))),
+                           "block_base": len(data)}}
 
 
 def test_the_report_marks_busy_rows_and_keeps_only_verdicts_beyond_the_noise() -> None:
@@ -257,45 +260,6 @@ def test_a_preempted_noise_meter_round_is_shown_and_the_summary_takes_the_worst(
     header = judged.header()
     assert "a round of the noise meter took 14x its probe's median" in header[1].lower()
     assert header[0].count("other processes were runnable") == 1 and "3 tasks of other processes" in header[0]
-
-
-def test_every_interval_between_rows_timed_apart_carries_the_runs_drift() -> None:
-    """A quiet run whose noise meter still moved 8% between probes: a row 5% faster than the compiler build, timed
-    at another moment, is not called faster; one twice as fast still is; its interval is wider by the drift."""
-    base = [2e-6 * (1 + 0.002 * (k % 5)) for k in range(20)]
-    run = {"datetime": "2026-11-27T00:00:00", "machine_info": {}, "benchmarks": [
-        _row("insertion_sort", "c-gcc-O3", "human", base),
-        _row("ai-close", "x86-native", "ai", [t * 0.95 for t in base]),
-        _row("ai-far", "x86-native", "ai", [t * 0.5 for t in base]),
-    ], "arena": {"machine": readings(
-        point("before", 0, 100, 5, noise=1.0e-8), point("during", 10, 110, 15, noise=1.08e-8),
-        point("after", 20, 120, 25, noise=1.0e-8), timed=[[], []])}}
-    analysis = analyse(run, "drifting-run")
-    rows = {r.variant: r for r in analysis.rows}
-    assert not any(r.busy for r in analysis.rows)  # 8% is below the busy line: only the drift applies
-    assert rows["ai-close"].verdict == "unsure"
-    assert rows["ai-far"].verdict == "faster"
-    assert rows["ai-close"].ratio_ci[1] == pytest.approx(0.95 * 1.08, rel=0.01)
-    del run["arena"]["machine"]
-    assert {r.variant: r.verdict for r in analyse(run, "no-readings").rows}["ai-close"] == "faster"
-
-
-def test_a_verdict_between_rows_timed_apart_needs_both_rows_steady() -> None:
-    """A row with a slow spell among its rounds, or compared with such a row, is not called faster or slower: its
-    median may carry a spell a rerun would not meet. Steady rows keep their verdicts."""
-    base = [2e-6 * (1 + 0.002 * (k % 5)) for k in range(16)]
-    spell = base[:10] + [t * 1.8 for t in base[10:]]  # the last six rounds in a slow spell
-    run = {"datetime": "2026-11-27T00:00:00", "machine_info": {}, "benchmarks": [
-        _row("insertion_sort", "c-gcc-O3", "human", base),
-        _row("ai-steady", "x86-native", "ai", [t * 0.5 for t in base]),
-        _row("ai-spell", "x86-native", "ai", [t * 0.5 for t in spell]),
-    ]}
-    rows = {r.variant: r for r in analyse(run, "quiet-run").rows}
-    assert rows["ai-steady"].verdict == "faster" and rows["ai-steady"].unstable is None
-    assert rows["ai-spell"].unstable is not None and rows["ai-spell"].verdict == "unsure"
-    run["benchmarks"][0] = _row("insertion_sort", "c-gcc-O3", "human", spell)  # now the compiler build met it
-    rows = {r.variant: r for r in analyse(run, "quiet-run").rows}
-    assert rows["ai-steady"].verdict == "unsure (insertion_sort@c-gcc-O3 unstable)"
 
 
 # --- the watch's readings of this machine, with busy loops of other processes and of this run's own ---------
