@@ -27,17 +27,22 @@ from .conftest import REPO
 SHIPPED = REPO / "kernels" / "insertion_sort" / "variants" / "ai-wat-index-loop.wat"
 SLOWED = REPO / "tests" / "slowed_variants" / "ai-wat-index-loop-slowed.wat"
 PROBE = "gate-probe"  # the variant's name in both runs: the shipped file, then the slowed copy
-# The probe and an unchanged variant, on the route that both times and counts them (few cases: each run
-# checks its variants first). Emulated rows are covered by the synthetic runs below.
-CASES = f"random and ({PROBE}/wasmtime/ or ai-wat-binary-search/wasmtime/)"
+# The same on native code: a copy that does about a fifth more work in its inner loop.
+SHIPPED_X86 = REPO / "kernels" / "insertion_sort" / "variants" / "ai-x86-index-loop.s"
+FIFTH = REPO / "tests" / "slowed_variants" / "ai-x86-index-loop-fifth.s"
+PROBE_X86 = "gate-probe-x86"
+# The probes and an unchanged variant, on routes that time them (few cases: each run checks its variants
+# first). Emulated rows are covered by the synthetic runs below.
+CASES = f"random and ({PROBE}/wasmtime/ or {PROBE_X86}/x86-native/ or ai-wat-binary-search/wasmtime/)"
 
 
 # --- real runs ---------------------------------------------------------------------------------------------
 
 
-def saved_run(storage: Path, variants: Path, source: Path) -> Path:
+def saved_run(storage: Path, variants: Path, source: Path, native: Path = SHIPPED_X86) -> Path:
     """One timed run of a few cases, saved as `nox -s bench` saves it; returns the new JSON."""
     shutil.copyfile(source, variants / f"{PROBE}.wat")
+    shutil.copyfile(native, variants / f"{PROBE_X86}.s")
     before = set(storage.glob("*/*.json"))
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "tests/test_bench.py", "-p", "no:cacheprovider", "-q",
@@ -68,7 +73,7 @@ def test_an_unchanged_tree_passes(runs: tuple[Path, Path, list[Path]], capsys: p
     assert status == 0, out
     result = compare(gate.load_run(second), gate.load_run(first), timer=refuse_to_time)
     assert result.time_compared and not result.exact and not result.regressions
-    assert len(result.time) == 2 and {t.verdict for t in result.time} == {IDENTICAL}  # decided without timing
+    assert len(result.time) == 3 and {t.verdict for t in result.time} == {IDENTICAL}  # decided without timing
     assert not result.only_new and not result.only_old
 
 
@@ -84,15 +89,16 @@ def refuse_to_time(jobs: list[Job]) -> list[Paired]:
 def test_the_slowed_variant_is_caught_by_time_and_by_its_counts(runs: tuple[Path, Path, list[Path]],
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
     storage, variants, (_, baseline) = runs
-    probe = f"{PROBE}@wasmtime n=128 random"
-    slowed = saved_run(storage, variants, SLOWED)
+    probe, native = f"{PROBE}@wasmtime n=128 random", f"{PROBE_X86}@x86-native n=128 random"
+    slowed = saved_run(storage, variants, SLOWED, FIFTH)
     for attempt in range(ATTEMPTS):  # each attempt times the two builds together again
         result = compare(gate.load_run(slowed), gate.load_run(baseline))
         times = {t.row: t for t in result.time}
-        time = times[probe]
-        if time.verdict == REGRESSION:
+        time, fifth = times[probe], times[native]
+        if time.verdict == fifth.verdict == REGRESSION:
             break
     assert time.verdict == REGRESSION and time.low is not None and time.low > 1.10, time
+    assert fifth.verdict == REGRESSION and fifth.low is not None and fifth.low > 1.10, fifth
     assert times["ai-wat-binary-search@wasmtime n=128 random"].verdict == IDENTICAL  # untouched: not timed
     fuel = next(e for e in result.exact if e.row == probe and e.measure == "wasm fuel")
     assert fuel.worse and fuel.new > fuel.old
@@ -105,7 +111,8 @@ def test_the_slowed_variant_is_caught_by_time_and_by_its_counts(runs: tuple[Path
     # With no runs named, the newest is compared with the previous one of the same machine and profile.
     status, out = gate_cli(capsys, "--storage", str(storage))
     assert status == 1 and out.rstrip().endswith("FAIL"), out
-    print(f"slowed {time.ratio:.3f}x [{time.low:.3f}-{time.high:.3f}], again {time.again}, fuel {fuel.old} -> {fuel.new}")
+    print(f"slowed {time.ratio:.3f}x [{time.low:.3f}-{time.high:.3f}], again {time.again}, fuel {fuel.old} -> {fuel.new}; "
+          f"a fifth more work {fifth.ratio:.3f}x [{fifth.low:.3f}-{fifth.high:.3f}], again {fifth.again}")
 
 
 def test_a_saved_source_is_built_again_in_a_fresh_process(runs: tuple[Path, Path, list[Path]]) -> None:
