@@ -18,7 +18,9 @@ from harness.cli import main as arena_main
 from harness.gate import (FASTER, FEW_ROUNDS, NOISE, NOT_AGAIN, NOT_TIMED, REGRESSION, UNCHANGED, SavedRun, compare,
                           confirm, time_verdict)
 from harness.interleave import paired_interval
-from harness.retime import IDENTICAL, TIMED, Job, Paired, retime_fresh, route_language, source_name
+from harness.retime import (IDENTICAL, NOT_COMPARED, SOURCES, TIMED, Job, Paired, retime, retime_fresh, route_language,
+                            source_name)
+from targets.cache import store_text
 
 from harness.gate import pytest_child_env as child_env
 
@@ -126,6 +128,17 @@ def test_a_saved_source_is_built_again_in_a_fresh_process(runs: tuple[Path, Path
     other = sources[source_name("insertion_sort", "ai-wat-binary-search", "wat")]
     (paired,) = retime_fresh([Job("insertion_sort", PROBE, "wasmtime", 16, "random", 64, shipped, other)])
     assert paired.outcome == TIMED and paired.rounds >= 16 and paired.low is not None, paired
+
+
+def test_a_source_gone_from_the_cache_or_no_longer_building_is_named_not_timed() -> None:
+    shipped = {"key": store_text(SOURCES, SHIPPED.read_text()), "language": "wat", "path": str(SHIPPED)}
+    gone = {**shipped, "key": "0" * 20}
+    broken = {**shipped, "key": store_text(SOURCES, "(module (func $insertion_sort (export \"insertion_sort\")"),
+              "path": "broken.wat"}
+    found = retime([Job("insertion_sort", PROBE, "wasmtime", 16, "random", 8, gone, shipped),
+                    Job("insertion_sort", "other", "wasmtime", 16, "random", 8, broken, shipped)])
+    assert [(p.variant, p.outcome) for p in found] == [(PROBE, NOT_COMPARED), ("other", NOT_COMPARED)]
+    assert "no longer in the cache" in found[0].why and found[1].why.startswith("BuildError"), found
 
 
 # --- synthetic saved runs ------------------------------------------------------------------------------------
