@@ -23,6 +23,7 @@ from typing import Any
 from harness.interleave import CHUNK_ROUNDS, Block, identical_code, paired_interval, settle
 from targets.cache import store_text, stored_text
 
+REPO = Path(__file__).resolve().parent.parent
 SOURCES = "sources"  # the cache folder holding saved runs' source texts, by content key
 WARMUP = 1  # untimed rounds of each side before the paired ones: page faults and an engine's first tier
 # A gate times only the rows whose code changed, so each may take more rounds than a report's comparison: enough
@@ -176,11 +177,9 @@ def retime_fresh(jobs: Sequence[Job], seed: int = 1) -> list[Paired]:
     """`retime` in a fresh process: another process re-rolls where its code lands and how it starts."""
     import subprocess
 
-    from harness.gate import REPO, pytest_child_env
-
     payload = json.dumps({"seed": seed, "jobs": [asdict(job) for job in jobs]})
     done = subprocess.run([sys.executable, "-m", "harness.retime"], input=payload, cwd=REPO, capture_output=True,
-                          text=True, env=pytest_child_env())
+                          text=True)
     if done.returncode != 0:
         tail = (done.stdout + done.stderr).strip().splitlines()[-5:]
         raise RuntimeError(f"re-timing {len(jobs)} rows in a fresh process failed: " + " | ".join(tail))
