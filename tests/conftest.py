@@ -128,6 +128,10 @@ def pytest_benchmark_update_json(config: pytest.Config, benchmarks: list[Any], o
         "variants": sorted(str(Path(d).resolve()) for d in config.getoption("--variants")),
         "origin": config.getoption("--origin"),
     }
+    # Each variant's source, kept in the cache: `arena gate` builds this run's code again beside a later run's.
+    from harness.retime import save_sources
+
+    output_json["arena"]["sources"] = save_sources(config.getoption("--variants"), config.getoption("--origin"))
     listings = config.stash.get(LISTINGS, None)
     if listings is not None and listings.is_dir():
         output_json["arena"]["listings"] = str(listings)
