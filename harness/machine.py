@@ -279,21 +279,6 @@ class Judgement:
     def affected(self) -> set[str]:
         return {b for i in self.intervals if i.busy for b in i.benchmarks}
 
-    @property
-    def margin(self) -> float:
-        """How far a busy row's interval must clear 1 for its verdict to stand: the noise measured."""
-        return max(self.noise or 0.0, 0.0)
-
-    def verdict(self, low: float | None, high: float | None, steady: bool = True) -> str:
-        """faster / slower for a row timed while the machine was busy, only beyond the noise measured, and only
-        for a row whose own rounds were steady (the meter's median misses a wait that one round of a row took)."""
-        if steady and low is not None and high is not None:
-            if high < 1.0 - self.margin:
-                return "faster"
-            if low > 1.0 + self.margin:
-                return "slower"
-        return "unsure (machine busy)"
-
     def header(self) -> list[str]:
         """The machine's state in plain words, for the report's header."""
         lines = []
@@ -326,10 +311,9 @@ class Judgement:
         return lines + [
             f"Machine: BUSY while timing: {'; '.join(reasons)}.", figures,
             f"{len(self.affected)} of {count} benchmarks were timed while it was busy: their rows are marked "
-            f"`busy`, and a faster/slower verdict among them stands only where its interval clears 1 by more than "
-            f"the noise measured ({self.margin:.0%}) and its own rounds were steady; otherwise it reads "
-            "`unsure (machine busy)`. Time again on a "
-            "quiet machine (`arena doctor` says what else disturbs timings).",
+            "`busy`. Their verdicts stand: each comes from rounds its two sides shared, which other work slowed "
+            "alike; absolute times are not comparable with a quiet run's (`arena doctor` says what else disturbs "
+            "timings).",
         ]
 
 
@@ -419,15 +403,10 @@ def unstable(per_round: Sequence[float]) -> str | None:
     return "unstable: " + ", ".join(found) if found else None
 
 
-# A row's two comparisons with a compiler build (harness.analysis.Row): the same algorithm's, and any algorithm's.
-# Each as (its interval, its verdict, the label of the row it is compared with).
-COMPARISONS = (("ratio_ci", "verdict", "compared_with"), ("free_ci", "free_verdict", "free_compared_with"))
-
-
 def judge_rows(rows: Sequence[Any], headline: Sequence[Any], saved: dict[str, Any] | None) -> list[str]:
-    """The judgement on a report's rows (harness.report's Row and Headline): unstable rows flagged; rows timed while
-    the machine was busy marked, their faster/slower verdicts standing only beyond the noise measured. Returns the
-    header's lines."""
+    """The judgement on a report's rows (harness.report's Row and Headline): unstable rows flagged, rows timed while
+    the machine was busy marked. Neither changes a verdict: every verdict comes from paired rounds, which a busy
+    machine slows on both sides alike. Returns the header's lines."""
     for row in rows:
         if row.timing != "emulated":
             row.unstable = unstable(row.per_sort)
@@ -437,13 +416,4 @@ def judge_rows(rows: Sequence[Any], headline: Sequence[Any], saved: dict[str, An
     affected = judged.affected
     for row in rows:
         row.busy = row.id in affected
-        for ci, verdict, _ in COMPARISONS:
-            if row.busy and getattr(row, verdict, "") in ("faster", "slower"):
-                setattr(row, verdict, judged.verdict(*(getattr(row, ci) or (None, None)), steady=not row.unstable))
-    for h in headline:
-        sides = [r for r in rows if (r.substrate, r.n, r.shape) == (h.substrate, h.n, "random") and r.label in (h.ai, h.compiler)]
-        if any(r.busy for r in sides):
-            if h.verdict in ("AI faster", "compiler faster"):
-                verdict = judged.verdict(*(h.time_ci or (None, None)), steady=not any(r.unstable for r in sides))
-                h.verdict = {"faster": "AI faster", "slower": "compiler faster"}.get(verdict, verdict)
     return judged.header()
