@@ -282,6 +282,9 @@ class Headline:
     ai_algorithm: str = ""
     compiler_algorithm: str = ""
     ai_keeps_state: bool = False
+    # Why (harness.explain): the executed work set against the time, e.g. "fewer instructions".
+    reading: str = ""
+    explanation: str = ""
 
 
 def headline_rows(rows: Sequence[Any], shape: str = "random") -> list[Headline]:

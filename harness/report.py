@@ -28,6 +28,7 @@ from harness.headline import (
     ALGORITHM_FREE, HEADLINE_COLUMNS, HEADLINE_TITLES, SAME_ALGORITHM, executed_total, headline_cells, ratio_with_ci,
 )
 from harness.interleave import rules_text
+from harness.summary import add_unsplit_columns, print_summary
 
 # Re-exported: what callers of the report module have always found here.
 __all__ = ["GOALS", "Analysis", "Ratio", "Row", "analyse", "analysis_json", "executed_total", "fmt_time", "goal_of",
@@ -78,63 +79,60 @@ def table_rows(rows: Sequence[Row], detail: bool = False) -> list[list[str]]:
     ]
 
 
-def print_terminal(analysis: Analysis, report_dir: Path | None = None) -> None:
+def print_terminal(analysis: Analysis, report_dir: Path | None = None, tables: bool = False) -> None:
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
     # Styles only where markup is ours: a message's own brackets (`a[n+0]`) are text, and a pipe gets no styles.
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 180)
-    for note in [*rules_text(), *analysis.machine_notes]:
-        console.print(note, markup=False)
-    for n in sorted({r.n for r in analysis.rows}):
-        table = Table(title=f"n = {n}, random input (other shapes in report.md)", title_justify="left")
-        for column in COLUMNS:
-            table.add_column(column, overflow="fold")
-        for cells in table_rows([r for r in analysis.rows if r.n == n and r.shape == "random"]):
-            table.add_row(*cells)
+    if tables:  # the per-n tables and every row's comparison; report.md and the page always have them
+        for note in [*rules_text(), *analysis.machine_notes]:
+            console.print(note, markup=False)
+        for n in sorted({r.n for r in analysis.rows}):
+            table = Table(title=f"n = {n}, random input (other shapes in report.md)", title_justify="left")
+            cells_of = table_rows([r for r in analysis.rows if r.n == n and r.shape == "random"])
+            add_unsplit_columns(table, COLUMNS, cells_of)
+            for cells in cells_of:
+                table.add_row(*cells)
+            for failure in analysis.failures:
+                table.add_row(failure["variant"], "", failure["origin"], failure["route"], f"[red]{failure['verdict']}[/]",
+                              "not timed", *[""] * (len(COLUMNS) - 6))
+            console.print(table)
         for failure in analysis.failures:
-            table.add_row(failure["variant"], "", failure["origin"], failure["route"], f"[red]{failure['verdict']}[/]",
-                          "not timed", *[""] * (len(COLUMNS) - 6))
-        console.print(table)
-    for failure in analysis.failures:
-        console.print(f"[red]{failure['verdict']}[/] {escape(failure['id'])}: {escape(failure['message'].splitlines()[0])}")
-    for comparison, title in HEADLINE_TITLES.items():
-        pairs = [h for h in analysis.headline if h.comparison == comparison]
-        if not pairs:
-            continue
-        table = Table(title=f"{title}; random input; ratios are AI / compiler: < 1, the AI's is faster or smaller",
-                      title_justify="left")
-        for column in HEADLINE_COLUMNS:
-            table.add_column(column, overflow="fold")
-        for h in pairs:
-            table.add_row(*headline_cells(h))
-        console.print(table)
-    compared = [r for r in analysis.rows if r.verdict and r.shape == "random"]
-    if compared:
-        console.print("[bold]Each variant against the fastest compiler build on its substrate (random input; "
-                      "same algorithm | algorithm free):[/]")
-        for r in sorted(compared, key=lambda r: (r.n, r.label)):
-            console.print(f"  n={r.n:<5} {r.label:42} {r.algorithm:18} {comparison_text(r)}", markup=False)
-    for r in sorted((r for r in analysis.rows if r.keeps_state), key=lambda r: (r.n, r.shape, r.label)):
-        console.print(f"[bold red]keeps state between calls[/]: {escape(r.label)} n={r.n} {r.shape}: on one input repeated it "
-                      f"took {r.repeated_ratio:.2f}x its time on fresh inputs")
-    console.print("[bold]Key ratios (same run):[/]")
-    for ratio in analysis.key_ratios:
-        console.print(f"  {ratio.text()}", markup=False)
-    unstable_rows = [r for r in analysis.rows if r.unstable]
-    if unstable_rows:
-        console.print(f"[bold]Unstable rows ({len(unstable_rows)}; the figures of all in report.md):[/]")
-        for r in sorted(unstable_rows, key=lambda r: (r.n, r.shape, r.label))[:UNSTABLE_SHOWN]:
-            console.print(f"  n={r.n:<5} {r.shape:10} {r.label:42} {r.unstable}", markup=False)
-    if analysis.overhead:
-        console.print("[bold]Harness overhead per route (no-op kernel: the timed loop and the call alone):[/]")
-        for r in sorted(analysis.overhead, key=lambda r: (r.route, r.n)):
-            console.print(f"  {r.route:14} n={r.n:<5} {fmt_time(r.median)}" + (" (emulator)" if r.timing == "emulated" else ""))
-    if report_dir is not None:
-        console.print(f"Report: {report_dir}/report.md (JSON: report.json, plots: *.png)")
-        console.print(f"Page: {report_dir}/index.html")
-
+            console.print(f"[red]{failure['verdict']}[/] {escape(failure['id'])}: {escape(failure['message'].splitlines()[0])}")
+        for comparison, title in HEADLINE_TITLES.items():
+            pairs = [h for h in analysis.headline if h.comparison == comparison]
+            if not pairs:
+                continue
+            table = Table(title=f"{title}; random input; ratios are AI / compiler: < 1, the AI's is faster or smaller",
+                          title_justify="left")
+            add_unsplit_columns(table, HEADLINE_COLUMNS, [headline_cells(h) for h in pairs])
+            for h in pairs:
+                table.add_row(*headline_cells(h))
+            console.print(table)
+        compared = [r for r in analysis.rows if r.verdict and r.shape == "random"]
+        if compared:
+            console.print("[bold]Each variant against the fastest compiler build on its substrate (random input; "
+                          "same algorithm | algorithm free):[/]")
+            for r in sorted(compared, key=lambda r: (r.n, r.label)):
+                console.print(f"  n={r.n:<5} {r.label:42} {r.algorithm:18} {comparison_text(r)}", markup=False)
+        for r in sorted((r for r in analysis.rows if r.keeps_state), key=lambda r: (r.n, r.shape, r.label)):
+            console.print(f"[bold red]keeps state between calls[/]: {escape(r.label)} n={r.n} {r.shape}: on one input repeated it "
+                          f"took {r.repeated_ratio:.2f}x its time on fresh inputs")
+        console.print("[bold]Key ratios (same run):[/]")
+        for ratio in analysis.key_ratios:
+            console.print(f"  {ratio.text()}", markup=False)
+        unstable_rows = [r for r in analysis.rows if r.unstable]
+        if unstable_rows:
+            console.print(f"[bold]Unstable rows ({len(unstable_rows)}; the figures of all in report.md):[/]")
+            for r in sorted(unstable_rows, key=lambda r: (r.n, r.shape, r.label))[:UNSTABLE_SHOWN]:
+                console.print(f"  n={r.n:<5} {r.shape:10} {r.label:42} {r.unstable}", markup=False)
+        if analysis.overhead:
+            console.print("[bold]Harness overhead per route (no-op kernel: the timed loop and the call alone):[/]")
+            for r in sorted(analysis.overhead, key=lambda r: (r.route, r.n)):
+                console.print(f"  {r.route:14} n={r.n:<5} {fmt_time(r.median)}" + (" (emulator)" if r.timing == "emulated" else ""))
+    print_summary(console, analysis, report_dir)
 
 def comparison_text(r: Row) -> str:
     emulated = r.timing == "emulated"

@@ -1,0 +1,144 @@
+"""The answer on one screen: what the terminal prints last after a benchmark run.
+
+Per kernel and substrate, the headline pairs as short sentences (who is faster,
+by what ratio and interval, and why: harness.explain), the key ratios, one line
+on the machine, and where the report and the page are. At most SCREEN_LINES
+lines at SCREEN_WIDTH columns: the per-n tables go to report.md and the page.
+Lines are wrapped between words only, so no name or number is ever split; a
+name longer than the screen is left whole on its own line.
+"""
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from harness.explain import ANOTHER_ALGORITHM, IDENTICAL_CODE
+from harness.headline import ALGORITHM_FREE, SAME_ALGORITHM, Headline
+from harness.interleave import FASTER, IDENTICAL, SAME, SLOWER
+
+SCREEN_LINES = 60
+SCREEN_WIDTH = 120
+INDENT = "    "
+
+
+def wrap(text: str, width: int, indent: str = "", first: str = "") -> list[str]:
+    """Lines of at most `width` columns broken only at spaces: long words stay whole."""
+    return textwrap.wrap(text, width=width, initial_indent=first, subsequent_indent=indent,
+                         break_long_words=False, break_on_hyphens=False) or [first.rstrip()]
+
+
+def ratio_text(h: Headline) -> str:
+    if h.time_ratio is None:
+        return "" if h.executed_ratio is None else f"{h.executed_ratio:.2f}x the instructions"
+    ci = f" [{h.time_ci[0]:.2f}-{h.time_ci[1]:.2f}]" if h.time_ci else ""
+    return f"{h.time_ratio:.2f}x the time{ci}"
+
+
+def verdict_sentence(h: Headline) -> str:
+    """`a is faster than b, 0.82x the time [0.80-0.85]`, in the words of the pair's verdict."""
+    verdict = h.verdict
+    phrase = {f"AI {FASTER}": "is faster than", f"compiler {FASTER}": "is slower than", FASTER: "is faster than",
+              SLOWER: "is slower than", SAME: "runs as fast as", IDENTICAL: "runs the same machine code as",
+              "fewer instructions": "executes fewer instructions than", "more instructions":
+              "executes more instructions than", "same count": "executes as many instructions as"}.get(verdict)
+    ratio = ratio_text(h)
+    if phrase is None:  # unsure, with its reason
+        return f"{h.ai} against {h.compiler}: {verdict}" + (f", {ratio}" if ratio else "")
+    return f"{h.ai} {phrase} {h.compiler}" + (f", {ratio}" if ratio else "")
+
+
+def pair_lines(pairs: Sequence[Headline], width: int, why: bool) -> list[str]:
+    """One sentence per pair (the algorithm-free pair folded into a same-algorithm one with the same sides)."""
+    out = []
+    same = {(h.n, h.ai, h.compiler) for h in pairs if h.comparison == SAME_ALGORITHM}
+    for h in pairs:
+        if h.comparison == ALGORITHM_FREE and (h.n, h.ai, h.compiler) in same:
+            continue
+        also = h.comparison == SAME_ALGORITHM and any(
+            o.comparison == ALGORITHM_FREE and (o.n, o.ai, o.compiler) == (h.n, h.ai, h.compiler) for o in pairs)
+        which = (f"{h.algorithm}" + ("; also any algorithm" if also else "")) \
+            if h.comparison == SAME_ALGORITHM else "any algorithm"
+        text = f"n={h.n} ({which}): {verdict_sentence(h)}"
+        counted_only = h.time_ratio is None and not h.reading.startswith((IDENTICAL_CODE, ANOTHER_ALGORITHM))
+        if why and h.explanation and not counted_only:  # on the emulator the count is the verdict already
+            text += f"; why: {h.explanation}"
+        out += wrap(text + ".", width, indent=INDENT * 2, first=INDENT)
+    return out
+
+
+def machine_line(analysis: Any) -> str:
+    cpu = analysis.machine.get("cpu", {}) if analysis.machine else {}
+    parts = [cpu.get("brand_raw") or analysis.machine.get("processor") or "an unnamed machine"]
+    if cpu.get("count"):
+        parts.append(f"{cpu['count']} logical CPUs")
+    if analysis.machine.get("system"):
+        parts.append(f"{analysis.machine['system']} {analysis.machine.get('release', '')}".strip())
+    notes = len(analysis.machine_notes)
+    line = "Machine: " + ", ".join(parts) + f"; profile {analysis.profile}"
+    return line + (f"; {notes} note(s) on its state while timing in report.md" if notes else "")
+
+
+def summary_lines(analysis: Any, report_dir: Path | None, width: int = SCREEN_WIDTH,
+                  budget: int = SCREEN_LINES) -> list[str]:
+    """The last screen: at most `budget` lines of at most `width` columns (a whole over-long name excepted)."""
+    head = wrap("The answer (random input; ratios are AI / compiler: below 1, the AI-written code is faster or "
+                "executes less; [95% interval] from the rounds the two shared):", width)
+    tail: list[str] = []
+    if analysis.failures:
+        tail += wrap(f"Not timed, failed the correctness check: {', '.join(f['id'] for f in analysis.failures)}.",
+                     width, indent=INDENT)
+    stateful = sorted({r.label for r in analysis.rows if r.keeps_state})
+    if stateful:
+        tail += wrap(f"Keeps state between calls (answers from earlier calls): {', '.join(stateful)}.", width,
+                     indent=INDENT)
+    if analysis.key_ratios:
+        tail.append("Key ratios (same run):")
+        for ratio in analysis.key_ratios:
+            tail += wrap(ratio.text(), width, indent=INDENT * 2, first=INDENT)
+    tail += wrap(machine_line(analysis), width, indent=INDENT)
+    if report_dir is not None:
+        tail += wrap(f"Report: {report_dir}/report.md (per-n tables; `arena report --tables` prints them here)",
+                     width, indent=INDENT)
+        tail += wrap(f"Page: {report_dir}/index.html", width, indent=INDENT)
+    room = budget - len(head) - len(tail)
+    groups = []
+    for kernel in sorted({h.kernel for h in analysis.headline}):
+        for substrate in sorted({h.substrate for h in analysis.headline if h.kernel == kernel}):
+            groups.append((f"{kernel} on {substrate}:", [h for h in analysis.headline
+                                                         if (h.kernel, h.substrate) == (kernel, substrate)]))
+    body: list[str] = []
+    for why in (True, False):  # the explanations go first when the screen is short
+        body = [line for title, pairs in groups for line in [*wrap(title, width), *pair_lines(pairs, width, why)]]
+        if len(body) <= room:
+            break
+    if len(body) > room:
+        kept, shown = [], 0
+        for title, pairs in groups:
+            lines = [*wrap(title, width), *pair_lines(pairs, width, False)]
+            if len(kept) + len(lines) > room - 1:
+                break
+            kept += lines
+            shown += 1
+        rest = sum(len(pairs) for _, pairs in groups[shown:])
+        body = kept + [f"{INDENT}... {rest} more pairs in report.md and on the page"]
+    if not groups:
+        body = [f"{INDENT}No headline pairs: this run timed no AI-written variant beside a compiler build."]
+    return head + body + tail
+
+
+def print_summary(console: Any, analysis: Any, report_dir: Path | None) -> None:
+    # Piped (nox, CI logs): the width the screen is designed for, not the console's wide default.
+    width = console.width if console.is_terminal else SCREEN_WIDTH
+    for line in summary_lines(analysis, report_dir, width):
+        # soft_wrap: the lines are wrapped here, between words; rich must not cut them again.
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def add_unsplit_columns(table: Any, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """Columns no narrower than their longest word: when the screen is short, a column wraps between words and
+    the widest give way first, so a name such as `sort3_branchless` is never cut in two."""
+    for k, column in enumerate(columns):
+        words = [w for cells in [[column], *[[r[k]] for r in rows if k < len(r)]] for w in cells[0].split()]
+        table.add_column(column, min_width=max((len(w) for w in words), default=1), overflow="fold")
