@@ -141,7 +141,9 @@ def page_data(analysis: Analysis, directory: Path, saved: Path | None = None) ->
     """Everything the page shows, as one JSON object."""
     data = analysis_json(analysis)
     for row in data["rows"] + data["overhead"]:
-        row.pop("per_sort", None)  # every round's time: in report.json, too bulky for the page
+        # Every round's time and its round id: in report.json; on the page they were most of its weight.
+        row.pop("per_sort", None)
+        row.pop("round_ids", None)
     listings: dict[str, str] = {}
     problems: list[str] = []
     asm_dir = directory / "asm"
@@ -161,8 +163,8 @@ def page_data(analysis: Analysis, directory: Path, saved: Path | None = None) ->
         if pair in diffs or row.listing not in listings or partner.listing not in listings:
             continue
         try:
-            diffs[pair] = "\n".join(diff(read_listing(asm_dir / row.listing), read_listing(asm_dir / partner.listing),
-                                         width=DIFF_PAGE_WIDTH))
+            diffs[pair] = "\n".join(line.rstrip() for line in diff(  # the padding of the right column: bytes only
+                read_listing(asm_dir / row.listing), read_listing(asm_dir / partner.listing), width=DIFF_PAGE_WIDTH))
         except (OSError, ValueError, IndexError) as exc:
             problems.append(f"{row.label} against {partner.label}: {exc}")
     comparison: dict[str, Any] = {"previous": None}
