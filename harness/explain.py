@@ -23,6 +23,7 @@ hand.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,10 +112,25 @@ def loop_cycles(listing_path: Path, tool: str | None) -> float | None:
     if tool is None or not listing_path.is_file():
         return None
     listing = read_listing(listing_path)
-    loop = inner_loop(listing.code) if listing.kind == "x86" else []
+    loop = inner_loop(listing_code(listing.body)) if listing.kind == "x86" else []
     if not loop:
         return None
     return cycles_of(loop, tool)
+
+
+# A disassembled line of a listing file: address, the bytes, the instruction, then the source line it came from.
+_ADDRESSED = re.compile(r"^\s*0x[0-9a-fA-F]+\s+(?:[0-9a-fA-F]{2} )*[0-9a-fA-F]{2}\s+(.*?)\s*(?:#.*)?$")
+
+
+def listing_code(body: Sequence[str]) -> list[str]:
+    """The labels and instructions of a listing file's body, without addresses, bytes or comments."""
+    out = []
+    for line in body:
+        found = _ADDRESSED.match(line)
+        text = found.group(1) if found else line.split("#")[0].strip()
+        if text:
+            out.append(text)
+    return out
 
 
 def cycles_of(loop: Sequence[str], tool: str) -> float | None:
