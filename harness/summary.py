@@ -31,41 +31,50 @@ def wrap(text: str, width: int, indent: str = "", first: str = "") -> list[str]:
 
 def ratio_text(h: Headline) -> str:
     if h.time_ratio is None:
-        return "" if h.executed_ratio is None else f"{h.executed_ratio:.2f}x the instructions"
+        return "" if h.executed_ratio is None else f"{h.executed_ratio:.2f}x"
     ci = f" [{h.time_ci[0]:.2f}-{h.time_ci[1]:.2f}]" if h.time_ci else ""
-    return f"{h.time_ratio:.2f}x the time{ci}"
+    return f"{h.time_ratio:.2f}x{ci}"
 
 
-def verdict_sentence(h: Headline) -> str:
-    """`a is faster than b, 0.82x the time [0.80-0.85]`, in the words of the pair's verdict."""
-    verdict = h.verdict
-    phrase = {f"AI {FASTER}": "is faster than", f"compiler {FASTER}": "is slower than", FASTER: "is faster than",
-              SLOWER: "is slower than", SAME: "runs as fast as", IDENTICAL: "runs the same machine code as",
-              "fewer instructions": "executes fewer instructions than", "more instructions":
-              "executes more instructions than", "same count": "executes as many instructions as"}.get(verdict)
-    ratio = ratio_text(h)
-    if phrase is None:  # unsure, with its reason
-        return f"{h.ai} against {h.compiler}: {verdict}" + (f", {ratio}" if ratio else "")
-    return f"{h.ai} {phrase} {h.compiler}" + (f", {ratio}" if ratio else "")
+def verdict_words(h: Headline) -> str:
+    """Who is faster, in words that need no column heading."""
+    return {FASTER: "AI faster", SLOWER: "compiler faster", SAME: "same speed",
+            IDENTICAL: "identical code"}.get(h.verdict, h.verdict)
+
+
+def _why(h: Headline) -> str:
+    # On the emulator the count is the verdict already: its reading would only repeat it.
+    counted_only = h.time_ratio is None and not h.reading.startswith((IDENTICAL_CODE, ANOTHER_ALGORITHM))
+    return "" if counted_only or not h.reading or h.reading == verdict_words(h) else h.reading
 
 
 def pair_lines(pairs: Sequence[Headline], width: int, why: bool) -> list[str]:
-    """One sentence per pair (the algorithm-free pair folded into a same-algorithm one with the same sides)."""
-    out = []
+    """One sentence per AI-written variant and compiler build, with the verdict at each n they are paired at;
+    an algorithm-free pair with the same two sides as a same-algorithm one is folded into it."""
     same = {(h.n, h.ai, h.compiler) for h in pairs if h.comparison == SAME_ALGORITHM}
+    groups: dict[tuple[str, str, str, str, str], list[Headline]] = {}
     for h in pairs:
         if h.comparison == ALGORITHM_FREE and (h.n, h.ai, h.compiler) in same:
             continue
         also = h.comparison == SAME_ALGORITHM and any(
             o.comparison == ALGORITHM_FREE and (o.n, o.ai, o.compiler) == (h.n, h.ai, h.compiler) for o in pairs)
-        which = (f"{h.algorithm}" + ("; also any algorithm" if also else "")) \
-            if h.comparison == SAME_ALGORITHM else "any algorithm"
-        text = f"n={h.n} ({which}): {verdict_sentence(h)}"
-        counted_only = h.time_ratio is None and not h.reading.startswith((IDENTICAL_CODE, ANOTHER_ALGORITHM))
-        if why and h.explanation and not counted_only:  # on the emulator the count is the verdict already
-            text += f"; why: {h.explanation}"
-        out += wrap(text + ".", width, indent=INDENT * 2, first=INDENT)
+        which = (h.algorithm + ("; also any algorithm" if also else "")) if h.comparison == SAME_ALGORITHM \
+            else "any algorithm"
+        groups.setdefault((h.kernel, h.substrate, which, h.ai, h.compiler), []).append(h)
+    out = []
+    for (kernel, substrate, which, ai, compiler), found in groups.items():
+        steps = []
+        for h in sorted(found, key=lambda h: h.n):
+            reading = _why(h) if why else ""
+            steps.append(f"n={h.n} {verdict_words(h)} {ratio_text(h)}".rstrip() + (f" ({reading})" if reading else ""))
+        text = f"{kernel}, {substrate} ({which}): {ai} / {compiler}: " + "; ".join(steps) + "."
+        out += wrap(text, width, indent=INDENT)
     return out
+
+
+def _count(pairs: Sequence[Headline]) -> int:
+    """How many sentences the pairs make (one line each when nothing wraps)."""
+    return len(pair_lines(pairs, 100_000, False))
 
 
 def machine_line(analysis: Any) -> str:
@@ -103,27 +112,22 @@ def summary_lines(analysis: Any, report_dir: Path | None, width: int = SCREEN_WI
                      width, indent=INDENT)
         tail += wrap(f"Page: {report_dir}/index.html", width, indent=INDENT)
     room = budget - len(head) - len(tail)
-    groups = []
-    for kernel in sorted({h.kernel for h in analysis.headline}):
-        for substrate in sorted({h.substrate for h in analysis.headline if h.kernel == kernel}):
-            groups.append((f"{kernel} on {substrate}:", [h for h in analysis.headline
-                                                         if (h.kernel, h.substrate) == (kernel, substrate)]))
+    pairs = sorted(analysis.headline, key=lambda h: (h.kernel, h.substrate))
     body: list[str] = []
-    for why in (True, False):  # the explanations go first when the screen is short
-        body = [line for title, pairs in groups for line in [*wrap(title, width), *pair_lines(pairs, width, why)]]
+    for why in (True, False):  # the readings go first when the screen is short
+        body = pair_lines(pairs, width, why)
         if len(body) <= room:
             break
     if len(body) > room:
-        kept, shown = [], 0
-        for title, pairs in groups:
-            lines = [*wrap(title, width), *pair_lines(pairs, width, False)]
+        kept: list[str] = []
+        for kernel, substrate in dict.fromkeys((h.kernel, h.substrate) for h in pairs):
+            lines = pair_lines([h for h in pairs if (h.kernel, h.substrate) == (kernel, substrate)], width, False)
             if len(kept) + len(lines) > room - 1:
                 break
             kept += lines
-            shown += 1
-        rest = sum(len(pairs) for _, pairs in groups[shown:])
-        body = kept + [f"{INDENT}... {rest} more pairs in report.md and on the page"]
-    if not groups:
+        shown = sum(1 for line in kept if not line.startswith(INDENT))
+        body = kept + [f"{INDENT}... {_count(pairs) - shown} more pairings in report.md and on the page"]
+    if not pairs:
         body = [f"{INDENT}No headline pairs: this run timed no AI-written variant beside a compiler build."]
     return head + body + tail
 
