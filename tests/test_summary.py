@@ -12,7 +12,7 @@ from harness.summary import SCREEN_LINES, SCREEN_WIDTH, summary_lines
 from .conftest import arena
 from .test_report import synthetic_run
 
-LONG = "ai-x86-sort3-branchless-partially-sorted-swap-network"  # longer than any sensible column
+LONG = "ai-x86-sort3-branchless-partially-sorted-swap-network-with-a-sentinel-and-an-unrolled-tail"  # wider than 80
 
 
 def crowded() -> object:
