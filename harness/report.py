@@ -163,7 +163,11 @@ def markdown(analysis: Analysis) -> str:
                 "(a run saved before blocks) when it comes from two separate benchmarks, and decides nothing. Ratios are AI / compiler: below 1, "
                 "the AI's code is faster, executes less, or is smaller. On the emulator only the exact instruction "
                 "count is compared. Executed work on native routes and V8 is counted on the same bytes in Unicorn "
-                "or the same module in wasmtime (fuel).", ""]
+                "or the same module in wasmtime (fuel). `why` sets that executed work against the time (harness.explain): "
+                "`fewer instructions` or `more instructions` (then whether the time per instruction differs too), "
+                "`same instructions, faster per instruction` (the same work run in fewer cycles), `identical machine "
+                "code`, or `another algorithm`; with llvm-mca's predicted cycles per iteration of each side's hot loop "
+                "where llvm-mca is installed, and the code size ratio." + (f" {analysis.explanation_note}." if analysis.explanation_note else ""), ""]
         for comparison, title in HEADLINE_TITLES.items():
             pairs = [h for h in analysis.headline if h.comparison == comparison]
             out += [f"### {title}", "", "| " + " | ".join(HEADLINE_COLUMNS) + " |", "|" + " --- |" * len(HEADLINE_COLUMNS)]

@@ -362,3 +362,22 @@ def test_the_page_leaves_out_every_rounds_figures(report: dict[str, Any]) -> Non
     text = report["page"].read_text()
     assert '"per_sort"' not in text and '"round_ids"' not in text
     assert all(not line.endswith(" ") for d in page_data(report)["diffs"].values() for line in d.split("\n"))
+
+
+def test_the_users_files_read_as_sentences_and_one_table_each(browser: Any, tmp_path: Path) -> None:
+    from harness.report import analyse, write_report
+
+    from .test_supplied import run_with
+
+    directory = write_report(analyse(run_with(), "run"), tmp_path)
+    tab = browser.new_page(viewport={"width": 1500, "height": 1000})
+    tab.goto((directory / "index.html").as_uri())
+    assert tab.locator("main > section").evaluate_all("ss => ss.map(s => s.id)")[:2] == ["headline", "supplied"]
+    section = tab.locator("#supplied")
+    assert {f"{n} (/home/me/{n}.wat)" for n in ("gpt", "opus", "gem", "broken")} <= set(section.locator("h3").all_inner_texts())
+    text = section.inner_text()
+    assert "smallest failing input [0,-1]: got [0,-1], expected [-1,0]" in text and "Adapted: host import(s) console.log" in text
+    assert "fewer instructions (0.88x the instructions)" in text  # gpt's explanation, beside its ratio
+    assert section.locator("dl, table table").count() == 0
+    shot(tab, "your-files", clip=section.bounding_box())
+    tab.close()
