@@ -51,7 +51,7 @@ class Row:
     n: int
     shape: str
     repeat: int
-    median: float  # seconds per sort
+    median: float  # seconds per call
     iqr: float
     rounds: int
     per_sort: list[float] = field(repr=False, default_factory=list)

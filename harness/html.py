@@ -163,8 +163,8 @@ def page_data(analysis: Analysis, directory: Path, saved: Path | None = None) ->
         if pair in diffs or row.listing not in listings or partner.listing not in listings:
             continue
         try:
-            diffs[pair] = "\n".join(line.rstrip() for line in diff(  # the padding of the right column: bytes only
-                read_listing(asm_dir / row.listing), read_listing(asm_dir / partner.listing), width=DIFF_PAGE_WIDTH))
+            diffs[pair] = "\n".join(diff(read_listing(asm_dir / row.listing), read_listing(asm_dir / partner.listing),
+                                         width=DIFF_PAGE_WIDTH))
         except (OSError, ValueError, IndexError) as exc:
             problems.append(f"{row.label} against {partner.label}: {exc}")
     comparison: dict[str, Any] = {"previous": None}

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.explain import ANOTHER_ALGORITHM, IDENTICAL_CODE
+from harness.explain import ANOTHER_ALGORITHM, IDENTICAL_CODE, NOT_COUNTED
 from harness.headline import ALGORITHM_FREE, SAME_ALGORITHM, Headline
 from harness.interleave import FASTER, IDENTICAL, SAME, SLOWER
 
@@ -45,7 +45,7 @@ def verdict_words(h: Headline) -> str:
 def _why(h: Headline) -> str:
     # On the emulator the count is the verdict already: its reading would only repeat it.
     counted_only = h.time_ratio is None and not h.reading.startswith((IDENTICAL_CODE, ANOTHER_ALGORITHM))
-    return "" if counted_only or not h.reading or h.reading == verdict_words(h) else h.reading
+    return "" if counted_only or h.reading in ("", NOT_COUNTED, verdict_words(h)) else h.reading
 
 
 def pair_lines(pairs: Sequence[Headline], width: int, why: bool) -> list[str]:

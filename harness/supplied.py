@@ -155,7 +155,7 @@ def markdown(analysis: Any) -> list[str]:
         out += [f"- adapted: {note}" for note in f["notes"]] or ["- adapted: nothing, it ran as written"]
         mine = [c for c in data["comparisons"] if c["variant"] == f["variant"]]
         if mine:
-            out += ["", "| substrate | n | shape | route | median/sort | best compiler build | time ratio [95% CI] | "
+            out += ["", "| substrate | n | shape | route | median/call | best compiler build | time ratio [95% CI] | "
                     "verdict | executed ratio | why |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
             for c in mine:
                 ratio = (f"{c['time_ratio']:.2f} {_ci_text(*(c['ci'] or [None, None]))}"
