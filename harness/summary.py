@@ -114,10 +114,17 @@ def summary_lines(analysis: Any, report_dir: Path | None, width: int = SCREEN_WI
     room = budget - len(head) - len(tail)
     pairs = sorted(analysis.headline, key=lambda h: (h.kernel, h.substrate))
     body: list[str] = []
-    for why in (True, False):  # the readings go first when the screen is short
-        body = pair_lines(pairs, width, why)
+    # When the screen is short the readings go first, then the same-algorithm pairs: the algorithm-free pair of
+    # each kernel, substrate and n (which program to use) is the answer a reader came for.
+    free = [h for h in pairs if h.comparison == ALGORITHM_FREE]
+    for why, shown in ((True, pairs), (False, pairs), (False, free)):
+        body = pair_lines(shown, width, why)
+        if shown is free:
+            body += wrap(f"{INDENT}(each algorithm's own pair, same algorithm: in report.md and on the page)", width,
+                         indent=INDENT)
         if len(body) <= room:
             break
+    pairs = shown
     if len(body) > room:
         kept: list[str] = []
         for kernel, substrate in dict.fromkeys((h.kernel, h.substrate) for h in pairs):

@@ -75,3 +75,24 @@ def test_arena_report_ends_with_the_answer_and_prints_tables_on_request(tmp_path
     assert "n = 128, random input" not in plain.stdout
     tables = arena("report", str(saved), "--out", str(tmp_path / "reports"), "--tables")
     assert "n = 128, random input" in tables.stdout and tables.stdout.splitlines()[-1].endswith("/index.html")
+
+
+def test_a_short_screen_keeps_the_algorithm_free_answer_of_every_kernel() -> None:
+    from harness.headline import ALGORITHM_FREE, SAME_ALGORITHM
+
+    analysis = analyse(synthetic_run(), "run-1")
+    free = [h for h in analysis.headline if h.comparison == ALGORITHM_FREE]
+    pairs = []
+    for kernel in ("insertion_sort", "sort3", "sort4", "sort5", "dot_product", "adler32", "crc32", "memcpy"):
+        for h in free:
+            pairs.append(dataclasses.replace(h, kernel=kernel))
+            for algorithm in ("binary insertion", "linear insertion"):  # each with its own, other best AI variant
+                pairs.append(dataclasses.replace(h, kernel=kernel, comparison=SAME_ALGORITHM, algorithm=algorithm,
+                                                 ai=f"ai-{algorithm.split()[0]}-{kernel}@{h.ai.split('@')[1]}"))
+    analysis.headline = pairs
+    lines = summary_lines(analysis, None, width=SCREEN_WIDTH)
+    text = " ".join(lines)
+    assert len(lines) <= SCREEN_LINES and "more pairings" not in text
+    assert all(f"{h.kernel}, {h.substrate} (any algorithm): {h.ai} / {h.compiler}:" in " ".join(
+        line.strip() for line in lines) for h in pairs if h.comparison == ALGORITHM_FREE)
+    assert "ai-binary-" not in text and "each algorithm's own pair, same algorithm: in report.md" in text
