@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from harness import alphadev
+from harness.colours import distinct
 from harness.analysis import (
     GOALS, KEEPS_STATE_BELOW, Analysis, Ratio, Row, analyse, analysis_json, goal_of, is_compiler_built,
     key_ratio, missed_goal, rows_from_run, run_metadata,
@@ -259,11 +260,12 @@ def plot(analysis: Analysis, directory: Path) -> None:
     fig, axes = plt.subplots(1, len(substrates), figsize=(6.5 * len(substrates), 6), squeeze=False)
     for ax, substrate in zip(axes[0], substrates):
         here = [r for r in timed if r.substrate == substrate]
-        for label in sorted({r.label for r in here}):
+        labels = sorted({r.label for r in here})
+        for label, colour in zip(labels, distinct(len(labels))):
             series = sorted((r.n, r.median) for r in here if r.label == label)
             ai = any(r.origin == "ai" for r in here if r.label == label)
             ax.plot([n for n, _ in series], [t * 1e6 for _, t in series], marker="o", linestyle="--" if ai else "-",
-                    label=label)
+                    label=label, color=colour)
         quadratic = [r for r in here if shapes[r.kernel] == "quadratic"]
         if quadratic:  # the reference line only where the kernel's cost model grows as n²
             n0, t0 = min((r.n, r.median) for r in quadratic)

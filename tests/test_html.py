@@ -304,6 +304,7 @@ def page_data(report: dict[str, Any]) -> dict[str, Any]:
 
 def test_the_page_opens_on_the_answer_with_a_forest_plot_of_every_pair(page: Any, report: dict[str, Any]) -> None:
     assert page.locator("main > section").first.get_attribute("id") == "headline"
+    assert page.locator("#forest").bounding_box()["y"] < page.viewport_size["height"]  # on the first screen
     pairs = report["json"]["headline"]
     drawn = page.locator("#forest g.pair").evaluate_all("""gs => gs.map(g => {
         const dot = g.querySelector('circle, rect'), box = dot.getBBox();
