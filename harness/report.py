@@ -29,7 +29,7 @@ from harness.headline import (
     ALGORITHM_FREE, HEADLINE_COLUMNS, HEADLINE_TITLES, SAME_ALGORITHM, executed_total, headline_cells, ratio_with_ci,
 )
 from harness.interleave import rules_text
-from harness.summary import add_unsplit_columns, print_summary
+from harness.summary import print_summary, unsplit_table
 
 # Re-exported: what callers of the report module have always found here.
 __all__ = ["GOALS", "Analysis", "Ratio", "Row", "analyse", "analysis_json", "executed_total", "fmt_time", "goal_of",
@@ -83,7 +83,6 @@ def table_rows(rows: Sequence[Row], detail: bool = False) -> list[list[str]]:
 def print_terminal(analysis: Analysis, report_dir: Path | None = None, tables: bool = False) -> None:
     from rich.console import Console
     from rich.markup import escape
-    from rich.table import Table
 
     # Styles only where markup is ours: a message's own brackets (`a[n+0]`) are text, and a pipe gets no styles.
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 180)
@@ -91,27 +90,19 @@ def print_terminal(analysis: Analysis, report_dir: Path | None = None, tables: b
         for note in [*rules_text(), *analysis.machine_notes]:
             console.print(note, markup=False)
         for n in sorted({r.n for r in analysis.rows}):
-            table = Table(title=f"n = {n}, random input (other shapes in report.md)", title_justify="left")
             cells_of = table_rows([r for r in analysis.rows if r.n == n and r.shape == "random"])
-            add_unsplit_columns(table, COLUMNS, cells_of)
-            for cells in cells_of:
-                table.add_row(*cells)
-            for failure in analysis.failures:
-                table.add_row(failure["variant"], "", failure["origin"], failure["route"], f"[red]{failure['verdict']}[/]",
-                              "not timed", *[""] * (len(COLUMNS) - 6))
-            console.print(table)
+            cells_of += [[f["variant"], "", f["origin"], f["route"], f"[red]{f['verdict']}[/]", "not timed",
+                          *[""] * (len(COLUMNS) - 6)] for f in analysis.failures]
+            console.print(unsplit_table(f"n = {n}, random input (other shapes in report.md)", COLUMNS, cells_of,
+                                        console.width))
         for failure in analysis.failures:
             console.print(f"[red]{failure['verdict']}[/] {escape(failure['id'])}: {escape(failure['message'].splitlines()[0])}")
         for comparison, title in HEADLINE_TITLES.items():
             pairs = [h for h in analysis.headline if h.comparison == comparison]
             if not pairs:
                 continue
-            table = Table(title=f"{title}; random input; ratios are AI / compiler: < 1, the AI's is faster or smaller",
-                          title_justify="left")
-            add_unsplit_columns(table, HEADLINE_COLUMNS, [headline_cells(h) for h in pairs])
-            for h in pairs:
-                table.add_row(*headline_cells(h))
-            console.print(table)
+            console.print(unsplit_table(f"{title}; random input; ratios are AI / compiler: < 1, the AI's is faster or "
+                                        "smaller", HEADLINE_COLUMNS, [headline_cells(h) for h in pairs], console.width))
         compared = [r for r in analysis.rows if r.verdict and r.shape == "random"]
         if compared:
             console.print("[bold]Each variant against the fastest compiler build on its substrate (random input; "

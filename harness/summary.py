@@ -147,9 +147,28 @@ def print_summary(console: Any, analysis: Any, report_dir: Path | None) -> None:
         console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
-def add_unsplit_columns(table: Any, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    """Columns no narrower than their longest word: when the screen is short, a column wraps between words and
-    the widest give way first, so a name such as `sort3_branchless` is never cut in two."""
-    for k, column in enumerate(columns):
-        words = [w for cells in [[column], *[[r[k]] for r in rows if k < len(r)]] for w in cells[0].split()]
-        table.add_column(column, min_width=max((len(w) for w in words), default=1), overflow="fold")
+def unsplit_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[str]], width: int) -> Any:
+    """A rich Table whose columns are no narrower than their longest word, so a name such as `sort3_branchless`
+    is never cut in two: the widest columns wrap first, between words, and where the screen is too narrow even
+    so the rightmost columns give way (the title says which) rather than any word."""
+    from rich.table import Table
+
+    def texts(k: int) -> list[str]:
+        return [columns[k], *(r[k] for r in rows if k < len(r))]
+
+    shortest = [max((len(w) for t in texts(k) for w in t.split()), default=1) for k in range(len(columns))]
+    natural = [max(len(t) for t in texts(k)) for k in range(len(columns))]
+    keep = len(columns)
+    while keep > 1 and sum(shortest[:keep]) + 3 * keep + 1 > width:  # a cell's padding and border: 3 columns
+        keep -= 1
+    widths = natural[:keep]
+    while sum(widths) + 3 * keep + 1 > width:  # narrow the widest column that can still wrap between words
+        k = max((k for k in range(keep) if widths[k] > shortest[k]), key=lambda k: widths[k] - shortest[k])
+        widths[k] -= 1
+    left_out = f" (left out for width: {', '.join(columns[keep:])}; report.md has them)" if keep < len(columns) else ""
+    table = Table(title=title + left_out, title_justify="left")
+    for k in range(keep):
+        table.add_column(columns[k], width=widths[k], overflow="fold")
+    for r in rows:
+        table.add_row(*r[:keep])
+    return table

@@ -12,6 +12,7 @@ from harness.summary import SCREEN_LINES, SCREEN_WIDTH, summary_lines
 from .conftest import arena
 from .test_report import synthetic_run
 
+FIXTURE = Path(__file__).parent / "fixtures" / "small_run" / "0001_small.json"
 LONG = "ai-x86-sort3-branchless-partially-sorted-swap-network-with-a-sentinel-and-an-unrolled-tail"  # wider than 80
 
 
@@ -96,3 +97,26 @@ def test_a_short_screen_keeps_the_algorithm_free_answer_of_every_kernel() -> Non
     assert all(f"{h.kernel}, {h.substrate} (any algorithm): {h.ai} / {h.compiler}:" in " ".join(
         line.strip() for line in lines) for h in pairs if h.comparison == ALGORITHM_FREE)
     assert "ai-binary-" not in text and "each algorithm's own pair, same algorithm: in report.md" in text
+
+
+def test_tables_on_request_leave_out_columns_rather_than_cut_a_word() -> None:
+    import io
+
+    from rich.console import Console
+
+    from harness.report import COLUMNS, table_rows
+    from harness.summary import unsplit_table
+
+    analysis = analyse(json.loads(FIXTURE.read_text()), FIXTURE.stem)
+    rows = table_rows([r for r in analysis.rows if r.n == 128 and r.shape == "random"])
+    for width in (80, 120):
+        out = io.StringIO()
+        table = unsplit_table("n = 128", COLUMNS, rows, width)
+        Console(file=out, width=width, color_system=None).print(table)
+        lines = out.getvalue().splitlines()
+        assert all(len(line) <= width for line in lines)
+        kept = len(table.columns)
+        assert 1 < kept < len(COLUMNS) and f"left out for width: {', '.join(COLUMNS[kept:])}" in table.title
+        words = {w for cells in rows for cell in cells[:kept] for w in cell.split()}
+        assert "ai-x86-pointer-walk" in words
+        assert all(any(w in line for line in lines) for w in words), "a word was cut across lines"
