@@ -51,13 +51,16 @@ def _why(h: Headline) -> str:
 def pair_lines(pairs: Sequence[Headline], width: int, why: bool) -> list[str]:
     """One sentence per AI-written variant and compiler build, with the verdict at each n they are paired at;
     an algorithm-free pair with the same two sides as a same-algorithm one is folded into it."""
-    same = {(h.n, h.ai, h.compiler) for h in pairs if h.comparison == SAME_ALGORITHM}
+    def sides(h: Headline) -> tuple[str, str, int, str, str]:
+        return h.kernel, h.substrate, h.n, h.ai, h.compiler
+
+    same = {sides(h) for h in pairs if h.comparison == SAME_ALGORITHM}
+    free = {sides(h) for h in pairs if h.comparison == ALGORITHM_FREE}
     groups: dict[tuple[str, str, str, str, str], list[Headline]] = {}
     for h in pairs:
-        if h.comparison == ALGORITHM_FREE and (h.n, h.ai, h.compiler) in same:
+        if h.comparison == ALGORITHM_FREE and sides(h) in same:
             continue
-        also = h.comparison == SAME_ALGORITHM and any(
-            o.comparison == ALGORITHM_FREE and (o.n, o.ai, o.compiler) == (h.n, h.ai, h.compiler) for o in pairs)
+        also = h.comparison == SAME_ALGORITHM and sides(h) in free
         which = (h.algorithm + ("; also any algorithm" if also else "")) if h.comparison == SAME_ALGORITHM \
             else "any algorithm"
         groups.setdefault((h.kernel, h.substrate, which, h.ai, h.compiler), []).append(h)

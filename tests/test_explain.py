@@ -123,3 +123,16 @@ def test_every_headline_pair_of_a_saved_run_is_explained() -> None:
     wasm = [h for h in analysis.headline if h.substrate == "wasmtime"]
     # The saved run counted the AI's wasm at 1.39-1.44x the compiler's fuel: the reading follows the counts.
     assert wasm and all(h.reading == MORE for h in wasm)
+
+
+def test_headline_explanations_carry_the_hot_loops_predicted_cycles_or_say_why_not() -> None:
+    run = json.loads(FIXTURE.read_text())
+    run["arena"]["listings"] = str(FIXTURE.parent / "asm")  # the listings the run wrote, kept beside it
+    analysis = analyse(run, FIXTURE.stem)
+    x86 = [h for h in analysis.headline if h.substrate in ("native x86-64", "wasmtime")]
+    if find_llvm_mca() is None:
+        assert "llvm-mca not found" in analysis.explanation_note
+        assert all("llvm-mca" not in h.explanation for h in x86)
+    else:
+        assert analysis.explanation_note == ""
+        assert x86 and all("cycles per iteration of the hot loop" in h.explanation for h in x86)
