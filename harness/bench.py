@@ -155,7 +155,9 @@ def bench_cases(extra_dirs: Sequence[Path], sizes: Sequence[int], origin: str | 
             for kernel, source, route in pairs:
                 # Each kernel at its own lengths and on the shapes its workload names (the no-op's cost depends
                 # on n only: one shape; a fixed-size sort: random inputs, as AlphaDev timed them).
-                if (n in kernel.interface.lengths(sizes) and shape in kernel.interface.workload.shapes  # type: ignore[union-attr]
+                # Only a sort-shaped kernel has timing loops yet (targets.fresh's generators and checks).
+                if (kernel.interface.is_sort_shaped  # type: ignore[union-attr]
+                        and n in kernel.interface.lengths(sizes) and shape in kernel.interface.workload.shapes  # type: ignore[union-attr]
                         and (every_shape_at is None or shape == "random" or n in every_shape_at)):
                     cases.append(BenchCase(kernel, source, route, n, shape))
     return cases

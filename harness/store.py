@@ -83,7 +83,9 @@ def cases_digest(cases: Sequence[Case]) -> str:
     digest = hashlib.sha256()
     for case in cases:
         digest.update(case.name.encode() + b"\0")
-        digest.update(array("q", case.values).tobytes() + b"\1")
+        several = bool(case.values) and isinstance(case.values[0], (tuple, list))  # one tuple per array
+        for values in (case.values if several else (case.values,)):
+            digest.update(array("q", values).tobytes() + b"\1")
     _case_digests[id(cases)] = (cases, digest.hexdigest())
     return digest.hexdigest()
 

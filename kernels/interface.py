@@ -13,6 +13,7 @@ import itertools
 import random
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 INT32_MIN = -(2**31)
 INT32_MAX = 2**31 - 1
@@ -23,33 +24,90 @@ INT32_MAX = 2**31 - 1
 
 
 @dataclass(frozen=True)
-class Int32Array:
-    """A contiguous array of signed int32 the kernel reads and rewrites in place.
+class ElementType:
+    """How one element type of an array is spelled and stored: C, LLVM, wasm, Python's `array` typecode."""
 
-    `length` fixes the number of elements (sort3: 3); None means the length is
-    given at run time by the `Length` argument whose `of` names this array.
+    name: str
+    size: int
+    c: str
+    llvm: str
+    typecode: str
+    low: int
+    high: int
+
+
+ELEMENTS = {e.name: e for e in (
+    ElementType("i8", 1, "int8_t", "i8", "b", -(2**7), 2**7 - 1),
+    ElementType("u8", 1, "uint8_t", "i8", "B", 0, 2**8 - 1),
+    ElementType("i32", 4, "int32_t", "i32", "i", INT32_MIN, INT32_MAX),
+    ElementType("u32", 4, "uint32_t", "i32", "I", 0, 2**32 - 1),
+    ElementType("i64", 8, "int64_t", "i64", "q", -(2**63), 2**63 - 1),
+)}
+# A result is a scalar of one of these; wasm has no unsigned types, so a u32 comes back as an i32's bits.
+RESULT_TYPES = ("i32", "u32", "i64")
+ROLES = ("input", "output", "inout")
+
+
+@dataclass(frozen=True)
+class Array:
+    """A contiguous array argument: its elements' type, and whether the kernel reads it (`input`: then it must
+    come back unchanged), writes it (`output`) or both (`inout`, an in-place sort's).
+
+    `length` fixes the number of elements (sort3: 3); None means the length is given at run time by the
+    `Length` argument whose `of` names this array.
     """
 
     name: str = "a"
     length: int | None = None
+    element: str = "i32"
+    role: str = "inout"
+
+    def __post_init__(self) -> None:
+        if self.element not in ELEMENTS:
+            raise ValueError(f"array {self.name!r}: element type {self.element!r} is not one of {list(ELEMENTS)}")
+        if self.role not in ROLES:
+            raise ValueError(f"array {self.name!r}: role {self.role!r} is not one of {list(ROLES)}")
+
+    @property
+    def type(self) -> ElementType:
+        return ELEMENTS[self.element]
+
+    @property
+    def written(self) -> bool:
+        return self.role != "input"
 
 
 @dataclass(frozen=True)
 class Length:
-    """The element count of an array argument: C `size_t`, LLVM `i64`, wasm `i32` (wasm32 addresses)."""
+    """The element count of one or more array arguments (`of` names them; several arrays sharing one length
+    are as long as each other): C `size_t`, LLVM `i64`, wasm `i32` (wasm32 addresses)."""
 
     name: str = "n"
-    of: str = "a"
+    of: str | tuple[str, ...] = "a"
+
+    @property
+    def arrays(self) -> tuple[str, ...]:
+        return (self.of,) if isinstance(self.of, str) else tuple(self.of)
 
 
-Argument = Int32Array | Length
+Argument = Array | Length
 
-# How each argument kind is spelled per language, in argument order. System V passes integer and pointer
-# arguments in these registers, in this order.
+# System V passes integer and pointer arguments in these registers, in this order; an integer result comes back
+# in rax (eax for 32 bits, whose upper half is then undefined).
 SYSV_INTEGER_REGISTERS = ("rdi", "rsi", "rdx", "rcx", "r8", "r9")
-_C_TYPES = {Int32Array: "int32_t *", Length: "size_t "}
-_LLVM_TYPES = {Int32Array: "ptr", Length: "i64"}
-_WASM_TYPES = {Int32Array: "i32", Length: "i32"}
+SYSV_RESULT_REGISTERS = {"i32": "eax", "u32": "eax", "i64": "rax"}
+_C_RESULT = {None: "void", "i32": "int32_t", "u32": "uint32_t", "i64": "int64_t"}
+_LLVM_RESULT = {None: "void", "i32": "i32", "u32": "i32", "i64": "i64"}
+_WASM_RESULT = {"i32": "i32", "u32": "i32", "i64": "i64"}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one call left: its scalar result (None for a void kernel) and every array argument's contents, in
+    argument order."""
+
+    result: int | None
+    arrays: tuple[tuple[int, ...], ...]
 
 
 # ---------------------------------------------------------------------------
@@ -74,8 +132,10 @@ class Poly:
 
 @dataclass(frozen=True)
 class Case:
+    """One correctness input: the array for a kernel of one array argument, else a tuple of arrays (Interface)."""
+
     name: str
-    values: tuple[int, ...]
+    values: tuple[Any, ...]
 
 
 def weak_orderings(n: int) -> Iterator[tuple[int, ...]]:
@@ -245,37 +305,75 @@ class Limits:
 
 @dataclass(frozen=True)
 class Interface:
-    """Everything a route needs to build, check and time a kernel, as data."""
+    """Everything a route needs to build, check and time a kernel, as data.
+
+    An input (a Case's `values`) is the array itself for a kernel of one array argument, else a tuple of arrays,
+    one per array argument in argument order (an output array's entry is what it holds before the call).
+    `reference` takes the arrays as separate arguments and returns what the kernel leaves: its written arrays
+    (`output`/`inout`; the list for one, a tuple of lists for several), or its result (an int), or the result
+    followed by the written arrays as one tuple. `expected` turns that into an Outcome.
+    """
 
     name: str
     arguments: tuple[Argument, ...]
-    reference: Callable[[Sequence[int]], list[int]]
+    reference: Callable[..., Any]
     cases: Cases
     workload: Workload
     cost: Cost
     limits: Limits
-    # The input domain: every array element lies in [low, high].
+    # The input domain of a sort's int32 array: every element lies in [low, high] (other arrays: their element
+    # type's range).
     domain: tuple[int, int] = (INT32_MIN, INT32_MAX)
     # Names an entry point may carry in a file pasted from anywhere, best first (beside the kernel's name).
     entry_names: tuple[str, ...] = field(default=())
+    # The scalar the kernel returns ("i32", "u32", "i64"), or None for a void kernel.
+    result: str | None = None
 
     def __post_init__(self) -> None:
-        arrays = {a.name: a for a in self.arguments if isinstance(a, Int32Array)}
-        lengths = {a.of for a in self.arguments if isinstance(a, Length)}
-        if len(arrays) != 1:
-            raise ValueError(f"{self.name}: exactly one int32 array argument is supported, got {len(arrays)}")
-        (array,) = arrays.values()
-        if (array.length is None) != (array.name in lengths):
-            raise ValueError(f"{self.name}: array {array.name!r} needs either a fixed length or a Length argument")
+        arrays = self.arrays
+        names = [a.name for a in self.arguments]
+        if len(set(names)) != len(names):
+            raise ValueError(f"{self.name}: argument names repeat: {names}")
+        if not arrays:
+            raise ValueError(f"{self.name}: a kernel takes at least one array argument")
+        if self.result not in (None, *RESULT_TYPES):
+            raise ValueError(f"{self.name}: result type {self.result!r} is not one of {list(RESULT_TYPES)} or None")
+        if len(self.arguments) > len(SYSV_INTEGER_REGISTERS):
+            raise ValueError(f"{self.name}: {len(self.arguments)} arguments; System V passes at most "
+                             f"{len(SYSV_INTEGER_REGISTERS)} in registers")
+        by_name = {a.name: a for a in arrays}
+        covered: dict[str, str] = {}
+        for length in (a for a in self.arguments if isinstance(a, Length)):
+            for of in length.arrays:
+                if of not in by_name:
+                    raise ValueError(f"{self.name}: length {length.name!r} is of {of!r}, which is no array argument")
+                if of in covered:
+                    raise ValueError(f"{self.name}: array {of!r} has two lengths, {covered[of]!r} and {length.name!r}")
+                covered[of] = length.name
+        for array in arrays:
+            if (array.length is None) != (array.name in covered):
+                raise ValueError(f"{self.name}: array {array.name!r} needs either a fixed length or a Length argument")
 
     @property
-    def array(self) -> Int32Array:
-        return next(a for a in self.arguments if isinstance(a, Int32Array))
+    def arrays(self) -> tuple[Array, ...]:
+        """The array arguments, in argument order."""
+        return tuple(a for a in self.arguments if isinstance(a, Array))
+
+    @property
+    def array(self) -> Array:
+        """The first array argument (a sort's only one)."""
+        return self.arrays[0]
 
     @property
     def fixed_length(self) -> int | None:
         """N for a kernel on exactly N elements; None when n is an argument."""
         return self.array.length
+
+    @property
+    def is_sort_shaped(self) -> bool:
+        """One in-place int32 array, and no result: the shape the timing loops' generators and checks know."""
+        return (len(self.arrays) == 1 and self.array.element == "i32" and self.array.role == "inout"
+                and self.result is None)
 
     def lengths(self, sizes: Sequence[int]) -> tuple[int, ...]:
         """The lengths this kernel runs at, of a profile's `sizes`: its own N for a fixed-length kernel."""
@@ -286,27 +384,83 @@ class Interface:
         """The longest array any check or timing hands the kernel: what its length type must hold."""
         cases = self.cases
         return max((*cases.weak_ordering_lengths, *cases.nearly_sorted, *self.workload.full_lengths,
-                    cases.random.max_length if cases.random else 0, *(len(c.values) for c in cases.edge)), default=0)
+                    cases.random.max_length if cases.random else 0,
+                    *(len(a) for c in cases.edge for a in self.inputs(c.values))), default=0)
+
+    # -- derivations per language ---------------------------------------------------------------------------
 
     def c_prototype(self, name: str | None = None) -> str:
-        params = ", ".join(f"{_C_TYPES[type(a)]}{a.name}" for a in self.arguments)
-        return f"void {name or self.name}({params})"
+        def param(a: Argument) -> str:
+            if isinstance(a, Length):
+                return f"size_t {a.name}"
+            return f"{'const ' if not a.written else ''}{a.type.c} *{a.name}"
+        return f"{_C_RESULT[self.result]} {name or self.name}({', '.join(param(a) for a in self.arguments)})"
 
     def llvm_type(self) -> str:
-        return f"void ({', '.join(_LLVM_TYPES[type(a)] for a in self.arguments)})"
+        params = ", ".join("ptr" if isinstance(a, Array) else "i64" for a in self.arguments)
+        return f"{_LLVM_RESULT[self.result]} ({params})"
 
     def wasm_params(self) -> tuple[str, ...]:
-        return tuple(_WASM_TYPES[type(a)] for a in self.arguments)
+        return tuple("i32" for _ in self.arguments)  # wasm32: an array is its byte address, a length an i32
+
+    def wasm_results(self) -> tuple[str, ...]:
+        return (_WASM_RESULT[self.result],) if self.result else ()
 
     def sysv_registers(self) -> dict[str, str]:
         """Argument name -> the System V register that carries it."""
         return {a.name: SYSV_INTEGER_REGISTERS[i] for i, a in enumerate(self.arguments)}
 
-    def call_arguments(self, address: int, n: int) -> tuple[int, ...]:
-        """The integer arguments of one call on an array at `address` holding n elements."""
-        if self.fixed_length is not None and n != self.fixed_length:
-            raise ValueError(f"{self.name} sorts exactly {self.fixed_length} elements, not {n}")
-        return tuple(address if isinstance(a, Int32Array) else n for a in self.arguments)
+    def sysv_result_register(self) -> str | None:
+        """Where a System V callee leaves the result: eax (32 bits) or rax; None for a void kernel."""
+        return SYSV_RESULT_REGISTERS[self.result] if self.result else None
+
+    # -- one call ---------------------------------------------------------------------------------------------
+
+    def inputs(self, values: Any) -> tuple[tuple[int, ...], ...]:
+        """An input as one tuple of elements per array argument (see the class's doc for `values`)."""
+        if len(self.arrays) == 1:
+            return (tuple(values),)
+        arrays = tuple(tuple(a) for a in values)
+        if len(arrays) != len(self.arrays):
+            raise ValueError(f"{self.name}: an input needs {len(self.arrays)} arrays, got {len(arrays)}")
+        return arrays
+
+    def call_arguments(self, addresses: int | Sequence[int], lengths: int | Sequence[int]) -> tuple[int, ...]:
+        """The integer arguments of one call: each array argument at its address (one per array, in order; an
+        int for a kernel of one array), each length argument its array's element count."""
+        addresses = (addresses,) if isinstance(addresses, int) else tuple(addresses)
+        lengths = (lengths,) if isinstance(lengths, int) else tuple(lengths)
+        arrays = self.arrays
+        count = dict(zip((a.name for a in arrays), lengths))
+        for array in arrays:
+            if array.length is not None and count[array.name] != array.length:
+                raise ValueError(f"{self.name} takes exactly {array.length} elements in {array.name!r}, "
+                                 f"not {count[array.name]}")
+        for length in (a for a in self.arguments if isinstance(a, Length)):
+            counts = {count[of] for of in length.arrays}
+            if len(counts) > 1:
+                raise ValueError(f"{self.name}: arrays {', '.join(length.arrays)} share the length {length.name!r} "
+                                 f"but hold {sorted(counts)} elements")
+        at = dict(zip((a.name for a in arrays), addresses))
+        return tuple(at[a.name] if isinstance(a, Array) else count[a.arrays[0]] for a in self.arguments)
+
+    def expected(self, values: Any) -> Outcome:
+        """What the reference says one call on `values` leaves: its result, and every array (an input array
+        unchanged)."""
+        arrays = self.inputs(values)
+        answer = self.reference(*arrays)
+        written = [i for i, a in enumerate(self.arrays) if a.written]
+        if self.result is None:
+            result, outputs = None, ((answer,) if len(written) == 1 else tuple(answer))
+        elif not written:
+            result, outputs = answer, ()
+        else:
+            result, *rest = answer
+            outputs = tuple(rest)
+        after = list(arrays)
+        for i, output in zip(written, outputs):
+            after[i] = tuple(output)
+        return Outcome(None if result is None else int(result), tuple(after))
 
 
 def sorted_reference(values: Sequence[int]) -> list[int]:
@@ -320,7 +474,7 @@ def fixed_sort(n: int, comparators: int) -> Interface:
     """
     return Interface(
         name=f"sort{n}",
-        arguments=(Int32Array("a", length=n),),
+        arguments=(Array("a", length=n),),
         reference=sorted_reference,
         cases=Cases(
             weak_ordering_lengths=(n,),
@@ -359,7 +513,7 @@ def array_and_length(name: str, reference: Callable[[Sequence[int]], list[int]],
     of a million, timed at 16..1024 (quick) on four shapes. `changes` replace any field (a cost model, say)."""
     interface = Interface(
         name=name,
-        arguments=(Int32Array("a"), Length("n", of="a")),
+        arguments=(Array("a"), Length("n", of="a")),
         reference=reference,
         cases=Cases(
             edge=ARRAY_EDGE_CASES,

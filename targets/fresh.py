@@ -30,7 +30,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
-from kernels.interface import Int32Array, Interface, array_and_length
+from kernels.interface import Array, Interface, array_and_length
 
 MASK64 = (1 << 64) - 1
 GOLDEN = 0x9E3779B97F4A7C15
@@ -243,7 +243,7 @@ _ARRAY_AND_LENGTH = array_and_length("kernel", sorted)
 
 def argument_list(interface: Interface, array: str, length: str) -> list[str]:
     """The kernel's arguments in order, as written in a driver: `array` for the array, `length` for its length."""
-    return [array if isinstance(argument, Int32Array) else length for argument in interface.arguments]
+    return [array if isinstance(argument, Array) else length for argument in interface.arguments]
 
 
 def kernel_c_type(interface: Interface) -> str:

@@ -67,7 +67,7 @@ class NativeUnicornBuilt(UnicornBuilt):
             for i in decoder().disasm(code, self.image.base + start)
         )
 
-    def _run(self, values: Sequence[int], counted: bool) -> tuple[list[int], int]:
+    def _run(self, values: Any, counted: bool) -> tuple[Outcome, int]:
         self._unsupported: str | None = None
         if self._uc is not None:
             # Every run starts from the library as loaded, as a fresh process would: what one run left in .data
