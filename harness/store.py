@@ -64,7 +64,8 @@ def code_digest(kernel: Kernel) -> str:
     files = sorted(p for p in (_ROOT / "targets").rglob("*") if p.is_file() and p.suffix in (".py", ".js", ".c", ".h"))
     files += [_HARNESS / name for name in VERDICT_CODE]
     # The kernel's interface (its cases, limits and calls) and the code that reads it.
-    files += [kernel.directory / "__init__.py", _ROOT / "kernels" / "interface.py", _ROOT / "kernels" / "kernel.py"]
+    files += [kernel.directory / "__init__.py", _ROOT / "kernels" / "interface.py", _ROOT / "kernels" / "kernel.py",
+              _ROOT / "kernels" / "cases.py"]
     digest = hashlib.sha256()
     for path in files:
         digest.update(str(path.relative_to(_ROOT) if path.is_relative_to(_ROOT) else path).encode())
