@@ -124,11 +124,14 @@ def unguarded_array(argument: Array, data: bytes, n: int, only: bool = False) ->
 
 
 def lay_out(interface: Interface, values: object) -> tuple[bytes, list[int], list[int]]:
-    """Every array argument of one input, guarded, one after another in one region (each part 16-byte aligned):
-    the region's bytes, each array's element offset (its data, past its low canaries) and its element count."""
+    """Every array argument of one input, guarded, one after another in one region: the region's bytes, each
+    array's element offset (its data, past its low canaries) and its element count. Each array's data ends on a
+    16-byte boundary (with the region placed on one), as it does flush against a guard page on the native and
+    emulated routes: a byte array of n elements then starts at -n mod 16, so the lengths 1..16 reach every
+    alignment of a vector load."""
     region, offsets, counts = b"", [], []
     for argument, elements in zip(interface.arrays, interface.inputs(values)):
-        region += bytes(-len(region) % 16)
+        region += bytes(-(len(region) + CANARY_BYTES + len(elements) * argument.type.size) % 16)
         offsets.append(len(region) + CANARY_BYTES)
         counts.append(len(elements))
         region += guarded_array(argument, elements)

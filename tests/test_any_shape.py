@@ -239,3 +239,23 @@ def test_an_output_array_of_another_element_type_is_compared(tmp_path: Path, lan
     if verdict == "fail":
         assert "wrong answer in array dst: first difference at index 0: got " in report.message, report.message
         assert report.counterexample.expected["dst"] == [-v * 2**40 for v in report.counterexample.input[0]]
+
+
+ALIGNMENT = Interface(
+    name="start_alignment",
+    arguments=(Array("p", element="u8", role="input"), Length("n", of="p")),
+    reference=lambda p: -len(p) % 16,
+    result="u32",
+    cases=Cases(edge=tuple(Case(f"n={n}", (0,) * n) for n in range(1, 40))),
+    **{k: v for k, v in SCALAR.items() if k != "cases"},
+)
+
+
+@pytest.mark.parametrize("route", [*ROUTES, "wasm-clang-O3-v8"])
+def test_a_byte_array_ends_on_a_16_byte_boundary_so_its_start_takes_every_alignment(tmp_path: Path,
+                                                                                    route: str) -> None:
+    kernel = Kernel(name="start_alignment", directory=tmp_path, reference=ALIGNMENT.reference, interface=ALIGNMENT)
+    path = tmp_path / "start_alignment.c"
+    path.write_text(PROLOGUE + "uint32_t start_alignment(const uint8_t *p, size_t n) { return (uintptr_t)p % 16; }\n")
+    report = check(load_source(path, kernel), get_route(route), kernel)
+    assert report.verdict == "pass", report.message
