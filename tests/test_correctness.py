@@ -71,8 +71,8 @@ def _several_arrays(interface: Interface) -> st.SearchStrategy:
     """One input of every array argument, each over its element type's whole range or a narrow one around its
     low end (ties, small sums), all arrays that take a length as long as each other."""
     def arrays(n: int) -> st.SearchStrategy:
-        return st.tuples(*(
-            st.lists(st.integers(a.type.low, a.type.high) | st.integers(a.type.low, a.type.low + 3)
-                     | st.sampled_from((a.type.low, a.type.high)), min_size=a.length or n, max_size=a.length or n)
-            for a in interface.arrays))
+        each = [st.lists(st.integers(a.type.low, a.type.high) | st.integers(a.type.low, a.type.low + 3)
+                         | st.sampled_from((a.type.low, a.type.high)), min_size=a.length or n, max_size=a.length or n)
+                for a in interface.arrays]
+        return each[0] if len(each) == 1 else st.tuples(*each)  # one array: the input is the array itself
     return st.integers(0, 300).flatmap(arrays)
