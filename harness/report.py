@@ -2,7 +2,7 @@
 
 Input is the JSON pytest-benchmark saved (with `--benchmark-save-data`, so each
 round's time is there), plus the `arena` block our conftest adds (variants that
-failed and were not timed, tool versions). Times per sort are a round's time
+failed and were not timed, tool versions). Times per call are a round's time
 divided by the round's repeat count. Each row is compared with the fastest
 compiler build on its substrate, of its own algorithm and of any algorithm
 (harness.headline, which also picks the headline pairs).
@@ -216,7 +216,7 @@ def markdown(analysis: Analysis) -> str:
         out += ["Each variant name in the tables links to the listing of the code that was timed (`asm/`).", ""]
     if analysis.listing_problems:
         out += ["Listings that could not be made:", ""] + [f"- {p}" for p in analysis.listing_problems] + [""]
-    out += ["## Plots", "", "![time per sort against n](time_vs_n.png)", "", "![time per sort at n = 128](bars_n128.png)", ""]
+    out += ["## Plots", "", "![time per call against n](time_vs_n.png)", "", "![time per call at n = 128](bars_n128.png)", ""]
     out += ["## Tool versions", ""] + [f"- {route}: " + ", ".join(f"{k} {v}" for k, v in vs.items()) for route, vs in analysis.versions.items()]
     if analysis.compiler_flags:
         from targets.c_cffi import shown_flags
@@ -269,8 +269,8 @@ def plot(analysis: Analysis, directory: Path) -> None:
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.set_xlabel("n (int32 elements, random)")
-        ax.set_ylabel("µs per sort")
-        ax.set_title(f"{substrate}: time per sort against n (dashed: AI-written)", fontsize=9)
+        ax.set_ylabel("µs per call")
+        ax.set_title(f"{substrate}: time per call against n (dashed: AI-written)", fontsize=9)
         ax.legend(fontsize=6, loc="upper left")
         ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
@@ -281,7 +281,7 @@ def plot(analysis: Analysis, directory: Path) -> None:
     fig, ax = plt.subplots(figsize=(9, max(3, 0.35 * len(bars) + 1)))
     ax.barh([r.label for r in bars], [r.median * 1e6 for r in bars], xerr=[r.iqr * 1e6 / 2 for r in bars],
             color=["tab:orange" if r.origin == "ai" else "tab:blue" for r in bars])
-    ax.set_xlabel("µs per sort, n = 128 random (bar: median, whisker: IQR/2); orange: AI-written")
+    ax.set_xlabel("µs per call, n = 128 random (bar: median, whisker: IQR/2); orange: AI-written")
     ax.invert_yaxis()
     fig.tight_layout()
     fig.savefig(directory / "bars_n128.png", dpi=110)
