@@ -360,8 +360,10 @@ def _run_cases(report: Report, checker: Checker, cases: Sequence[Case], kernel: 
 
         # A fixed-length kernel's counterexample keeps its length: only its values shrink.
         keep_length = interface.fixed_length is not None
-        if len(interface.arrays) == 1:
-            smallest = shrink(case.values, same_bug, keep_length=keep_length, domain=interface.domain)
+        if len(interface.arrays) == 1:  # within the declared domain and the element type's range
+            element = interface.array.type
+            domain = (max(interface.domain[0], element.low), min(interface.domain[1], element.high))
+            smallest = shrink(case.values, same_bug, keep_length=keep_length, domain=domain)
         else:  # the arrays shrink together: they share their lengths
             smallest = [list(a) for a in shrink_together(
                 interface.inputs(case.values), same_bug, keep_length=keep_length,
