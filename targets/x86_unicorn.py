@@ -156,7 +156,9 @@ class UnicornBuilt(Built):
              expect: int = EXPECT_SORTED) -> Callable[[], None]:
         """Each call is one emulation, so the inputs come from targets.fresh's Python reference, made before the
         emulations and checked after them; the time this measures is the emulator's anyway."""
-        timed = self._timed = ReferenceLoop(self.run, n, shape, seed=seed, fresh=fresh, expect=expect)
+        interface = self.interface
+        timed = self._timed = ReferenceLoop(self.run if interface.is_sort_shaped else self.call, n, shape, seed=seed,
+                                            fresh=fresh, expect=expect, interface=interface)
         return lambda: timed.run(repeat)
 
     def loop_clock(self) -> Callable[[], float] | None:
