@@ -46,8 +46,6 @@ from targets.base import (
     CANARY_BYTES, DEFAULT_INTERFACE, BuildError, LimitExceeded, RunError, guarded_array, unguarded_array,
 )
 
-SortFunction = Callable[[int, int], None]
-SORT_SIGNATURE = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_size_t)
 # Offsets mod 64 of the kernel's entry that timing sweeps: a cache line's worth of fetch-window positions.
 PLACEMENT_OFFSETS = (0, 16, 32, 48)
 # Longest one timing round may take in the child before it is taken for a hang.
@@ -55,17 +53,6 @@ ROUND_SECONDS = 60.0
 
 
 _C_RESULTS = {None: None, "i32": ctypes.c_int32, "u32": ctypes.c_uint32, "i64": ctypes.c_int64}
-
-
-def sort_function(address: int, interface: Interface | None = None) -> SortFunction:
-    """A callable (pointer, n) for the kernel at a machine-code address, calling it with the arguments its
-    interface declares: `void f(int32_t *a, size_t n)`, or `void f(int32_t *a)` for a fixed-length kernel."""
-    if not address:
-        raise BuildError("entry point has address 0")
-    if interface is None or interface.fixed_length is None:
-        return SORT_SIGNATURE(address)
-    function = kernel_function(address, interface)
-    return lambda pointer, n: function(*interface.call_arguments(pointer, n))
 
 
 def kernel_function(address: int, interface: Interface) -> Callable[..., int | None]:

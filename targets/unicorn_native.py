@@ -14,13 +14,14 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import unicorn
 from unicorn import x86_const as x86
 
+from kernels.interface import Outcome
 from kernels.kernel import Kernel
 from targets.source import Source
 from targets import get_route
