@@ -2,7 +2,7 @@
 
 Input is the JSON pytest-benchmark saved (with `--benchmark-save-data`, so each
 round's time is there), plus the `arena` block our conftest adds (variants that
-failed and were not timed, tool versions). Times per sort are a round's time
+failed and were not timed, tool versions). Times per call are a round's time
 divided by the round's repeat count. Each row is compared with the fastest
 compiler build on its substrate, of its own algorithm and of any algorithm
 (harness.headline, which also picks the headline pairs), on the rounds the two
