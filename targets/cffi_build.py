@@ -20,9 +20,8 @@ from types import ModuleType
 import cffi
 
 from targets.base import BuildError
-from targets.cache import cache_dir, cached, content_key
+from targets.cache import cached, content_key
 
-__all__ = ["cache_dir"]
 
 
 @contextlib.contextmanager

@@ -16,7 +16,8 @@ from typing import Any
 from kernels.kernel import Kernel
 from targets.source import Source
 from targets.base import Built, BuildError, Target
-from targets.native import CodeMapping, NativeKernel, Placement
+from targets.native_memory import CodeMapping
+from targets.native import NativeKernel, Placement
 from targets import listing_x86
 from targets.x86_assemble import Assembled, assemble_allowed, assemble_safely
 

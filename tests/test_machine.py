@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from harness.machine import OTHERS_BUSY, Meter, MachineWatch, judge, read_point, unstable
-from harness.report import analyse, markdown
+from harness.analysis import analyse
+from harness.report import markdown
 from harness.gate import pytest_child_env as child_env
 from tests.conftest import REPO
 
