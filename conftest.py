@@ -77,7 +77,7 @@ def _arena_configure(config: pytest.Config) -> None:
     if config.getoption("--unsafe-native"):
         import os
 
-        from targets.sandbox import UNSAFE_ENV
+        from targets.native.sandbox import UNSAFE_ENV
 
         os.environ[UNSAFE_ENV] = "1"  # forkserver workers and children inherit it
 

@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kernels.kernel import Kernel, UnknownName, get_kernel
-from targets.source import Source, SourceError
-from harness.source import discover, resolve_sources
+from targets.variant_source import Source, SourceError
+from harness.variants import discover, resolve_sources
 from targets import all_routes, get_route
 from targets.base import ArenaError, Built, Target
-from targets.c_cffi import shown_flags, tool_name
+from targets.native.c_cffi import shown_flags, tool_name
 from targets.listing import Rendered
 from harness.mca import mca
 

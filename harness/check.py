@@ -2,7 +2,7 @@
 
 Every problem becomes a Report with a verdict (`pass`, `fail`, `error`) and a
 message; nothing a variant does ends the run. Native routes run their code in
-a forked child (targets.isolate), so a fault or a hang is that variant's
+a forked child (targets.native.isolate), so a fault or a hang is that variant's
 failure. A wrong answer is shrunk to a smallest failing input.
 """
 from __future__ import annotations
@@ -16,12 +16,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from harness.inputs import Case, correctness_cases
-from targets.isolate import ChildDied, in_child
+from targets.native.isolate import ChildDied, in_child
 from kernels.kernel import Kernel
 from harness import store
 from harness.shrink import shrink, shrink_together
-from targets.source import Source
-from targets import get_route, sandbox
+from targets.variant_source import Source
+from targets import get_route
+from targets.native import sandbox
 from targets.base import ArenaError, Built, LimitExceeded, RunError, Target
 
 # Longest a native child may spend on one input; a sound sort takes milliseconds on the largest. On a small input,

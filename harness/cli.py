@@ -15,9 +15,9 @@ from pathlib import Path
 
 from harness.check import Report, check
 from kernels.kernel import Kernel, UnknownName, all_kernels, get_kernel
-from targets.source import Source, SourceError
-from harness.source import discover, resolve_sources
-from targets import sandbox
+from targets.variant_source import Source, SourceError
+from harness.variants import discover, resolve_sources
+from targets.native import sandbox
 from harness.asm import add_parser as add_asm_parser
 from harness.doctor import add_parser as add_doctor_parser
 from harness.gate import add_parser as add_gate_parser
@@ -249,7 +249,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from harness.report import latest_saved_run, print_terminal, report_saved_run
+    from harness.report.writer import latest_saved_run, print_terminal, report_saved_run
 
     try:
         run = Path(args.saved) if args.saved else latest_saved_run(Path(args.storage))

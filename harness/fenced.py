@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from targets.source import SourceError
+from targets.variant_source import SourceError
 
 FENCE_OPEN = re.compile(r"^\s*(```|~~~)\s*([\w+-]*)\s*$")
 # Info strings of markdown code fences that name a language a route takes.

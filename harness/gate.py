@@ -5,7 +5,7 @@ Two kinds of measure, two rules:
   change is reported, with the listing of that build diffed against the saved one; an increase is a regression;
 - time is never read from the two saved runs (figures taken minutes apart on a shared machine differ by more
   than any threshold): the earlier run's build, rebuilt from the source it saved, is timed again beside the new
-  run's in one process, in interleaved rounds (harness.retime), and a row regresses only when the whole paired
+  run's in one process, in interleaved rounds (harness.measure.retime), and a row regresses only when the whole paired
   interval of new/old lies above 1 + threshold. Two builds of the same machine code are `identical code` and
   cannot regress. Emulated routes' time is the emulator's and is never gated.
 Rows present in one run only are listed, never failed.
@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.formatting import fmt_time
-from harness.analysis import Row, rows_from_run
-from harness.retime import (IDENTICAL, NOT_COMPARED, TIMED, Job, Paired, retime, retime_fresh, route_language,
+from harness.report.formatting import fmt_time
+from harness.report.analysis import Row, rows_from_run
+from harness.measure.retime import (IDENTICAL, NOT_COMPARED, TIMED, Job, Paired, retime, retime_fresh, route_language,
                             source_name)
 
 DEFAULT_THRESHOLD = 0.10
@@ -36,7 +36,7 @@ COUNTER_NAMES = {"instructions": "executed instructions", "wasm_operators": "was
 REGRESSION, FASTER, NOISE, UNCHANGED, FEW_ROUNDS = "regression", "faster", "moved, within noise", "unchanged", "too few rounds"
 NOT_AGAIN = "regressed once, not when re-measured"
 NOT_TIMED = "not compared"
-Timer = Callable[[Sequence[Job]], list[Paired]]  # the paired re-timing: harness.retime.retime, or a stand-in
+Timer = Callable[[Sequence[Job]], list[Paired]]  # the paired re-timing: harness.measure.retime.retime, or a stand-in
 REPO = Path(__file__).resolve().parent.parent
 # The no-op kernel's time is the harness's cost of one call, a few nanoseconds that jump between discrete
 # levels from one process to the next (where the code lands): shown, never gated. Sorts pay the same cost.

@@ -9,7 +9,7 @@ Safe to call from a reward function: every problem with a candidate (unreadable,
 build, wrong answer, crash, hang, a checking process that died) is that record's verdict, never an exception.
 
 Timing happens after every check has finished, in this process, pinned to one core, one comparison at a
-time (candidate and compiler build interleaved round by round, harness.interleave): never two timings at once,
+time (candidate and compiler build interleaved round by round, harness.measure.interleave): never two timings at once,
 and with Ray, always on the machine that called `score`. Each kernel is timed on its own workload: its own
 length for a fixed-length kernel (TIMING_N otherwise), on random input where its workload has it.
 """
@@ -23,8 +23,8 @@ from typing import Any
 from harness.check import Report, check
 from kernels.kernel import Kernel, get_kernel
 from harness.progress import phase
-from targets.source import Source, SourceError
-from harness.source import load_source, variant_files
+from targets.variant_source import Source, SourceError
+from harness.variants import load_source, variant_files
 from targets import get_route, routes_for
 from targets.base import Built
 
@@ -52,7 +52,7 @@ def score(paths: Iterable[str | Path], routes: Sequence[str] | None = None, jobs
     """One record per (file, route): the check's report (`verdict`, `message`, ...) as `arena check --json`
     gives it, plus `file`, `correct`, and `timing` for correct candidates on a timed substrate: `ratio`
     (candidate / compiler build per call, from rounds run interleaved, at the kernel's workload length and
-    shape: `timing_workload`), its 95% interval `low`-`high`, `verdict` (harness.interleave's words),
+    shape: `timing_workload`), its 95% interval `low`-`high`, `verdict` (harness.measure.interleave's words),
     `baseline`, `fast` (ratio * p < 1: faster by the factor p) and `sure` (the whole interval is).
 
     `routes`: only these routes (default: every route of each file's language). `jobs`: checking processes
@@ -93,7 +93,7 @@ def score(paths: Iterable[str | Path], routes: Sequence[str] | None = None, jobs
                 final(_record(path, report))
         shown.note = f"{sum(1 for *_, r in passed)} correct so far to time"
     if passed:
-        from harness.bench import one_core
+        from harness.measure.bench import one_core
 
         with one_core(), phase("timing correct candidates", len(passed), unhide) as shown:
             baselines: dict[str, Built] = {}
@@ -160,7 +160,7 @@ def _local_checks(kernel: Kernel, tasks: list[tuple[Source, str]], jobs: int | N
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
 
-    context = multiprocessing.get_context("forkserver")  # see harness.bench._pool: never fork after wasmtime
+    context = multiprocessing.get_context("forkserver")  # see harness.measure.bench._pool: never fork after wasmtime
     context.set_forkserver_preload(["harness.check", "targets"])
     workers = max(1, jobs or os.cpu_count() or 1)
     # Gated routes (x86-native on x86-unicorn, V8 on wasmtime) reuse their gate's stored verdict: gates first.
@@ -227,8 +227,8 @@ def _timed(source: Source, route_name: str, kernel: Kernel, baselines: dict[str,
     workload: the paired ratio per call with its interval and verdict."""
     import random
 
-    from harness.bench import SEED, WARMUP_ROUNDS, emulated, expectation, repeat_for
-    from harness.interleave import (
+    from harness.measure.bench import SEED, WARMUP_ROUNDS, emulated, expectation, repeat_for
+    from harness.measure.interleave import (
         IDENTICAL, Block, code_identity, decide, paired_interval, settle, time_interleaved,
     )
 
@@ -278,6 +278,6 @@ def _timed(source: Source, route_name: str, kernel: Kernel, baselines: dict[str,
 
 
 def _own_sources(kernel: Kernel) -> list[Source]:
-    from harness.source import discover
+    from harness.variants import discover
 
     return [s for s in discover(kernel) if s.name == kernel.name]

@@ -27,7 +27,7 @@ from typing import Any
 
 from harness.inputs import Case
 from kernels.kernel import Kernel
-from targets.source import Source
+from targets.variant_source import Source
 from targets.base import Target
 
 RECHECK_ENV = "ARENA_RECHECK"
@@ -39,7 +39,7 @@ LAYOUT = 1
 _HARNESS = Path(__file__).resolve().parent
 _ROOT = _HARNESS.parent
 # The project's own code that decides a verdict, besides every file of targets/ and the kernel's reference.
-VERDICT_CODE = ("check.py", "inputs.py", "shrink.py", "isolate.py", "source.py", "store.py")
+VERDICT_CODE = ("check.py", "inputs.py", "shrink.py", "isolate.py", "variants.py", "store.py")
 
 
 def force_recheck() -> None:

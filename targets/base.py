@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 from kernels.interface import Array, Interface, Outcome, array_and_length
 from kernels.kernel import Kernel
-from targets.source import Source
+from targets.variant_source import Source
 from targets.fresh import LoopOutcome
-from targets.program_length import UndecodableCode, program_length
+from targets.x86.program_length import UndecodableCode, program_length
 
 # Canary words around every array. Distinct per side and per slot, so a report can say which word moved.
 CANARY_WORDS = 4
@@ -250,7 +250,7 @@ class Built(ABC):
 
     @property
     def program_length(self) -> int | None:
-        """Static instructions of the entry function without its final `ret` (targets.program_length), the
+        """Static instructions of the entry function without its final `ret` (targets.x86.program_length), the
         measure AlphaDev's fixed sorts were optimized for; None where there is no x86-64 code to count."""
         code = self.entry_code()
         if code is None:

@@ -15,7 +15,7 @@ the core that uses it.
 
 The same generator exists in three places that must agree bit for bit: the
 Python reference here (to rebuild any call's input and check its output), the
-C text below (native drivers) and the WAT text in targets.fresh_wat (wasm
+C text below (native drivers) and the WAT text in targets.wasm.driver_wat (wasm
 drivers). A test runs all three from the same state and compares.
 
 The check of one output is its fingerprint (a sum of mixed values, equal for
@@ -238,7 +238,7 @@ class LoopOutcome:
 
 # The drivers call the kernel through the type its interface declares: (a, n) for a kernel of any length, (a)
 # alone for a fixed-length one. The C text above is written for (a, n); these generate the others from it (and
-# targets.fresh_wat's for the WAT text).
+# targets.wasm.driver_wat's for the WAT text).
 _ARRAY_AND_LENGTH = array_and_length("kernel", sorted)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from targets.base import BuildError
 from targets.cache import cached_bytes
-from targets.disasm import decoder
+from targets.x86.disasm import decoder
 
 
 @dataclass

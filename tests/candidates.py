@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from kernels.kernel import get_kernel
-from harness.source import variant_files
+from harness.variants import variant_files
 
 UNSIGNED = {
     "llvm": [(r"icmp s(lt|le|gt|ge)", r"icmp u\1")],

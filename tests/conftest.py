@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from harness.bench import Workbench
+from harness.measure.bench import Workbench
 from kernels.kernel import Kernel, all_kernels
-from targets.source import Source
-from harness.source import discover
+from targets.variant_source import Source
+from harness.variants import discover
 from targets import routes_for
 from targets.base import Target
 
@@ -50,7 +50,7 @@ def workbench(request: pytest.FixtureRequest) -> Iterator[Workbench]:
 @pytest.fixture(scope="session")
 def rounds(request: pytest.FixtureRequest) -> int:
     """Timed rounds per benchmark in this run's profile."""
-    from harness.bench import timed_rounds
+    from harness.measure.bench import timed_rounds
 
     return timed_rounds(request.config.getoption("--full"))
 
@@ -71,9 +71,9 @@ def listings_dir(request: pytest.FixtureRequest) -> Path:
 @pytest.fixture(scope="session")
 def machine_watch(request: pytest.FixtureRequest) -> Iterator[Any]:
     """Set up when the first timed benchmark starts: the machine-wide timing lock, then the watch over the machine
-    (harness.machine) until the last one ends."""
-    from harness.machine import MachineWatch, noise_meter
-    from harness.timing_lock import MachineBusy, TimingLock
+    (harness.measure.machine) until the last one ends."""
+    from harness.measure.machine import MachineWatch, noise_meter
+    from harness.measure.timing_lock import MachineBusy, TimingLock
 
     config = request.config
     run = config.getoption("benchmark_save") or config.getoption("benchmark_autosave") or "unsaved"
@@ -116,7 +116,7 @@ def _timing_watched(request: pytest.FixtureRequest) -> None:
 
 def pytest_benchmark_update_json(config: pytest.Config, benchmarks: list[Any], output_json: dict[str, Any]) -> None:
     """Saved runs carry what pytest-benchmark alone would lose: the variants that failed and were not timed."""
-    from harness.analysis import run_metadata
+    from harness.report.analysis import run_metadata
 
     bench = config.stash.get(WORKBENCH, None)
     failures = [r.as_json() for r in bench.failures()] if bench else []
@@ -130,7 +130,7 @@ def pytest_benchmark_update_json(config: pytest.Config, benchmarks: list[Any], o
         "origin": config.getoption("--origin"),
     }
     # Each variant's source, kept in the cache: `arena gate` builds this run's code again beside a later run's.
-    from harness.retime import save_sources
+    from harness.measure.retime import save_sources
 
     output_json["arena"]["sources"] = save_sources(config.getoption("--variants"), config.getoption("--origin"))
     listings = config.stash.get(LISTINGS, None)
@@ -185,7 +185,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Benchmarks that will be skipped say so before the session builds, checks or counts anything for them.
     Under pytest-xdist (`--dist loadgroup`), the tests of one (variant, route) pair share a worker, which
     checks and builds that pair once."""
-    from harness.bench import skipped
+    from harness.measure.bench import skipped
 
     for item in items:
         params = getattr(item, "callspec", None)
@@ -229,7 +229,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def bench_sizes(config: pytest.Config, full: bool | None = None) -> tuple[int, ...]:
-    from harness.bench import FULL_SIZES, QUICK_SIZES
+    from harness.measure.bench import FULL_SIZES, QUICK_SIZES
 
     if config.getoption("--sizes"):
         return tuple(int(n) for n in config.getoption("--sizes").split(","))
@@ -238,7 +238,7 @@ def bench_sizes(config: pytest.Config, full: bool | None = None) -> tuple[int, .
 
 def _bench_cases(config: pytest.Config, full: bool | None = None) -> list[Any]:
     """The benchmarks of this run's profile: the quick one (the default) times fewer shapes than --full or --sizes."""
-    from harness.bench import QUICK_EVERY_SHAPE_AT, bench_cases
+    from harness.measure.bench import QUICK_EVERY_SHAPE_AT, bench_cases
 
     full = config.getoption("--full") if full is None else full
     quick = not full and not config.getoption("--sizes")

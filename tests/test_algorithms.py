@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from kernels.kernel import Kernel, get_kernel
-from targets.source import SourceError
-from harness.source import discover, load_source
+from targets.variant_source import SourceError
+from harness.variants import discover, load_source
 
 from .test_bad_inputs import arena
 

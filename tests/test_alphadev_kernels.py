@@ -16,13 +16,13 @@ import unicorn
 from unicorn import x86_const as x86
 
 from kernels.kernel import Kernel
-from harness.source import load_source
+from harness.variants import load_source
 from kernels.cases import INT32_MAX, INT32_MIN, Case, weak_orderings
 from kernels.interface import Interface
-from targets.program_length import UndecodableCode, program_length
-from targets.elf import object_function
+from targets.x86.program_length import UndecodableCode, program_length
+from targets.native.elf import object_function
 from targets.fresh import SHAPES
-from targets.x86_assemble import assemble
+from targets.x86.assemble import assemble
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures" / "alphadev"
@@ -181,7 +181,7 @@ def assembled(path: Path, n: int) -> tuple[bytes, int]:
 
 
 def _decode(code: bytes):  # noqa: ANN202 - capstone's instruction type
-    from targets.disasm import decoder
+    from targets.x86.disasm import decoder
 
     return decoder().disasm(code, 0)
 
@@ -345,11 +345,12 @@ def test_program_length_of_a_compiled_object(tmp_path: Path) -> None:
 
 
 def test_insertion_sort_interface_reproduces_the_harness_cases_costs_and_limits() -> None:
-    from harness import bench, inputs
+    from harness import inputs
+    from harness.measure import bench
     from kernels.insertion_sort import INTERFACE as INSERTION
     from kernels.noop import INTERFACE as NOOP
-    from targets.wasm import fuel_budget
-    from targets.x86_unicorn import instruction_limit
+    from targets.wasm.wasmtime_route import fuel_budget
+    from targets.x86.unicorn_route import instruction_limit
 
     today = [(c.name, c.values) for c in inputs.correctness_cases()]
     assert [(c.name, c.values) for c in INSERTION.cases.generate()] == today

@@ -9,7 +9,7 @@ import pytest
 
 from harness.check import check
 from harness.shrink import shrink_together
-from harness.source import load_source
+from harness.variants import load_source
 from kernels.dot_i32 import KERNEL as DOT
 from kernels.cases import Case, Cases
 from kernels.interface import (

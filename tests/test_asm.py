@@ -14,7 +14,7 @@ from harness.cli import main, resolve_sources
 from kernels.kernel import get_kernel
 from targets import get_route
 from targets.listing import wasm_to_text
-from targets.listing_x86 import round_trip
+from targets.x86.listing_x86 import round_trip
 
 KERNEL = get_kernel("insertion_sort")
 # An x86-64 instruction line as the filtered listings print it: tab, mnemonic.
@@ -80,7 +80,7 @@ def test_keystone_round_trip_reproduces_the_instruction_count() -> None:
     assert not result.problems
     assert any("round trip" in line and "they match" in line for line in result.header)
     source = resolve_sources("ai-x86-pointer-walk", KERNEL)[0]
-    from targets.x86_assemble import assemble
+    from targets.x86.assemble import assemble
 
     assembled = assemble(source, KERNEL)
     decoded, problems = round_trip(assembled)
@@ -89,7 +89,7 @@ def test_keystone_round_trip_reproduces_the_instruction_count() -> None:
 
 
 def test_keystone_round_trip_reports_a_mismatch_loudly() -> None:
-    from targets.x86_assemble import assemble
+    from targets.x86.assemble import assemble
 
     source = resolve_sources("ai-x86-pointer-walk", KERNEL)[0]
     assembled = assemble(source, KERNEL)
@@ -203,7 +203,8 @@ def test_a_listing_is_made_once_and_then_read_from_the_cache(route_name: str, tm
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     import subprocess
 
-    from targets import listing as listing_module, wasm_v8
+    from targets import listing as listing_module
+    from targets.wasm import v8_route as wasm_v8
 
     if route_name.endswith("-v8") and shutil.which("node") is None:
         pytest.skip("node is not on PATH")

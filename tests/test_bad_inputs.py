@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from kernels.kernel import get_kernel
-from harness.source import load_source
+from harness.variants import load_source
 from targets import routes_for
 
 from .conftest import BAD_INPUTS, arena, arena_check_together

@@ -9,16 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from harness.bench import (
+from harness.measure.bench import (
     EMULATED_MAX_N, EMULATED_ROUNDS, SEED, WARMUP_ROUNDS, BenchCase, Workbench, expectation, one_core,
     repeat_for,
 )
-from harness.fidelity import Partner, Standalone
-from harness.interleave import code_identity
+from harness.measure.fidelity import Partner, Standalone
+from harness.measure.interleave import code_identity
 from kernels.kernel import get_kernel
-from harness.analysis import goal_of, key_ratio, missed_goal
-from harness.source import discover
-from targets import get_route, sandbox
+from harness.report.analysis import goal_of, key_ratio, missed_goal
+from harness.variants import discover
+from targets import get_route
+from targets.native import sandbox
 
 
 def test_kernel(bench_case: BenchCase, workbench: Workbench, benchmark: pytest.FixtureRequest, listings_dir: Path,
@@ -67,7 +68,7 @@ def test_kernel(bench_case: BenchCase, workbench: Workbench, benchmark: pytest.F
             benchmark.extra_info["code_identity"] = code_identity(built)
     else:
         # The rows compared with each other were timed together, round by round, when the first of them ran
-        # (harness.bench.time_block); this benchmark records this row's own rounds, and where each ran.
+        # (harness.measure.bench.time_block); this benchmark records this row's own rounds, and where each ran.
         block = workbench.block(case, rounds)
         assert block.error is None, f"the timing of {block.id} failed: {block.error}"
         mine = block.rounds[case.id]
@@ -151,7 +152,7 @@ def test_key_ratio(
     name: str, workbench: Workbench, benchmark: pytest.FixtureRequest, request: pytest.FixtureRequest, rounds: int
 ) -> None:
     """Measures one ratio with both sides' rounds interleaved and checks both sides' outputs; the partner's
-    time per sort is recorded for the report. Its goal (harness.report.GOALS) is checked only in a timed run
+    time per sort is recorded for the report. Its goal (harness.report.writer.GOALS) is checked only in a timed run
     given `--arena-goals`, which fails when the ratio's whole 95% interval lies outside the goal."""
     route_a, route_b, n = KEY_RATIOS[name]
     case = _reference_case(route_a, n)
@@ -190,9 +191,9 @@ def test_key_ratio(
 
 
 def test_the_quick_profile_times_random_input_at_each_size_and_every_shape_at_one() -> None:
-    from harness.bench import FULL_ROUNDS, QUICK_EVERY_SHAPE_AT, QUICK_ROUNDS, QUICK_SIZES, bench_cases
+    from harness.measure.bench import FULL_ROUNDS, QUICK_EVERY_SHAPE_AT, QUICK_ROUNDS, QUICK_SIZES, bench_cases
     from targets.fresh import SHAPES
-    from targets.native import PLACEMENT_OFFSETS
+    from targets.native.runner import PLACEMENT_OFFSETS
 
     quick = bench_cases([], QUICK_SIZES, every_shape_at=QUICK_EVERY_SHAPE_AT)
     every = bench_cases([], QUICK_SIZES)

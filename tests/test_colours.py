@@ -1,4 +1,4 @@
-"""Plot colours that never repeat (harness.colours), in the report's PNG plots."""
+"""Plot colours that never repeat (harness.report.colours), in the report's PNG plots."""
 from __future__ import annotations
 
 import re
@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from harness import report
-from harness.colours import distinct
-from harness.analysis import analyse
+from harness.report import writer as report
+from harness.report.colours import distinct
+from harness.report.analysis import analyse
 
 from .test_report import bench
 

@@ -18,10 +18,10 @@ from capstone import CS_ARCH_X86, CS_MODE_64, Cs
 
 from harness.check import check
 from harness.inputs import Case
-from harness.source import load_source
+from harness.variants import load_source
 from kernels.insertion_sort import KERNEL
 from targets import get_route, routes_for
-from targets.native_image import load_image
+from targets.native.image import load_image
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 C_SOURCE = load_source(KERNEL.directory / "insertion_sort.c", KERNEL)

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harness.bench import Workbench
+from harness.measure.bench import Workbench
 from harness.check import Report
 from harness.inputs import correctness_cases
 from kernels.kernel import Kernel
-from targets.source import Source
+from targets.variant_source import Source
 from kernels.interface import Interface
 from kernels.cases import INT32_MAX, INT32_MIN
 from targets.base import Built, Target

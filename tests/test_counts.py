@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from harness.bench import workload
+from harness.measure.bench import workload
 from kernels.kernel import get_kernel
-from harness.source import discover
+from harness.variants import discover
 from targets import routes_for
 
 KERNEL = get_kernel("insertion_sort")

@@ -1,4 +1,4 @@
-"""The explanation of a pair (harness.explain) on builds whose cause is known by construction: the same code
+"""The explanation of a pair (harness.report.explain) on builds whose cause is known by construction: the same code
 under two names, the same code with a multiply chain added to its inner loop, and another algorithm."""
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 
 from harness.asm import render
-from harness.explain import (
+from harness.report.explain import (
     ANOTHER_ALGORITHM, IDENTICAL_CODE, MORE, SAME_COUNT, cycles_of, explain, listing_code,
 )
-from harness.interleave import identical_code
+from harness.measure.interleave import identical_code
 from kernels.kernel import get_kernel
 from harness.mca import find_llvm_mca, inner_loop
-from harness.analysis import analyse
-from harness.source import load_source
+from harness.report.analysis import analyse
+from harness.variants import load_source
 from targets import get_route
 
 REPO = Path(__file__).resolve().parent.parent

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.fidelity import Standalone, main_c
+from harness.measure.fidelity import Standalone, main_c
 from harness.inputs import ARRAY_AND_LENGTH
 from kernels.insertion_sort import KERNEL
 

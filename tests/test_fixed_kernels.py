@@ -9,7 +9,7 @@ import pytest
 
 from harness.check import check
 from harness.inputs import correctness_cases
-from harness.source import load_source
+from harness.variants import load_source
 from kernels.kernel import Kernel
 from targets import get_route
 
@@ -101,7 +101,7 @@ def test_check_reports_the_program_length_of_a_hand_counted_variant() -> None:
 
 def _row(variant: str, route: str, median: float, origin: str = "ai", compiler: bool = False,
          length: int | None = None, executed: int | None = None):  # type: ignore[no-untyped-def]
-    from harness.analysis import Row
+    from harness.report.analysis import Row
 
     emulated = "unicorn" in route
     return Row(kernel="sort3", variant=variant, route=route, origin=origin, timing="emulated" if emulated else "native",
@@ -111,7 +111,7 @@ def _row(variant: str, route: str, median: float, origin: str = "ai", compiler: 
 
 
 def test_the_report_sets_our_best_beside_alphadevs_published_lengths() -> None:
-    from harness import alphadev
+    from harness.report import alphadev
 
     rows = [
         _row("ai-x86-cmov-regs", "x86-native", 2.0e-9, length=17),

@@ -12,11 +12,11 @@ import pytest
 import wasmtime
 
 from kernels.kernel import get_kernel
-from harness.source import load_source
+from harness.variants import load_source
 from kernels.insertion_sort import KERNEL
 from targets import get_route
 from targets.base import Built
-from targets.cffi_build import compile_cffi
+from targets.native.cffi_build import compile_cffi
 from targets.fresh import (
     C_CDEF,
     C_SOURCE,
@@ -32,7 +32,7 @@ from targets.fresh import (
     seed_state,
     signed64,
 )
-from targets.fresh_wat import WAT_DRIVER
+from targets.wasm.driver_wat import WAT_DRIVER
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMED_CALLS = ROOT / "tests" / "timed_calls"

@@ -17,8 +17,8 @@ from harness import gate
 from harness.cli import main as arena_main
 from harness.gate import (FASTER, FEW_ROUNDS, NOISE, NOT_AGAIN, NOT_TIMED, REGRESSION, UNCHANGED, SavedRun, compare,
                           confirm, time_verdict)
-from harness.interleave import paired_interval
-from harness.retime import (IDENTICAL, NOT_COMPARED, SOURCES, TIMED, Job, Paired, retime, retime_fresh, route_language,
+from harness.measure.interleave import paired_interval
+from harness.measure.retime import (IDENTICAL, NOT_COMPARED, SOURCES, TIMED, Job, Paired, retime, retime_fresh, route_language,
                             source_name)
 from targets.cache import store_text
 
@@ -159,7 +159,7 @@ def bench(variant: str, route: str, per_sort: float, seed: int, timing: str = "n
 
 
 def sources_of(run: str, benchmarks: list[dict[str, Any]], edited: tuple[str, ...] = ()) -> dict[str, dict[str, Any]]:
-    """Source records as run `run` keeps them (harness.retime.save_sources): `edited` variants' texts are its own."""
+    """Source records as run `run` keeps them (harness.measure.retime.save_sources): `edited` variants' texts are its own."""
     found = {}
     for b in benchmarks:
         info = b["extra_info"]

@@ -111,8 +111,8 @@ def test_the_wasmtime_golden_listing_holds_on_a_cpu_without_optional_features() 
     gets: the same machine code with every optional feature Cranelift detects turned off."""
     import wasmtime
 
-    from targets.elf import text_and_functions
-    from targets.wasm import engine_config
+    from targets.native.elf import text_and_functions
+    from targets.wasm.wasmtime_route import engine_config
 
     wat = (REPO / "kernels" / "insertion_sort" / "variants" / "ai-wat-index-loop.wat").read_text()
 

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from harness import report
-from harness.headline import ALGORITHM_FREE, APART, SAME_ALGORITHM, Candidate, choose_pairs
-from harness.analysis import analyse, analysis_json
-from harness.report import write_report
+from harness.report import writer as report
+from harness.report.headline import ALGORITHM_FREE, APART, SAME_ALGORITHM, Candidate, choose_pairs
+from harness.report.analysis import analyse, analysis_json
+from harness.report.writer import write_report
 
 LINEAR, BINARY = "linear insertion", "binary insertion"
 

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from harness import html
+from harness.report import page as html
 from harness.asm import diff
-from harness.report import report_saved_run
+from harness.report.writer import report_saved_run
 
 FIXTURE = Path(__file__).parent / "fixtures" / "small_run"
 SCREENSHOTS = Path(__file__).parent / "screenshots"
@@ -144,7 +144,7 @@ def test_previous_run_of_another_machine_is_not_compared(tmp_path: Path) -> None
 
 
 def _analysed(saved: Path) -> tuple[Any, Path, Path]:
-    from harness.analysis import analyse
+    from harness.report.analysis import analyse
 
     directory = saved.parent / "report"
     directory.mkdir(exist_ok=True)
@@ -336,7 +336,7 @@ def test_the_page_opens_on_the_answer_with_a_forest_plot_of_every_pair(page: Any
 
 def test_sections_read_as_tables_of_words_not_nested_records(browser: Any, report: dict[str, Any],
                                                             tmp_path: Path) -> None:
-    from harness import alphadev
+    from harness.report import alphadev
 
     data = page_data(report)
     side = {"label": "ai-x86-sort3@x86-native", "program_length": 17, "executed_instructions": 18,
@@ -365,8 +365,8 @@ def test_the_page_leaves_out_every_rounds_figures(report: dict[str, Any]) -> Non
 
 
 def test_the_users_files_read_as_sentences_and_one_table_each(browser: Any, tmp_path: Path) -> None:
-    from harness.analysis import analyse
-    from harness.report import write_report
+    from harness.report.analysis import analyse
+    from harness.report.writer import write_report
 
     from .test_supplied import run_with
 

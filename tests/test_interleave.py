@@ -1,4 +1,4 @@
-"""Verdicts from interleaved rounds (harness.interleave), on fixtures whose truth is known by construction: the same
+"""Verdicts from interleaved rounds (harness.measure.interleave), on fixtures whose truth is known by construction: the same
 code under two names (identical code), the same code with work added to its inner loop (slower), the same
 instructions with other bytes after its end (the same speed), and rounds made up with a known ratio and drift."""
 from __future__ import annotations
@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from harness.bench import SEED, expectation, one_core, repeat_for
-from harness.headline import ratio_with_ci
-from harness.interleave import (
+from harness.measure.bench import SEED, expectation, one_core, repeat_for
+from harness.report.headline import ratio_with_ci
+from harness.measure.interleave import (
     FASTER, IDENTICAL, SAME, SAME_MARGIN, SLOWER, UNSURE, Block, code_identity, decide, identical_code,
     narrow_enough, paired_interval, settle, time_interleaved,
 )
 from kernels.kernel import get_kernel
-from harness.source import load_source
+from harness.variants import load_source
 from targets import get_route
 
 REPO = Path(__file__).resolve().parent.parent
@@ -144,7 +144,7 @@ def test_a_variant_slowed_on_purpose_is_slower_and_the_same_speed_never_flips() 
 
 
 def test_the_rules_name_the_margin_and_what_identical_code_means() -> None:
-    from harness.interleave import rules_text
+    from harness.measure.interleave import rules_text
 
     first, second = rules_text()
     assert f"±{SAME_MARGIN:.0%}" in first and "95%" in first and "`same`" in first
@@ -152,8 +152,8 @@ def test_the_rules_name_the_margin_and_what_identical_code_means() -> None:
 
 
 def block_cases(n: int = 16) -> list[object]:
-    from harness.bench import BenchCase
-    from harness.source import discover
+    from harness.measure.bench import BenchCase
+    from harness.variants import discover
 
     kernel = get_kernel("insertion_sort")
     wanted = {("insertion_sort", "c"): "c-gcc-O3", ("ai-x86-index-loop", "x86"): "x86-native",
@@ -163,7 +163,7 @@ def block_cases(n: int = 16) -> list[object]:
 
 
 def test_a_block_times_its_members_in_shared_rounds_and_checks_every_output() -> None:
-    from harness.bench import Workbench
+    from harness.measure.bench import Workbench
 
     cases = block_cases()
     bench = Workbench(jobs=1)
@@ -188,8 +188,8 @@ def test_each_row_of_a_timed_block_saves_its_own_rounds_and_the_report_pairs_the
     import sys
 
     from harness.gate import pytest_child_env
-    from harness.headline import APART
-    from harness.analysis import analyse
+    from harness.report.headline import APART
+    from harness.report.analysis import analyse
 
     ids = [f"tests/test_bench.py::test_kernel[{c.id}]" for c in block_cases()]  # type: ignore[attr-defined]
     saved = tmp_path / "run.json"

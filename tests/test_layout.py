@@ -1,4 +1,5 @@
-"""The package layout: dependencies run one way (kernels <- targets <- harness), no import cycles, short modules.
+"""The package layout: dependencies run one way (kernels <- targets <- harness), no import cycles, short modules,
+families in their own packages and no two modules with the same file name.
 
 Every import statement counts, wherever it sits (a function-level import is a
 dependency too; deferring it only hides a cycle). The walk reads the source
@@ -105,10 +106,58 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
+def shared_file_names(paths: list[Path]) -> dict[str, list[str]]:
+    """File names (other than `__init__.py`) that more than one module has, with where each lives."""
+    by_name: dict[str, list[str]] = {}
+    for path in paths:
+        if path.name != "__init__.py":
+            by_name.setdefault(path.name, []).append(str(path.relative_to(REPO)))
+    return {name: where for name, where in by_name.items() if len(where) > 1}
+
+
+def family_strays(root: Path) -> list[str]:
+    """Modules left beside a family's package, named for it: `targets/wasm_extra.py` next to `targets/wasm/`."""
+    strays = []
+    for package in sorted(p for p in root.rglob("__init__.py")):
+        folder = package.parent
+        for module in sorted(folder.glob("*.py")):
+            family = folder / module.stem.split("_")[0]
+            if not module.stem.startswith("_") and module.stem != family.name and (family / "__init__.py").exists():
+                strays.append(str(module.relative_to(root.parent)))
+    return strays
+
+
+def test_no_two_modules_share_a_file_name() -> None:
+    assert shared_file_names(list(module_files().values())) == {}
+
+
+def test_a_family_module_lives_in_its_package() -> None:
+    for package in PACKAGES:
+        assert family_strays(REPO / package) == []
+
+
+def test_subpackage_init_holds_only_a_docstring() -> None:
+    """targets/native/, harness/report/ and the like only group modules; they define and re-export nothing."""
+    for package in ("targets", "harness"):
+        for init in sorted((REPO / package).glob("*/__init__.py")):
+            body = ast.parse(init.read_text()).body
+            assert len(body) == 1 and isinstance(body[0], ast.Expr), f"{init.relative_to(REPO)} holds more than a docstring"
+
+
+def test_the_layout_checks_catch_what_they_guard(tmp_path: Path) -> None:
+    paths = [REPO / "targets" / "x" / "source.py", REPO / "harness" / "source.py", REPO / "targets" / "__init__.py"]
+    assert shared_file_names(paths) == {"source.py": ["targets/x/source.py", "harness/source.py"]}
+    root = tmp_path / "targets"
+    for name in ("__init__.py", "wasm/__init__.py", "wasm/compiled.py", "wasm_extra.py", "base.py"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("")
+    assert family_strays(root) == ["targets/wasm_extra.py"]
+
+
 def test_the_walk_sees_every_package_and_real_edges() -> None:
     graph = import_graph()
     assert {name.split(".")[0] for name in graph} == set(PACKAGES)
-    assert "targets.base" in graph["targets.c_cffi"]
+    assert "targets.base" in graph["targets.native.c_cffi"]
     assert "kernels.interface" in graph["kernels.kernel"]
 
 

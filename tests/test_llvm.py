@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from kernels.kernel import get_kernel
-from harness.source import discover
+from harness.variants import discover
 from targets import get_route
-from targets.llvm_jit import LlvmBuilt
+from targets.native.llvm_jit import LlvmBuilt
 
 KERNEL = get_kernel("insertion_sort")
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from harness.machine import OTHERS_BUSY, Meter, MachineWatch, judge, read_point, unstable
-from harness.analysis import analyse
-from harness.report import markdown
+from harness.measure.machine import OTHERS_BUSY, Meter, MachineWatch, judge, read_point, unstable
+from harness.report.analysis import analyse
+from harness.report.writer import markdown
 from harness.gate import pytest_child_env as child_env
 from tests.conftest import REPO
 
@@ -23,7 +23,7 @@ from tests.conftest import REPO
 HOLD = """
 import sys, time
 from pathlib import Path
-from harness.timing_lock import MachineBusy, TimingLock
+from harness.measure.timing_lock import MachineBusy, TimingLock
 lock = TimingLock(sys.argv[1], wait=sys.argv[2] == "wait")
 try:
     lock.acquire()

@@ -11,7 +11,7 @@ import pytest
 
 from harness.check import check
 from kernels.kernel import get_kernel
-from harness.source import discover, load_source
+from harness.variants import discover, load_source
 from targets import get_route
 
 from .conftest import arena, arena_check_together

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import io
 
-from harness.bench import EMULATED_MAX_N, BenchCase, Workbench, skipped
+from harness.measure.bench import EMULATED_MAX_N, BenchCase, Workbench, skipped
 from harness.progress import phase
-from harness.source import discover
+from harness.variants import discover
 from kernels.insertion_sort import KERNEL
 from targets import get_route
 

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from harness import report
-from harness.analysis import Ratio, analyse, key_ratio, missed_goal, rows_from_run
-from harness.report import fmt_verdict, write_report
-from harness.headline import ratio_with_ci
+from harness.report import writer as report
+from harness.report.analysis import Ratio, analyse, key_ratio, missed_goal, rows_from_run
+from harness.report.writer import fmt_verdict, write_report
+from harness.report.headline import ratio_with_ci
 
 from .conftest import arena
 

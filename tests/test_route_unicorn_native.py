@@ -9,11 +9,11 @@ import unicorn
 
 from harness.check import check
 from harness.inputs import Case
-from harness.source import load_source
+from harness.variants import load_source
 from kernels.insertion_sort import KERNEL
 from targets import get_route
-from targets.elf import symbol_size
-from targets.unicorn_native import NativeUnicornBuilt
+from targets.native.elf import symbol_size
+from targets.x86.unicorn_compiled import NativeUnicornBuilt
 
 from .conftest import BAD_INPUTS
 

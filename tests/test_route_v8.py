@@ -8,10 +8,10 @@ import pytest
 
 from harness.check import check
 from harness.inputs import correctness_cases
-from harness.source import load_source
+from harness.variants import load_source
 from kernels.insertion_sort import KERNEL
 from targets import get_route
-from targets import wasm_v8
+from targets.wasm import v8_route as wasm_v8
 from targets.base import Unavailable
 
 from .conftest import BAD_INPUTS

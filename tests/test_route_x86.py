@@ -10,12 +10,12 @@ import unicorn
 from unicorn import x86_const as x86
 
 from kernels.kernel import get_kernel
-from harness.source import load_source
+from harness.variants import load_source
 from kernels.insertion_sort import KERNEL
 from kernels.cases import INT32_MAX, INT32_MIN
 from targets.base import BuildError, LimitExceeded, OutOfBounds, RunError
-from targets.x86_unicorn import UnicornBuilt, UnicornX86Target
-from targets.x86_assemble import assemble
+from targets.x86.unicorn_route import UnicornBuilt, UnicornX86Target
+from targets.x86.assemble import assemble
 
 from .conftest import BAD_INPUTS
 

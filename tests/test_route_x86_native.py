@@ -8,11 +8,11 @@ import sys
 import pytest
 
 from harness.check import check
-from targets.isolate import in_child
-from harness.source import load_source
+from targets.native.isolate import in_child
+from harness.variants import load_source
 from kernels.insertion_sort import KERNEL
 from targets import get_route
-from targets import x86_native
+from targets.x86 import native_route as x86_native
 
 from .conftest import BAD_INPUTS, REPO
 

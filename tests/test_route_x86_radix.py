@@ -10,13 +10,13 @@ import keystone
 import pytest
 
 from kernels.kernel import get_kernel
-from harness.source import load_source
+from harness.variants import load_source
 from kernels.kernel import Kernel
-from targets import x86_assemble
+from targets.x86 import assemble as x86_assemble
 from targets.base import BuildError
-from targets.disasm import decoder
-from targets.isolate import in_child
-from targets.x86_assemble import CODE_BASE, assemble, hexadecimal_engine
+from targets.x86.disasm import decoder
+from targets.native.isolate import in_child
+from targets.x86.assemble import CODE_BASE, assemble, hexadecimal_engine
 
 from .conftest import BAD_INPUTS, REPO, arena
 

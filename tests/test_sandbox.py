@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from targets import fresh, sandbox, x86_unicorn
+from targets import fresh
+from targets.native import sandbox
+from targets.x86 import unicorn_route as x86_unicorn
 from targets.base import DEFAULT_INTERFACE
-from targets.native import NativeKernel
+from targets.native.runner import NativeKernel
 
 REPO = Path(__file__).resolve().parent.parent
 ESCAPES = REPO / "tests" / "escapes"
@@ -164,7 +166,7 @@ def test_one_child_serves_a_builds_loops_and_a_dead_one_is_replaced() -> None:
 def test_without_a_filter_native_variants_skip_unless_unsafe_is_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     from harness.check import check
     from kernels.kernel import get_kernel
-    from harness.source import discover
+    from harness.variants import discover
     from targets import get_route
 
     kernel = get_kernel("insertion_sort")
@@ -200,7 +202,7 @@ def test_single_inputs_run_in_the_builds_sandboxed_child() -> None:
 
 def _place(kernel: _Bytes) -> None:
     """In the child, before the filter: the bytes in an executable mapping, as a route's build holds them."""
-    from targets.native_memory import CodeMapping
+    from targets.native.memory import CodeMapping
 
     mapping = CodeMapping(len(kernel.code))
     mapping.load(kernel.code)
@@ -213,7 +215,7 @@ def test_a_crash_is_named_as_a_crash_after_a_runtime_installed_its_own_signal_ha
     the child with SIGSEGV, not with wasmtime's handler forwarding the signal through a refused sigaction."""
     from harness.check import check
     from kernels.kernel import get_kernel
-    from harness.source import discover, load_source
+    from harness.variants import discover, load_source
     from targets import get_route
     from tests.conftest import BAD_INPUTS
 
@@ -228,7 +230,7 @@ def test_a_crash_is_named_as_a_crash_after_a_runtime_installed_its_own_signal_ha
 
 def test_a_loop_runs_its_child_on_the_cores_this_process_has_when_the_loop_is_made() -> None:
     """A child made before a comparison pinned this process to one core follows it there (and back)."""
-    from harness.bench import one_core
+    from harness.measure.bench import one_core
 
     kernel = _Bytes(bytes([0xC3]))
     everywhere = os.sched_getaffinity(0)

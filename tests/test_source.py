@@ -6,8 +6,8 @@ import pytest
 
 from kernels.kernel import UnknownName, get_kernel
 from harness.shrink import shrink
-from targets.source import count_lines
-from harness.source import discover, load_source, normalize, parse_header
+from targets.variant_source import count_lines
+from harness.variants import discover, load_source, normalize, parse_header
 from targets import get_route
 
 KERNEL = get_kernel("insertion_sort")

@@ -10,7 +10,7 @@ from harness import check as check_module
 from harness import store
 from harness.check import check
 from harness.inputs import Case
-from harness.source import load_source
+from harness.variants import load_source
 from kernels.insertion_sort import KERNEL
 from targets import get_route
 
@@ -91,7 +91,7 @@ def test_an_unreadable_entry_is_checked_again_and_a_skip_is_never_stored(verdict
     entry.write_text("{half a")
     assert not check(source, get_route("wasmtime"), KERNEL, CASES).from_store
     assert json.loads(entry.read_text())["verdict"] == "pass"
-    from targets import wasm_v8
+    from targets.wasm import v8_route as wasm_v8
 
     monkeypatch.setattr(wasm_v8.shutil, "which", lambda name: None)  # no node: the V8 route skips
     monkeypatch.setattr(wasm_v8, "node_version", lambda: "not found")
@@ -104,7 +104,7 @@ def test_an_unreadable_entry_is_checked_again_and_a_skip_is_never_stored(verdict
 
 def test_executed_counts_are_stored_per_input_and_bypassed_by_recheck(verdicts: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    from harness.bench import BenchCase, Workbench, workload
+    from harness.measure.bench import BenchCase, Workbench, workload
 
     source = load_source(GOOD, KERNEL)
     case = BenchCase(KERNEL, source, get_route("wasmtime"), 64, "random")
@@ -119,9 +119,9 @@ def test_executed_counts_are_stored_per_input_and_bypassed_by_recheck(verdicts: 
     def no_pool(*args: object) -> None:
         raise AssertionError("counted again, though the store holds the count")
 
-    import harness.bench
+    import harness.measure.bench
 
-    monkeypatch.setattr(harness.bench, "_pool", no_pool)
+    monkeypatch.setattr(harness.measure.bench, "_pool", no_pool)
     second._count_in_pool()  # served from the store: nothing is built or counted
     assert second._counts[(*second._key(*case.pair), 64, "random")] == counted and not second._built
     monkeypatch.setenv(store.RECHECK_ENV, "1")

@@ -1,4 +1,4 @@
-"""The answer on one screen (harness.summary): at most 60 lines at 120 columns, no word cut in two."""
+"""The answer on one screen (harness.report.summary): at most 60 lines at 120 columns, no word cut in two."""
 from __future__ import annotations
 
 import dataclasses
@@ -6,8 +6,8 @@ import json
 import re
 from pathlib import Path
 
-from harness.analysis import analyse
-from harness.summary import SCREEN_LINES, SCREEN_WIDTH, summary_lines
+from harness.report.analysis import analyse
+from harness.report.summary import SCREEN_LINES, SCREEN_WIDTH, summary_lines
 
 from .conftest import arena
 from .test_report import synthetic_run
@@ -79,7 +79,7 @@ def test_arena_report_ends_with_the_answer_and_prints_tables_on_request(tmp_path
 
 
 def test_a_short_screen_keeps_the_algorithm_free_answer_of_every_kernel() -> None:
-    from harness.headline import ALGORITHM_FREE, SAME_ALGORITHM
+    from harness.report.headline import ALGORITHM_FREE, SAME_ALGORITHM
 
     analysis = analyse(synthetic_run(), "run-1")
     free = [h for h in analysis.headline if h.comparison == ALGORITHM_FREE]
@@ -104,8 +104,8 @@ def test_tables_on_request_leave_out_columns_rather_than_cut_a_word() -> None:
 
     from rich.console import Console
 
-    from harness.report import COLUMNS, table_rows
-    from harness.summary import unsplit_table
+    from harness.report.writer import COLUMNS, table_rows
+    from harness.report.summary import unsplit_table
 
     analysis = analyse(json.loads(FIXTURE.read_text()), FIXTURE.stem)
     rows = table_rows([r for r in analysis.rows if r.n == 128 and r.shape == "random"])

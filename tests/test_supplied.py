@@ -7,8 +7,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from harness.analysis import analyse
-from harness.report import markdown
+from harness.report.analysis import analyse
+from harness.report.writer import markdown
 
 WASMTIME = "wasmtime"
 

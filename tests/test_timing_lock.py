@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 
 from harness.gate import pytest_child_env as child_env
-from harness.timing_lock import TOKEN_ENV, TimingLock
+from harness.measure.timing_lock import TOKEN_ENV, TimingLock
 from tests.conftest import REPO
 
 # Takes the lock in the folder it is given without waiting, and says what became of it.
 TRY = """
 import sys
 from pathlib import Path
-from harness.timing_lock import MachineBusy, TimingLock
+from harness.measure.timing_lock import MachineBusy, TimingLock
 lock = TimingLock("child-run", wait=False, directory=Path(sys.argv[1]))
 try:
     lock.acquire()

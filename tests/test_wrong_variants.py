@@ -19,9 +19,10 @@ from hypothesis import strategies as st
 from harness.check import Checker
 from kernels.kernel import Kernel, get_kernel
 from harness.shrink import shrink
-from targets.source import Source
-from harness.source import load_source, variant_files
-from targets import get_route, routes_for, sandbox
+from targets.variant_source import Source
+from harness.variants import load_source, variant_files
+from targets import get_route, routes_for
+from targets.native import sandbox
 from kernels.cases import INT32_MAX, INT32_MIN
 from targets.base import ArenaError
 

@@ -1,0 +1,1 @@
+"""Measurement: the timed runs, their interleaving, the machine's state and the timing lock."""

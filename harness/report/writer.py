@@ -1,0 +1,325 @@
+"""The report of a saved benchmark run: per-sort times, ratios with confidence intervals, verdicts, plots.
+
+Input is the JSON pytest-benchmark saved (with `--benchmark-save-data`, so each
+round's time is there), plus the `arena` block our conftest adds (variants that
+failed and were not timed, tool versions). Times per call are a round's time
+divided by the round's repeat count. Each row is compared with the fastest
+compiler build on its substrate, of its own algorithm and of any algorithm
+(harness.report.headline, which also picks the headline pairs), on the rounds the two
+shared in their timed block (harness.measure.interleave, whose rules the header states).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from harness.report import alphadev
+from harness.report.colours import distinct
+from harness.report.analysis import (
+    KEEPS_STATE_BELOW, Analysis, Row, analyse, analysis_json,
+)
+from harness.report.formatting import fmt_executed, fmt_ratio, fmt_time
+from harness.report.headline import (
+    ALGORITHM_FREE, HEADLINE_COLUMNS, HEADLINE_TITLES, SAME_ALGORITHM, headline_cells,
+)
+from harness.measure.interleave import rules_text
+from harness.report.summary import print_summary, unsplit_table
+
+# Re-exported: what callers of the report module have always found here.
+UNSTABLE_SHOWN = 20  # unstable rows on the terminal; report.md lists them all
+
+# --- rendering ---------------------------------------------------------------------------------------------
+
+
+def fmt_placement(row: Row) -> str:
+    """The native runner's placement sweep: the spread of the per-placement medians, or why there was none."""
+    if not row.placement:
+        return ""
+    spread = row.placement_spread
+    policy = row.placement.get("policy", "")
+    return f"{spread:.2f}x {policy}" if spread is not None else policy
+
+
+def fmt_verdict(row: Row) -> str:
+    return (row.verdict or "pass") + (" (keeps state between calls)" if row.keeps_state else "") + row_flags(row)
+
+
+def row_flags(row: Row) -> str:
+    flags = [flag for flag, on in (("busy", row.busy), ("unstable", row.unstable),
+                                   ("ran unfiltered: --unsafe-native", row.unsafe_native)) if on]
+    return f" ({', '.join(flags)})" if flags else ""
+
+
+COLUMNS = ("variant", "algorithm", "origin", "route", "verdict", "median/call", "IQR", "x same-algorithm compiler",
+           "x any compiler", "placement", "executed", "code B", "prog len", "lines")
+
+
+def fmt_phases(phases: dict[str, float]) -> str:
+    return " / ".join(f"{phases[p] * 1e3:.1f}" for p in ("build", "load") if p in phases)
+
+
+def table_rows(rows: Sequence[Row], detail: bool = False) -> list[list[str]]:
+    """One row of cells per result; `detail` adds rounds and build / load milliseconds (the Markdown report)."""
+    ordered = sorted(rows, key=lambda r: (r.timing == "emulated", r.median))
+    return [
+        [f"[{r.variant}](asm/{r.listing})" if detail and r.listing else r.variant, r.algorithm, r.origin, r.route, fmt_verdict(r), fmt_time(r.median) + (" (emulator)" if r.timing == "emulated" else ""),
+         "" if r.timing == "emulated" else fmt_time(r.iqr), fmt_ratio(r.ratio, r.ratio_ci, r.timing == "emulated"),
+         fmt_ratio(r.free_ratio, r.free_ci, r.timing == "emulated"), fmt_placement(r), fmt_executed(r.executed),
+         "" if r.code_bytes is None else str(r.code_bytes), "" if r.program_length is None else str(r.program_length),
+         f"{r.lines.get('effective', '')}/{r.lines.get('total', '')}"]
+        + ([str(r.rounds), fmt_phases(r.phases)] if detail else [])
+        for r in ordered
+    ]
+
+
+def print_terminal(analysis: Analysis, report_dir: Path | None = None, tables: bool = False) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+
+    # Styles only where markup is ours: a message's own brackets (`a[n+0]`) are text, and a pipe gets no styles.
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 180)
+    if tables:  # the per-n tables and every row's comparison; report.md and the page always have them
+        for note in [*rules_text(), *analysis.machine_notes]:
+            console.print(note, markup=False)
+        for n in sorted({r.n for r in analysis.rows}):
+            cells_of = table_rows([r for r in analysis.rows if r.n == n and r.shape == "random"])
+            cells_of += [[f["variant"], "", f["origin"], f["route"], f"[red]{f['verdict']}[/]", "not timed",
+                          *[""] * (len(COLUMNS) - 6)] for f in analysis.failures]
+            console.print(unsplit_table(f"n = {n}, random input (other shapes in report.md)", COLUMNS, cells_of,
+                                        console.width))
+        for failure in analysis.failures:
+            console.print(f"[red]{failure['verdict']}[/] {escape(failure['id'])}: {escape(failure['message'].splitlines()[0])}")
+        for comparison, title in HEADLINE_TITLES.items():
+            pairs = [h for h in analysis.headline if h.comparison == comparison]
+            if not pairs:
+                continue
+            console.print(unsplit_table(f"{title}; random input; ratios are AI / compiler: < 1, the AI's is faster or "
+                                        "smaller", HEADLINE_COLUMNS, [headline_cells(h) for h in pairs], console.width))
+        compared = [r for r in analysis.rows if r.verdict and r.shape == "random"]
+        if compared:
+            console.print("[bold]Each variant against the fastest compiler build on its substrate (random input; "
+                          "same algorithm | algorithm free):[/]")
+            for r in sorted(compared, key=lambda r: (r.n, r.label)):
+                console.print(f"  n={r.n:<5} {r.label:42} {r.algorithm:18} {comparison_text(r)}", markup=False)
+        for r in sorted((r for r in analysis.rows if r.keeps_state), key=lambda r: (r.n, r.shape, r.label)):
+            console.print(f"[bold red]keeps state between calls[/]: {escape(r.label)} n={r.n} {r.shape}: on one input repeated it "
+                          f"took {r.repeated_ratio:.2f}x its time on fresh inputs")
+        console.print("[bold]Key ratios (same run):[/]")
+        for ratio in analysis.key_ratios:
+            console.print(f"  {ratio.text()}", markup=False)
+        unstable_rows = [r for r in analysis.rows if r.unstable]
+        if unstable_rows:
+            console.print(f"[bold]Unstable rows ({len(unstable_rows)}; the figures of all in report.md):[/]")
+            for r in sorted(unstable_rows, key=lambda r: (r.n, r.shape, r.label))[:UNSTABLE_SHOWN]:
+                console.print(f"  n={r.n:<5} {r.shape:10} {r.label:42} {r.unstable}", markup=False)
+        if analysis.overhead:
+            console.print("[bold]Harness overhead per route (no-op kernel: the timed loop and the call alone):[/]")
+            for r in sorted(analysis.overhead, key=lambda r: (r.route, r.n)):
+                console.print(f"  {r.route:14} n={r.n:<5} {fmt_time(r.median)}" + (" (emulator)" if r.timing == "emulated" else ""))
+    print_summary(console, analysis, report_dir)
+
+def comparison_text(r: Row) -> str:
+    emulated = r.timing == "emulated"
+    same = f"{r.verdict or 'n/a'} {fmt_ratio(r.ratio, r.ratio_ci, emulated)} vs {r.compared_with}" if r.compared_with else "no same-algorithm build"
+    return f"{same} | {r.free_verdict} {fmt_ratio(r.free_ratio, r.free_ci, emulated)} vs {r.free_compared_with}"
+
+
+def markdown(analysis: Analysis) -> str:
+    out = [f"# codegen-arena benchmark report: {analysis.run_name}", "",
+           f"Run {analysis.datetime}, profile `{analysis.profile}`, on {analysis.machine.get('cpu', {}).get('brand_raw', 'this machine')}.",
+           *rules_text(), "",
+           "Times are per call (a fresh input made in the loop, the sort, and the check of its output), from loops inside each target; median and interquartile range over the rounds.",
+           "`x same-algorithm compiler` divides by the fastest compiler build (a compiler route's build of the kernel's own C or LLVM IR source) of the same algorithm on the same substrate, n and shape; `x any compiler` by the fastest compiler build of any algorithm; each from the rounds the two shared (the rows of one kernel, substrate, n and shape are timed as one block), with its 95% interval. The fastest builds are chosen by the rounds every row of the block took.",
+           "`placement`: on native routes, the slowest over the fastest median of the code placed at several offsets mod 64 (or why it stayed in place).",
+           "Emulated routes report executed instructions; their time is the emulator's, not the code's.", ""]
+    out += [*analysis.machine_notes, ""] if analysis.machine_notes else []
+    from harness.report import supplied
+
+    out += supplied.markdown(analysis)  # the user's own files come first
+    if analysis.headline:
+        out += ["## AI-written vs compiler", "",
+                "Per substrate (the same engine, or the same CPU), the best AI-written variant against the best build of "
+                "the kernel's C or LLVM IR source by a compiler, on random input, twice: "
+                f"**{SAME_ALGORITHM}** pits each algorithm's best AI-written variant against the compiler's build of "
+                f"that same algorithm (who generated better code); **{ALGORITHM_FREE}** pits the best AI-written "
+                "variant against the compiler's fastest build of any algorithm (which program to use). `timed`: "
+                "`interleaved` when the ratio comes from the rounds the pair shared in its timed block; `apart` "
+                "(a run saved before blocks) when it comes from two separate benchmarks, and decides nothing. Ratios are AI / compiler: below 1, "
+                "the AI's code is faster, executes less, or is smaller. On the emulator only the exact instruction "
+                "count is compared. Executed work on native routes and V8 is counted on the same bytes in Unicorn "
+                "or the same module in wasmtime (fuel). `why` sets that executed work against the time (harness.report.explain): "
+                "`fewer instructions` or `more instructions` (then whether the time per instruction differs too), "
+                "`same instructions, faster per instruction` (the same work run in fewer cycles), `identical machine "
+                "code`, or `another algorithm`; with llvm-mca's predicted cycles per iteration of each side's hot loop "
+                "where llvm-mca is installed, and the code size ratio." + (f" {analysis.explanation_note}." if analysis.explanation_note else ""), ""]
+        for comparison, title in HEADLINE_TITLES.items():
+            pairs = [h for h in analysis.headline if h.comparison == comparison]
+            out += [f"### {title}", "", "| " + " | ".join(HEADLINE_COLUMNS) + " |", "|" + " --- |" * len(HEADLINE_COLUMNS)]
+            out += ["| " + " | ".join(headline_cells(h)) + " |" for h in pairs] + [""]
+    out += alphadev.markdown(alphadev.comparison(analysis.rows))
+    out += ["## Key ratios", ""] + [f"- {r.text()}" for r in analysis.key_ratios] + [""]
+    compared = [r for r in analysis.rows if r.verdict]
+    if compared:
+        out += ["## AI-written and supplied variants against the fastest compiler build on their substrate", "",
+                f"| n | shape | variant@route | algorithm | {SAME_ALGORITHM} | {ALGORITHM_FREE} |", "| --- " * 6 + "|"]
+        out += [f"| {r.n} | {r.shape} | {r.label} | {r.algorithm} | " + " | ".join(comparison_text(r).split(" | ")) + " |"
+                for r in sorted(compared, key=lambda r: (r.n, r.shape, r.label))]
+        out.append("")
+    stateful = [r for r in analysis.rows if r.keeps_state]
+    if stateful:
+        out += ["## Keeps state between calls", "", f"Timed once more on one input repeated, these took less than "
+                f"{KEEPS_STATE_BELOW}x their time on fresh inputs: they answer from what earlier calls left behind.", ""]
+        out += [f"- n={r.n} {r.shape} `{r.label}`: {r.repeated_ratio:.2f}x" for r in sorted(stateful, key=lambda r: (r.n, r.shape, r.label))]
+        out.append("")
+    placed = [r for r in analysis.rows if r.placement]
+    if placed:
+        out += ["## Code placement (native routes)", "", "Median per call with the code placed at each offset mod 64.", ""]
+        out += [f"- n={r.n} {r.shape} `{r.label}`: {fmt_placement(r)}" + ("" if not r.placement.get("reason") else f" ({r.placement['reason']})")
+                + "".join(f"; {offset}: {fmt_time(float(m) / r.repeat)}" for offset, m in (r.placement.get("per_offset_median") or {}).items())
+                for r in sorted(placed, key=lambda r: (r.n, r.shape, r.label))]
+        out.append("")
+    unstable_rows = [r for r in analysis.rows if r.unstable]
+    if unstable_rows:
+        out += ["## Unstable rows", "", "Flagged as pyperf does: the slowest round 50% or more above the median, or "
+                "an interquartile range 13.5% or more of the median (pyperf: a standard deviation of 10% of the mean).", ""]
+        out += [f"- n={r.n} {r.shape} `{r.label}`: {r.unstable}" for r in sorted(unstable_rows, key=lambda r: (r.n, r.shape, r.label))]
+        out.append("")
+    if analysis.failures:
+        out += ["## Not timed: failed the correctness check", ""]
+        out += [f"- `{f['id']}`: {f['verdict']}: {f['message'].splitlines()[0]}" for f in analysis.failures] + [""]
+    for n in sorted({r.n for r in analysis.rows}):
+        for shape in ("random", "sorted", "reversed", "few-unique"):
+            rows = [r for r in analysis.rows if r.n == n and r.shape == shape]
+            if not rows:
+                continue
+            columns = (*COLUMNS, "rounds", "build / load ms")
+            out += [f"## n = {n}, {shape}", "", "| " + " | ".join(columns) + " |", "|" + " --- |" * len(columns)]
+            out += ["| " + " | ".join(cells) + " |" for cells in table_rows(rows, detail=True)] + [""]
+    if analysis.overhead:
+        out += ["## Harness overhead (no-op kernel)", "", "| route | n | median per call | timing |", "| --- | --- | --- | --- |"]
+        out += [f"| {r.route} | {r.n} | {fmt_time(r.median)} | {r.timing} |" for r in sorted(analysis.overhead, key=lambda r: (r.route, r.n))]
+        out.append("")
+    if analysis.listings:
+        out += ["Each variant name in the tables links to the listing of the code that was timed (`asm/`).", ""]
+    if analysis.listing_problems:
+        out += ["Listings that could not be made:", ""] + [f"- {p}" for p in analysis.listing_problems] + [""]
+    out += ["## Plots", "", "![time per call against n](time_vs_n.png)", "", "![time per call at n = 128](bars_n128.png)", ""]
+    out += ["## Tool versions", ""] + [f"- {route}: " + ", ".join(f"{k} {v}" for k, v in vs.items()) for route, vs in analysis.versions.items()]
+    if analysis.compiler_flags:
+        from targets.native.c_cffi import shown_flags
+
+        out += ["", "## Compiler flags as received", "",
+                "What each compiler route's compiler proper received (clang's -cc1, gcc's cc1), paths left out:", ""]
+        out += [f"- {route}: `{shown_flags(flags)}`" for route, flags in analysis.compiler_flags.items()]
+    return "\n".join(out) + "\n"
+
+
+def _growth(kernel_name: str) -> str:
+    """`fixed` (one length), `quadratic` (its cost on random inputs has an n² term), or `other`, by the
+    kernel's interface; `other` for a kernel this checkout does not know."""
+    from kernels.kernel import UnknownName, get_kernel
+
+    try:
+        interface = get_kernel(kernel_name).interface
+    except UnknownName:
+        return "other"
+    assert interface is not None
+    if interface.fixed_length is not None:
+        return "fixed"
+    return "quadratic" if dict(interface.cost.per_shape).get("random", interface.cost.default).c2 else "other"
+
+
+def plot(analysis: Analysis, directory: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    shapes = {name: _growth(name) for name in {r.kernel for r in analysis.rows}}
+    # Time against n: kernels whose length varies (a fixed-size sort is one point, shown in the tables).
+    timed = [r for r in analysis.rows if r.shape == "random" and r.timing != "emulated" and shapes[r.kernel] != "fixed"]
+    substrates = sorted({r.substrate for r in timed}) or [""]
+    # One panel per substrate: like compares with like, and each panel stays readable.
+    fig, axes = plt.subplots(1, len(substrates), figsize=(6.5 * len(substrates), 6), squeeze=False)
+    for ax, substrate in zip(axes[0], substrates):
+        here = [r for r in timed if r.substrate == substrate]
+        labels = sorted({r.label for r in here})
+        for label, colour in zip(labels, distinct(len(labels))):
+            series = sorted((r.n, r.median) for r in here if r.label == label)
+            ai = any(r.origin == "ai" for r in here if r.label == label)
+            ax.plot([n for n, _ in series], [t * 1e6 for _, t in series], marker="o", linestyle="--" if ai else "-",
+                    label=label, color=colour)
+        quadratic = [r for r in here if shapes[r.kernel] == "quadratic"]
+        if quadratic:  # the reference line only where the kernel's cost model grows as n²
+            n0, t0 = min((r.n, r.median) for r in quadratic)
+            ns = sorted({r.n for r in quadratic})
+            ax.plot(ns, [t0 * 1e6 * (n / n0) ** 2 for n in ns], "k:", linewidth=1, label="n² growth")
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel("n (int32 elements, random)")
+        ax.set_ylabel("µs per call")
+        ax.set_title(f"{substrate}: time per call against n (dashed: AI-written)", fontsize=9)
+        ax.legend(fontsize=6, loc="upper left")
+        ax.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(directory / "time_vs_n.png", dpi=100)
+    plt.close(fig)
+
+    bars = sorted((r for r in timed if r.n == 128), key=lambda r: r.median)
+    fig, ax = plt.subplots(figsize=(9, max(3, 0.35 * len(bars) + 1)))
+    ax.barh([r.label for r in bars], [r.median * 1e6 for r in bars], xerr=[r.iqr * 1e6 / 2 for r in bars],
+            color=["tab:orange" if r.origin == "ai" else "tab:blue" for r in bars])
+    ax.set_xlabel("µs per call, n = 128 random (bar: median, whisker: IQR/2); orange: AI-written")
+    ax.invert_yaxis()
+    fig.tight_layout()
+    fig.savefig(directory / "bars_n128.png", dpi=110)
+    plt.close(fig)
+
+
+def write_report(analysis: Analysis, reports: Path, saved: Path | None = None) -> Path:
+    """reports/<run>/ with report.json, report.md, the plots and index.html, swapped in whole: an interrupted
+    write leaves the previous report of that run, and every other report, as it was. `saved` (the run's
+    JSON) lets the page compare with the previous saved run beside it."""
+    reports.mkdir(parents=True, exist_ok=True)
+    final = reports / analysis.run_name
+    staging = Path(tempfile.mkdtemp(prefix=f".{analysis.run_name}-", dir=reports))
+    try:
+        (staging / "report.json").write_text(json.dumps(analysis_json(analysis), indent=1))
+        (staging / "report.md").write_text(markdown(analysis))
+        plot(analysis, staging)
+        if analysis.listings and Path(analysis.listings).is_dir():
+            shutil.copytree(analysis.listings, staging / "asm")
+        from harness.report.page import write_page
+
+        write_page(analysis, staging, saved)
+        if final.exists():
+            old = Path(tempfile.mkdtemp(prefix=".old-", dir=reports))
+            os.replace(final, old / "report")
+            os.replace(staging, final)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(staging, final)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    latest = reports / ".latest-link"
+    latest.unlink(missing_ok=True)
+    latest.symlink_to(analysis.run_name)
+    os.replace(latest, reports / "latest")
+    return final
+
+
+def latest_saved_run(storage: Path = Path(".benchmarks")) -> Path:
+    runs = sorted(storage.glob("*/*.json"), key=lambda p: p.stat().st_mtime)
+    if not runs:
+        raise FileNotFoundError(f"no saved benchmark run under {storage}/: run `nox -s bench` first")
+    return runs[-1]
+
+
+def report_saved_run(path: Path, reports: Path) -> tuple[Analysis, Path]:
+    analysis = analyse(json.loads(path.read_text()), path.stem)
+    return analysis, write_report(analysis, reports, path)

@@ -1,0 +1,433 @@
+"""WebAssembly run by wasmtime (Cranelift): WAT assembled by wasmtime itself, or a binary module from a compiler.
+
+The array never goes into memory the module declared: it is placed past it, after
+growing the memory, so a module declaring one page sorts a million elements and
+its own data (stack, globals in memory) stays untouched. Fuel is on, so a runaway
+loop becomes a verdict instead of a hung run, and the executed-operator count is
+a deterministic cost measure.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import version
+
+from typing import Any
+
+import wasmtime
+
+from kernels.kernel import Kernel
+from targets.variant_source import Source
+from kernels.interface import Interface, Outcome
+from targets.base import (
+    DEFAULT_INTERFACE,
+    Built,
+    BuildError,
+    LimitExceeded,
+    RunError,
+    Target,
+    as_int32,
+    as_result,
+    lay_out,
+    read_layout,
+)
+from targets import listing
+from targets.native.elf import text_and_functions
+from targets.fresh import EXPECT_SORTED, SHAPE_CODES, LoopOutcome, outcome, pool_capacity, seed_state, signed64
+from targets.wasm.driver_wat import wat_driver
+from targets.wasm.module_reading import (
+    error_causes, find_entry, find_memory, function_body_size, host_import_notes, host_stub, module_error_message, trap_message,
+    wat_error_message,
+)
+
+# Re-exported: the wasm routes built on this one import these from here.
+
+# Enough for any start function a kernel module could reasonably have.
+START_FUEL = 10_000_000
+
+
+def fuel_budget(n: int, interface: Interface = DEFAULT_INTERFACE) -> int:
+    """Operators a call on n elements may execute (the interface's fuel limit): generous for the kernel's
+    cost, finite for a runaway loop."""
+    return interface.limits.fuel_for(n)
+
+
+def engine_config(opt_level: str = "speed") -> wasmtime.Config:
+    """The one place the engine is configured, so every wasm route measures the same thing."""
+    config = wasmtime.Config()
+    config.consume_fuel = True
+    config.cranelift_opt_level = opt_level
+    return config
+
+
+@cache
+def timing_engine(opt_level: str) -> wasmtime.Engine:
+    config = engine_config(opt_level)
+    config.consume_fuel = False
+    return wasmtime.Engine(config)
+
+
+@cache
+def timing_driver(engine: wasmtime.Engine, text: str) -> wasmtime.Module:
+    """targets.wasm.driver_wat's driver module for one kernel interface (its text), compiled once per engine."""
+    return wasmtime.Module(engine, text)
+
+
+def _as_i32(value: int) -> int:
+    # Addresses past 2 GiB must cross the boundary as the signed i32 with the same bits.
+    return value - (1 << 32) if value >= 1 << 31 else value
+
+
+def _grow_for_pool(store: wasmtime.Store, memory: wasmtime.Memory, pool: int, n: int, capacity: int) -> int:
+    """Grow the memory for `capacity` inputs of n int32 at byte address `pool`, or as many as its maximum allows
+    (at least one); returns how many it holds."""
+    page = 1 << memory.type(store).page_size_log2
+    maximum = memory.type(store).limits.max
+    entry = 4 * max(n, 1)
+    if maximum is not None:
+        capacity = max(1, min(capacity, (maximum * page - pool) // entry))
+    need = pool + entry * capacity
+    try:
+        memory.grow(store, max(0, -(-(need - memory.data_len(store)) // page)))
+    except wasmtime.WasmtimeError as exc:
+        raise RunError(f"could not grow the module's memory for the timing loop's inputs: {exc}") from None
+    return capacity
+
+
+# --- messages ------------------------------------------------------------------------------------------------
+
+@dataclass
+class _Timed:
+    """What one timing loop's callable works on, and what its calls have counted so far."""
+
+    store: wasmtime.Store
+    memory: wasmtime.Memory
+    last: wasmtime.Global
+    elapsed: wasmtime.Global  # nanoseconds of the kernel's calls, summed by the driver
+    work: int  # byte address of the pool entry every round's last call sorts
+    n: int
+    shape: str
+    calls: int = 0
+    bad: int = 0
+
+
+class WasmBuilt(Built):
+    """One compiled module; instantiated once and reused until a trap leaves its state in doubt."""
+
+    timing = "wasm"
+
+    def __init__(
+        self,
+        source: Source,
+        route: str,
+        engine: wasmtime.Engine,
+        module: wasmtime.Module,
+        entry: str,
+        memory_export: str | None,
+        memory_import: tuple[str, str, wasmtime.MemoryType] | None,
+        code_bytes: int | None,
+        binary: bytes | bytearray = b"",
+        opt_level: str = "speed",
+    ) -> None:
+        super().__init__(source=source, route=route)
+        self.binary = bytes(binary)
+        self.opt_level = opt_level
+        self._timed: _Timed | None = None
+        self.engine = engine
+        self.module = module
+        self.entry = entry
+        self.code_bytes = code_bytes
+        #: Operators executed by the last run (deterministic; None before the first run).
+        self.fuel_used: int | None = None
+        #: Byte address where the guarded array starts: the end of the memory the module had when instantiated.
+        self.base = 0
+        self.instantiations = 0
+        self._memory_export = memory_export
+        self._memory_import = memory_import
+        self._store: wasmtime.Store | None = None
+        self._func: wasmtime.Func | None = None
+        self._memory: wasmtime.Memory | None = None
+        self._max_pages: int | None = None
+
+    def _instantiate(self, store: wasmtime.Store, module: wasmtime.Module) -> tuple[wasmtime.Func, wasmtime.Memory]:
+        imports: list[wasmtime.Memory | wasmtime.Func] = []
+        for imp in module.imports:  # in the module's order: a memory, or a host function's stub
+            if isinstance(imp.type, wasmtime.MemoryType):
+                imports.append(wasmtime.Memory(store, imp.type))
+            else:
+                assert isinstance(imp.type, wasmtime.FuncType)
+                imports.append(wasmtime.Func(store, imp.type, host_stub(imp.module, imp.name, imp.type)))
+        try:
+            instance = wasmtime.Instance(store, module, imports)
+        except wasmtime.Trap as trap:
+            raise BuildError(f"{self.source.where()}: the module's start function trapped: {trap_message(trap)}") from None
+        except wasmtime.WasmtimeError as exc:
+            raise BuildError(f"{self.source.where()}: cannot instantiate: {error_causes(str(exc))[-1]}") from None
+        exports = instance.exports(store)
+        func = exports[self.entry]
+        memory = next((m for m in imports if isinstance(m, wasmtime.Memory)), None) or exports[self._memory_export]
+        assert isinstance(func, wasmtime.Func) and isinstance(memory, wasmtime.Memory)
+        return func, memory
+
+    def instantiate(self) -> None:
+        started = time.perf_counter()
+        store = wasmtime.Store(self.engine)
+        store.set_fuel(START_FUEL)
+        func, memory = self._instantiate(store, self.module)
+        self._store, self._func, self._memory = store, func, memory
+        self._max_pages = memory.type(store).limits.max
+        self.base = memory.data_len(store)
+        self.instantiations += 1
+        self.phases["load"] = self.phases.get("load", 0.0) + time.perf_counter() - started
+
+    def loop(self, n: int, shape: str, repeat: int, *, seed: int, fresh: bool = True,
+             expect: int = EXPECT_SORTED) -> Callable[[], None]:
+        """The timing loop inside wasm: targets.wasm.driver_wat's driver module imports this module's memory and entry and
+        runs each round (make a pool of inputs; call the kernel on each, timed; check each output), in an engine
+        like the checking one but without fuel, whose accounting would otherwise be timed with the kernel. The
+        pool lies past the module's own memory, a cache line after the 8 bytes the driver's clock writes to;
+        where the module's maximum leaves no room for a whole chunk of targets.fresh.POOL_BYTES, a smaller one.
+        The clock is WASI's, read by the driver around the calls."""
+        engine = timing_engine(self.opt_level)
+        store = wasmtime.Store(engine)
+        store.set_wasi(wasmtime.WasiConfig())  # nothing but the clock: no files, no arguments, no environment
+        func, memory = self._instantiate(store, wasmtime.Module(engine, self.binary))
+        linker = wasmtime.Linker(engine)
+        linker.define_wasi()
+        linker.define(store, "kernel", "memory", memory)
+        linker.define(store, "kernel", "entry", func)
+        driver = linker.instantiate(store, timing_driver(engine, wat_driver(self.interface)))
+        exports = driver.exports(store)
+        play, state, last, elapsed = exports["round"], exports["state"], exports["last"], exports["elapsed"]
+        clock_at = exports["clock_at"]
+        assert isinstance(play, wasmtime.Func)
+        assert all(isinstance(g, wasmtime.Global) for g in (state, last, elapsed, clock_at))
+        clock_at.set_value(store, wasmtime.Val.i32(_as_i32(memory.data_len(store))))
+        pool = memory.data_len(store) + 64  # past the clock's 8 bytes, at the next cache line
+        capacity = _grow_for_pool(store, memory, pool, n, pool_capacity(n, repeat))
+        start = wasmtime.Val.i64(signed64(seed_state(seed, n, shape)))
+        state.set_value(store, start)
+        timed = _Timed(store, memory, last, elapsed, pool + 4 * n * (capacity - 1), n, shape)
+        self._timed = timed
+        args = (_as_i32(pool), capacity, n, repeat, SHAPE_CODES[shape], expect, int(fresh))
+
+        def run() -> None:
+            if not fresh:  # every call of the callable, not only every call inside it, gets the first input
+                state.set_value(store, start)
+            try:
+                bad = play(store, *args)
+            except wasmtime.Trap as trap:
+                raise RunError(f"in the timing loop: {trap_message(trap)}") from None
+            timed.calls += repeat
+            timed.bad += bad
+
+        return run
+
+    def loop_clock(self) -> Callable[[], float] | None:
+        timed = self._timed
+        if timed is None:
+            return None
+        return lambda: timed.elapsed.value(timed.store) * 1e-9
+
+    def loop_outcome(self) -> LoopOutcome:
+        timed = self._timed
+        if timed is None:
+            raise RuntimeError(f"{self.route}: loop_outcome() before loop()")
+        output = list(as_int32(timed.memory.read(timed.store, timed.work, timed.work + 4 * timed.n)))
+        return outcome(timed.shape, timed.n, timed.calls, timed.bad, timed.last.value(timed.store), output)
+
+    def stages(self) -> tuple[dict[str, Callable[[Any, Target], listing.Rendered]], str]:
+        """`arena asm`: Cranelift's machine code as timed (the default) and as checked (fuel-metered), and the WAT."""
+        return {"native": _wasm_native, "native-fuel": _wasm_native_fuel, "wat": listing.wasm_text}, "native"
+
+    def executed(self, values: Sequence[int]) -> dict[str, int]:
+        self.run(values)
+        assert self.fuel_used is not None
+        return {"wasm_operators": self.fuel_used}
+
+    def _ensure_room(self, nbytes: int) -> None:
+        assert self._memory is not None and self._store is not None
+        have = self._memory.data_len(self._store)
+        need = self.base + nbytes
+        if need <= have:
+            return
+        page = 1 << self._memory.type(self._store).page_size_log2
+        pages_needed = -(-need // page)
+        current = have // page
+        if self._max_pages is not None and pages_needed > self._max_pages:
+            raise RunError(
+                f"the module's memory has a maximum of {self._max_pages} page(s); the array "
+                f"({nbytes:,} bytes with canaries) needs {pages_needed} past the {self.base // page} it declares: "
+                "raise or drop the maximum"
+            )
+        try:
+            self._memory.grow(self._store, pages_needed - current)
+        except wasmtime.WasmtimeError as exc:
+            raise RunError(f"could not grow the module's memory to {pages_needed} pages: {exc}") from None
+
+    def call(self, values: Any) -> Outcome:
+        if self._store is None:
+            self.instantiate()
+        assert self._store is not None and self._func is not None and self._memory is not None
+        store, memory, interface = self._store, self._memory, self.interface
+        region, offsets, counts = lay_out(interface, values)
+        n = max(counts)
+        self._ensure_room(len(region))
+        memory.write(store, region, self.base)
+        budget = fuel_budget(n, interface)
+        store.set_fuel(budget)
+        try:
+            bits = self._func(store, *interface.call_arguments([_as_i32(self.base + at) for at in offsets], counts))
+        except wasmtime.Trap as trap:
+            self.fuel_used = budget - store.get_fuel()
+            # Globals and memory may be half-updated: the next run gets a fresh instance.
+            self._store = None
+            if trap.trap_code == wasmtime.TrapCode.OUT_OF_FUEL:
+                raise LimitExceeded(
+                    f"did not return within {budget:,} wasm operators of fuel (n={n}): infinite loop?"
+                ) from None
+            raise RunError(trap_message(trap)) from None
+        except wasmtime.WasmtimeError as exc:
+            self._store = None
+            raise RunError(f"wasm call failed: {error_causes(str(exc))[-1]}") from None
+        self.fuel_used = budget - store.get_fuel()
+        after = bytes(memory.read(store, self.base, self.base + len(region)))
+        return read_layout(interface, after, offsets, counts, as_result(interface, bits))
+
+    def close(self) -> None:
+        self._store = self._func = self._memory = None
+
+
+# --- the target --------------------------------------------------------------------------------------------
+
+
+# --- what `arena asm` shows (targets.listing) ---
+
+
+def _wasm_flags(route: Target, fuel: bool) -> str:
+    level = getattr(route, "opt_level", "?")
+    metering = "fuel metering on (the correctness checks' engine)" if fuel else "no fuel metering (the timing engine)"
+    return f"Cranelift opt level {level}, {metering}; machine code from Module.serialize(), Intel syntax"
+
+
+def _timed_module(built: WasmBuilt) -> object | None:
+    """The module as the timing loop compiles it: fuel metering off, so its code is not the checked one's."""
+    binary = getattr(built, "binary", b"")
+    return wasmtime.Module(timing_engine(getattr(built, "opt_level", "speed")), binary) if binary else None
+
+
+def _wasm_native(built: WasmBuilt, route: Target) -> listing.Rendered:
+    timed = _timed_module(built)
+    if timed is None:
+        return _wasm_machine_code(built, route, built.module, fuel=True)
+    return _wasm_machine_code(built, route, timed, fuel=False)
+
+
+def _wasm_native_fuel(built: WasmBuilt, route: Target) -> listing.Rendered:
+    return _wasm_machine_code(built, route, built.module, fuel=True)
+
+
+def _wasm_machine_code(built: WasmBuilt, route: Target, module: object, fuel: bool) -> listing.Rendered:
+    (text, base), functions = text_and_functions(bytes(module.serialize()))
+    entry = _wasm_entry_symbol(functions, built.entry)
+    names = {address: _short_name(name) for name, address, _ in functions}
+    raw: list[str] = []
+    filtered: list[str] = []
+    for name, start, size in functions:
+        full, plain = listing.disassemble_function(text[start - base : start - base + size], start, names)
+        raw += [f"{_short_name(name)}:  # {name}, {size} bytes at {start:#x}", *full, ""]
+        if _is_wasm_function(name):
+            filtered += [f"{_short_name(name)}:", *plain]
+    size = next((s for n, _, s in functions if n == entry), None)
+    notes = [
+        "fuel metering adds the fuel counter updates and out-of-gas calls: stage native shows the timed code"
+        if fuel else "the code the timing loop runs; stage native-fuel shows the fuel-metered code the checks run",
+        f"wasm function body: {built.code_bytes} bytes" if built.code_bytes else "",
+    ]
+    return listing.Rendered("x86", "\n".join(raw), flags=_wasm_flags(route, fuel), notes=[n for n in notes if n],
+                    code_bytes=size, filtered=filtered, code=filtered,
+                    extra_versions={"capstone": version("capstone")})
+
+
+def _is_wasm_function(symbol: str) -> bool:
+    return "::function[" in symbol
+
+
+def _short_name(symbol: str) -> str:
+    # `wasm[0]::function[0]::insertion_sort`: the name section's name is what a reader knows the function by.
+    if _is_wasm_function(symbol) and not symbol.endswith("]"):
+        return symbol.rsplit("::", 1)[1]
+    return symbol
+
+
+def _wasm_entry_symbol(functions: list[tuple[str, int, int]], entry: str) -> str | None:
+    wasm = [name for name, _, _ in functions if _is_wasm_function(name)]
+    named = [name for name in wasm if name.endswith(f"::{entry}")]
+    return named[0] if named else (wasm[0] if len(wasm) == 1 else None)
+
+
+class WasmtimeTarget(Target):
+    """WAT (or a wasm binary, for compiler routes that subclass or call `load`) run by wasmtime."""
+
+    counts = True
+
+    language = "wat"
+
+    def __init__(self, name: str, description: str, opt_level: str = "speed") -> None:
+        super().__init__(name, description)
+        self.opt_level = opt_level
+        self._engine: wasmtime.Engine | None = None
+
+    @property
+    def engine(self) -> wasmtime.Engine:
+        # One engine per route: compiled code is tied to it, and creating one costs milliseconds.
+        if self._engine is None:
+            self._engine = wasmtime.Engine(engine_config(self.opt_level))
+        return self._engine
+
+    def versions(self) -> dict[str, str]:
+        return {"wasmtime": version("wasmtime"), "cranelift_opt_level": self.opt_level}
+
+    def build(self, source: Source, kernel: Kernel) -> WasmBuilt:
+        started = time.perf_counter()
+        try:
+            binary = wasmtime.wat2wasm(source.text)
+        except wasmtime.WasmtimeError as exc:
+            raise BuildError(wat_error_message(source, str(exc))) from None
+        assembled = time.perf_counter() - started
+        built = self.load(source, kernel, binary)
+        built.phases["build"] += assembled
+        return built
+
+    def load(self, source: Source, kernel: Kernel, binary: bytes | bytearray) -> WasmBuilt:
+        """Compile a binary module, find its entry and memory, and instantiate it once."""
+        started = time.perf_counter()
+        try:
+            module = wasmtime.Module(self.engine, binary)
+        except wasmtime.WasmtimeError as exc:
+            raise BuildError(module_error_message(source, str(exc))) from None
+        compiled = time.perf_counter() - started
+        entry = find_entry(source, kernel, module)
+        memory_export, memory_import = find_memory(source, module)
+        built = WasmBuilt(
+            source=source,
+            route=self.name,
+            engine=self.engine,
+            module=module,
+            entry=entry,
+            memory_export=memory_export,
+            memory_import=memory_import,
+            code_bytes=function_body_size(binary, entry),
+            binary=binary,
+            opt_level=self.opt_level,
+        )
+        built.kernel = kernel
+        built.phases["build"] = compiled
+        built.notes = host_import_notes(module)
+        built.instantiate()
+        return built
+
+
+ROUTES = [WasmtimeTarget("wasmtime", "WebAssembly text assembled and run by wasmtime (Cranelift)")]

@@ -1,0 +1,109 @@
+"""AI-written x86-64 assembly run natively: Keystone's bytes in an executable mapping, called through ctypes.
+
+This gives hand-written assembly a real time per sort next to gcc and clang.
+Only a variant that passed every correctness input on `x86-unicorn` (its
+`gate`, which the harness checks first) gets here: the emulator reports a wild write, a clobbered register or a runaway
+loop with its cause, where native code would at best crash. Whatever does run
+natively runs in a child process (`native = True`), as the C and LLVM routes do.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from importlib import metadata
+from typing import Any
+
+from kernels.kernel import Kernel
+from targets.variant_source import Source
+from targets.base import Built, BuildError, Target
+from targets.native.memory import CodeMapping
+from targets.native.runner import NativeKernel, Placement
+from targets.x86 import listing_x86
+from targets.x86.assemble import Assembled, assemble_allowed, assemble_safely
+
+GATE_ROUTE = "x86-unicorn"
+
+
+class X86NativeBuilt(NativeKernel, Built):
+    def __init__(self, source: Source, route: str, assembled: Assembled, code: CodeMapping) -> None:
+        super().__init__(source=source, route=route)
+        self.assembled = assembled
+        self.mapping = code
+        self.address = code.address + assembled.entry
+        self.kernel = None
+
+    @property
+    def code_bytes(self) -> int:  # type: ignore[override]
+        return len(self.assembled.code)
+
+    def entry_address(self) -> int:
+        return self.address
+
+    def stages(self) -> tuple[dict[str, Any], str]:
+        """`arena asm`: the bytes read back beside the source lines (targets.x86.listing_x86)."""
+        return listing_x86.stages(self)
+
+    def entry_code(self) -> tuple[bytes, int] | None:
+        """The assembled code from the entry to its end, as x86-unicorn counts it."""
+        return self.assembled.code[self.assembled.entry:], self.assembled.base + self.assembled.entry
+
+    def placements(self, offsets: Sequence[int]) -> tuple[list[Placement], list[CodeMapping], str]:
+        """Assembly is placed by assembling it again at each address: absolute references stay right too."""
+        placed, mappings = [], []
+        for offset in offsets:
+            mapping = CodeMapping(len(self.assembled.code) + 128)
+            at = (offset - self.assembled.entry) % 64
+            assembled = assemble_safely(self.source, self.kernel, base=mapping.address + at)
+            if len(assembled.code) + at > mapping.size:
+                mapping.close()
+                raise BuildError(f"{self.source.where()}: the code grew to {len(assembled.code)} bytes at its address")
+            mapping.load(assembled.code, at)
+            mappings.append(mapping)
+            placed.append(Placement(offset, mapping.address + at + assembled.entry))
+        return placed, mappings, "swept"
+
+    def close(self) -> None:
+        self.close_native()
+        self.mapping.close()
+
+
+class X86NativeTarget(Target):
+    language = "x86"
+    native = True
+    gate = GATE_ROUTE
+    not_run = "not run natively"
+
+    def refuse(self, source: Source, kernel: Kernel) -> None:
+        assemble_allowed(source, kernel)
+
+    def build(self, source: Source, kernel: Kernel) -> X86NativeBuilt:
+        started = time.perf_counter()
+        first = assemble_allowed(source, kernel)
+        # A first assembly only to learn the size; the second places the code at its real address, so even
+        # absolute references (`.quad label`, `mov rax, offset label`) are right.
+        size = len(first.code)
+        code = CodeMapping(size)
+        try:
+            assembled = assemble_safely(source, kernel, base=code.address)
+            if len(assembled.code) > code.size:
+                raise BuildError(f"{source.where()}: the code grew from {size} to {len(assembled.code)} bytes at its address")
+            code.load(assembled.code)
+        except BaseException:
+            code.close()
+            raise
+        built = X86NativeBuilt(source, self.name, assembled, code)
+        built.kernel = kernel
+        built.phases = {"build": time.perf_counter() - started, "load": 0.0}
+        return built
+
+    def versions(self) -> dict[str, str]:
+        return {"keystone-engine": metadata.version("keystone-engine")}
+
+
+ROUTES = [
+    X86NativeTarget(
+        "x86-native",
+        "x86-64 assembly assembled by Keystone, run natively from an executable mapping "
+        "(only variants that passed on x86-unicorn)",
+    )
+]
