@@ -145,8 +145,8 @@ def test_subpackage_init_holds_only_a_docstring() -> None:
 
 
 def test_the_layout_checks_catch_what_they_guard(tmp_path: Path) -> None:
-    paths = [REPO / "targets" / "x" / "source.py", REPO / "harness" / "source.py", REPO / "targets" / "__init__.py"]
-    assert shared_file_names(paths) == {"source.py": ["targets/x/source.py", "harness/source.py"]}
+    paths = [REPO / "targets" / "x" / "listing.py", REPO / "harness" / "listing.py", REPO / "targets" / "__init__.py"]
+    assert shared_file_names(paths) == {"listing.py": ["targets/x/listing.py", "harness/listing.py"]}
     root = tmp_path / "targets"
     for name in ("__init__.py", "wasm/__init__.py", "wasm/compiled.py", "wasm_extra.py", "base.py"):
         (root / name).parent.mkdir(parents=True, exist_ok=True)
