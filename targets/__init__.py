@@ -1,8 +1,9 @@
 """The route registry: every module in this package and its subpackages lists its routes in `ROUTES`.
 
-A new target is one module here (or in targets/native/, targets/wasm/, targets/x86/);
-a new route of an existing target is one more instance in that module's `ROUTES`. All names are checked when the registry is
-first read: every duplicate is reported at once, then it fails.
+A new target is one module in the family it belongs to (targets/native/, targets/wasm/,
+targets/x86/); a new route of an existing target is one more instance in that module's
+`ROUTES`. All names are checked when the registry is first read: every duplicate is
+reported at once, then it fails.
 """
 from __future__ import annotations
 
