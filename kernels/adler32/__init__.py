@@ -22,6 +22,11 @@ def reference(p: Sequence[int]) -> int:
     return zlib.adler32(bytes(p))
 
 
+def batch_reference(p: "np.ndarray") -> list[int]:
+    """`reference` of every row of p (uint8): zlib.adler32 of each row's bytes."""
+    return [zlib.adler32(row.tobytes()) for row in p]
+
+
 def worst_prefix(length: int) -> bytes:
     """`length` bytes after which both Adler sums are 65520, the largest a reduced sum can be: followed by 0xFF
     bytes, the sums grow fastest from there, which a deferred reduction must still survive.
@@ -65,6 +70,7 @@ INTERFACE = Interface(
     name="adler32",
     arguments=(Array("p", element="u8", role="input"), Length("n", of="p")),
     reference=reference,
+    batch_reference=batch_reference,
     result="u32",
     cases=Cases(edge=cases()),
     domain=(0, 255),
