@@ -156,7 +156,9 @@ def bench_cases(extra_dirs: Sequence[Path], sizes: Sequence[int], origin: str | 
         for source in discover(kernel, list(extra_dirs), origin)
         for route in routes_for(source.language)
     ]
-    lengths = sorted({n for kernel, _, _ in pairs for n in kernel.interface.lengths(sizes)})  # type: ignore[union-attr]
+    # The profiles' sizes stand for each kernel's own workload lengths (a checksum's are longer than a sort's).
+    profile = {tuple(QUICK_SIZES): "quick", tuple(FULL_SIZES): "full"}.get(tuple(sizes))
+    lengths = sorted({n for kernel, _, _ in pairs for n in kernel.interface.lengths(sizes, profile)})  # type: ignore[union-attr]
     cases = []
     for n in lengths:
         for shape in SHAPES:
@@ -167,7 +169,7 @@ def bench_cases(extra_dirs: Sequence[Path], sizes: Sequence[int], origin: str | 
                 # know its shape (arrays it only reads, and a result), else in the emulator only.
                 if ((kernel.interface.is_sort_shaped or emulated(route)  # type: ignore[union-attr]
                      or shaped.supported(kernel.interface))  # type: ignore[arg-type]
-                        and n in kernel.interface.lengths(sizes) and shape in kernel.interface.workload.shapes  # type: ignore[union-attr]
+                        and n in kernel.interface.lengths(sizes, profile) and shape in kernel.interface.workload.shapes  # type: ignore[union-attr]
                         and (every_shape_at is None or shape == "random" or n in every_shape_at)):
                     cases.append(BenchCase(kernel, source, route, n, shape))
     return cases

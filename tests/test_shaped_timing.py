@@ -170,3 +170,16 @@ def test_a_call_that_writes_its_input_is_counted(route: str, suffix: str, fresh:
         assert (outcome.calls, outcome.bad) == (100, 100)
     finally:
         built.close()
+
+
+def test_the_quick_profile_times_each_kernel_at_its_lengths_on_the_in_target_routes() -> None:
+    from harness.bench import QUICK_SIZES, bench_cases
+
+    cases = bench_cases([], QUICK_SIZES)
+    lengths = {name: sorted({c.n for c in cases if c.kernel.name == name})
+               for name in ("dot_i32", "adler32", "insertion_sort")}
+    assert lengths == {"dot_i32": [16, 128, 1024, 4096], "adler32": [64, 1024, 65536],
+                       "insertion_sort": [16, 128, 1024]}
+    for name in ("dot_i32", "adler32"):
+        routes = {c.route.name for c in cases if c.kernel.name == name}
+        assert {"c-gcc-O3", "llvm-O3", "x86-native", "wasmtime", "wasm-clang-O3", "wasm-v8"} <= routes
