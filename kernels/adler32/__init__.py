@@ -76,8 +76,8 @@ INTERFACE = Interface(
     domain=(0, 255),
     workload=Workload(quick_lengths=(64, 1024, 65536), full_lengths=tuple(2**k for k in range(4, 18)),
                       shapes=("random",)),
-    # Steps of one call: the fill of n bytes, then two additions per byte.
-    cost=Cost(default=Poly(1, 2)),
+    # Steps of one call: the fill of n bytes and their comparison after the calls, then two additions per byte.
+    cost=Cost(default=Poly(1, 4)),
     # A byte-at-a-time loop with a division per byte runs well under fifty instructions per byte unoptimized.
     limits=Limits(instructions=Poly(100_000, 50), fuel=Poly(100_000, 50)),
     entry_names=("adler", "adler_32", "Adler32"),

@@ -67,8 +67,9 @@ INTERFACE = Interface(
     cases=Cases(edge=cases()),
     workload=Workload(quick_lengths=(16, 128, 1024, 4096), full_lengths=tuple(2**k for k in range(3, 17)),
                       shapes=("random",)),
-    # Steps of one call: the fill of two arrays, then one multiply-add per element.
-    cost=Cost(default=Poly(1, 3)),
+    # Steps of one call: the fill of two arrays and their comparison after the calls (two generator steps per
+    # element each), then one multiply-add per element.
+    cost=Cost(default=Poly(1, 5)),
     # A scalar loop runs under ten instructions (or wasm operators) per element even unoptimized.
     limits=Limits(instructions=Poly(100_000, 50), fuel=Poly(100_000, 50)),
     entry_names=("dot", "dot_product", "dotProduct"),
