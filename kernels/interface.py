@@ -204,6 +204,10 @@ class Interface:
     entry_names: tuple[str, ...] = field(default=())
     # The scalar the kernel returns ("i32", "u32", "i64"), or None for a void kernel.
     result: str | None = None
+    # `reference` over many calls at once, for the timing loops' checks (targets.shaped): each array argument as a
+    # numpy array of one row per call, the results as one int per row. It must equal `reference` row by row (a
+    # kernel's tests say so); None: `reference` is called once per row.
+    batch_reference: Callable[..., Any] | None = None
 
     def __post_init__(self) -> None:
         arrays = self.arrays
@@ -251,9 +255,16 @@ class Interface:
         return (len(self.arrays) == 1 and self.array.element == "i32" and self.array.role == "inout"
                 and self.result is None)
 
-    def lengths(self, sizes: Sequence[int]) -> tuple[int, ...]:
-        """The lengths this kernel runs at, of a profile's `sizes`: its own N for a fixed-length kernel."""
-        return (self.fixed_length,) if self.fixed_length is not None else tuple(sizes)
+    def lengths(self, sizes: Sequence[int], profile: str | None = None) -> tuple[int, ...]:
+        """The lengths this kernel runs at: its own N for a fixed-length kernel; else its workload's lengths for
+        the "quick" or "full" profile, or the `sizes` asked for."""
+        if self.fixed_length is not None:
+            return (self.fixed_length,)
+        if profile == "quick":
+            return self.workload.quick_lengths
+        if profile == "full":
+            return self.workload.full_lengths
+        return tuple(sizes)
 
     @property
     def largest_length(self) -> int:

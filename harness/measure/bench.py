@@ -29,9 +29,8 @@ from harness.check import Report, check, remember, stored
 from kernels.kernel import Kernel, all_kernels, get_kernel
 from harness.progress import Unhide, phase
 from kernels.interface import Interface
-from targets.variant_source import Source
-from harness.variants import discover
-from targets import routes_for
+from harness.variants import Source, discover
+from targets import routes_for, shaped
 from targets.base import Built, Target
 from targets.fresh import EXPECT_SAME, EXPECT_SORTED, INT32_MAX, INT32_MIN, SEED, SHAPES, fill_arrays, seed_state
 
@@ -157,17 +156,20 @@ def bench_cases(extra_dirs: Sequence[Path], sizes: Sequence[int], origin: str | 
         for source in discover(kernel, list(extra_dirs), origin)
         for route in routes_for(source.language)
     ]
-    lengths = sorted({n for kernel, _, _ in pairs for n in kernel.interface.lengths(sizes)})  # type: ignore[union-attr]
+    # The profiles' sizes stand for each kernel's own workload lengths (a checksum's are longer than a sort's).
+    profile = {tuple(QUICK_SIZES): "quick", tuple(FULL_SIZES): "full"}.get(tuple(sizes))
+    lengths = sorted({n for kernel, _, _ in pairs for n in kernel.interface.lengths(sizes, profile)})  # type: ignore[union-attr]
     cases = []
     for n in lengths:
         for shape in SHAPES:
             for kernel, source, route in pairs:
                 # Each kernel at its own lengths and on the shapes its workload names (the no-op's cost depends
                 # on n only: one shape; a fixed-size sort: random inputs, as AlphaDev timed them).
-                # A kernel of another shape than a sort's is timed (and counted) in the emulator only so far: the
-                # in-target drivers (targets.fresh's C and WAT) know a sort's shape alone.
-                if ((kernel.interface.is_sort_shaped or emulated(route))  # type: ignore[union-attr]
-                        and n in kernel.interface.lengths(sizes) and shape in kernel.interface.workload.shapes  # type: ignore[union-attr]
+                # A kernel of another shape than a sort's is timed in the target when targets.shaped's drivers
+                # know its shape (arrays it only reads, and a result), else in the emulator only.
+                if ((kernel.interface.is_sort_shaped or emulated(route)  # type: ignore[union-attr]
+                     or shaped.supported(kernel.interface))  # type: ignore[arg-type]
+                        and n in kernel.interface.lengths(sizes, profile) and shape in kernel.interface.workload.shapes  # type: ignore[union-attr]
                         and (every_shape_at is None or shape == "random" or n in every_shape_at)):
                     cases.append(BenchCase(kernel, source, route, n, shape))
     return cases

@@ -35,11 +35,12 @@ TIMED_SUBSTRATES = ("native x86-64", "wasmtime", "V8 (node)")
 
 
 def headline_lengths(kernel_name: str) -> tuple[int, ...]:
-    """The n a kernel's headline pairs are at: HEADLINE_SIZES, or its own N for a fixed-length kernel."""
+    """The n a kernel's headline pairs are at: its workload's quick lengths, or its own N for a fixed-length
+    kernel."""
     from kernels.kernel import UnknownName, get_kernel
 
     try:
-        return get_kernel(kernel_name).interface.lengths(HEADLINE_SIZES)  # type: ignore[union-attr]
+        return get_kernel(kernel_name).interface.lengths(HEADLINE_SIZES, "quick")  # type: ignore[union-attr]
     except UnknownName:  # a saved run of a kernel this checkout no longer has
         return HEADLINE_SIZES
 

@@ -21,6 +21,14 @@ def reference(a: Sequence[int], b: Sequence[int]) -> int:
     return total - 2**64 if total >= 2**63 else total
 
 
+def batch_reference(a: "np.ndarray", b: "np.ndarray") -> "np.ndarray":
+    """`reference` of every row of a and b (int32): numpy's int64 arithmetic wraps modulo 2^64 as the reference's
+    sum is wrapped, and each product of two int32 is exact in it."""
+    import numpy as np
+
+    return (a.astype(np.int64) * b.astype(np.int64)).sum(axis=1, dtype=np.int64)
+
+
 # Lengths around every vector width (4 and 8 int32 in SSE and AVX registers, 16 in AVX-512) and unroll factor.
 EDGE_LENGTHS = tuple(range(68))
 EXTREME_LENGTHS = (1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 67, 1000)
@@ -54,12 +62,14 @@ INTERFACE = Interface(
     arguments=(Array("a", element="i32", role="input"), Array("b", element="i32", role="input"),
                Length("n", of=("a", "b"))),
     reference=reference,
+    batch_reference=batch_reference,
     result="i64",
     cases=Cases(edge=cases()),
     workload=Workload(quick_lengths=(16, 128, 1024, 4096), full_lengths=tuple(2**k for k in range(3, 17)),
                       shapes=("random",)),
-    # Steps of one call: the fill of two arrays, then one multiply-add per element.
-    cost=Cost(default=Poly(1, 3)),
+    # Steps of one call: the fill of two arrays and their comparison after the calls (two generator steps per
+    # element each), then one multiply-add per element.
+    cost=Cost(default=Poly(1, 5)),
     # A scalar loop runs under ten instructions (or wasm operators) per element even unoptimized.
     limits=Limits(instructions=Poly(100_000, 50), fuel=Poly(100_000, 50)),
     entry_names=("dot", "dot_product", "dotProduct"),

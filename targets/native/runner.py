@@ -8,7 +8,8 @@ single inputs in the build's NativeChild below (one per build, configured for
 each timing loop). A fault, a hang or a refused system call ends the child and
 becomes the variant's verdict.
 
-Timing runs the driver of targets.fresh inside the child: each round makes a
+Timing runs the driver of targets.fresh (targets.shaped for a kernel that reads
+arrays and returns a result) inside the child: each round makes a
 pool of fresh inputs in native code, times the kernel's calls on them with
 the child's own clock (clock_gettime through the vDSO, which the filter never
 sees), and then checks every output. Where the
@@ -34,7 +35,7 @@ from functools import cache
 from typing import Any
 
 from kernels.interface import Array, Interface, Outcome
-from targets import fresh
+from targets import fresh, shaped
 from targets.native import sandbox
 from targets.native.cffi_build import compile_cffi
 from targets.x86.disasm import position_dependence
@@ -77,14 +78,17 @@ DRIVER_FLAGS = ("-O2",)
 # The driver every native route's timing and checks share: targets.fresh's loop and the sandbox's trap handler.
 def driver(interface: Interface | None = None) -> Any:
     """The driver module for a kernel of this interface (an array and its length when none is given)."""
-    return _driver((interface or DEFAULT_INTERFACE).arguments)
+    interface = interface or DEFAULT_INTERFACE
+    return _driver(interface.arguments, interface.result)
 
 
 @cache
-def _driver(arguments: tuple[Any, ...]) -> Any:
-    interface = replace(DEFAULT_INTERFACE, arguments=arguments)
-    module, _ = compile_cffi(fresh.c_source(interface) + sandbox.HANDLER_C, fresh.c_cdef(interface) + sandbox.HANDLER_CDEF,
-                             "gcc", DRIVER_FLAGS,
+def _driver(arguments: tuple[Any, ...], result: str | None) -> Any:
+    interface = replace(DEFAULT_INTERFACE, arguments=arguments, result=result)
+    source, cdef = fresh.c_source(interface), fresh.c_cdef(interface)
+    if shaped.supported(interface):  # a kernel of another shape: the round of targets.shaped as well
+        source, cdef = source + shaped.c_source(interface), cdef + shaped.c_cdef(interface)
+    module, _ = compile_cffi(source + sandbox.HANDLER_C, cdef + sandbox.HANDLER_CDEF, "gcc", DRIVER_FLAGS,
                              what="the native timing driver")
     return module
 
@@ -228,6 +232,7 @@ class NativeChild:
 
     def __init__(self, built: NativeKernel, offsets: Sequence[int]) -> None:
         self.route, self.offsets = built.route, tuple(offsets)
+        self.interface: Interface = getattr(built, "interface", DEFAULT_INTERFACE)
         self.places, self.reason = built.placed(offsets)
         self.active: NativeRunner | None = None  # the loop the child is configured for
         self._seen = b""
@@ -366,6 +371,8 @@ class NativeRunner:
         self._elapsed = 0.0
         self.fresh_inputs, self.expect = fresh_inputs, expect
         self.state = (fresh.seed_state(seed, n, shape),) * 2
+        self.shaped = shaped.supported(child.interface)  # the round of targets.shaped: results checked here
+        self.last_result = 0
         self._activate()
 
     def _activate(self) -> None:
@@ -384,8 +391,14 @@ class NativeRunner:
         index = len(self.rounds) % len(self.places)
         self._activate()
         self.child.send(b"R" + bytes([index]))
-        bad, nanoseconds, *state = _ROUND.unpack(self.child.expect(b"D"))
+        before = self.state[0]
+        payload = self.child.expect(b"D")
+        bad, nanoseconds, *state = _ROUND.unpack_from(payload)
         self.state = tuple(state)
+        if self.shaped:  # every call's result against the reference, on the round's inputs made again
+            results = payload[_ROUND.size:]
+            bad += shaped.check_results(self.child.interface, self.n, before, self.repeat, self.fresh_inputs, results)
+            (self.last_result,) = struct.unpack_from("<q", results, len(results) - 8)
         seconds = nanoseconds * 1e-9
         self.rounds.append((self.places[index].offset, seconds))
         self._elapsed += seconds
@@ -398,6 +411,13 @@ class NativeRunner:
     def outcome(self) -> fresh.LoopOutcome:
         if self.child.active is not self:  # the work array holds another loop's output
             raise RuntimeError(f"{self.route}: the outcome of a loop is asked after another loop of the build ran")
+        if self.shaped:
+            if not self.calls:
+                return fresh.LoopOutcome(0, 0, [], [])
+            interface = self.child.interface
+            result = self.last_result & 0xFFFFFFFF if interface.result == "u32" else self.last_result
+            last_input, last_output = shaped.last_call(interface, self.n, self.state[1], result)
+            return fresh.LoopOutcome(self.calls, self.bad, last_input, last_output)
         self.child.send(b"O")
         payload = self.child.expect(b"O")
         (last_state,) = struct.unpack_from("<Q", payload)
@@ -439,7 +459,9 @@ def _serve(built: NativeKernel, module: Any, places: Sequence[Placement], comman
     """The child's side of NativeChild: load, close the filter, then answer requests until told to stop."""
     ffi, lib = module.ffi, module.lib
     built.enter_child()
-    kernel_type = fresh.kernel_c_type(getattr(built, "interface", DEFAULT_INTERFACE))
+    interface = getattr(built, "interface", DEFAULT_INTERFACE)
+    is_shaped = shaped.supported(interface)
+    kernel_type = (shaped.kernel_c_type if is_shaped else fresh.kernel_c_type)(interface)
     kernels = [ffi.cast(kernel_type, p.address or built.entry_address()) for p in places]
     buffer = GuardedBuffer()
     buffer.work(_PREMAPPED_N)
@@ -447,7 +469,7 @@ def _serve(built: NativeKernel, module: Any, places: Sequence[Placement], comman
     nanoseconds = ffi.new("int64_t *")
     play = lib.arena_round
     n = shape = repeat = fresh_inputs = expect = capacity = 0
-    pool = work = ffi.NULL
+    pool = work = calls_results = ffi.NULL
     sandbox.enter(results, commands, lib.arena_trap_to)
     os.write(results, _frame(b"K"))
     while True:
@@ -457,9 +479,15 @@ def _serve(built: NativeKernel, module: Any, places: Sequence[Placement], comman
         if kind == b"C":
             n, shape, repeat, fresh_inputs, expect, state[0], state[1] = \
                 _CONFIG.unpack(_read_exactly(commands, _CONFIG.size))
-            capacity = fresh.pool_capacity(n, repeat)
-            pool = ffi.cast("int32_t *", buffer.work(capacity * n))  # flush against the guard page above it
-            work = pool + (capacity - 1) * n  # where every round's last call sorts
+            if is_shaped:
+                capacity = shaped.capacity(interface, n, repeat)
+                record = shaped.offsets(interface, n)[1]
+                pool = ffi.cast("char *", buffer.work(-(-capacity * record // 4)))
+                calls_results = ffi.new("int64_t[]", max(repeat, 1))
+            else:
+                capacity = fresh.pool_capacity(n, repeat)
+                pool = ffi.cast("int32_t *", buffer.work(capacity * n))  # flush against the guard page above it
+                work = pool + (capacity - 1) * n  # where every round's last call sorts
             os.write(results, _frame(b"K"))
         elif kind == b"O":
             output = bytes(ffi.buffer(work, n * 4))
@@ -475,5 +503,12 @@ def _serve(built: NativeKernel, module: Any, places: Sequence[Placement], comman
         elif kind == b"R":
             kernel = kernels[_read_exactly(commands, 1)[0]]
             nanoseconds[0] = 0
-            bad = play(kernel, pool, capacity, n, repeat, shape, expect, fresh_inputs, state, state + 1, nanoseconds)
-            os.write(results, _frame(b"D", _ROUND.pack(bad, nanoseconds[0], state[0], state[1])))
+            if is_shaped:
+                bad = lib.arena_shaped_round(kernel, pool, capacity, n, repeat, fresh_inputs, state, state + 1,
+                                             nanoseconds, calls_results)
+                answers = bytes(ffi.buffer(calls_results, 8 * repeat))
+            else:
+                bad = play(kernel, pool, capacity, n, repeat, shape, expect, fresh_inputs, state, state + 1,
+                           nanoseconds)
+                answers = b""
+            _write_all(results, _frame(b"D", _ROUND.pack(bad, nanoseconds[0], state[0], state[1]) + answers))

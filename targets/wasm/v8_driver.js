@@ -89,25 +89,30 @@ function loop(request) {
     kernel: { memory, entry },
     wasi_snapshot_preview1: { clock_time_get: clockTimeGet },
   });
-  const entryBytes = 4 * Math.max(request.n, 1);
+  // A sort's input is n int32; a kernel of another shape's (targets/shaped.py) is a record of its arrays, and its
+  // round stores every call's int64 result past the pool.
+  const entryBytes = request.entry_bytes || 4 * Math.max(request.n, 1);
+  const resultBytes = 8 * (request.results || 0);
   let capacity = request.capacity;
   for (;;) { // as many inputs as the module's maximum memory leaves room for, at least one
     try {
-      ensure(POOL_AT + capacity * entryBytes);
+      ensure(POOL_AT + capacity * entryBytes + resultBytes);
       break;
     } catch (error) {
       if (!(error instanceof RangeError) || capacity === 1) throw error;
       capacity = Math.max(1, Math.floor(capacity / 2));
     }
   }
-  top = Math.max(top, base + POOL_AT + capacity * entryBytes);
+  top = Math.max(top, base + POOL_AT + capacity * entryBytes + resultBytes);
+  const resultsAt = resultBytes ? base + POOL_AT + capacity * entryBytes : 0;
+  if (resultBytes) driver.exports.results_at.value = resultsAt;
   const seed = BigInt(request.state); // wraps to the i64 with the same bits
   driver.exports.state.value = seed;
   driver.exports.clock_at.value = base;
   loops.set(request.id, {
     round: driver.exports.round, state: driver.exports.state, last: driver.exports.last,
     elapsed: driver.exports.elapsed, seed, capacity, n: request.n, repeat: request.repeat, shape: request.shape,
-    expect: request.expect, fresh: request.fresh ? 1 : 0, lastState: 0n, lastOutput: Buffer.alloc(0),
+    expect: request.expect, fresh: request.fresh ? 1 : 0, lastState: 0n, lastOutput: Buffer.alloc(0), resultsAt,
   });
   return { ok: true, capacity };
 }
@@ -122,13 +127,18 @@ function drive(request) {
   if (t === undefined) return noLoop(request);
   if (!t.fresh) t.state.value = t.seed; // every call of the callable gets the first input again
   const before = t.elapsed.value;
+  const from = BigInt.asUintN(64, t.state.value).toString(); // the round's first input's state
   const bad = t.round(base + POOL_AT, t.capacity, t.n, t.repeat, t.shape, t.expect, t.fresh);
   const elapsed = t.elapsed.value - before;
   // The last call's input state and output, kept before another loop's round reuses the pool.
-  const last = base + POOL_AT + 4 * t.n * (t.capacity - 1);
-  t.lastOutput = Buffer.from(new Uint8Array(memory.buffer, last, 4 * t.n));
+  if (!t.resultsAt) { // a sort's: the pool's last entry (a kernel of another shape's result goes back below)
+    const last = base + POOL_AT + 4 * t.n * (t.capacity - 1);
+    t.lastOutput = Buffer.from(new Uint8Array(memory.buffer, last, 4 * t.n));
+  }
   t.lastState = t.last.value;
-  return { ok: true, ns: elapsed.toString(), bad };
+  const reply = { ok: true, ns: elapsed.toString(), bad, before: from };
+  if (t.resultsAt) reply.results = Buffer.from(new Uint8Array(memory.buffer, t.resultsAt, 8 * t.repeat)).toString("base64");
+  return reply;
 }
 
 // The state the last input was made from, and the output of the loop's last call.

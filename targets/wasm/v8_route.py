@@ -52,7 +52,7 @@ from targets.base import (
     lay_out,
     read_layout,
 )
-from targets import listing
+from targets import listing, shaped
 from targets.cache import cached_bytes
 from targets.fresh import EXPECT_SORTED, SHAPE_CODES, LoopOutcome, outcome, pool_capacity, seed_state
 from targets.wasm.driver_wat import wat_driver
@@ -195,10 +195,15 @@ class V8Built(Built):
         the inputs, calls the kernel and checks the outputs inside wasm, timing the calls alone. The timed
         callable makes one round trip to node; `loop_clock` and `seconds_per_sort` are the driver's measure."""
         timed = self._timed = _Counts(next(self._loop_ids), n, shape)
+        is_shaped = shaped.supported(self.interface)
+        # A kernel of another shape: targets.shaped's driver, records of every array, and the results back.
+        layout = ({"entry_bytes": shaped.offsets(self.interface, n)[1], "results": repeat} if is_shaped else {})
         self._call({
-            "op": "loop", "id": timed.id, "driver": _driver_b64(wat_driver(self.interface)), "n": n,
-            "shape": SHAPE_CODES[shape], "capacity": pool_capacity(n, repeat),
-            "repeat": repeat, "expect": expect, "fresh": fresh, "state": str(seed_state(seed, n, shape)),
+            "op": "loop", "id": timed.id, "n": n,
+            "driver": _driver_b64(shaped.wat_driver(self.interface) if is_shaped else wat_driver(self.interface)),
+            "shape": SHAPE_CODES[shape],
+            "capacity": shaped.capacity(self.interface, n, repeat) if is_shaped else pool_capacity(n, repeat),
+            "repeat": repeat, "expect": expect, "fresh": fresh, "state": str(seed_state(seed, n, shape)), **layout,
         })
         request = {"op": "drive", "id": timed.id}
 
@@ -209,6 +214,10 @@ class V8Built(Built):
             timed.seconds += seconds
             timed.calls += repeat
             timed.bad += reply["bad"]
+            if is_shaped:  # every call's result against the reference, on the round's inputs made again
+                answers = base64.b64decode(reply["results"])
+                timed.bad += shaped.check_results(self.interface, n, int(reply["before"]), repeat, fresh, answers)
+                timed.last_result = int.from_bytes(answers[-8:], "little", signed=True)
 
         return run
 
@@ -225,6 +234,10 @@ class V8Built(Built):
         if timed is None:
             raise RuntimeError(f"{self.route}: loop_outcome() before loop()")
         reply = self._call({"op": "outcome", "id": timed.id})
+        if timed.last_result is not None:
+            result = timed.last_result & 0xFFFFFFFF if self.interface.result == "u32" else timed.last_result
+            last = shaped.last_call(self.interface, timed.n, int(reply["last"]), result)
+            return LoopOutcome(timed.calls, timed.bad, *last)
         output = list(as_int32(base64.b64decode(reply["buffer"])))
         return outcome(timed.shape, timed.n, timed.calls, timed.bad, int(reply["last"]), output)
 
@@ -242,6 +255,7 @@ class _Counts:
     calls: int = 0
     bad: int = 0
     seconds: float = 0.0  # the kernel's calls, by the driver's clock
+    last_result: int | None = None  # a kernel of another shape's (targets.shaped)
 
 
 @cache

@@ -8,6 +8,7 @@ a deterministic cost measure.
 """
 from __future__ import annotations
 
+import struct
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -33,9 +34,9 @@ from targets.base import (
     lay_out,
     read_layout,
 )
-from targets import listing
+from targets import listing, shaped
 from targets.native.elf import text_and_functions
-from targets.fresh import EXPECT_SORTED, SHAPE_CODES, LoopOutcome, outcome, pool_capacity, seed_state, signed64
+from targets.fresh import EXPECT_SORTED, MASK64, SHAPE_CODES, LoopOutcome, outcome, pool_capacity, seed_state, signed64
 from targets.wasm.driver_wat import wat_driver
 from targets.wasm.module_reading import (
     error_causes, find_entry, find_memory, function_body_size, host_import_notes, host_stub, module_error_message, trap_message,
@@ -80,15 +81,16 @@ def _as_i32(value: int) -> int:
     return value - (1 << 32) if value >= 1 << 31 else value
 
 
-def _grow_for_pool(store: wasmtime.Store, memory: wasmtime.Memory, pool: int, n: int, capacity: int) -> int:
-    """Grow the memory for `capacity` inputs of n int32 at byte address `pool`, or as many as its maximum allows
-    (at least one); returns how many it holds."""
+def _grow_for_pool(store: wasmtime.Store, memory: wasmtime.Memory, pool: int, n: int, capacity: int,
+                   entry: int | None = None, after: int = 0) -> int:
+    """Grow the memory for `capacity` inputs of n int32 (or of `entry` bytes each) at byte address `pool`, and
+    `after` bytes past them, or as many as its maximum allows (at least one); returns how many it holds."""
     page = 1 << memory.type(store).page_size_log2
     maximum = memory.type(store).limits.max
-    entry = 4 * max(n, 1)
+    entry = entry or 4 * max(n, 1)
     if maximum is not None:
-        capacity = max(1, min(capacity, (maximum * page - pool) // entry))
-    need = pool + entry * capacity
+        capacity = max(1, min(capacity, (maximum * page - pool - after) // entry))
+    need = pool + entry * capacity + after
     try:
         memory.grow(store, max(0, -(-(need - memory.data_len(store)) // page)))
     except wasmtime.WasmtimeError as exc:
@@ -111,6 +113,7 @@ class _Timed:
     shape: str
     calls: int = 0
     bad: int = 0
+    last_result: int | None = None  # a kernel of another shape's (targets.shaped)
 
 
 class WasmBuilt(Built):
@@ -198,7 +201,9 @@ class WasmBuilt(Built):
         linker.define_wasi()
         linker.define(store, "kernel", "memory", memory)
         linker.define(store, "kernel", "entry", func)
-        driver = linker.instantiate(store, timing_driver(engine, wat_driver(self.interface)))
+        is_shaped = shaped.supported(self.interface)
+        text = shaped.wat_driver(self.interface) if is_shaped else wat_driver(self.interface)
+        driver = linker.instantiate(store, timing_driver(engine, text))
         exports = driver.exports(store)
         play, state, last, elapsed = exports["round"], exports["state"], exports["last"], exports["elapsed"]
         clock_at = exports["clock_at"]
@@ -206,7 +211,14 @@ class WasmBuilt(Built):
         assert all(isinstance(g, wasmtime.Global) for g in (state, last, elapsed, clock_at))
         clock_at.set_value(store, wasmtime.Val.i32(_as_i32(memory.data_len(store))))
         pool = memory.data_len(store) + 64  # past the clock's 8 bytes, at the next cache line
-        capacity = _grow_for_pool(store, memory, pool, n, pool_capacity(n, repeat))
+        if is_shaped:  # records of every array, and the round's int64 results past them
+            record = shaped.offsets(self.interface, n)[1]
+            capacity = _grow_for_pool(store, memory, pool, n, shaped.capacity(self.interface, n, repeat), record,
+                                      8 * repeat)
+            results_at = pool + capacity * record
+            exports["results_at"].set_value(store, wasmtime.Val.i32(_as_i32(results_at)))  # type: ignore[union-attr]
+        else:
+            capacity = _grow_for_pool(store, memory, pool, n, pool_capacity(n, repeat))
         start = wasmtime.Val.i64(signed64(seed_state(seed, n, shape)))
         state.set_value(store, start)
         timed = _Timed(store, memory, last, elapsed, pool + 4 * n * (capacity - 1), n, shape)
@@ -216,10 +228,15 @@ class WasmBuilt(Built):
         def run() -> None:
             if not fresh:  # every call of the callable, not only every call inside it, gets the first input
                 state.set_value(store, start)
+            before = state.value(store) & MASK64
             try:
                 bad = play(store, *args)
             except wasmtime.Trap as trap:
                 raise RunError(f"in the timing loop: {trap_message(trap)}") from None
+            if is_shaped:  # every call's result against the reference, on the round's inputs made again
+                answers = bytes(memory.read(store, results_at, results_at + 8 * repeat))
+                bad += shaped.check_results(self.interface, n, before, repeat, fresh, answers)
+                timed.last_result = struct.unpack_from("<q", answers, 8 * repeat - 8)[0]
             timed.calls += repeat
             timed.bad += bad
 
@@ -235,6 +252,10 @@ class WasmBuilt(Built):
         timed = self._timed
         if timed is None:
             raise RuntimeError(f"{self.route}: loop_outcome() before loop()")
+        if timed.last_result is not None:
+            result = timed.last_result & 0xFFFFFFFF if self.interface.result == "u32" else timed.last_result
+            last = shaped.last_call(self.interface, timed.n, timed.last.value(timed.store), result)
+            return LoopOutcome(timed.calls, timed.bad, *last)
         output = list(as_int32(timed.memory.read(timed.store, timed.work, timed.work + 4 * timed.n)))
         return outcome(timed.shape, timed.n, timed.calls, timed.bad, timed.last.value(timed.store), output)
 
