@@ -188,7 +188,7 @@ def _info_key(info: dict[str, Any]) -> tuple[str, str, str, int, str]:
 
 
 def _rows(run: SavedRun) -> dict[tuple[str, str, str, int, str], tuple[Row, dict[str, Any]]]:
-    """Each timed benchmark's row (times per sort) with its raw extra_info (measures the Row does not carry)."""
+    """Each timed benchmark's row (times per call) with its raw extra_info (measures the Row does not carry)."""
     try:
         rows = rows_from_run(run.data)
     except (KeyError, TypeError, ValueError) as exc:

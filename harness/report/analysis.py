@@ -254,7 +254,7 @@ def goal_text(goal: tuple[float | None, float | None]) -> str:
 
 
 def key_ratio(name: str, rounds: Sequence[float], repeat: int, partner_per_sort: Sequence[float]) -> Ratio:
-    """One interleaved ratio: the suite's time per sort (rounds of `repeat` sorts) over its partner's, round by
+    """One interleaved ratio: the suite's time per call (rounds of `repeat` calls) over its partner's, round by
     round. The partner ran a round before each of the suite's, warm-up rounds included: its last rounds pair with
     the suite's timed ones."""
     count = min(len(rounds), len(partner_per_sort))

@@ -133,7 +133,7 @@ def markdown(analysis: Analysis) -> str:
     out = [f"# codegen-arena benchmark report: {analysis.run_name}", "",
            f"Run {analysis.datetime}, profile `{analysis.profile}`, on {analysis.machine.get('cpu', {}).get('brand_raw', 'this machine')}.",
            *rules_text(), "",
-           "Times are per call (a fresh input made in the loop, the sort, and the check of its output), from loops inside each target; median and interquartile range over the rounds.",
+           "Times are per call of the kernel alone (inputs made before the timed window, every output checked after it), from loops inside each target; median and interquartile range over the rounds.",
            "`x same-algorithm compiler` divides by the fastest compiler build (a compiler route's build of the kernel's own C or LLVM IR source) of the same algorithm on the same substrate, n and shape; `x any compiler` by the fastest compiler build of any algorithm; each from the rounds the two shared (the rows of one kernel, substrate, n and shape are timed as one block), with its 95% interval. The fastest builds are chosen by the rounds every row of the block took.",
            "`placement`: on native routes, the slowest over the fastest median of the code placed at several offsets mod 64 (or why it stayed in place).",
            "Emulated routes report executed instructions; their time is the emulator's, not the code's.", ""]

@@ -141,7 +141,7 @@ class V8Built(Built):
         self.runtime_versions: dict[str, str] = {}
         self._timed: _Counts | None = None
         self._loop_ids = itertools.count()
-        #: Seconds per sort of the last `loop` call, as measured inside node (the Python round trip excluded).
+        #: Seconds per call of the last `loop` call, as measured inside node (the Python round trip excluded).
         self.seconds_per_sort: float | None = None
 
     @property

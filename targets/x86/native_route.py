@@ -1,6 +1,6 @@
 """AI-written x86-64 assembly run natively: Keystone's bytes in an executable mapping, called through ctypes.
 
-This gives hand-written assembly a real time per sort next to gcc and clang.
+This gives hand-written assembly a real time per call next to gcc and clang.
 Only a variant that passed every correctness input on `x86-unicorn` (its
 `gate`, which the harness checks first) gets here: the emulator reports a wild write, a clobbered register or a runaway
 loop with its cause, where native code would at best crash. Whatever does run
