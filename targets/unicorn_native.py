@@ -24,6 +24,7 @@ from unicorn import x86_const as x86
 from kernels.kernel import Kernel
 from targets.source import Source
 from targets import get_route
+from targets.cpu_features import UNICORN_FEATURES
 from targets.base import Built, BuildError, LimitExceeded, OutOfBounds, RunError, Target, Unavailable
 from targets.c_cffi import CBuilt
 from targets.cache import cached, content_key
@@ -162,6 +163,12 @@ class UnicornNativeTarget(Target):
 
     def received_flags(self) -> list[str]:
         return get_route(self.native_route).received_flags()  # the native route's own library runs here
+
+    def cpu_features(self) -> frozenset[str]:
+        return get_route(self.native_route).cpu_features() & UNICORN_FEATURES
+
+    def features_owner(self) -> str:
+        return f"{self.native_route}'s target as Unicorn emulates it"
 
     def versions(self) -> dict[str, str]:
         return {

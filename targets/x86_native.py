@@ -16,6 +16,7 @@ from typing import Any
 from kernels.kernel import Kernel
 from targets.source import Source
 from targets.base import Built, BuildError, Target
+from targets.cpu_features import host_features
 from targets.native import CodeMapping, NativeKernel, Placement
 from targets import listing_x86
 from targets.x86_assemble import Assembled, assemble_allowed, assemble_safely
@@ -74,6 +75,12 @@ class X86NativeTarget(Target):
 
     def refuse(self, source: Source, kernel: Kernel) -> None:
         assemble_allowed(source, kernel)
+
+    def cpu_features(self) -> frozenset[str]:
+        return host_features()
+
+    def features_owner(self) -> str:
+        return "this machine's CPU"
 
     def build(self, source: Source, kernel: Kernel) -> X86NativeBuilt:
         started = time.perf_counter()
