@@ -102,3 +102,12 @@ def vector_features(available: frozenset[str] | None = None) -> list[str]:
     """The vector features of this CPU (or of `available`), in VECTOR_FEATURES' order."""
     have = host_features() if available is None else available
     return [name for name in VECTOR_FEATURES if name in have]
+
+
+def features_line(flags: list[str] | None = None) -> str:
+    """The report's line on the CPU's vector features: of the run's machine (its flags as py-cpuinfo saved them
+    with the run), else of this one."""
+    have = frozenset(canonical(f) for f in flags) if flags else host_features()
+    shown = " ".join(vector_features(have)) or "none beyond baseline x86-64"
+    return (f"CPU vector features: {shown}. Host-tuned rows (built for this CPU, or wasm SIMD) are compared only "
+            "among themselves, never with the baseline x86-64 ones.")

@@ -154,7 +154,8 @@ class LlvmBuilt(NativeKernel, Built):
 def _listing_flags(route: Target) -> str:
     level = getattr(route, "level", "?")
     cpu, features = route.cpu_target() if isinstance(route, LlvmJitTarget) else (BASELINE_CPU, "")
-    shown = f", features={features}" if features else ""
+    # The features LLVM turned on; the received flags list the ones it turned off as well.
+    shown = f", features={','.join(f for f in features.split(',') if f.startswith('+'))}" if features else ""
     return f"PassBuilder speed_level={level}; TargetMachine cpu={cpu}{shown}, opt={level}, jit=True (MCJIT's code model)"
 
 
@@ -228,8 +229,8 @@ class LlvmJitTarget(Target):
         """What this route hands LLVM through llvmlite (there is no driver to ask): the pipeline's tuning options,
         read back from the object the build uses, and the code generator's level."""
         cpu, features = self.cpu_target()
-        return [*describe_pipeline(self.level, self.target_machine()), f"codegen cpu={cpu}",
-                *([f"codegen features={features}"] if features else [])]
+        host = [f"codegen cpu={cpu}", f"codegen features={features}"] if self.host_tuned else []
+        return [*describe_pipeline(self.level, self.target_machine()), *host]
 
     def build(self, source: Source, kernel: Kernel) -> LlvmBuilt:
         started = time.perf_counter()

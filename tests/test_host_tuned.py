@@ -11,13 +11,15 @@ from pathlib import Path
 
 import pytest
 
+from harness.asm import listing
 from harness.check import check
 from harness.inputs import Case
 from harness.source import SourceError, load_source
 from kernels.insertion_sort import KERNEL
 from targets import get_route
 from targets.base import HOST_SUBSTRATES, SUBSTRATES
-from targets.cpu_features import FEATURES_ENV, host_features, parse_requires
+from targets.cpu_features import FEATURES_ENV, features_line, host_features, parse_requires
+from targets.vector_width import vector_width
 
 _RNG = random.Random(11)
 CASES = [Case("empty", ()), Case("two", (2, 1)), Case("dups", (3, -1, 3, 0, -1)),
@@ -42,6 +44,9 @@ def test_cpuinfo_flags_are_read_in_the_compilers_spelling(tmp_path: Path, monkey
     assert "pni" not in host_features(cpuinfo) and "avx512f" not in host_features(cpuinfo)
     monkeypatch.setenv(FEATURES_ENV, "sse2, SSE4_1")
     assert host_features(cpuinfo) == {"sse2", "sse4.1"}
+    # The report's line: the saved run's flags (py-cpuinfo spells them as /proc/cpuinfo does), vector ones only.
+    assert features_line(["fpu", "sse2", "sse4_1", "avx2", "avx512bw"]).startswith(
+        "CPU vector features: sse2 sse4.1 avx2 avx512bw.")
 
 
 def test_requires_names_known_features_only(tmp_path: Path) -> None:
@@ -116,3 +121,31 @@ def test_march_native_reaches_the_compiler_proper_as_a_cpu() -> None:
     assert any(flag.startswith("codegen features=+") or flag.startswith("codegen features=-") for flag in llvm_flags)
     simd = get_route("wasm-clang-O3-simd").received_flags()
     assert "+simd128" in simd and "+simd128" not in get_route("wasm-clang-O3").received_flags()
+
+
+def test_vector_width_is_read_from_the_registers_of_packed_instructions() -> None:
+    assert vector_width("x86", ["vpmulld ymm0, ymm1, ymm2", "vpaddd zmm0, zmm0, zmm1", "paddd xmm0, xmm1"]) == \
+        "512-bit (zmm: 1, ymm: 1, xmm: 1 instructions)"
+    # Scalar float and moves to a general register use xmm without being vector code; pminsd is packed.
+    assert vector_width("x86", ["movd xmm0, eax", "addss xmm0, xmm1", "cvtsi2sd xmm0, eax", "mov eax, 1"]) is None
+    assert vector_width("x86", ["pminsd xmm0, xmm1"]) == "128-bit (xmm: 1 instructions)"
+    assert vector_width("llvm", ["%v = mul <8 x i32> %a, %b", "%w = add <2 x i64> %c, %d"]) == "256-bit (<8 x 32-bit>)"
+    assert vector_width("wat", ["(i32x4.add (local.get 0) (local.get 1))"]) == "128-bit (v128)"
+    assert vector_width("wat", ["(i32.add (local.get 0) (local.get 1))"]) is None
+
+
+def test_arena_asm_names_the_vector_width_of_what_the_compiler_emitted(tmp_path: Path) -> None:
+    # A loop every compiler vectorizes with SSE2, baseline x86-64's: the same answer on every x86-64 machine.
+    path = tmp_path / "scale.c"
+    path.write_text("#include <stdint.h>\n#include <stddef.h>\n"
+                    "void insertion_sort(int32_t *a, size_t n) { for (size_t i = 0; i < n; i++) a[i] = a[i] * 3 + 1; }\n")
+    source = load_source(path, KERNEL)
+
+    def width(route: str, stage: str | None = None) -> list[str]:
+        return [line for line in listing(source, get_route(route), KERNEL, stage).header if "vector width" in line]
+
+    [line] = width("c-gcc-O3")
+    assert line.startswith("vector width: 128-bit (xmm: ") and "ymm" not in line, line
+    assert width("c-gcc-O0") == []
+    assert width("wasm-clang-O3-simd", "wat") == ["vector width: 128-bit (v128)"]
+    assert width("wasm-clang-O3", "wat") == []
