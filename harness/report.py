@@ -150,7 +150,7 @@ def markdown(analysis: Analysis) -> str:
            "`placement`: on native routes, the slowest over the fastest median of the code placed at several offsets mod 64 (or why it stayed in place).",
            "Emulated routes report executed instructions; their time is the emulator's, not the code's.", ""]
     out += [*analysis.machine_notes, ""] if analysis.machine_notes else []
-    from harness import supplied
+    from harness import supplied, vectors
 
     out += supplied.markdown(analysis)  # the user's own files come first
     if analysis.headline:
@@ -170,6 +170,7 @@ def markdown(analysis: Analysis) -> str:
             out += [f"### {title}", "", "| " + " | ".join(HEADLINE_COLUMNS) + " |", "|" + " --- |" * len(HEADLINE_COLUMNS)]
             out += ["| " + " | ".join(headline_cells(h)) + " |" for h in pairs] + [""]
     out += alphadev.markdown(alphadev.comparison(analysis.rows))
+    out += vectors.markdown(analysis)
     out += ["## Key ratios", ""] + [f"- {r.text()}" for r in analysis.key_ratios] + [""]
     compared = [r for r in analysis.rows if r.verdict]
     if compared:

@@ -56,3 +56,25 @@ def _x86_width(lines: Sequence[str]) -> str | None:
     widest = max(used, key=_BITS.__getitem__)
     counts = ", ".join(f"{r}mm: {used[r]}" for r in sorted(used, key=_BITS.__getitem__, reverse=True))
     return f"{_BITS[widest]}-bit ({counts} instructions)"
+
+
+def built_vector_width(built: object) -> str | None:
+    """The vector width of what a route built and runs: its x86-64 entry code where the route has it, else its
+    wasm module (the binary printed as text, or the WAT as written); None when that code uses no vectors or the
+    route shows no code."""
+    from targets.disasm import decoder
+    from targets.listing import wasm_to_text
+
+    code = built.entry_code() if hasattr(built, "entry_code") else None  # type: ignore[attr-defined]
+    if code is None and hasattr(built, "kernel_bytes") and hasattr(built, "entry_address"):
+        raw = built.kernel_bytes()  # type: ignore[attr-defined]
+        code = (raw, 0) if raw else None
+    if code is not None:
+        return _x86_width([f"{i.mnemonic} {i.op_str}" for i in decoder().disasm(*code)])
+    binary = getattr(built, "binary", None)
+    if binary:
+        return vector_width("wat", wasm_to_text(binary).splitlines())
+    source = getattr(built, "source", None)
+    if source is not None and source.language == "wat":
+        return vector_width("wat", source.text.splitlines())
+    return None

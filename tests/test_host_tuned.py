@@ -12,14 +12,18 @@ from pathlib import Path
 import pytest
 
 from harness.asm import listing
+from harness import report
+from harness.analysis import analyse
 from harness.check import check
 from harness.inputs import Case
 from harness.source import SourceError, load_source
+from harness.vectors import comparisons
 from kernels.insertion_sort import KERNEL
 from targets import get_route
 from targets.base import HOST_SUBSTRATES, SUBSTRATES
 from targets.cpu_features import FEATURES_ENV, features_line, host_features, parse_requires
 from targets.vector_width import vector_width
+from tests.test_report import bench, synthetic_run
 
 _RNG = random.Random(11)
 CASES = [Case("empty", ()), Case("two", (2, 1)), Case("dups", (3, -1, 3, 0, -1)),
@@ -149,3 +153,28 @@ def test_arena_asm_names_the_vector_width_of_what_the_compiler_emitted(tmp_path:
     assert width("c-gcc-O0") == []
     assert width("wasm-clang-O3-simd", "wat") == ["vector width: 128-bit (v128)"]
     assert width("wasm-clang-O3", "wat") == []
+
+
+def test_report_compares_host_tuned_rows_only_among_themselves_and_shows_what_vectors_buy() -> None:
+    host, base = HOST_SUBSTRATES["native"], SUBSTRATES["native"]
+    run = synthetic_run()
+    run["benchmarks"] = [
+        bench("insertion_sort", "c-gcc-O3", "human", 2e-6, substrate=base),
+        bench("insertion_sort", "c-gcc-O3-native", "human", 1e-6, substrate=host, vector_width="256-bit (ymm: 9)"),
+        bench("ai-sse2", "x86-native", "ai", 1.5e-6, substrate=base, vector_width="128-bit (xmm: 4)"),
+        bench("ai-avx2", "x86-native", "ai", 0.8e-6, substrate=host, vector_width="256-bit (ymm: 6)"),
+    ]
+    analysis = analyse(run, "run-1")
+    rows = {r.label: r for r in analysis.rows}
+    assert rows["ai-avx2@x86-native"].compared_with == "insertion_sort@c-gcc-O3-native"
+    assert rows["ai-sse2@x86-native"].compared_with == "insertion_sort@c-gcc-O3"
+    found = {(e["kind"], e["code"]): e for e in comparisons(analysis.rows)}
+    compilers = found[("compiler", "any")]
+    assert (compilers["baseline"].route, compilers["host"].route) == ("c-gcc-O3", "c-gcc-O3-native")
+    assert compilers["ratio"] == pytest.approx(0.5, rel=0.05) and compilers["verdict"] == "faster"
+    assert found[("compiler", "scalar")]["host"] is None and found[("compiler", "vector")]["baseline"] is None
+    vector_ai = found[("AI-written", "vector")]
+    assert (vector_ai["baseline"].variant, vector_ai["host"].variant) == ("ai-sse2", "ai-avx2")
+    text = report.markdown(analysis)
+    assert "## What vector width buys: baseline against this CPU" in text
+    assert "| insertion_sort | 128 | native x86-64 | AI-written | vector | ai-sse2@x86-native" in text
