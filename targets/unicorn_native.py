@@ -198,6 +198,9 @@ def link_object(obj: bytes) -> Path:
     return cached("unicorn", f"{content_key(obj)}.so", link)
 
 
+# The host-tuned routes (-march=native, the host CPU's LLVM features) have no twin here: their vector loops are
+# AVX code on any CPU that has AVX, which Unicorn cannot run (each such build would only ever be skipped), and an
+# instruction count of code built for one CPU says nothing of another's, where the baseline builds' counts hold.
 ROUTES = [
     UnicornNativeTarget(f"{native}-unicorn", native, language)
     for native, language in (
