@@ -62,7 +62,7 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def gate(session: nox.Session) -> None:
-    """Run the benchmarks as `bench` does, then fail only on a regression against the previous run of this machine and profile (-- --threshold=5%)."""
+    """Run the benchmarks as `bench` does, then fail only on a regression against the previous run of this machine and profile: exact measures compared exactly, time by building the previous run's saved sources again and timing them beside the new builds in one process (-- --threshold=5%)."""
     gate_args = [a for a in session.posargs if a.startswith("--threshold=")]
     install(session)
     session.run(*BENCH, *(a for a in session.posargs if a not in gate_args))

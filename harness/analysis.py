@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from harness.headline import Headline, compare_rows, headline_rows, interleaved_pairs, ratio_with_ci
+from harness.headline import Headline, compare_rows, headline_rows
+from harness.interleave import paired_interval
 
 # A row whose time on one input repeated is this far below its time on fresh inputs answers from memory. An
 # honest sort runs a repeated input somewhat faster too (caches, and branch predictors that learn part of it),
@@ -61,8 +62,14 @@ class Row:
     vector_width: str | None = None  # what the code's widest vectors are (targets.vector_width); None: scalar
     lines: dict[str, int] = field(default_factory=dict)
     phases: dict[str, float] = field(default_factory=dict)
+    # The timed block the row's rounds belong to (harness.bench), each round's id in it (aligned with per_sort),
+    # and how many of its first rounds every member took: rows of one block are compared round by round.
+    block: str = ""
+    round_ids: list[int] = field(repr=False, default_factory=list)
+    block_base: int = 0
+    code_identity: str | None = None  # harness.interleave.code_identity of the code timed
     # To the fastest compiler build of the same algorithm on the same substrate, kernel, n and shape (on the
-    # emulator: the executed count's ratio); the verdict (faster / slower / unsure) for rows not compiler-built.
+    # emulator: the executed count's ratio); the verdict (harness.interleave's words) for rows not compiler-built.
     ratio: float | None = None
     ratio_ci: tuple[float, float] | None = None
     verdict: str = ""
@@ -144,6 +151,8 @@ def rows_from_run(run: dict[str, Any]) -> list[Row]:
             continue
         repeat = int(info.get("repeat", 1))
         data = [t / repeat for t in stats.get("data", [])]
+        round_ids = [int(k) for k in info.get("round_ids", [])]
+        block = info.get("block", "") if len(round_ids) == len(data) else ""  # ids must name each saved round
         algorithm, compiler = _algorithm_of(info)
         rows.append(Row(
             kernel=info["kernel"], variant=info["variant"], route=info["route"], origin=info.get("origin", "unknown"),
@@ -155,7 +164,8 @@ def rows_from_run(run: dict[str, Any]) -> list[Row]:
             phases=info.get("phases") or {}, listing=info.get("listing"), substrate=info.get("substrate") or _substrate_of(info),
             algorithm=algorithm, compiler_source=compiler, placement=info.get("placement") or {},
             repeated_ratio=_repeated_ratio(info.get("repeated_input"), stats["median"]),
-            unsafe_native=info.get("unsafe_native", ""),
+            unsafe_native=info.get("unsafe_native", ""), block=block, round_ids=round_ids if block else [],
+            block_base=int(info.get("block_base", 0)), code_identity=info.get("code_identity"),
         ))
     return rows
 
@@ -203,7 +213,7 @@ def analyse(run: dict[str, Any], run_name: str) -> Analysis:
     sorts = [r for r in rows if r.kernel != "noop"]
     compare_rows(sorts)
     key_ratios = interleaved_ratios(run)
-    headline = headline_rows(sorts, interleaved_pairs(run))
+    headline = headline_rows(sorts)
     meta = run.get("arena", {})
     from harness.machine import judge_rows
     from targets.cpu_features import features_line
@@ -226,7 +236,7 @@ def analyse(run: dict[str, Any], run_name: str) -> Analysis:
 
 # The goal each key ratio is held to, by the start of its name: (lowest, highest) acceptable, None for no bound.
 GOALS: dict[str, tuple[float | None, float | None]] = {
-    "harness fidelity": (0.90, 1.10),
+    "harness fidelity": (0.95, 1.05),
     "llvm-O3 / clang": (None, 1.15),
     "llvm-O0 / llvm-O3": (2.0, None),
 }
@@ -244,8 +254,14 @@ def goal_text(goal: tuple[float | None, float | None]) -> str:
 
 
 def key_ratio(name: str, rounds: Sequence[float], repeat: int, partner_per_sort: Sequence[float]) -> Ratio:
-    """One interleaved ratio: the suite's time per sort (rounds of `repeat` sorts) over its partner's."""
-    ratio, low, high = ratio_with_ci([t / repeat for t in rounds], partner_per_sort)
+    """One interleaved ratio: the suite's time per sort (rounds of `repeat` sorts) over its partner's, round by
+    round. The partner ran a round before each of the suite's, warm-up rounds included: its last rounds pair with
+    the suite's timed ones."""
+    count = min(len(rounds), len(partner_per_sort))
+    if count == 0:
+        return Ratio(name, float("nan"), None, None, "no rounds")
+    ratio, low, high = paired_interval([t / repeat for t in rounds[len(rounds) - count:]],
+                                       list(partner_per_sort[len(partner_per_sort) - count:]))
     goal = goal_of(name)
     return Ratio(name, ratio, low, high, goal_text(goal) if goal else "")
 

@@ -1,11 +1,15 @@
 """Benchmark workloads and the measurement of one (variant, route, n, shape).
 
 Sightglass's split: build, load, then run, and only the run is timed. The run
-is a loop inside the target (`Built.loop`): `repeat` times, make a fresh input
-in the work array (targets.fresh), call the kernel on it and check its output.
-The repeat count depends only on the
+is a loop inside the target (`Built.loop`): a pool of `repeat` fresh inputs made
+before the timed window, the kernel called once on each with only the calls
+timed, every output checked after. The repeat count depends only on the
 workload, never on a measurement, so two saved runs time the same work and
 `pytest --benchmark-compare` compares like with like.
+
+The rows compared with each other (one kernel, substrate, n and shape) are
+timed as one block (harness.interleave): each round visits every row once in a
+shuffled order, so every comparison's two sides share their time windows.
 """
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import store
+from harness.interleave import Block, code_identity, settle
 from harness.check import Report, check, remember, stored
 from harness.kernel import Kernel, all_kernels, get_kernel
 from harness.progress import Unhide, phase
@@ -227,9 +232,9 @@ class Workbench:
         self._checked: dict[tuple[str, str, str], Report] = {}
         self._listings: dict[tuple[str, str, str], str | None] = {}
         self.listing_problems: list[str] = []
-        # What the session's timed benchmarks measured, for the tests that re-measure the headline pairs.
-        self.timed: dict[str, tuple[BenchCase, str, float | None]] = {}
-        self.interleaved: set[tuple[str, ...]] = set()
+        # The session's selected benchmarks (expect_counts): a block is timed from those of one comparison set.
+        self._selected: list[BenchCase] = []
+        self._blocks: dict[tuple[str, str, int, str], TimedBlock] = {}
 
     @staticmethod
     def _key(kernel: Kernel, source: Source, route: Target) -> tuple[str, str, str]:
@@ -237,7 +242,9 @@ class Workbench:
 
     def expect_counts(self, cases: Sequence[BenchCase]) -> None:
         """Cases whose executed work (deterministic, so order and load do not matter) is counted ahead,
-        in parallel with each other, instead of one by one between timed runs."""
+        in parallel with each other, instead of one by one between timed runs. They are also the cases a timed
+        block (`block`) gathers."""
+        self._selected.extend(cases)
         self._count_pending.extend(c for c in cases if c.route.counts and skipped(c) is None)
 
     def executed(self, case: BenchCase) -> dict[str, int]:
@@ -346,15 +353,30 @@ class Workbench:
         return self._listings[key]
 
     def record(self, case: BenchCase, benchmark: Any) -> None:
-        """Keep what `benchmark` (pytest-benchmark's fixture, after its run) measured for `case`: the substrate and
-        the median seconds per call (None when benchmarks are disabled); and label the saved benchmark with the
-        variant's algorithm, so the report compares it with the compiler's build of the same algorithm."""
+        """Label the saved benchmark with the variant's algorithm, so the report compares it with the compiler's
+        build of the same algorithm."""
         benchmark.extra_info.update(algorithm=case.source.algorithm,
                                     compiler_source=case.kernel.is_compiler_source(case.source))
-        stats = getattr(benchmark.stats, "stats", None) if benchmark.stats is not None else None
-        repeat = int(benchmark.extra_info.get("repeat", 1))
-        median = stats.median / repeat if stats is not None and stats.data else None
-        self.timed[case.id] = (case, self.built(*case.pair).substrate, median)
+
+    def block(self, case: BenchCase, rounds: int) -> "TimedBlock":
+        """The timed block `case` belongs to: every selected, correct, timed case of its kernel, substrate, n and
+        shape, timed together the first time one of them asks (harness.interleave)."""
+        built = self.built(*case.pair)
+        key = (case.kernel.name, built.substrate, case.n, case.shape)
+        if key not in self._blocks:
+            self._blocks[key] = time_block(key, self._members(key, case), rounds, self)
+        return self._blocks[key]
+
+    def _members(self, key: tuple[str, str, int, str], case: BenchCase) -> list[BenchCase]:
+        kernel, substrate, n, shape = key
+        members = []
+        for c in {c.id: c for c in [*self._selected, case]}.values():
+            if (c.kernel.name, c.n, c.shape) != (kernel, n, shape) or emulated(c.route) or skipped(c) is not None:
+                continue
+            if not self.checked(*c.pair).passed or self.built(*c.pair).substrate != substrate:
+                continue
+            members.append(c)
+        return members
 
     def failures(self) -> list[Report]:
         return [r for r in self._checked.values() if not r.passed]
@@ -367,3 +389,61 @@ class Workbench:
         for built in self._built.values():
             built.close()
         self._built.clear()
+
+
+@dataclass
+class TimedBlock:
+    """One block's timing: per member (by case id) its rounds (round id -> seconds per round) and what its loop
+    left (targets.fresh.LoopOutcome); the first `base` rounds visited every member."""
+
+    id: str
+    repeat: int
+    base: int
+    rounds: dict[str, dict[int, float]]
+    outcomes: dict[str, Any]
+    code: dict[str, str | None]
+    # Per member, the native runner's placement and its per-placement medians over the member's timed rounds.
+    placement: dict[str, dict[str, Any]]
+    error: str | None = None
+
+
+def time_block(key: tuple[str, str, int, str], members: Sequence[BenchCase], rounds: int,
+               bench: Workbench) -> TimedBlock:
+    """Time the members together: a warm-up round, `rounds` rounds each visiting every member in a shuffled order,
+    then more rounds for the comparisons whose interval is still wider than the margin (harness.interleave.settle).
+    A member whose loop fails ends the block: every member's benchmark then reports it."""
+    import numpy as np
+
+    from harness.headline import Candidate, comparisons_to_settle
+
+    kernel, substrate, n, shape = key
+    block_id = f"{kernel}/{substrate}/n={n}/{shape}"
+    builds = [bench.built(*c.pair) for c in members]
+    repeat = repeat_for(kernel, n, shape, builds[0].timing if builds else "native")
+    timed = TimedBlock(block_id, repeat, rounds, {}, {}, {}, {})
+    if not members:
+        return timed
+    rng = random.Random(f"{SEED}/{block_id}")
+    block = Block(len(members))
+    try:
+        with one_core():  # before the loops start: native runners' children take this core
+            loops = [(b, b.loop(n, shape, repeat, seed=SEED, fresh=True, expect=expectation(kernel))) for b in builds]
+            Block(len(members)).run(loops, range(len(members)), WARMUP_ROUNDS, rng)
+            block.run(loops, range(len(members)), rounds, rng)
+            timed.code = {c.id: code_identity(b) for c, b in zip(members, builds)}
+            # Chosen as the report chooses them: by the median of the rounds every member took.
+            candidates = [Candidate(f"{c.source.name}@{c.route.name}", c.source.origin, c.source.algorithm,
+                                    c.kernel.is_compiler_source(c.source), float(np.median(list(r.values()))),
+                                    timed.code[c.id])
+                          for c, r in zip(members, block.rounds)]
+            settle(block, loops, comparisons_to_settle(candidates, [timed.code[c.id] for c in members]), rng)
+        for case, built, times in zip(members, builds, block.rounds):
+            timed.rounds[case.id] = times
+            timed.outcomes[case.id] = built.loop_outcome()
+            placement = getattr(built, "placement", None)
+            if placement is not None:
+                runner = built._runner  # type: ignore[attr-defined]
+                timed.placement[case.id] = {**placement, "per_offset_median": runner.per_offset_median(len(times))}
+    except Exception as exc:  # a loop that fails is the benchmark's failure, reported by every member's test
+        timed.error = f"{type(exc).__name__}: {exc}"
+    return timed

@@ -3,9 +3,11 @@
 Two kinds of measure, two rules:
 - exact measures (executed instructions, wasm fuel, code bytes, program length) are deterministic, so any
   change is reported, with the listing of that build diffed against the saved one; an increase is a regression;
-- time is gated with its uncertainty: a row regresses only when the whole bootstrap interval of new/old
-  (both runs' rounds, as the report's verdicts compute it) lies above 1 + threshold. Emulated routes' time is
-  the emulator's and is never gated; time is compared only between runs of the same machine and profile.
+- time is never read from the two saved runs (figures taken minutes apart on a shared machine differ by more
+  than any threshold): the earlier run's build, rebuilt from the source it saved, is timed again beside the new
+  run's in one process, in interleaved rounds (harness.retime), and a row regresses only when the whole paired
+  interval of new/old lies above 1 + threshold. Two builds of the same machine code are `identical code` and
+  cannot regress. Emulated routes' time is the emulator's and is never gated.
 Rows present in one run only are listed, never failed.
 """
 from __future__ import annotations
@@ -13,17 +15,18 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
-import statistics
 import os
-import subprocess
+import re
 import sys
-import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.report import Row, fmt_time, ratio_with_ci, rows_from_run
+from harness.formatting import fmt_time
+from harness.report import Row, rows_from_run
+from harness.retime import (IDENTICAL, NOT_COMPARED, TIMED, Job, Paired, retime, retime_fresh, route_language,
+                            source_name)
 
 DEFAULT_THRESHOLD = 0.10
 DIFF_LINES = 80  # per build: enough to see what changed (registers get renamed); the files are named for the rest
@@ -32,6 +35,8 @@ COUNTER_NAMES = {"instructions": "executed instructions", "wasm_operators": "was
 
 REGRESSION, FASTER, NOISE, UNCHANGED, FEW_ROUNDS = "regression", "faster", "moved, within noise", "unchanged", "too few rounds"
 NOT_AGAIN = "regressed once, not when re-measured"
+NOT_TIMED = "not compared"
+Timer = Callable[[Sequence[Job]], list[Paired]]  # the paired re-timing: harness.retime.retime, or a stand-in
 REPO = Path(__file__).resolve().parent.parent
 # The no-op kernel's time is the harness's cost of one call, a few nanoseconds that jump between discrete
 # levels from one process to the next (where the code lands): shown, never gated. Sorts pay the same cost.
@@ -107,7 +112,7 @@ def find_run(spec: str, storage: Path) -> Path:
 
 def previous_run(new: SavedRun, storage: Path) -> tuple[SavedRun | None, str]:
     """The newest run saved before `new` on the same machine with the same profile, else the newest run
-    saved before it at all (then only exact measures compare), with a note saying which."""
+    saved before it at all (its rows that the new run shares are compared), with a note saying which."""
     earlier = [p for p in saved_runs(storage) if p.resolve() != new.path.resolve()
                and p.stat().st_mtime <= new.path.stat().st_mtime]
     candidates = [load_run(p) for p in reversed(earlier)]
@@ -135,13 +140,15 @@ class ExactChange:
 @dataclass
 class TimeChange:
     row: str
-    old: float
-    new: float
-    ratio: float
+    old: float | None  # seconds per call of each build, from the paired rounds (None: not timed)
+    new: float | None
+    ratio: float | None
     low: float | None
     high: float | None
     verdict: str
     again: str = ""  # new/old when re-measured (confirm)
+    why: str = ""  # for identical code and rows not compared
+    job: Job | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -240,77 +247,107 @@ def _exact_changes(old: SavedRun, new: SavedRun, key: tuple, old_info: dict[str,
     return changes
 
 
-def compare(new: SavedRun, old: SavedRun, threshold: float = DEFAULT_THRESHOLD, note: str = "") -> Comparison:
-    same_machine = machine_of(new.data) == machine_of(old.data)
-    same_profile = profile_of(new.data) == profile_of(old.data)
-    result = Comparison(new.name, old.name, threshold, time_compared=same_machine and same_profile,
+# Where a process mapped the code (a listing of native code shows its addresses): not part of the build.
+MAPPED_ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{8,}\b")
+
+
+def _listing_text(run: SavedRun, info: dict[str, Any]) -> str | None:
+    folder, name = run.data.get("arena", {}).get("listings"), info.get("listing")
+    path = Path(folder) / name if folder and name else None
+    if path is None or not path.is_file():
+        return None
+    return MAPPED_ADDRESS.sub("0x?", path.read_text(errors="replace"))
+
+
+def _built_alike(old: SavedRun, new: SavedRun, old_info: dict[str, Any], new_info: dict[str, Any]) -> bool:
+    """Whether the two runs' builds of one source came out alike: the same exact measures, and the same listing
+    where both saved one. Otherwise the route or its tools changed, and the earlier build cannot be made again."""
+    for measure in (*EXACT_PER_BUILD, "executed"):
+        if old_info.get(measure) is not None and new_info.get(measure) is not None \
+                and old_info[measure] != new_info[measure]:
+            return False
+    texts = _listing_text(old, old_info), _listing_text(new, new_info)
+    return None in texts or texts[0] == texts[1]
+
+
+def _time_change(key: tuple[str, str, str, int, str], paired: Paired, threshold: float) -> TimeChange:
+    if paired.outcome == TIMED:
+        verdict = time_verdict(paired.ratio or 0.0, paired.low, paired.high, threshold)
+    else:
+        verdict = IDENTICAL if paired.outcome == IDENTICAL else NOT_TIMED
+    return TimeChange(_label(key), paired.old_seconds, paired.new_seconds, paired.ratio, paired.low, paired.high,
+                      verdict, why=paired.why)
+
+
+def compare(new: SavedRun, old: SavedRun, threshold: float = DEFAULT_THRESHOLD, note: str = "",
+            timer: Timer = retime) -> Comparison:
+    """Exact measures compared exactly; time by `timer`, which times each row's two builds together."""
+    old_sources, new_sources = (run.data.get("arena", {}).get("sources") for run in (old, new))
+    result = Comparison(new.name, old.name, threshold, time_compared=bool(old_sources and new_sources),
                         notes=[note] if note else [])
-    if not same_machine:
-        result.notes.append(f"another machine: {machine_of(old.data)} then, {machine_of(new.data)} now: exact measures only")
-    elif not same_profile:
-        result.notes.append(f"another profile: {profile_of(old.data)} then, {profile_of(new.data)} now: exact measures only")
+    if not result.time_compared:
+        which = " and ".join(r.name for r, s in ((old, old_sources), (new, new_sources)) if not s)
+        result.notes.append(f"{which} saved no sources to build again: time not compared, exact measures only")
     new_rows, old_rows = _rows(new), _rows(old)
     result.only_new = [_label(k) for k in sorted(new_rows.keys() - old_rows.keys())]
     result.only_old = [_label(k) for k in sorted(old_rows.keys() - new_rows.keys())]
     builds_seen: set[tuple[str, str, str]] = set()
+    jobs: dict[tuple[str, str, str, int, str], Job] = {}
+    unsaved: list[tuple[str, str, str, int, str]] = []
+    changed: list[tuple[str, str, str, int, str]] = []
+    same: list[tuple[str, str, str, int, str]] = []
     for key in sorted(new_rows.keys() & old_rows.keys()):
         (new_row, new_info), (old_row, old_info) = new_rows[key], old_rows[key]
         result.exact += _exact_changes(old, new, key, old_info, new_info, builds_seen)
         if new_row.timing == "emulated" or old_row.timing == "emulated":
             result.emulated += 1
             continue
-        if result.time_compared:
-            ratio, low, high = ratio_with_ci(new_row.per_sort or [new_row.median], old_row.per_sort or [old_row.median])
-            change = TimeChange(_label(key), old_row.median, new_row.median, ratio, low, high,
-                                time_verdict(ratio, low, high, threshold))
-            (result.overhead if key[0] == OVERHEAD_KERNEL else result.time).append(change)
+        if not result.time_compared:
+            continue
+        kernel, variant, route, n, shape = key
+        name = source_name(kernel, variant, route_language(route) or "?")
+        old_source, new_source = old_sources.get(name), new_sources.get(name)
+        if old_source is None or new_source is None:
+            unsaved.append(key)
+        elif old_source["key"] == new_source["key"]:
+            (same if _built_alike(old, new, old_info, new_info) else changed).append(key)
+        else:
+            jobs[key] = Job(kernel, variant, route, n, shape, int(new_info.get("repeat") or new_row.repeat or 1),
+                            old_source, new_source)
+    found = {(p.kernel, p.variant, p.route, p.n, p.shape): p for p in (timer(list(jobs.values())) if jobs else [])}
+    for key in sorted(jobs.keys() | set(unsaved) | set(changed) | set(same)):
+        if key in same:  # the same source built alike: the same code, which cannot have regressed
+            paired = Paired(*key, IDENTICAL, "the same source")
+        elif key in unsaved:
+            paired = Paired(*key, NOT_COMPARED, "a run saved no source of this variant")
+        elif key in changed:
+            paired = Paired(*key, NOT_COMPARED, "the same source built differently (the route or its tools "
+                                                "changed): the earlier build cannot be made again")
+        else:
+            paired = found.get(key) or Paired(*key, NOT_COMPARED, "not timed")
+        change = _time_change(key, paired, threshold)
+        change.job = jobs.get(key)
+        (result.overhead if key[0] == OVERHEAD_KERNEL else result.time).append(change)
     return result
 
 
-def remeasure(run: SavedRun, node_ids: list[str]) -> SavedRun:
-    """Time these benchmarks again in a fresh pytest process with the run's selection. The result is kept
-    in a temporary folder: a re-measurement never becomes the baseline of a later gate."""
-    selection = run.data.get("arena", {}).get("selection", {})
-    with tempfile.TemporaryDirectory(prefix="arena-gate-") as tmp:
-        out = Path(tmp) / "remeasured.json"
-        args = [sys.executable, "-m", "pytest", *node_ids, "-q", "-p", "no:cacheprovider", "--benchmark-enable",
-                "--benchmark-only", f"--benchmark-storage={tmp}", f"--benchmark-json={out}"]
-        if selection.get("sizes"):
-            args.append("--sizes=" + ",".join(str(n) for n in selection["sizes"]))
-        if run.data.get("arena", {}).get("profile") == "full":  # the full profile's rounds
-            args.append("--full")
-        for folder in selection.get("variants", []):
-            args += ["--variants", folder]
-        if selection.get("origin"):
-            args += ["--origin", selection["origin"]]
-        done = subprocess.run(args, cwd=REPO, capture_output=True, text=True, env=pytest_child_env())
-        if done.returncode != 0 or not out.is_file():
-            tail = (done.stdout + done.stderr).strip().splitlines()[-5:]
-            raise GateError(f"re-measuring {len(node_ids)} benchmarks failed (pytest exit {done.returncode}): "
-                            + " | ".join(tail))
-        return load_run(out)
-
-
-def confirm(c: Comparison, new: SavedRun, old: SavedRun,
-            measure_again: Callable[[SavedRun, list[str]], SavedRun] = remeasure) -> None:
-    """A time regression counts only if it holds again in a fresh process: on a shared machine one process
-    can land in a slow state for its whole life (code placement, a busy sibling core, an engine's tier),
-    which its own rounds cannot show and a second process re-rolls; a real regression repeats."""
-    flagged = [t for t in c.time if t.verdict == REGRESSION]
+def confirm(c: Comparison, measure_again: Timer = retime_fresh) -> None:
+    """A time regression counts only if it holds again in a fresh process: one process can land in a slow state
+    for its whole life (where each build's code lands, an engine's tier), which its own rounds cannot show and a
+    second process re-rolls; a real regression repeats."""
+    flagged = [t for t in c.time if t.verdict == REGRESSION and t.job is not None]
     if not flagged:
         return
-    ids = {_label(_info_key(b["extra_info"])): b["fullname"] for b in new.data["benchmarks"]
-           if "fullname" in b and "route" in b.get("extra_info", {})}
-    again = {_label(k): row for k, (row, _) in _rows(measure_again(new, [ids[t.row] for t in flagged if t.row in ids])).items()}
-    old_rows = {_label(k): row for k, (row, _) in _rows(old).items()}
+    again = {_label((p.kernel, p.variant, p.route, p.n, p.shape)): p
+             for p in measure_again([t.job for t in flagged if t.job is not None])}
     for t in flagged:
-        row = again.get(t.row)
-        if row is None:
-            t.again = "not re-measured"
+        paired = again.get(t.row)
+        if paired is None or paired.outcome != TIMED:
+            t.again = "not re-measured" + (f": {paired.why}" if paired is not None and paired.why else "")
             continue
-        ratio, low, high = ratio_with_ci(row.per_sort or [row.median], old_rows[t.row].per_sort or [old_rows[t.row].median])
-        t.again = f"{ratio:.3f}x [{low:.3f}-{high:.3f}]" if low is not None else f"{ratio:.3f}x"
-        if time_verdict(ratio, low, high, c.threshold) != REGRESSION:
+        t.again = (f"{paired.ratio:.3f}x [{paired.low:.3f}-{paired.high:.3f}]" if paired.low is not None
+                   else f"{paired.ratio:.3f}x")
+        if time_verdict(paired.ratio or 0.0, paired.low, paired.high, c.threshold) != REGRESSION:
             t.verdict = NOT_AGAIN
     c.confirmed = True
 
@@ -318,7 +355,7 @@ def confirm(c: Comparison, new: SavedRun, old: SavedRun,
 def render(c: Comparison) -> list[str]:
     out = [f"arena gate: {c.new} against {c.old}"] + [f"  note: {n}" for n in c.notes]
     regressions = c.regressions
-    out.append(f"regressions: {len(regressions)}" + (" (time: interval of new/old above "
+    out.append(f"regressions: {len(regressions)}" + (" (time: paired interval of new/old above "
                                                      f"{1 + c.threshold:.2f}; exact: any increase)" if regressions else ""))
     for r in regressions:
         if isinstance(r, TimeChange):
@@ -338,13 +375,22 @@ def render(c: Comparison) -> list[str]:
         for t in (t for t in c.time if t.verdict in (NOISE, FASTER, NOT_AGAIN)):
             again = f", again {t.again}" if t.again else ""
             out.append(f"  {t.row:52} {t.ratio:.3f}x [{t.low:.3f}-{t.high:.3f}]  {t.verdict}{again}")
-        ratios = [t.ratio for t in c.time]
-        drift = f"; run-wide median new/old {statistics.median(ratios):.3f}" if ratios else ""
-        out.append(f"time: {len(c.time)} rows gated at +{c.threshold:.0%}: {c.count(REGRESSION)} regressed, "
-                   f"{c.count(FASTER)} faster, {c.count(NOISE)} moved within noise, {c.count(UNCHANGED)} unchanged"
+        reasons: dict[str, list[str]] = {}
+        for t in c.time:
+            if t.verdict == NOT_TIMED:
+                reasons.setdefault(t.why, []).append(t.row)
+        for why, rows in reasons.items():
+            shown = ", ".join(rows[:4]) + (f", ... ({len(rows) - 4} more)" if len(rows) > 4 else "")
+            out.append(f"  not compared ({len(rows)}): {why}: {shown}")
+        timed = sum(t.verdict not in (IDENTICAL, NOT_TIMED) for t in c.time)
+        out.append(f"time: {len(c.time)} rows: {c.count(IDENTICAL)} identical code (cannot regress); {timed} timed "
+                   f"again beside the earlier run's build, gated at +{c.threshold:.0%}: {c.count(REGRESSION)} "
+                   f"regressed, {c.count(FASTER)} faster, {c.count(NOISE)} moved within noise, "
+                   f"{c.count(UNCHANGED)} unchanged"
                    + (f", {c.count(NOT_AGAIN)} regressed once but not when re-measured" if c.confirmed else "")
-                   + (f", {c.count(FEW_ROUNDS)} with too few rounds" if c.count(FEW_ROUNDS) else "") + drift)
-        moved = [t for t in c.overhead if t.verdict not in (UNCHANGED, FEW_ROUNDS)]
+                   + (f", {c.count(FEW_ROUNDS)} with too few rounds" if c.count(FEW_ROUNDS) else "")
+                   + (f"; {c.count(NOT_TIMED)} not compared" if c.count(NOT_TIMED) else ""))
+        moved = [t for t in c.overhead if t.verdict not in (UNCHANGED, FEW_ROUNDS, IDENTICAL, NOT_TIMED)]
         if c.overhead:
             out.append(f"harness overhead (no-op kernel, not gated): {len(c.overhead)} rows, {len(moved)} beyond "
                        f"+-{c.threshold:.0%}" + "".join(f"; {t.row.split(' ')[0]} {t.ratio:.2f}x" for t in moved))
@@ -379,7 +425,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                    help="time regresses when new/old's whole interval lies above 1 + this (default 10%%)")
     p.add_argument("--storage", default=".benchmarks", help="where pytest-benchmark saved the runs")
     p.add_argument("--confirm", action="store_true",
-                   help="time the rows that regressed again in a fresh process; fail only on those that regress again")
+                   help="time the rows that regressed again, beside the earlier build, in a fresh process; fail only "
+                        "on those that regress again")
     p.set_defaults(run=cmd_gate)
 
 
@@ -400,7 +447,7 @@ def cmd_gate(args: argparse.Namespace) -> int:
             return 0
         comparison = compare(new, old, args.threshold, note)
         if args.confirm and comparison.time_compared:
-            confirm(comparison, new, old)
+            confirm(comparison)
     except GateError as exc:
         print(f"arena gate: {exc}", file=sys.stderr)
         return 2

@@ -9,10 +9,11 @@ fastest compiler build of any algorithm, so the ratio says what a reader would
 get by picking the faster program. The two are never merged into one number.
 
 On an emulated substrate the time is the emulator's: the exact executed count
-is compared instead, without an interval. A time ratio's 95% interval is a
-bootstrap over the rounds of both sides (fixed seed: the same run always gives
-the same report); a headline pair re-measured with its two sides interleaved
-(tests/test_bench.py, test_headline_pair) is judged on that measurement.
+is compared instead, without an interval. A time comparison rests on the rounds
+its two rows shared in their timed block (harness.bench, harness.interleave):
+the ratio and its interval come from those paired rounds, the fastest builds are
+chosen by the median of the rounds every member of the block took, and two rows
+that were never timed in the same rounds get no verdict.
 """
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from harness.interleave import FASTER, IDENTICAL, SLOWER, decide, paired_interval, paired_rounds
 
 CONFIDENCE = 0.95
 RESAMPLES = 2000
@@ -61,15 +64,73 @@ def ratio_with_ci(a: Sequence[float], b: Sequence[float]) -> tuple[float, float 
     return ratio, float(result.confidence_interval.low), float(result.confidence_interval.high)
 
 
-def verdict_from_ci(low: float | None, high: float | None) -> str:
-    """`faster` or `slower` only when the whole interval clears 1."""
-    if low is None or high is None:
-        return "unsure"
-    if high < 1.0:
-        return "faster"
-    if low > 1.0:
-        return "slower"
-    return "unsure"
+# The verdict of two rows timed in different rounds: their ratio carries the machine's drift between them.
+APART = "unsure (timed apart)"
+
+
+def paired_sides(row: Any, other: Any) -> tuple[list[float], list[float]] | None:
+    """The per-call seconds of the rounds two rows shared in their timed block, in round order; None when they
+    shared none (different blocks, or a run saved before blocks)."""
+    if not getattr(row, "block", "") or row.block != getattr(other, "block", ""):
+        return None
+    a, b = paired_rounds(dict(zip(row.round_ids, row.per_sort)), dict(zip(other.round_ids, other.per_sort)))
+    return (a, b) if a else None
+
+
+def base_cost(row: Any) -> float:
+    """Median seconds per call over the rounds every member of the row's block took: what picks the fastest
+    build, the same whether or not a comparison later took more rounds."""
+    base = [t for k, t in zip(getattr(row, "round_ids", []), row.per_sort) if k < getattr(row, "block_base", 0)]
+    return float(np.median(base)) if base else row.median
+
+
+def same_code(row: Any, other: Any) -> bool:
+    """Both rows run the same machine code on the same substrate (harness.interleave.code_identity)."""
+    code = getattr(row, "code_identity", None)
+    return bool(code) and code == getattr(other, "code_identity", None) and row.substrate == other.substrate
+
+
+def time_comparison(row: Any, other: Any) -> tuple[float | None, tuple[float, float] | None, str]:
+    """row / other in time: (ratio, interval, verdict) from the rounds they shared; `identical code` without
+    looking at the time when both run the same machine code."""
+    sides = paired_sides(row, other)
+    if sides is None:
+        ratio = _quotient(row.median, other.median)
+        return ratio, None, IDENTICAL if same_code(row, other) else APART
+    ratio, low, high = paired_interval(*sides)
+    ci = (low, high) if low is not None and high is not None else None
+    return ratio, ci, IDENTICAL if same_code(row, other) else decide(low, high)
+
+
+def comparisons_to_settle(candidates: Sequence["Candidate"], codes: Sequence[str | None]) -> list[tuple[int, int]]:
+    """The comparisons a block's rows are judged on, as index pairs: each row that is not a compiler build against
+    the fastest compiler build of its algorithm and of any algorithm, and each supplied row against its
+    neighbours in the ranking of supplied rows; leaving out those whose two sides run identical code."""
+    pairs: set[tuple[int, int]] = set()
+    for index, (same, fastest) in partners(candidates).items():
+        if not candidates[index].compiler:
+            pairs.update((index, j) for j in (same, fastest) if j is not None)
+    supplied = sorted((i for i, c in enumerate(candidates) if c.origin == "supplied"), key=lambda i: _order(candidates[i]))
+    pairs.update(zip(supplied, supplied[1:]))
+    return sorted((a, b) for a, b in pairs if a != b and not (codes[a] and codes[a] == codes[b]))
+
+
+def partners(candidates: Sequence["Candidate"]) -> dict[int, tuple[int | None, int | None]]:
+    """Per candidate (by index): the compiler build of its algorithm it is compared with, and the fastest of any
+    algorithm. The first is the fastest of its algorithm, or, for a row that runs the same machine code as one of
+    them, that build: who generated better code is then answered without timing, whichever of two builds within
+    the noise of each other came out fastest."""
+    compilers = [i for i, c in enumerate(candidates) if c.compiler]
+
+    def fastest(indices: Iterable[int]) -> int | None:
+        return min(indices, key=lambda i: _order(candidates[i]), default=None)
+
+    out = {}
+    for i, c in enumerate(candidates):
+        same = [j for j in compilers if candidates[j].algorithm == c.algorithm]
+        twin = fastest(j for j in same if c.code and candidates[j].code == c.code and j != i)
+        out[i] = (twin if twin is not None and not c.compiler else fastest(same), fastest(compilers))
+    return out
 
 
 def count_verdict(ratio: float | None) -> str:
@@ -90,6 +151,7 @@ class Candidate:
     algorithm: str
     compiler: bool  # a compiler route's build of one of the kernel's own sources
     cost: float | None  # median seconds per call, or the executed count; None: not measured (untimed session)
+    code: str | None = None  # harness.interleave.code_identity of the code, where known
 
 
 @dataclass(frozen=True)
@@ -104,9 +166,13 @@ class Pair:
         return f"{self.comparison} ({self.algorithm})" if self.algorithm else self.comparison
 
 
-def _best(candidates: Iterable[Candidate]) -> Candidate | None:
+def _order(c: Candidate) -> tuple[bool, float, str]:
     # Unmeasured candidates last, ties by name: the choice is the same on every run with the same medians.
-    return min(candidates, key=lambda c: (c.cost is None, c.cost or 0.0, c.label), default=None)
+    return (c.cost is None, c.cost or 0.0, c.label)
+
+
+def _best(candidates: Iterable[Candidate]) -> Candidate | None:
+    return min(candidates, key=_order, default=None)
 
 
 def choose_pairs(candidates: Sequence[Candidate]) -> list[Pair]:
@@ -152,13 +218,14 @@ def _quotient(a: float | None, b: float | None) -> float | None:
 
 def _cost(row: Any, rows: Sequence[Any]) -> float | None:
     if row.timing != "emulated":
-        return row.median
+        return base_cost(row)
     total = executed_total(row, rows)
     return None if total is None else float(total)
 
 
 def candidate(row: Any, rows: Sequence[Any]) -> Candidate:
-    return Candidate(row.label, row.origin, row.algorithm, row.compiler_source, _cost(row, rows))
+    return Candidate(row.label, row.origin, row.algorithm, row.compiler_source, _cost(row, rows),
+                     getattr(row, "code_identity", None))
 
 
 def _compare(row: Any, other: Any, rows: Sequence[Any]) -> tuple[float | None, tuple[float, float] | None, str]:
@@ -166,10 +233,10 @@ def _compare(row: Any, other: Any, rows: Sequence[Any]) -> tuple[float | None, t
     not compiler builds themselves."""
     if row.timing == "emulated":
         ratio = _quotient(executed_total(row, rows), executed_total(other, rows))
-        return ratio, None, "" if row.compiler_source else count_verdict(ratio)
-    ratio, low, high = ratio_with_ci(row.per_sort or [row.median], other.per_sort or [other.median])
-    ci = (low, high) if low is not None and high is not None else None
-    return ratio, ci, "" if row.compiler_source else verdict_from_ci(low, high)
+        verdict = IDENTICAL if same_code(row, other) else count_verdict(ratio)
+        return ratio, None, "" if row.compiler_source else verdict
+    ratio, ci, verdict = time_comparison(row, other)
+    return ratio, ci, "" if row.compiler_source else verdict
 
 
 def compare_rows(rows: Sequence[Any]) -> None:
@@ -180,21 +247,17 @@ def compare_rows(rows: Sequence[Any]) -> None:
     for row in rows:
         groups.setdefault((row.kernel, row.n, row.shape, row.substrate), []).append(row)
     for group in groups.values():
-        by_label = {r.label: r for r in group}
-        compilers = [candidate(r, rows) for r in group if r.compiler_source]
-        fastest_any = _best(compilers)
-        if fastest_any is None:
-            continue
-        for row in group:
-            fastest_same = _best(c for c in compilers if c.algorithm == row.algorithm)
-            if fastest_same is not None:
-                row.ratio, row.ratio_ci, row.verdict = _compare(row, by_label[fastest_same.label], rows)
-                row.compared_with = fastest_same.label
-            if fastest_same == fastest_any and fastest_same is not None:
+        for row, (same, fastest) in zip(group, partners([candidate(r, rows) for r in group]).values()):
+            if fastest is None:
+                continue
+            if same is not None:
+                row.ratio, row.ratio_ci, row.verdict = _compare(row, group[same], rows)
+                row.compared_with = group[same].label
+            if same == fastest:
                 row.free_ratio, row.free_ci, row.free_verdict = row.ratio, row.ratio_ci, row.verdict
             else:
-                row.free_ratio, row.free_ci, row.free_verdict = _compare(row, by_label[fastest_any.label], rows)
-            row.free_compared_with = fastest_any.label
+                row.free_ratio, row.free_ci, row.free_verdict = _compare(row, group[fastest], rows)
+            row.free_compared_with = group[fastest].label
 
 
 # --- the headline ---------------------------------------------------------------------------------------------
@@ -214,7 +277,7 @@ class Headline:
     time_ratio: float | None
     time_ci: tuple[float, float] | None
     verdict: str
-    interleaved: bool  # the time ratio comes from a re-measurement with both sides' rounds interleaved
+    interleaved: bool  # the time ratio comes from rounds the two sides shared in their timed block
     executed_ratio: float | None
     code_ratio: float | None
     lines_ratio: float | None
@@ -223,25 +286,8 @@ class Headline:
     ai_keeps_state: bool = False
 
 
-def interleaved_pairs(run: dict[str, Any]) -> dict[tuple[str, str, int, str, str], tuple[list[float], list[float]]]:
-    """The headline pairs test_headline_pair re-measured: (kernel, substrate, n, ai, compiler) -> per-call
-    seconds of each side, from rounds that alternated between the two."""
-    out = {}
-    for bench in run.get("benchmarks", []):
-        info = bench.get("extra_info", {})
-        pair = info.get("headline_pair")
-        if not pair or "partner_per_sort" not in info:
-            continue
-        repeat = int(info.get("repeat", 1))
-        ours = [t / repeat for t in bench["stats"].get("data", [])] or [bench["stats"]["median"] / repeat]
-        out[(pair["kernel"], pair["substrate"], int(pair["n"]), pair["ai"], pair["compiler"])] = (ours, info["partner_per_sort"])
-    return out
-
-
-def headline_rows(rows: Sequence[Any], interleaved: dict[tuple[str, str, int, str, str], tuple[list[float], list[float]]]
-                  | None = None, shape: str = "random") -> list[Headline]:
+def headline_rows(rows: Sequence[Any], shape: str = "random") -> list[Headline]:
     """Per kernel, substrate and n: the same-algorithm pair of each algorithm, then the algorithm-free pair."""
-    interleaved = interleaved or {}
     out = []
     for kernel in sorted({r.kernel for r in rows}):
         for substrate in sorted({r.substrate for r in rows if r.substrate and r.kernel == kernel}):
@@ -250,30 +296,26 @@ def headline_rows(rows: Sequence[Any], interleaved: dict[tuple[str, str, int, st
                 by_label = {r.label: r for r in here}
                 for pair in choose_pairs([candidate(r, rows) for r in here]):
                     ai, compiler = by_label[pair.ai.label], by_label[pair.compiler.label]
-                    out.append(_headline(kernel, substrate, n, pair, ai, compiler, rows,
-                                         interleaved.get((kernel, substrate, n, ai.label, compiler.label))))
+                    out.append(_headline(kernel, substrate, n, pair, ai, compiler, rows))
     return out
 
 
-def headline_verdict(low: float | None, high: float | None) -> str:
-    """A headline pair's verdict from the interval of AI / compiler: who is faster, where the interval clears 1."""
-    return {"faster": "AI faster", "slower": "compiler faster"}.get(verdict_from_ci(low, high), "unsure")
+def headline_verdict(verdict: str) -> str:
+    """A headline pair's verdict from the row's (AI / compiler): who is faster, in words that say it."""
+    return {FASTER: "AI faster", SLOWER: "compiler faster"}.get(verdict, verdict)
 
 
-def _headline(kernel: str, substrate: str, n: int, pair: Pair, ai: Any, compiler: Any, rows: Sequence[Any],
-              interleaved: tuple[list[float], list[float]] | None) -> Headline:
+def _headline(kernel: str, substrate: str, n: int, pair: Pair, ai: Any, compiler: Any, rows: Sequence[Any]) -> Headline:
     executed_ratio = _quotient(executed_total(ai, rows), executed_total(compiler, rows))
-    time_ratio, ci = None, None
+    time_ratio, ci, shared = None, None, False
     if ai.timing == "emulated":  # the emulator's time is not the code's: the exact count decides
-        verdict = count_verdict(executed_ratio)
+        verdict = IDENTICAL if same_code(ai, compiler) else count_verdict(executed_ratio)
     else:
-        sides = interleaved or (ai.per_sort or [ai.median], compiler.per_sort or [compiler.median])
-        time_ratio, low, high = ratio_with_ci(*sides)
-        ci = (low, high) if low is not None and high is not None else None
-        verdict = headline_verdict(low, high)
+        time_ratio, ci, verdict = time_comparison(ai, compiler)
+        verdict, shared = headline_verdict(verdict), paired_sides(ai, compiler) is not None
     return Headline(
         kernel=kernel, substrate=substrate, n=n, comparison=pair.comparison, algorithm=pair.algorithm, ai=ai.label,
-        compiler=compiler.label, time_ratio=time_ratio, time_ci=ci, verdict=verdict, interleaved=interleaved is not None,
+        compiler=compiler.label, time_ratio=time_ratio, time_ci=ci, verdict=verdict, interleaved=shared,
         executed_ratio=executed_ratio, code_ratio=_quotient(ai.code_bytes, compiler.code_bytes),
         lines_ratio=_quotient(ai.lines.get("effective"), compiler.lines.get("effective")),
         ai_algorithm=ai.algorithm, compiler_algorithm=compiler.algorithm, ai_keeps_state=bool(getattr(ai, "keeps_state", False)),

@@ -2,13 +2,16 @@
 harness.timing_lock).
 
 While a run times, the watch records, before the first benchmark, every
-`PROBE_EVERY` benchmarks and after the last: the load average and the runnable
-processes against the core count, the CPU time every other process used
-(psutil), and the harness's own noise meter, a compiler's insertion sort on
-one native route timed for a few milliseconds. `judge` turns those readings into the
+`PROBE_EVERY` benchmarks and after the last: the load average, the runnable
+processes and the CPU time that processes outside this run's process tree used
+(psutil), and the harness's own noise meter, a compiler's insertion sort on one
+native route timed for a few milliseconds. `judge` turns those readings into the
 report's words: quiet or busy, by how much, and which benchmarks were timed
-while it was busy. Readings in, judgements out: the judging never reads the
-machine, so it is tested on synthetic readings.
+while it was busy. Busy means other work competed for the cores; the noise
+meter is shown, never judged on: a virtual machine's own slow spells move it
+with nothing else running, and only interleaved timing cancels them. Readings
+in, judgements out: the judging never reads the machine, so it is tested on
+synthetic readings.
 """
 from __future__ import annotations
 
@@ -22,14 +25,16 @@ from typing import Any
 
 from harness.timing_lock import describe_holder
 
-# What the watch calls busy. A quarter of the machine's CPU time used by others is half a core on two cores:
-# the timed process then waits for the CPU now and then. The noise meter's median drifts by a few percent between
-# probes on a machine whose other work is steady; a tenth is beyond that drift, and two busy loops of our own on
-# every core move it far more. The load average counts this run too: more runnable work than cores is contention.
-OTHERS_BUSY = 0.25  # share of all cores' time used by other processes during an interval
-LOAD_BUSY = 0.5  # load average above the core count by this much, this run counted in (it keeps one core busy)
-NOISE_BUSY = 0.10  # the noise meter's median per call above its quietest probe of the run, relative
-PREEMPTED = 1.0  # a round of the noise meter twice its probe's median: the timed process was made to wait
+# What the watch calls busy: other work competing for the cores, measured on other processes, never inferred from
+# how fast our own code ran (a shared VM slows down now and then with nothing else running). A quarter of the
+# machine's CPU time used by others is half a core on two cores: the timed process then waits for the CPU now and
+# then. The load average counts this run too, and its own children (a pool counting or checking beside the
+# timing): busy when what remains would fill every core but the timed one by half a core more. A load average
+# trails by a minute and counts tasks waiting on a disk too: it counts only while other processes did use the CPU.
+OTHERS_BUSY = 0.25  # share of all cores' time used by processes outside this run's tree during an interval
+LOAD_BUSY = 0.5  # load average not this run's, above the cores but one by this much, at both ends of an interval
+LOAD_NEEDS = 0.10  # the share of the cores' time others must have used in an interval for its load to count
+PREEMPTED = 1.0  # a round of the noise meter twice its probe's median: shown as a wait for the CPU
 PROBE_EVERY = 50  # benchmarks between two probes: a probe costs a few ms, a benchmark round about as much
 PROBE_ROUNDS = 7
 # Unstable rows, after pyperf's checks (maximum 50% above the mean; standard deviation 10% of the mean), on the
@@ -48,28 +53,65 @@ class Point:
     done: int
     wall: float  # time.monotonic()
     load1: float
-    runnable: int  # runnable processes other than this one, at that instant
-    busy_cpu: float  # seconds of CPU time the whole machine spent busy since boot (psutil)
-    own_cpu: float  # seconds of it this process and its children used
+    runnable: int  # runnable tasks outside this run's process tree, at that instant
+    busy_cpu: float  # seconds of CPU time the whole machine spent busy since boot (psutil; the hypervisor's not)
+    own_cpu: float  # seconds of it this run's process tree used
     noise: float | None = None  # the noise meter's median seconds per call, where it could run
     noise_spread: float | None = None  # its slowest round over its median, minus 1
+    steal_cpu: float = 0.0  # seconds the hypervisor gave this machine's cores to others since boot
 
 
-def read_point(label: str, done: int) -> Point:
+def _tree(root: int | None) -> list[Any]:
+    """The process `root` (this one by default) and every process below it."""
+    import psutil
+
+    try:
+        top = psutil.Process(root)
+        return [top, *top.children(recursive=True)]
+    except psutil.Error:  # a root that ended: only this process is known to be the run's
+        return [psutil.Process()]
+
+
+def _running_tasks(pid: int) -> int:
+    """Threads of `pid` in the run queue now (state R), from /proc: psutil gives a process's state, not its threads'."""
+    count = 0
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return 0
+    for task in tasks:
+        try:
+            stat = (task / "stat").read_text()
+        except OSError:
+            continue
+        count += stat[stat.rindex(")") + 2:].startswith("R")
+    return count
+
+
+def others_running(root: int | None = None) -> int:
+    """Runnable tasks on the machine now that are not this run's (its process tree counted out, this reader too)."""
+    total = _procs_running()
+    own = sum(_running_tasks(p.pid) for p in _tree(root))
+    return max(0, total - max(own, 1))
+
+
+def read_point(label: str, done: int, root: int | None = None) -> Point:
+    """The machine now, with the process tree under `root` (default: this process) counted as this run's own."""
     import psutil
 
     total = psutil.cpu_times()
-    busy = sum(total) - total.idle - getattr(total, "iowait", 0.0)
-    me = psutil.Process()
-    own = sum(me.cpu_times()[:4])  # user, system and the reaped children's
-    for child in me.children(recursive=True):
+    # Guest time is already inside user and nice on Linux; steal is the hypervisor's, not a process's here.
+    busy = sum(getattr(total, name, 0.0) for name in ("user", "nice", "system", "irq", "softirq"))
+    own = 0.0
+    for process in _tree(root):
         try:
             # Its own time and its reaped children's: a pool's workers end inside the forkserver, not here.
-            own += sum(child.cpu_times()[:4])
+            own += sum(process.cpu_times()[:4])
         except psutil.Error:  # a child that ended between the listing and the reading
             pass
     return Point(label=label, done=done, wall=time.monotonic(), load1=os.getloadavg()[0],
-                 runnable=max(0, _procs_running() - 1), busy_cpu=busy, own_cpu=own)
+                 runnable=others_running(root), busy_cpu=busy, own_cpu=own,
+                 steal_cpu=getattr(total, "steal", 0.0))
 
 
 def _procs_running() -> int:
@@ -152,8 +194,10 @@ def noise_meter() -> Meter:
 class MachineWatch:
     """Readings of the machine through one timed run: start, every PROBE_EVERY benchmarks, finish."""
 
-    def __init__(self, meter: Meter, cores: int | None = None, every: int = PROBE_EVERY) -> None:
+    def __init__(self, meter: Meter, cores: int | None = None, every: int = PROBE_EVERY,
+                 root: int | None = None) -> None:
         self.meter = meter
+        self.root = root  # the process whose tree is this run (default: this process)
         self.cores = cores or os.cpu_count() or 1
         self.every = every
         self.points: list[Point] = []
@@ -161,14 +205,14 @@ class MachineWatch:
         self.lock: dict[str, Any] = {}
 
     def _point(self, label: str) -> None:
-        point = read_point(label, sum(len(ids) for ids in self.timed))
+        point = read_point(label, sum(len(ids) for ids in self.timed), self.root)
         if self.meter.run is not None:
             try:
                 point.noise, point.noise_spread = probe(self.meter.run, self.meter.calls, clock=self.meter.clock)
             except Exception as exc:  # the meter must never cost the run: it stops, and says why
                 self.meter.run, self.meter.problem = None, f"{type(exc).__name__}: {exc}"
         # Runnable processes come and go within microseconds: what was runnable both before and after the probe.
-        point.runnable = min(point.runnable, max(0, _procs_running() - 1))
+        point.runnable = min(point.runnable, others_running(self.root))
         self.points.append(point)
 
     def start(self) -> None:
@@ -191,7 +235,7 @@ class MachineWatch:
             "points": [asdict(p) for p in self.points],
             "timed": self.timed,
             "lock": self.lock,
-            "thresholds": {"others_busy": OTHERS_BUSY, "load_busy": LOAD_BUSY, "noise_busy": NOISE_BUSY},
+            "thresholds": {"others_busy": OTHERS_BUSY, "load_busy": LOAD_BUSY},
         }
 
 
@@ -204,13 +248,15 @@ class Interval:
 
     start: str
     end: str
-    others: float | None  # share of all cores' time other processes used
-    load1: float
-    runnable: int
+    others: float | None  # share of all cores' time processes outside this run's tree used
+    load1: float  # the lower load average of its two ends: what held through it
+    runnable: int  # the fewer tasks not this run's runnable at its two ends
     noise: float | None  # the meter's larger move at either end, against its quietest probe of the run
     benchmarks: list[str]
     preempted: float | None = None  # the meter's slowest round over its median, minus 1, at either end
     reasons: list[str] = field(default_factory=list)
+    own: float | None = None  # cores this run's process tree kept busy on average (its share of the load)
+    steal: float | None = None  # share of all cores' time the hypervisor gave to other machines
 
     @property
     def busy(self) -> bool:
@@ -233,21 +279,6 @@ class Judgement:
     def affected(self) -> set[str]:
         return {b for i in self.intervals if i.busy for b in i.benchmarks}
 
-    @property
-    def margin(self) -> float:
-        """How far a busy row's interval must clear 1 for its verdict to stand: the noise measured."""
-        return max(self.noise or 0.0, 0.0)
-
-    def verdict(self, low: float | None, high: float | None, steady: bool = True) -> str:
-        """faster / slower for a row timed while the machine was busy, only beyond the noise measured, and only
-        for a row whose own rounds were steady (the meter's median misses a wait that one round of a row took)."""
-        if steady and low is not None and high is not None:
-            if high < 1.0 - self.margin:
-                return "faster"
-            if low > 1.0 + self.margin:
-                return "slower"
-        return "unsure (machine busy)"
-
     def header(self) -> list[str]:
         """The machine's state in plain words, for the report's header."""
         lines = []
@@ -257,16 +288,21 @@ class Judgement:
         if not self.intervals:
             return lines + ["Machine state: not recorded for this run."]
         others = [i.others for i in self.intervals if i.others is not None]
-        noise = (f"the noise meter ({self.meter}) moved {self.noise:.0%} at most (busy above {NOISE_BUSY:.0%})"
+        steal = max((i.steal for i in self.intervals if i.steal is not None), default=0.0)
+        noise = (f"the noise meter ({self.meter}) moved {self.noise:.0%} at most between probes (shown, not judged: "
+                 "a virtual machine's own slow spells move it with nothing else running)"
                  if self.noise is not None else f"no noise meter: {self.meter}")
         figures = (f"Readings while timing, on {self.cores} cores: other processes used up to "
                    f"{max(others, default=0):.0%} of the machine's CPU time (busy above {OTHERS_BUSY:.0%}); load "
                    f"average {min(i.load1 for i in self.intervals):.1f}-{max(i.load1 for i in self.intervals):.1f}, "
-                   f"this run counted in (busy above {self.cores + LOAD_BUSY:.1f}); up to "
-                   f"{max(i.runnable for i in self.intervals)} other processes runnable at once; {noise}.")
-        if self.noise:
-            figures += (f" Every interval of a ratio between two rows timed apart includes that drift "
-                        f"(x/÷ {1 + self.noise:.2f}); pairs timed interleaved need not.")
+                   f"this run's own share counted out (busy when the rest exceeds "
+                   f"{self.cores - 1 + LOAD_BUSY:.1f}); up to {max(i.runnable for i in self.intervals)} tasks of "
+                   f"other processes runnable at once (busy at {self.cores})"
+                   + (f"; the hypervisor took {steal:.0%} of the cores' time" if steal >= 0.01 else "")
+                   + f"; {noise}.")
+        preempted = max((i.preempted for i in self.intervals if i.preempted is not None), default=None)
+        if preempted is not None and preempted > PREEMPTED:
+            figures += f" A round of the noise meter took {preempted + 1:.0f}x its probe's median (a wait for the CPU)."
         if not self.busy:
             return lines + ["Machine: quiet while timing.", figures]
         busy = [i for i in self.intervals if i.busy]
@@ -275,10 +311,9 @@ class Judgement:
         return lines + [
             f"Machine: BUSY while timing: {'; '.join(reasons)}.", figures,
             f"{len(self.affected)} of {count} benchmarks were timed while it was busy: their rows are marked "
-            f"`busy`, and a faster/slower verdict among them stands only where its interval clears 1 by more than "
-            f"the noise measured ({self.margin:.0%}) and its own rounds were steady; otherwise it reads "
-            "`unsure (machine busy)`. Time again on a "
-            "quiet machine (`arena doctor` says what else disturbs timings).",
+            "`busy`. Their verdicts stand: each comes from rounds its two sides shared, which other work slowed "
+            "alike; absolute times are not comparable with a quiet run's (`arena doctor` says what else disturbs "
+            "timings).",
         ]
 
 
@@ -291,7 +326,9 @@ def _worst(intervals: Sequence[Interval]) -> Interval:
     return Interval(start=intervals[0].start, end=intervals[-1].end, others=most([i.others for i in intervals]),
                     load1=max(i.load1 for i in intervals), runnable=max(i.runnable for i in intervals),
                     noise=most([i.noise for i in intervals]), benchmarks=[],
-                    preempted=most([i.preempted for i in intervals]))
+                    preempted=most([i.preempted for i in intervals]),
+                    own=min((i.own for i in intervals if i.own is not None), default=None),
+                    steal=most([i.steal for i in intervals]))
 
 
 def judge(saved: dict[str, Any] | None) -> Judgement | None:
@@ -311,14 +348,19 @@ def judge(saved: dict[str, Any] | None) -> Judgement | None:
     timed = saved.get("timed", [])
     for k, (a, b) in enumerate(zip(points, points[1:])):
         elapsed = b.wall - a.wall
-        others = ((b.busy_cpu - a.busy_cpu) - (b.own_cpu - a.own_cpu)) / (elapsed * cores) if elapsed > 0 else None
-        others = None if others is None else min(1.0, max(0.0, others))
+        others = own = steal = None
+        if elapsed > 0:
+            own = max(0.0, b.own_cpu - a.own_cpu) / elapsed
+            others = min(1.0, max(0.0, (b.busy_cpu - a.busy_cpu) / (elapsed * cores) - own / cores))
+            steal = min(1.0, max(0.0, (b.steal_cpu - a.steal_cpu) / (elapsed * cores)))
         moves = [m for m in (moved(a), moved(b)) if m is not None]
         spreads = [p.noise_spread for p in (a, b) if p.noise_spread is not None]
-        interval = Interval(start=a.label, end=b.label, others=others, load1=max(a.load1, b.load1),
-                            runnable=max(a.runnable, b.runnable), noise=max(moves) if moves else None,
+        # Load and runnable tasks are instants; contention that lasted shows at both ends, a burst at one end only
+        # is already in the CPU time others used.
+        interval = Interval(start=a.label, end=b.label, others=others, load1=min(a.load1, b.load1),
+                            runnable=min(a.runnable, b.runnable), noise=max(moves) if moves else None,
                             benchmarks=list(timed[k]) if k < len(timed) else [],
-                            preempted=max(spreads) if spreads else None)
+                            preempted=max(spreads) if spreads else None, own=own, steal=steal)
         interval.reasons = interval_reasons(interval, cores)
         intervals.append(interval)
     largest = max((i.noise for i in intervals if i.noise is not None), default=None)
@@ -329,19 +371,16 @@ def judge(saved: dict[str, Any] | None) -> Judgement | None:
 
 
 def interval_reasons(interval: Interval, cores: int) -> list[str]:
-    """Why an interval counts as busy, in plain words; empty when it was quiet."""
+    """Why an interval counts as busy, in plain words; empty when it was quiet. Only other processes' work counts:
+    the noise meter's readings are the run's own speed, which a virtual machine's slow spells move as well."""
     reasons = []
     if interval.others is not None and interval.others > OTHERS_BUSY:
         reasons.append(f"other processes used {interval.others:.0%} of the {cores} cores' time")
-    if interval.load1 > cores + LOAD_BUSY:
-        reasons.append(f"load average {interval.load1:.1f} on {cores} cores")
+    own = 1.0 if interval.own is None else interval.own  # the timed process keeps a core busy
+    if interval.load1 - own > cores - 1 + LOAD_BUSY and (interval.others is None or interval.others >= LOAD_NEEDS):
+        reasons.append(f"load average {interval.load1:.1f} on {cores} cores, {own:.1f} of it this run's")
     if interval.runnable >= cores:
-        reasons.append(f"{interval.runnable} other processes were runnable on {cores} cores")
-    if interval.noise is not None and interval.noise > NOISE_BUSY:
-        reasons.append(f"the noise meter moved {interval.noise:.0%}")
-    if interval.preempted is not None and interval.preempted > PREEMPTED:
-        reasons.append(f"a round of the noise meter took {interval.preempted + 1:.0f}x its median (the run was "
-                       "made to wait for the CPU)")
+        reasons.append(f"{interval.runnable} tasks of other processes were runnable on {cores} cores")
     return reasons
 
 
@@ -364,75 +403,17 @@ def unstable(per_round: Sequence[float]) -> str | None:
     return "unstable: " + ", ".join(found) if found else None
 
 
-def widened(ci: tuple[float, float], drift: float) -> tuple[float, float]:
-    """An interval of a ratio of two separately timed rows, with the run's measured drift added on both sides."""
-    return ci[0] / (1 + drift), ci[1] * (1 + drift)
-
-
-# A row's two comparisons with a compiler build (harness.analysis.Row): the same algorithm's, and any algorithm's.
-# Each as (its interval, its verdict, the label of the row it is compared with).
-COMPARISONS = (("ratio_ci", "verdict", "compared_with"), ("free_ci", "free_verdict", "free_compared_with"))
-
-
-def hold_unsteady(rows: Sequence[Any]) -> None:
-    """A faster/slower verdict between two rows timed apart stands only when both rows' rounds were steady. An
-    unstable row met a slow spell of the machine that its median may carry and a rerun would not: its verdict,
-    and that of a row compared with it, becomes unsure. (Rows timed while the machine was busy are judged so
-    already.)"""
-    by_key = {(r.kernel, r.n, r.shape, r.label): r for r in rows}
-    for row in rows:
-        if row.timing == "emulated" or row.compiler_source or row.busy:
-            continue
-        for _, verdict, compared_with in COMPARISONS:
-            if getattr(row, verdict, "") not in ("faster", "slower"):
-                continue
-            other = by_key.get((row.kernel, row.n, row.shape, getattr(row, compared_with, "")))
-            if row.unstable:
-                setattr(row, verdict, "unsure")  # the row's own `unstable` flag says why
-            elif other is not None and other.unstable:
-                setattr(row, verdict, f"unsure ({other.label} unstable)")
-
-
 def judge_rows(rows: Sequence[Any], headline: Sequence[Any], saved: dict[str, Any] | None) -> list[str]:
-    """The judgement on a report's rows (harness.report's Row and Headline): unstable rows flagged; rows timed while
-    the machine was busy marked, their faster/slower verdicts standing only beyond the noise measured. Returns the
-    header's lines."""
+    """The judgement on a report's rows (harness.report's Row and Headline): unstable rows flagged, rows timed while
+    the machine was busy marked. Neither changes a verdict: every verdict comes from paired rounds, which a busy
+    machine slows on both sides alike. Returns the header's lines."""
     for row in rows:
         if row.timing != "emulated":
             row.unstable = unstable(row.per_sort)
     judged = judge(saved)
     if judged is None:
-        hold_unsteady(rows)
         return []
     affected = judged.affected
     for row in rows:
         row.busy = row.id in affected
-        for ci, verdict, _ in COMPARISONS:
-            if row.busy and getattr(row, verdict, "") in ("faster", "slower"):
-                setattr(row, verdict, judged.verdict(*(getattr(row, ci) or (None, None)), steady=not row.unstable))
-    from harness.headline import headline_verdict, verdict_from_ci
-
-    drift = judged.noise or 0.0
-    if drift > 0:
-        # Two rows are timed at different moments of the run, and the same code's time moved by `drift` between
-        # the meter's probes: a ratio of two such rows is that uncertain beyond its rounds. Every interval of one
-        # carries it, so a rerun lands inside; pairs timed interleaved (the headline's) do not need it.
-        for row in rows:
-            if row.timing == "emulated" or row.compiler_source:
-                continue
-            for ci, verdict, _ in COMPARISONS:
-                if getattr(row, ci, None):
-                    setattr(row, ci, widened(getattr(row, ci), drift))
-                    if not row.busy and getattr(row, verdict) in ("faster", "slower", "unsure"):
-                        setattr(row, verdict, verdict_from_ci(*getattr(row, ci)))
-    hold_unsteady(rows)
-    for h in headline:
-        sides = [r for r in rows if (r.substrate, r.n, r.shape) == (h.substrate, h.n, "random") and r.label in (h.ai, h.compiler)]
-        if any(r.busy for r in sides):
-            if h.verdict in ("AI faster", "compiler faster"):
-                verdict = judged.verdict(*(h.time_ci or (None, None)), steady=not any(r.unstable for r in sides))
-                h.verdict = {"faster": "AI faster", "slower": "compiler faster"}.get(verdict, verdict)
-        elif drift > 0 and not h.interleaved and h.time_ci:
-            h.time_ci = widened(h.time_ci, drift)
-            h.verdict = headline_verdict(*h.time_ci)
     return judged.header()

@@ -5,7 +5,8 @@ round's time is there), plus the `arena` block our conftest adds (variants that
 failed and were not timed, tool versions). Times per sort are a round's time
 divided by the round's repeat count. Each row is compared with the fastest
 compiler build on its substrate, of its own algorithm and of any algorithm
-(harness.headline, which also picks the headline pairs).
+(harness.headline, which also picks the headline pairs), on the rounds the two
+shared in their timed block (harness.interleave, whose rules the header states).
 """
 from __future__ import annotations
 
@@ -25,13 +26,12 @@ from harness.analysis import (
 from harness.formatting import fmt_executed, fmt_ratio, fmt_time
 from harness.headline import (
     ALGORITHM_FREE, HEADLINE_COLUMNS, HEADLINE_TITLES, SAME_ALGORITHM, executed_total, headline_cells, ratio_with_ci,
-    verdict_from_ci,
 )
+from harness.interleave import rules_text
 
 # Re-exported: what callers of the report module have always found here.
 __all__ = ["GOALS", "Analysis", "Ratio", "Row", "analyse", "analysis_json", "executed_total", "fmt_time", "goal_of",
-           "is_compiler_built", "key_ratio", "missed_goal", "ratio_with_ci", "rows_from_run", "run_metadata",
-           "verdict_from_ci"]
+           "is_compiler_built", "key_ratio", "missed_goal", "ratio_with_ci", "rows_from_run", "run_metadata"]
 UNSTABLE_SHOWN = 20  # unstable rows on the terminal; report.md lists them all
 
 # --- rendering ---------------------------------------------------------------------------------------------
@@ -85,7 +85,7 @@ def print_terminal(analysis: Analysis, report_dir: Path | None = None) -> None:
 
     # Styles only where markup is ours: a message's own brackets (`a[n+0]`) are text, and a pipe gets no styles.
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 180)
-    for note in analysis.machine_notes:
+    for note in [*rules_text(), *analysis.machine_notes]:
         console.print(note, markup=False)
     for n in sorted({r.n for r in analysis.rows}):
         table = Table(title=f"n = {n}, random input (other shapes in report.md)", title_justify="left")
@@ -128,7 +128,7 @@ def print_terminal(analysis: Analysis, report_dir: Path | None = None) -> None:
         for r in sorted(unstable_rows, key=lambda r: (r.n, r.shape, r.label))[:UNSTABLE_SHOWN]:
             console.print(f"  n={r.n:<5} {r.shape:10} {r.label:42} {r.unstable}", markup=False)
     if analysis.overhead:
-        console.print("[bold]Harness overhead per route (no-op kernel: make the input, call, check the output):[/]")
+        console.print("[bold]Harness overhead per route (no-op kernel: the timed loop and the call alone):[/]")
         for r in sorted(analysis.overhead, key=lambda r: (r.route, r.n)):
             console.print(f"  {r.route:14} n={r.n:<5} {fmt_time(r.median)}" + (" (emulator)" if r.timing == "emulated" else ""))
     if report_dir is not None:
@@ -145,8 +145,9 @@ def comparison_text(r: Row) -> str:
 def markdown(analysis: Analysis) -> str:
     out = [f"# codegen-arena benchmark report: {analysis.run_name}", "",
            f"Run {analysis.datetime}, profile `{analysis.profile}`, on {analysis.machine.get('cpu', {}).get('brand_raw', 'this machine')}.",
+           *rules_text(), "",
            "Times are per call (a fresh input made in the loop, the sort, and the check of its output), from loops inside each target; median and interquartile range over the rounds.",
-           "`x same-algorithm compiler` divides by the fastest compiler build (a compiler route's build of the kernel's own C or LLVM IR source) of the same algorithm on the same substrate, n and shape; `x any compiler` by the fastest compiler build of any algorithm; each with a 95% bootstrap confidence interval. `faster` and `slower` only when the whole interval clears 1.",
+           "`x same-algorithm compiler` divides by the fastest compiler build (a compiler route's build of the kernel's own C or LLVM IR source) of the same algorithm on the same substrate, n and shape; `x any compiler` by the fastest compiler build of any algorithm; each from the rounds the two shared (the rows of one kernel, substrate, n and shape are timed as one block), with its 95% interval. The fastest builds are chosen by the rounds every row of the block took.",
            "`placement`: on native routes, the slowest over the fastest median of the code placed at several offsets mod 64 (or why it stayed in place).",
            "Emulated routes report executed instructions; their time is the emulator's, not the code's.", ""]
     out += [*analysis.machine_notes, ""] if analysis.machine_notes else []
@@ -160,8 +161,8 @@ def markdown(analysis: Analysis) -> str:
                 f"**{SAME_ALGORITHM}** pits each algorithm's best AI-written variant against the compiler's build of "
                 f"that same algorithm (who generated better code); **{ALGORITHM_FREE}** pits the best AI-written "
                 "variant against the compiler's fastest build of any algorithm (which program to use). `timed`: "
-                "`interleaved` when the pair was re-measured after it was chosen, its two sides' rounds alternating; "
-                "`apart` when the ratio comes from two separate benchmarks. Ratios are AI / compiler: below 1, "
+                "`interleaved` when the ratio comes from the rounds the pair shared in its timed block; `apart` "
+                "(a run saved before blocks) when it comes from two separate benchmarks, and decides nothing. Ratios are AI / compiler: below 1, "
                 "the AI's code is faster, executes less, or is smaller. On the emulator only the exact instruction "
                 "count is compared. Executed work on native routes and V8 is counted on the same bytes in Unicorn "
                 "or the same module in wasmtime (fuel).", ""]

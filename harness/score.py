@@ -9,8 +9,9 @@ Safe to call from a reward function: every problem with a candidate (unreadable,
 build, wrong answer, crash, hang, a checking process that died) is that record's verdict, never an exception.
 
 Timing happens after every check has finished, in this process, pinned to one core, one comparison at a
-time (candidate and compiler build interleaved round by round): never two timings at once, and with Ray,
-always on the machine that called `score`.
+time (candidate and compiler build interleaved round by round, harness.interleave): never two timings at once,
+and with Ray, always on the machine that called `score`. Each kernel is timed on its own workload: its own
+length for a fixed-length kernel (TIMING_N otherwise), on random input where its workload has it.
 """
 from __future__ import annotations
 
@@ -29,8 +30,8 @@ from targets.base import Built
 Record = dict[str, Any]
 # The compiler build a candidate is compared with, per substrate: the kernel's own C source, optimized.
 BASELINE_ROUTES = {"native x86-64": "c-gcc-O3", "wasmtime": "wasm-clang-O3", "V8 (node)": "wasm-clang-O3-v8"}
-TIMING_N = 128
-TIMING_SHAPE = "random"
+TIMING_N = 128  # for kernels of any length; a fixed-length kernel is timed at its own
+TIMING_SHAPE = "random"  # where the kernel's workload has it; else its first shape
 TIMING_ROUNDS = 16  # a multiple of the four placements native code takes in turn, as the benchmarks' rounds are
 # Environment the checking processes (local or on Ray nodes) must share with the caller.
 PASSED_ENV = ("ARENA_RECHECK", "ARENA_VERDICT_STORE", "ARENA_UNSAFE_NATIVE", "ARENA_CACHE")
@@ -49,7 +50,8 @@ def score(paths: Iterable[str | Path], routes: Sequence[str] | None = None, jobs
           on_record: Callable[[Record], None] | None = None, show_progress: bool = True) -> list[Record]:
     """One record per (file, route): the check's report (`verdict`, `message`, ...) as `arena check --json`
     gives it, plus `file`, `correct`, and `timing` for correct candidates on a timed substrate: `ratio`
-    (candidate / compiler build, median time per sort at n=128 random), its 95% interval `low`-`high`,
+    (candidate / compiler build per call, from rounds run interleaved, at the kernel's workload length and
+    shape: `timing_workload`), its 95% interval `low`-`high`, `verdict` (harness.interleave's words),
     `baseline`, `fast` (ratio * p < 1: faster by the factor p) and `sure` (the whole interval is).
 
     `routes`: only these routes (default: every route of each file's language). `jobs`: checking processes
@@ -211,10 +213,23 @@ def _ray_checks(kernel: Kernel, tasks: list[tuple[Source, str]], jobs: int | Non
             ray.shutdown()
 
 
+def timing_workload(kernel: Kernel) -> tuple[int, str]:
+    """The (n, shape) a candidate of `kernel` is timed at: the kernel's own length and shape from its interface."""
+    interface = kernel.interface
+    assert interface is not None
+    shapes = interface.workload.shapes
+    return interface.lengths((TIMING_N,))[0], TIMING_SHAPE if TIMING_SHAPE in shapes else shapes[0]
+
+
 def _timed(source: Source, route_name: str, kernel: Kernel, baselines: dict[str, Built], p: float) -> Record:
-    """Candidate and compiler build, rounds interleaved, at TIMING_N: ratio of medians with its interval."""
+    """Candidate and compiler build, rounds interleaved (more while the interval is wide), at the kernel's own
+    workload: the paired ratio per call with its interval and verdict."""
+    import random
+
     from harness.bench import SEED, WARMUP_ROUNDS, emulated, expectation, repeat_for
-    from harness.report import ratio_with_ci
+    from harness.interleave import (
+        IDENTICAL, Block, code_identity, decide, paired_interval, settle, time_interleaved,
+    )
 
     route = get_route(route_name)
     if emulated(route):
@@ -229,23 +244,31 @@ def _timed(source: Source, route_name: str, kernel: Kernel, baselines: dict[str,
             own = next(s for s in _own_sources(kernel) if s.language == get_route(base_route).language)
             baselines[base_route] = get_route(base_route).build(own, kernel)
         base = baselines[base_route]
-        repeat = repeat_for(kernel.name, TIMING_N, TIMING_SHAPE, built.timing)
+        n, shape = timing_workload(kernel)
+        repeat = repeat_for(kernel.name, n, shape, built.timing)
         expect = expectation(kernel.name)
-        runs = [(b, b.loop(TIMING_N, TIMING_SHAPE, repeat, seed=SEED, expect=expect)) for b in (built, base)]
-        times: tuple[list[float], list[float]] = ([], [])
-        for round_index in range(WARMUP_ROUNDS + TIMING_ROUNDS):
-            for side, (which, run) in enumerate(runs):
-                seconds = which.round_seconds(run) / repeat
-                if round_index >= WARMUP_ROUNDS:
-                    times[side].append(seconds)
-        outcome = built.loop_outcome()
-        if outcome.bad:
-            return {"ratio": None, "note": f"{outcome.bad} of {outcome.calls} timed calls left a wrong output"}
-        ratio, low, high = ratio_with_ci(times[0], times[1])
-        return {"n": TIMING_N, "shape": TIMING_SHAPE, "baseline": f"{kernel.name}@{base_route}",
-                "substrate": built.substrate, "ratio": ratio, "low": low, "high": high,
-                "seconds_per_sort": sorted(times[0])[len(times[0]) // 2],
-                "fast": ratio * p < 1.0, "sure": high is not None and high * p < 1.0}
+        members = [(b, b.loop(n, shape, repeat, seed=SEED, expect=expect)) for b in (built, base)]
+        rng = random.Random(f"{SEED}/{source.name}/{route_name}")
+        time_interleaved(members, WARMUP_ROUNDS, rng)
+        block = Block(2)
+        block.run(members, (0, 1), TIMING_ROUNDS, rng)
+        identical = code_identity(built) is not None and code_identity(built) == code_identity(base)
+        if not identical:
+            settle(block, members, [(0, 1)], rng)
+        for which in (built, base):
+            outcome = which.loop_outcome()
+            if outcome.bad:
+                side = "the compiler build's" if which is base else "timed"
+                return {"ratio": None, "note": f"{outcome.bad} of {outcome.calls} {side} calls left a wrong output"}
+        ours, theirs = block.paired(0, 1)
+        ratio, low, high = paired_interval(ours, theirs)
+        # Identical code is the compiler build's speed, whatever the rounds say.
+        judged, bound = (1.0, 1.0) if identical else (ratio, high)
+        return {"n": n, "shape": shape, "baseline": f"{kernel.name}@{base_route}",
+                "substrate": built.substrate, "ratio": ratio, "low": low, "high": high, "rounds": len(ours),
+                "verdict": IDENTICAL if identical else decide(low, high),
+                "seconds_per_sort": sorted(ours)[len(ours) // 2] / repeat,
+                "fast": judged * p < 1.0, "sure": bound is not None and bound * p < 1.0}
     except Exception as exc:  # a candidate that cannot be timed is said so, never raised
         return {"ratio": None, "note": f"not timed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"}
     finally:

@@ -5,8 +5,9 @@ check (with the shrunk counterexample when wrong), what was adapted to run it,
 its lines; per substrate and n, each timed row against the best compiler build
 on the same substrate (time ratio with its bootstrap interval, verdict,
 executed-work ratio); and a ranking of the supplied files among themselves,
-each neighbouring pair's ratio with its interval, `unsure` where it includes 1.
-`markdown` renders that as the report's first section.
+each neighbouring pair's ratio with its interval from the rounds the two shared
+in their timed block (harness.interleave's verdicts). `markdown` renders that as
+the report's first section.
 """
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ def _files(meta: dict[str, Any], failures: Sequence[dict[str, Any]]) -> list[dic
 
 
 def _comparisons(rows: Sequence[Any], analysis: Any) -> list[dict[str, Any]]:
-    from harness.headline import _quotient, executed_total, ratio_with_ci, verdict_from_ci
+    from harness.headline import _quotient, base_cost, executed_total, time_comparison
 
     out = []
     for row in sorted((r for r in rows if r.origin == ORIGIN), key=lambda r: (r.variant, r.substrate, r.n, r.shape)):
@@ -61,10 +62,9 @@ def _comparisons(rows: Sequence[Any], analysis: Any) -> list[dict[str, Any]]:
             entry["verdict"] = "not compared" if ratio is None else (
                 "fewer instructions" if ratio < 1 else "more instructions" if ratio > 1 else "same count")
         elif compilers:
-            best = min(compilers, key=lambda r: r.median)
-            ratio, low, high = ratio_with_ci(row.per_sort or [row.median], best.per_sort or [best.median])
-            entry.update(compiler=best.label, time_ratio=ratio, ci=[low, high] if low is not None else None,
-                         verdict=verdict_from_ci(low, high),
+            best = min(compilers, key=lambda r: (base_cost(r), r.label))
+            ratio, ci, verdict = time_comparison(row, best)
+            entry.update(compiler=best.label, time_ratio=ratio, ci=list(ci) if ci else None, verdict=verdict,
                          executed_ratio=_quotient(mine, executed_total(best, analysis.rows)))
         else:
             entry["verdict"] = "not compared"
@@ -76,26 +76,9 @@ def _comparisons(rows: Sequence[Any], analysis: Any) -> list[dict[str, Any]]:
     return out
 
 
-Interleaved = dict[tuple[str, str, int, str, str, str], tuple[list[float], list[float]]]
-
-
-def _interleaved(run: dict[str, Any]) -> Interleaved:
-    """Per (route, n, shape, a, b): a's and b's per-sort times from rounds run alternately (test_supplied_pair)."""
-    found: Interleaved = {}
-    for bench in run.get("benchmarks", []):
-        info = bench.get("extra_info", {})
-        if "supplied_pair" not in info:
-            continue
-        a, b = info["supplied_pair"]
-        ours = [t / info["repeat"] for t in bench["stats"].get("data", [])]
-        key = (info["route"], int(info["n"]), info["shape"])
-        found[(*key, a, b)] = (ours, list(info["partner_per_sort"]))
-        found[(*key, b, a)] = (list(info["partner_per_sort"]), ours)
-    return found
-
-
-def _ranking(rows: Sequence[Any], interleaved: Interleaved) -> list[dict[str, Any]]:
-    from harness.headline import executed_total, ratio_with_ci
+def _ranking(rows: Sequence[Any]) -> list[dict[str, Any]]:
+    from harness.headline import APART, base_cost, executed_total, time_comparison
+    from harness.interleave import SAME, SLOWER
 
     supplied = [r for r in rows if r.origin == ORIGIN]
     out = []
@@ -108,29 +91,32 @@ def _ranking(rows: Sequence[Any], interleaved: Interleaved) -> list[dict[str, An
         twice = {r.variant for r in here if sum(o.variant == r.variant for o in here) > 1}
 
         def cost(r: Any) -> float:
-            return float(executed_total(r, rows) or 0) if emulated else r.median
+            # The order the timed blocks took more rounds for: by the rounds every member shared.
+            return float(executed_total(r, rows) or 0) if emulated else base_cost(r)
 
-        ordered = sorted(here, key=cost)
+        ordered = sorted(here, key=lambda r: (cost(r), r.label))
         names = [f"{r.variant}@{r.route}" if r.variant in twice else r.variant for r in ordered]
         steps = []
         for (a, name_a), (b, name_b) in zip(zip(ordered, names), zip(ordered[1:], names[1:])):
             if emulated:
-                ratio, low, high = cost(b) / cost(a) if cost(a) else float("nan"), None, None
-                real = ratio > 1
+                ratio, ci = cost(b) / cost(a) if cost(a) else float("nan"), None
+                verdict = SLOWER if ratio > 1 else SAME
             else:
-                # Rounds measured alternately where the run has them; else the two benchmarks' own rounds.
-                fast, slow = interleaved.get((a.route, a.n, a.shape, a.variant, b.variant)) if a.route == b.route \
-                    and (a.route, a.n, a.shape, a.variant, b.variant) in interleaved else (a.per_sort, b.per_sort)
-                ratio, low, high = ratio_with_ci(slow or [b.median], fast or [a.median])
-                real = low is not None and low > 1
-            paired = not emulated and a.route == b.route and (a.route, a.n, a.shape, a.variant, b.variant) in interleaved
-            steps.append({"faster": name_a, "slower": name_b, "ratio": ratio, "interleaved": paired,
-                          "ci": [low, high] if low is not None else None, "sure": real})
-        line = names[0] + "".join(f" {'<' if s['sure'] else '~'} {s['slower']}" for s in steps)
+                ratio, ci, verdict = time_comparison(b, a)  # the slower over the faster, round by round
+            steps.append({"faster": name_a, "slower": name_b, "ratio": ratio, "verdict": verdict,
+                          "interleaved": not emulated and verdict != APART, "ci": list(ci) if ci else None,
+                          "sure": verdict == SLOWER})
+        line = names[0] + "".join(f" {_step_sign(s['verdict'])} {s['slower']}" for s in steps)
         measure = "executed instructions" if emulated else "time"
         out.append({"substrate": substrate, "n": n, "shape": shape, "order": names, "steps": steps,
                     "summary": f"on {substrate} at n={n} ({shape}, {measure}): {line}"})
     return out
+
+
+def _step_sign(verdict: str) -> str:
+    """`<` the next is slower, `=` the same speed or identical code, `>` faster after all (ranked by the first
+    rounds, decided on all of them), `~` unsure."""
+    return {"slower": "<", "same": "=", "identical code": "=", "faster": ">"}.get(verdict, "~")
 
 
 def attach(analysis: Any, run: dict[str, Any]) -> None:
@@ -141,7 +127,7 @@ def attach(analysis: Any, run: dict[str, Any]) -> None:
     if not files and not any(r.origin == ORIGIN for r in analysis.rows):
         return
     analysis.supplied = {"files": files, "comparisons": _comparisons(analysis.rows, analysis),
-                         "ranking": _ranking(analysis.rows, _interleaved(run))}
+                         "ranking": _ranking(analysis.rows)}
 
 
 def markdown(analysis: Any) -> list[str]:
@@ -153,7 +139,7 @@ def markdown(analysis: Any) -> list[str]:
     out = ["## Your files", "",
            "The files handed to this run (origin `supplied`), judged like AI-written variants: ratios are yours / the "
            "best compiler build of the kernel's own source on the same substrate (below 1: yours is faster or "
-           "executes less), with 95% bootstrap intervals over the rounds.", ""]
+           "executes less), with 95% intervals from the rounds the two shared (harness.interleave).", ""]
     for f in data["files"]:
         out.append(f"### {f['variant']} (`{f['path']}`)")
         out.append("")
@@ -180,14 +166,13 @@ def markdown(analysis: Any) -> list[str]:
         out.append("")
     if data["ranking"]:
         out += ["### Ranking among your files", "",
-                "Per substrate and n, fastest first. `<`: the next is slower, its interval clear of 1; `~`: unsure. "
-                "Ratios are slower / faster; `interleaved`: from rounds of the two run alternately (A B A B ...), "
-                "else from the rounds of each one's own benchmark, run one after another.", ""]
+                "Per substrate and n, fastest first. `<`: the next is slower, its interval clear of 1; `=`: the same "
+                "speed (within the margin) or identical code; `~`: unsure. Ratios are slower / faster, from the "
+                "rounds the two shared in their timed block.", ""]
         for rank in data["ranking"]:
             out.append(f"- **{rank['summary']}**")
             for s in rank["steps"]:
                 ci = _ci_text(*(s["ci"] or [None, None]))
-                how = " (interleaved)" if s.get("interleaved") else ""
-                out.append(f"  - {s['slower']} / {s['faster']}: {s['ratio']:.3f} {ci}{'' if s['sure'] else ' unsure'}{how}")
+                out.append(f"  - {s['slower']} / {s['faster']}: {s['ratio']:.3f} {ci} {s['verdict']}")
         out.append("")
     return out

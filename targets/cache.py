@@ -51,3 +51,24 @@ def cached_bytes(kind: str, parts: Sequence[str | bytes], produce: Callable[[Pat
         return out
 
     return cached(kind, f"{content_key(*parts)}{suffix}", write).read_bytes()
+
+
+def store_text(kind: str, text: str) -> str:
+    """Keep `text` in cache_dir()/kind under its content key, once; returns the key (stored_text reads it back)."""
+    key = content_key(text)
+
+    def write(work: Path) -> Path:
+        out = work / "out.partial"
+        out.write_text(text, encoding="utf-8")
+        return out
+
+    cached(kind, key, write)
+    return key
+
+
+def stored_text(kind: str, key: str) -> str | None:
+    """The text store_text kept under `key`, or None where the cache no longer holds it."""
+    try:
+        return (cache_dir() / kind / key).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None

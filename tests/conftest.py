@@ -128,6 +128,10 @@ def pytest_benchmark_update_json(config: pytest.Config, benchmarks: list[Any], o
         "variants": sorted(str(Path(d).resolve()) for d in config.getoption("--variants")),
         "origin": config.getoption("--origin"),
     }
+    # Each variant's source, kept in the cache: `arena gate` builds this run's code again beside a later run's.
+    from harness.retime import save_sources
+
+    output_json["arena"]["sources"] = save_sources(config.getoption("--variants"), config.getoption("--origin"))
     listings = config.stash.get(LISTINGS, None)
     if listings is not None and listings.is_dir():
         output_json["arena"]["listings"] = str(listings)
@@ -211,9 +215,6 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             case = params.params["bench_case"]
             session.config.stash.setdefault(EXPECTED_PAIRS, []).append(case.pair)
             session.config.stash.setdefault(EXPECTED_COUNTS, []).append(case)
-        pair = params.params.get("supplied_pair")
-        for case in pair if isinstance(pair, tuple) else ():  # no supplied files: an empty parameter set
-            session.config.stash.setdefault(EXPECTED_PAIRS, []).append(case.pair)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -224,24 +225,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         )
     if "bench_case" in metafunc.fixturenames:
         _parametrize_bench_cases(metafunc)
-    if "supplied_pair" in metafunc.fixturenames:
-        _parametrize_supplied_pairs(metafunc)
-
-
-def _parametrize_supplied_pairs(metafunc: pytest.Metafunc) -> None:
-    """Every two supplied files on one timed route, n and shape: the ranking's pairs, measured interleaved."""
-    from itertools import combinations
-
-    # At the quick sizes even under --full: every two files, on every route, n and shape, add up fast.
-    cases = [c for c in _bench_cases(metafunc.config, full=False) if c.source.origin == "supplied"
-             and "unicorn" not in c.route.name]  # the emulator's time is not compared
-    groups: dict[tuple[str, str, int, str], list] = {}
-    for case in cases:
-        groups.setdefault((case.kernel.name, case.route.name, case.n, case.shape), []).append(case)
-    pairs = [pair for group in groups.values() for pair in combinations(group, 2)]
-    metafunc.parametrize("supplied_pair", pairs,
-                         ids=[f"{a.kernel.name}/{a.source.name}~{b.source.name}/{a.route.name}/n={a.n}/{a.shape}"
-                              for a, b in pairs])
 
 
 def bench_sizes(config: pytest.Config, full: bool | None = None) -> tuple[int, ...]:

@@ -5,7 +5,6 @@
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -15,10 +14,8 @@ from harness.bench import (
     repeat_for,
 )
 from harness.fidelity import Partner, Standalone
-from harness.headline import (
-    ALGORITHM_FREE, SAME_ALGORITHM, TIMED_SUBSTRATES, Candidate, choose_pairs, headline_lengths,
-)
-from harness.kernel import all_kernels, get_kernel
+from harness.interleave import code_identity
+from harness.kernel import get_kernel
 from harness.report import goal_of, key_ratio, missed_goal
 from harness.source import discover
 from targets import get_route, sandbox
@@ -37,12 +34,6 @@ def test_kernel(bench_case: BenchCase, workbench: Workbench, benchmark: pytest.F
     repeat = repeat_for(case.kernel.name, case.n, case.shape, built.timing)
     executed = workbench.executed(case)
     expect = expectation(case.kernel.name)
-    # Every call gets an input made inside the target that no call saw before, and its output checked there.
-    run = built.loop(case.n, case.shape, repeat, seed=SEED, fresh=True, expect=expect)
-    clock = built.loop_clock()
-    if clock is not None and hasattr(benchmark, "_timer"):
-        # The child that runs native code times each round itself: the pipe to it is not the kernel's time.
-        benchmark._timer = clock
     benchmark.group = case.group
     benchmark.extra_info.update(
         kernel=case.kernel.name,
@@ -68,20 +59,49 @@ def test_kernel(bench_case: BenchCase, workbench: Workbench, benchmark: pytest.F
         benchmark.extra_info["unsafe_native"] = sandbox.unavailable()
     if not benchmark.disabled:  # a timed run keeps the code it timed, so the report can show it
         benchmark.extra_info["listing"] = workbench.listing(*case.pair, listings_dir)
-    if built.timing == "emulated":
-        rounds = EMULATED_ROUNDS
-    benchmark.pedantic(run, rounds=rounds, warmup_rounds=0 if built.timing == "emulated" else WARMUP_ROUNDS, iterations=1)
-    outcome = built.loop_outcome()
+    if benchmark.disabled or built.timing == "emulated":
+        # Untimed, the loop runs once so it cannot rot; on the emulator one round shows the emulator's speed.
+        # Every call gets an input made inside the target that no call saw before, and its output checked there.
+        run = built.loop(case.n, case.shape, repeat, seed=SEED, fresh=True, expect=expect)
+        benchmark.pedantic(run, rounds=EMULATED_ROUNDS, warmup_rounds=0, iterations=1)
+        outcome = built.loop_outcome()
+        if not benchmark.disabled:  # the same bytes as another row's: `identical code`, by their counts too
+            benchmark.extra_info["code_identity"] = code_identity(built)
+    else:
+        # The rows compared with each other were timed together, round by round, when the first of them ran
+        # (harness.bench.time_block); this benchmark records this row's own rounds, and where each ran.
+        block = workbench.block(case, rounds)
+        assert block.error is None, f"the timing of {block.id} failed: {block.error}"
+        mine = block.rounds[case.id]
+        replay = Replay([mine[k] for k in sorted(mine)])
+        benchmark._timer = replay.clock  # type: ignore[attr-defined]
+        benchmark.pedantic(replay.round, rounds=len(mine), warmup_rounds=0, iterations=1)
+        benchmark.extra_info.update(block=block.id, round_ids=sorted(mine), block_base=block.base,
+                                    code_identity=block.code[case.id])
+        if case.id in block.placement:
+            benchmark.extra_info["placement"] = block.placement[case.id]
+        outcome = block.outcomes[case.id]
     assert outcome.bad == 0, f"{outcome.bad} of {outcome.calls} timed calls left a wrong output"
     assert outcome.last_output == case.kernel.reference(outcome.last_input)
-    placement = getattr(built, "placement", None)
-    if placement is not None and not benchmark.disabled:
-        runner = built._runner  # type: ignore[attr-defined]
-        benchmark.extra_info["placement"] = {**placement, "per_offset_median": runner.per_offset_median(rounds)}
     if built.timing != "emulated" and case.n == STATE_PROBE_N and case.shape == "random" and not benchmark.disabled:
         benchmark.extra_info["repeated_input"] = repeated_input_probe(built, case, repeat, expect,
                                                                       benchmark.stats.stats.median)
     workbench.record(case, benchmark)
+
+
+class Replay:
+    """Rounds already timed, handed to pytest-benchmark one per round: its clock advances by each in turn, so it
+    saves and compares them as it would rounds it timed itself."""
+
+    def __init__(self, seconds: list[float]) -> None:
+        self._left = list(seconds)
+        self._elapsed = 0.0
+
+    def round(self) -> None:
+        self._elapsed += self._left.pop(0)
+
+    def clock(self) -> float:
+        return self._elapsed
 
 
 # State between calls shows as a repeated input running far faster than fresh ones; one size and shape is enough.
@@ -168,98 +188,6 @@ def test_key_ratio(
         measured = key_ratio(name, benchmark.stats.stats.data, repeat, partner.per_sort_seconds)
         missed = missed_goal(measured)
         assert missed is None, missed
-
-
-# The headline's pairs, re-measured after the benchmarks above chose them (from the medians they measured, as the
-# report will), with the two sides' rounds interleaved as the key ratios' are: the report judges each headline pair
-# on this measurement, whose interval holds on a machine that drifts between two separate benchmarks. Last in the
-# file, so every benchmark of the session has run before.
-HEADLINE_PAIRS = [
-    (kernel.name, substrate, n, comparison)
-    for kernel in all_kernels().values() if kernel.name != "noop"
-    for substrate in TIMED_SUBSTRATES
-    for n in headline_lengths(kernel.name)
-    for comparison in [*kernel.algorithms, ALGORITHM_FREE]
-]
-
-
-@pytest.mark.xdist_group("one core, pinned")
-@pytest.mark.parametrize("kernel_name, substrate, n, comparison", HEADLINE_PAIRS,
-                         ids=[re.sub(r"[^\w.=/-]+", "-", f"{k}/{s}/n={n}/{c}") for k, s, n, c in HEADLINE_PAIRS])
-def test_headline_pair(kernel_name: str, substrate: str, n: int, comparison: str, workbench: Workbench,
-                       benchmark: pytest.FixtureRequest, request: pytest.FixtureRequest, rounds: int) -> None:
-    timed = {f"{case.source.name}@{case.route.name}": (case, median) for case, where, median in workbench.timed.values()
-             if (case.kernel.name, where, case.n, case.shape) == (kernel_name, substrate, n, "random")}
-    if not timed and hasattr(request.config, "workerinput"):
-        pytest.skip("under pytest-xdist the benchmarks it pairs ran in other workers: run with -n 0 "
-                    "(tests/test_headline.py runs a few that way)")
-    if not timed:
-        pytest.skip(f"no benchmark of {kernel_name} on {substrate} at n={n} ran in this session")
-    candidates = [Candidate(label, case.source.origin, case.source.algorithm, case.kernel.is_compiler_source(case.source),
-                            median) for label, (case, median) in timed.items()]
-    wanted = [p for p in choose_pairs(candidates)
-              if (p.algorithm if p.comparison == SAME_ALGORITHM else ALGORITHM_FREE) == comparison]
-    if not wanted:
-        pytest.skip(f"no AI-written variant and compiler build to pair ({comparison}) on {substrate} at n={n}")
-    [pair] = wanted
-    key = (kernel_name, substrate, str(n), pair.ai.label, pair.compiler.label)
-    if key in workbench.interleaved:
-        pytest.skip(f"{pair.ai.label} against {pair.compiler.label}: already measured interleaved for another comparison")
-    workbench.interleaved.add(key)
-    ai_case, compiler_case = timed[pair.ai.label][0], timed[pair.compiler.label][0]
-    ai, compiler = workbench.built(*ai_case.pair), workbench.built(*compiler_case.pair)
-    repeat = repeat_for(kernel_name, n, "random", ai.timing)
-    benchmark.group = "headline pairs"
-    with one_core():  # before the loops start: native runners' children inherit the core
-        run = ai.loop(n, "random", repeat, seed=SEED)
-        partner = Partner(pair.compiler.label, compiler.loop(n, "random", repeat, seed=SEED), repeat,
-                          compiler.loop_clock())
-        clock = ai.loop_clock()
-        if clock is not None and hasattr(benchmark, "_timer"):
-            benchmark._timer = clock
-        benchmark.pedantic(run, setup=partner.round, rounds=rounds, warmup_rounds=WARMUP_ROUNDS, iterations=1)
-    benchmark.extra_info.update(
-        kernel=kernel_name, n=n, shape="random", substrate=substrate, repeat=repeat, timing=ai.timing,
-        partner=pair.compiler.label, partner_per_sort=partner.per_sort_seconds,
-        headline_pair={"kernel": kernel_name, "substrate": substrate, "n": n, "comparison": pair.name,
-                       "ai": pair.ai.label, "compiler": pair.compiler.label},
-    )
-    for built in (ai, compiler):
-        outcome = built.loop_outcome()
-        assert outcome.calls > 0 and outcome.bad == 0, f"{built.route}: {outcome}"
-
-
-# The user's own files, ranked: each pair on one route, n and shape timed with its rounds interleaved (A B A B ...),
-# so the ranking's steps in the report (harness.supplied) rest on like-for-like rounds, not on drift between runs.
-@pytest.mark.xdist_group("one core, pinned")
-def test_supplied_pair(supplied_pair: tuple[BenchCase, BenchCase], workbench: Workbench,
-                       benchmark: pytest.FixtureRequest, rounds: int) -> None:
-    ours, theirs = supplied_pair
-    for case in supplied_pair:
-        report = workbench.checked(*case.pair)
-        if not report.passed:
-            pytest.skip(f"not timed: {case.source.name} {report.verdict} on the correctness check")
-    built, other = workbench.built(*ours.pair), workbench.built(*theirs.pair)
-    repeat = repeat_for(ours.kernel.name, ours.n, ours.shape, built.timing)
-    expect = expectation(ours.kernel.name)
-    benchmark.group = "supplied pairs"
-    with one_core():
-        partner = Partner(theirs.source.name, other.loop(ours.n, ours.shape, repeat, seed=SEED, expect=expect),
-                          repeat, other.loop_clock())
-        run = built.loop(ours.n, ours.shape, repeat, seed=SEED, expect=expect)
-        clock = built.loop_clock()
-        if clock is not None and hasattr(benchmark, "_timer"):
-            benchmark._timer = clock
-        benchmark.pedantic(run, setup=partner.round, rounds=rounds, warmup_rounds=WARMUP_ROUNDS, iterations=1)
-    benchmark.extra_info.update(
-        ratio_name=f"{ours.source.name} / {theirs.source.name} on {ours.route.name}, n={ours.n} {ours.shape}",
-        supplied_pair=[ours.source.name, theirs.source.name], kernel=ours.kernel.name, variant=ours.source.name,
-        route=ours.route.name, n=ours.n, shape=ours.shape, repeat=repeat, timing=built.timing,
-        partner=partner.label, partner_per_sort=partner.per_sort_seconds, inputs="fresh",
-    )
-    for side in (built, other):
-        outcome = side.loop_outcome()
-        assert partner.per_sort_seconds and outcome.bad == 0, f"{side.route}: {outcome}"
 
 
 def test_the_quick_profile_times_random_input_at_each_size_and_every_shape_at_one() -> None:

@@ -1,5 +1,5 @@
-"""`arena gate`: real small runs (an unchanged tree passes, a slowed variant is caught by time and by its
-counts) and synthetic saved runs whose answers are known."""
+"""`arena gate`: real small runs (an unchanged tree passes as identical code, a slowed variant is caught by its
+build timed again beside the earlier one, and by its counts) and synthetic saved runs whose answers are known."""
 from __future__ import annotations
 
 import json
@@ -15,7 +15,12 @@ import pytest
 
 from harness import gate
 from harness.cli import main as arena_main
-from harness.gate import FASTER, FEW_ROUNDS, NOISE, NOT_AGAIN, REGRESSION, UNCHANGED, SavedRun, compare, time_verdict
+from harness.gate import (FASTER, FEW_ROUNDS, NOISE, NOT_AGAIN, NOT_TIMED, REGRESSION, UNCHANGED, SavedRun, compare,
+                          confirm, time_verdict)
+from harness.interleave import paired_interval
+from harness.retime import (IDENTICAL, NOT_COMPARED, SOURCES, TIMED, Job, Paired, retime, retime_fresh, route_language,
+                            source_name)
+from targets.cache import store_text
 
 from harness.gate import pytest_child_env as child_env
 
@@ -24,17 +29,22 @@ from .conftest import REPO
 SHIPPED = REPO / "kernels" / "insertion_sort" / "variants" / "ai-wat-index-loop.wat"
 SLOWED = REPO / "tests" / "slowed_variants" / "ai-wat-index-loop-slowed.wat"
 PROBE = "gate-probe"  # the variant's name in both runs: the shipped file, then the slowed copy
-# The probe and an unchanged variant, on the route that both times and counts them (few cases: each run
-# checks its variants first). Emulated rows are covered by the synthetic runs below.
-CASES = f"random and ({PROBE}/wasmtime/ or ai-wat-binary-search/wasmtime/)"
+# The same on native code: a copy that does about a fifth more work in its inner loop.
+SHIPPED_X86 = REPO / "kernels" / "insertion_sort" / "variants" / "ai-x86-index-loop.s"
+FIFTH = REPO / "tests" / "slowed_variants" / "ai-x86-index-loop-fifth.s"
+PROBE_X86 = "gate-probe-x86"
+# The probes and an unchanged variant, on routes that time them (few cases: each run checks its variants
+# first). Emulated rows are covered by the synthetic runs below.
+CASES = f"random and ({PROBE}/wasmtime/ or {PROBE_X86}/x86-native/ or ai-wat-binary-search/wasmtime/)"
 
 
 # --- real runs ---------------------------------------------------------------------------------------------
 
 
-def saved_run(storage: Path, variants: Path, source: Path) -> Path:
+def saved_run(storage: Path, variants: Path, source: Path, native: Path = SHIPPED_X86) -> Path:
     """One timed run of a few cases, saved as `nox -s bench` saves it; returns the new JSON."""
     shutil.copyfile(source, variants / f"{PROBE}.wat")
+    shutil.copyfile(native, variants / f"{PROBE_X86}.s")
     before = set(storage.glob("*/*.json"))
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "tests/test_bench.py", "-p", "no:cacheprovider", "-q",
@@ -63,49 +73,72 @@ def test_an_unchanged_tree_passes(runs: tuple[Path, Path, list[Path]], capsys: p
     storage, _, (first, second) = runs
     status, out = gate_cli(capsys, str(second), str(first), "--storage", str(storage))
     assert status == 0, out
-    result = compare(gate.load_run(second), gate.load_run(first))
+    result = compare(gate.load_run(second), gate.load_run(first), timer=refuse_to_time)
     assert result.time_compared and not result.exact and not result.regressions
-    assert len(result.time) == 2 and not result.only_new and not result.only_old
+    assert len(result.time) == 3 and {t.verdict for t in result.time} == {IDENTICAL}  # decided without timing
+    assert not result.only_new and not result.only_old
 
 
-# On this shared machine a third of a run's rounds can be preempted (10-40 times the others): then the
-# interval honestly covers both sides of the threshold. Such a pair is measured again, up to this often.
+# On a shared machine the other work can preempt so many rounds that even the paired interval stays wide: then
+# the gate honestly says "moved, within noise". Such a pair is timed again, up to this often.
 ATTEMPTS = 3
+
+
+def refuse_to_time(jobs: list[Job]) -> list[Paired]:
+    raise AssertionError(f"timed {jobs}: identical code needs no timing")
 
 
 def test_the_slowed_variant_is_caught_by_time_and_by_its_counts(runs: tuple[Path, Path, list[Path]],
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
     storage, variants, (_, baseline) = runs
-    probe = f"{PROBE}@wasmtime n=128 random"
-    for attempt in range(ATTEMPTS):
-        if attempt:
-            baseline = saved_run(storage, variants, SHIPPED)
-        slowed = saved_run(storage, variants, SLOWED)
+    probe, native = f"{PROBE}@wasmtime n=128 random", f"{PROBE_X86}@x86-native n=128 random"
+    slowed = saved_run(storage, variants, SLOWED, FIFTH)
+    for attempt in range(ATTEMPTS):  # each attempt times the two builds together again
         result = compare(gate.load_run(slowed), gate.load_run(baseline))
-        (time,) = [t for t in result.time if t.row == probe]
-        if time.verdict == REGRESSION:
+        times = {t.row: t for t in result.time}
+        time, fifth = times[probe], times[native]
+        if time.verdict == fifth.verdict == REGRESSION:
             break
     assert time.verdict == REGRESSION and time.low is not None and time.low > 1.10, time
+    assert fifth.verdict == REGRESSION and fifth.low is not None and fifth.low > 1.10, fifth
+    assert times["ai-wat-binary-search@wasmtime n=128 random"].verdict == IDENTICAL  # untouched: not timed
     fuel = next(e for e in result.exact if e.row == probe and e.measure == "wasm fuel")
     assert fuel.worse and fuel.new > fuel.old
     diff = next(e.diff for e in result.exact if e.diff)
     assert any(line.startswith("+") and "imul" in line for line in diff), diff
     assert all(PROBE in e.row for e in result.exact)  # the untouched variants did not change
+    # --confirm times the regressed pair again in a fresh process, beside the earlier build again.
+    confirm(result)
+    assert time.verdict == REGRESSION and time.again.endswith("]"), time
     # With no runs named, the newest is compared with the previous one of the same machine and profile.
     status, out = gate_cli(capsys, "--storage", str(storage))
     assert status == 1 and out.rstrip().endswith("FAIL"), out
-    print(f"slowed {time.ratio:.3f}x [{time.low:.3f}-{time.high:.3f}], fuel {fuel.old} -> {fuel.new}, attempt {attempt + 1}")
+    print(f"slowed {time.ratio:.3f}x [{time.low:.3f}-{time.high:.3f}], again {time.again}, fuel {fuel.old} -> {fuel.new}; "
+          f"a fifth more work {fifth.ratio:.3f}x [{fifth.low:.3f}-{fifth.high:.3f}], again {fifth.again}")
 
 
-def test_flagged_rows_are_timed_again_in_a_fresh_process(runs: tuple[Path, Path, list[Path]]) -> None:
-    _, variants, (_, second) = runs
-    shutil.copyfile(SHIPPED, variants / f"{PROBE}.wat")  # what `second` timed (a test before may have swapped it)
-    run = gate.load_run(second)
-    probe = next(b for b in run.data["benchmarks"] if PROBE in b["name"])
-    again = gate.remeasure(run, [probe["fullname"]])
-    (bench,) = again.data["benchmarks"]
-    assert bench["fullname"] == probe["fullname"] and len(bench["stats"]["data"]) == len(probe["stats"]["data"])
-    assert bench["extra_info"]["executed"] == probe["extra_info"]["executed"]
+def test_a_saved_source_is_built_again_in_a_fresh_process(runs: tuple[Path, Path, list[Path]]) -> None:
+    """The earlier run's source comes back from the cache (not from the tree, where the file may have changed)."""
+    _, variants, (first, _) = runs
+    shutil.copyfile(SLOWED, variants / f"{PROBE}.wat")  # the tree now holds the slowed copy
+    sources = gate.load_run(first).data["arena"]["sources"]
+    shipped = sources[source_name("insertion_sort", PROBE, "wat")]
+    (paired,) = retime_fresh([Job("insertion_sort", PROBE, "wasmtime", 16, "random", 64, shipped, dict(shipped))])
+    assert paired.outcome == IDENTICAL, paired
+    other = sources[source_name("insertion_sort", "ai-wat-binary-search", "wat")]
+    (paired,) = retime_fresh([Job("insertion_sort", PROBE, "wasmtime", 16, "random", 64, shipped, other)])
+    assert paired.outcome == TIMED and paired.rounds >= 16 and paired.low is not None, paired
+
+
+def test_a_source_gone_from_the_cache_or_no_longer_building_is_named_not_timed() -> None:
+    shipped = {"key": store_text(SOURCES, SHIPPED.read_text()), "language": "wat", "path": str(SHIPPED)}
+    gone = {**shipped, "key": "0" * 20}
+    broken = {**shipped, "key": store_text(SOURCES, "(module (func $insertion_sort (export \"insertion_sort\")"),
+              "path": "broken.wat"}
+    found = retime([Job("insertion_sort", PROBE, "wasmtime", 16, "random", 8, gone, shipped),
+                    Job("insertion_sort", "other", "wasmtime", 16, "random", 8, broken, shipped)])
+    assert [(p.variant, p.outcome) for p in found] == [(PROBE, NOT_COMPARED), ("other", NOT_COMPARED)]
+    assert "no longer in the cache" in found[0].why and found[1].why.startswith("BuildError"), found
 
 
 # --- synthetic saved runs ------------------------------------------------------------------------------------
@@ -125,10 +158,25 @@ def bench(variant: str, route: str, per_sort: float, seed: int, timing: str = "n
                            "shape": "random", "repeat": 4, "timing": timing, "code_bytes": 100, **extra}}
 
 
+def sources_of(run: str, benchmarks: list[dict[str, Any]], edited: tuple[str, ...] = ()) -> dict[str, dict[str, Any]]:
+    """Source records as run `run` keeps them (harness.retime.save_sources): `edited` variants' texts are its own."""
+    found = {}
+    for b in benchmarks:
+        info = b["extra_info"]
+        name = source_name(info["kernel"], info["variant"], route_language(info["route"]) or "?")
+        found[name] = {"key": f"{info['variant']}-{run if info['variant'] in edited else 'as-before'}",
+                       "language": route_language(info["route"]), "path": f"{info['variant']}.txt"}
+    return found
+
+
 def saved(tmp_path: Path, name: str, benchmarks: list[dict[str, Any]], machine: dict[str, Any] = MACHINE,
-          sizes: tuple[int, ...] = (128,), listings: dict[str, str] | None = None) -> SavedRun:
+          sizes: tuple[int, ...] = (128,), listings: dict[str, str] | None = None,
+          edited: tuple[str, ...] | None = None) -> SavedRun:
+    """A saved run; `edited`: the variants whose source differs from the other run's (None: every one)."""
+    sources = sources_of(name, benchmarks, tuple(b["extra_info"]["variant"] for b in benchmarks) if edited is None else edited)
     run: dict[str, Any] = {"machine_info": machine, "benchmarks": benchmarks,
-                           "arena": {"profile": "quick", "selection": {"sizes": list(sizes), "variants": []}}}
+                           "arena": {"profile": "quick", "selection": {"sizes": list(sizes), "variants": []},
+                                     "sources": sources}}
     if listings:
         folder = tmp_path / f"listings-{name}"
         folder.mkdir()
@@ -151,18 +199,74 @@ def test_time_verdicts_follow_the_whole_interval() -> None:
     assert time_verdict(1.30, 1.20, 1.40, 0.25) == NOISE  # the threshold is an option
 
 
+def paired_timer(factors: dict[str, tuple[float, float]], asked: list[list[Job]] | None = None):  # type: ignore[no-untyped-def]
+    """A stand-in for the paired re-timing: per variant, new/old = factor in every round, each round jittered by
+    `spread`, from rounds that share a drift of the machine (which the pairing cancels)."""
+    def timer(jobs: list[Job]) -> list[Paired]:
+        if asked is not None:
+            asked.append(list(jobs))
+        found = []
+        for job in jobs:
+            factor, spread = factors[job.variant]
+            rng = random.Random(job.variant)
+            drift = [1 + 0.5 * rng.random() for _ in range(24)]  # the machine's slow spells, up to 1.5x
+            old = [1e-3 * d for d in drift]
+            new = [t * factor * (1 + rng.uniform(-spread, spread)) for t in old]
+            ratio, low, high = paired_interval(new, old)
+            found.append(Paired(job.kernel, job.variant, job.route, job.n, job.shape, TIMED, ratio=ratio, low=low,
+                                high=high, old_seconds=old[0] / job.repeat, new_seconds=new[0] / job.repeat,
+                                rounds=len(old)))
+        return found
+    return timer
+
+
 def test_time_regresses_only_beyond_its_noise(tmp_path: Path) -> None:
     old = saved(tmp_path, "0001", [bench("a", "x86-native", 1e-6, 1), bench("b", "wasmtime", 2e-6, 2, timing="wasm"),
                                    bench("c", "llvm-O3", 3e-6, 3)])
-    new = saved(tmp_path, "0002", [bench("a", "x86-native", 1.3e-6, 4),  # clearly slower
-                                   bench("b", "wasmtime", 2.6e-6, 5, timing="wasm", spread=0.6),  # slower, but noisy
+    new = saved(tmp_path, "0002", [bench("a", "x86-native", 1e-6, 4), bench("b", "wasmtime", 2e-6, 5, timing="wasm"),
                                    bench("c", "llvm-O3", 3e-6, 6)])
-    result = compare(new, old)
+    # clearly slower; slower but noisy; the same speed. The saved runs' own times play no part.
+    result = compare(new, old, timer=paired_timer({"a": (1.3, 0.02), "b": (1.3, 0.9), "c": (1.0, 0.02)}))
     verdicts = {t.row.split("@")[0]: t.verdict for t in result.time}
     assert verdicts == {"a": REGRESSION, "b": NOISE, "c": UNCHANGED}
     assert [r.row for r in result.regressions] == ["a@x86-native n=128 random"]
     text = "\n".join(gate.render(result))
+    assert "0 identical code (cannot regress); 3 timed again beside the earlier run's build" in text
     assert "1 regressed, 0 faster, 1 moved within noise, 1 unchanged" in text and text.endswith("FAIL")
+
+
+def test_the_same_source_is_identical_code_and_is_not_timed(tmp_path: Path) -> None:
+    old = saved(tmp_path, "0001", [bench("a", "x86-native", 1e-6, 1), bench("b", "llvm-O3", 1e-6, 2)], edited=())
+    new = saved(tmp_path, "0002", [bench("a", "x86-native", 2e-6, 3), bench("b", "llvm-O3", 1e-6, 4)], edited=("b",))
+    asked: list[list[Job]] = []
+    result = compare(new, old, timer=paired_timer({"b": (1.0, 0.01)}, asked))
+    # a's saved times doubled (minutes apart, on a shared machine): its source did not change, so its code did not.
+    assert {t.row.split("@")[0]: t.verdict for t in result.time} == {"a": IDENTICAL, "b": UNCHANGED}
+    assert [[j.variant for j in jobs] for jobs in asked] == [["b"]]
+    assert not result.regressions
+
+
+def test_the_same_source_built_differently_is_not_compared(tmp_path: Path) -> None:
+    old = saved(tmp_path, "0001", [bench("a", "x86-native", 1e-6, 1, executed={"instructions": 10})], edited=())
+    new = saved(tmp_path, "0002", [bench("a", "x86-native", 1e-6, 2, executed={"instructions": 12})], edited=())
+    result = compare(new, old, timer=paired_timer({}))
+    (time,) = result.time
+    assert time.verdict == NOT_TIMED and "built differently" in time.why
+    assert [e.measure for e in result.regressions] == ["executed instructions"]  # the exact measure still gates
+    assert "not compared (1): the same source built differently" in "\n".join(gate.render(result))
+
+
+def test_the_same_source_listed_at_another_address_is_identical_code(tmp_path: Path) -> None:
+    """A listing of native code shows where the process mapped it: another mapping is not another build."""
+    listing = "# at {at}\n\t{at}  48 83 fe 02  cmp rsi, 2\n\t{next}  {op}\n"
+    runs = {}
+    for name, at, op in (("0001", 0x7FBA5A8CD000, "72 5c  jb .done"), ("0002", 0x7F4577623000, "72 5c  jb .done"),
+                         ("0003", 0x7F4577623000, "72 5a  jb .done")):
+        text = listing.format(at=hex(at), next=hex(at + 4), op=op)
+        runs[name] = saved(tmp_path, name, [bench("a", "x86-native", 1e-6, 1, listing="a.s")], edited=(),
+                           listings={"a.s": text})
+    assert [t.verdict for t in compare(runs["0002"], runs["0001"], timer=refuse_to_time).time] == [IDENTICAL]
+    assert [t.verdict for t in compare(runs["0003"], runs["0002"], timer=refuse_to_time).time] == [NOT_TIMED]
 
 
 def test_emulated_time_and_harness_overhead_are_never_gated(tmp_path: Path) -> None:
@@ -172,7 +276,7 @@ def test_emulated_time_and_harness_overhead_are_never_gated(tmp_path: Path) -> N
     new = saved(tmp_path, "0002", [bench("a", "x86-unicorn", 3e-3, 3, timing="emulated", rounds=1,
                                          executed={"instructions": 500}),
                                    bench("noop", "c-gcc-O3", 8e-9, 4, kernel="noop")])
-    result = compare(new, old)
+    result = compare(new, old, timer=paired_timer({"noop": (1.6, 0.02)}))
     assert result.emulated == 1 and not result.time and not result.regressions
     (overhead,) = result.overhead
     assert overhead.verdict == REGRESSION  # measured and shown, but the no-op's time does not fail the gate
@@ -193,7 +297,7 @@ def test_exact_measures_compare_exactly_with_the_listing_diff(tmp_path: Path) ->
                                    bench("b", "wasmtime", 2e-6, 2, timing="wasm", executed={"wasm_operators": 899},
                                          program_length=29)],
                 listings={"a@x86-unicorn.s": listing.replace("  ret", "  nop\n  ret")})
-    result = compare(new, old)
+    result = compare(new, old, timer=paired_timer({"b": (1.0, 0.01)}))
     changes = {(e.row.split(" ")[0], e.measure): (e.old, e.new) for e in result.exact}
     assert changes == {("a@x86-unicorn", "executed instructions"): (500, 501), ("a@x86-unicorn", "code bytes"): (100, 103),
                        ("b@wasmtime", "wasm fuel"): (900, 899), ("b@wasmtime", "program length"): (30, 29)}
@@ -206,24 +310,28 @@ def test_exact_measures_compare_exactly_with_the_listing_diff(tmp_path: Path) ->
         "(no listing to diff: 0001 saved none for this build)"]
 
 
-def test_another_machine_or_profile_compares_only_exact_measures(tmp_path: Path) -> None:
+def test_time_is_compared_wherever_the_earlier_run_was_timed(tmp_path: Path) -> None:
+    """The earlier build is timed again here, beside the new one: the earlier run's machine and profile do not
+    matter to the time comparison. A run saved without its sources compares exact measures only."""
     old = saved(tmp_path, "0001", [bench("a", "x86-native", 1e-6, 1, executed={"instructions": 10})])
-    slower = [bench("a", "x86-native", 2e-6, 2, executed={"instructions": 11})]
+    slower = [bench("a", "x86-native", 1e-6, 2, executed={"instructions": 11})]
     other_cpu = {**MACHINE, "cpu": {**MACHINE["cpu"], "brand_raw": "Another CPU"}}
+    timer = paired_timer({"a": (1.3, 0.02)})
     for new in (saved(tmp_path, "0002", slower, machine=other_cpu), saved(tmp_path, "0003", slower, sizes=(16, 128))):
-        result = compare(new, old)
-        assert not result.time_compared and not result.time
-        assert any(note.startswith(("another machine", "another profile")) for note in result.notes), result.notes
-        assert [e.measure for e in result.regressions] == ["executed instructions"]
-    # The CPU's current clock is not the machine: it differs between runs of the same one.
-    same = saved(tmp_path, "0004", slower, machine={**MACHINE, "cpu": {**MACHINE["cpu"], "hz_actual": [2, 0]}})
-    assert compare(same, old).time_compared
+        result = compare(new, old, timer=timer)
+        assert result.time_compared and [t.verdict for t in result.time] == [REGRESSION]
+        assert sorted(e.measure for e in result.regressions if not isinstance(e, gate.TimeChange)) == ["executed instructions"]
+    del old.data["arena"]["sources"]
+    result = compare(saved(tmp_path, "0004", slower), old, timer=timer)
+    assert not result.time_compared and not result.time
+    assert any("0001 saved no sources" in note for note in result.notes), result.notes
+    assert [e.measure for e in result.regressions] == ["executed instructions"]
 
 
 def test_rows_in_one_run_only_are_listed_not_failed(tmp_path: Path) -> None:
     old = saved(tmp_path, "0001", [bench("a", "x86-native", 1e-6, 1), bench("gone", "llvm-O3", 1e-6, 2)])
     new = saved(tmp_path, "0002", [bench("a", "x86-native", 1e-6, 3), bench("added", "llvm-O3", 9e-6, 4)])
-    result = compare(new, old)
+    result = compare(new, old, timer=paired_timer({"a": (1.0, 0.01)}))
     assert result.only_new == ["added@llvm-O3 n=128 random"] and result.only_old == ["gone@llvm-O3 n=128 random"]
     assert not result.regressions
 
@@ -258,17 +366,12 @@ def test_unreadable_runs_and_thresholds_are_named(tmp_path: Path, capsys: pytest
 
 def test_a_time_regression_must_hold_when_re_measured(tmp_path: Path) -> None:
     old = saved(tmp_path, "0001", [bench("a", "x86-native", 1e-6, 1), bench("b", "llvm-O3", 1e-6, 2)])
-    new = saved(tmp_path, "0002", [bench("a", "x86-native", 1.3e-6, 3), bench("b", "llvm-O3", 1.3e-6, 4)])
-    asked: list[list[str]] = []
-
-    def measure_again(run: SavedRun, ids: list[str]) -> SavedRun:
-        asked.append(ids)
-        return saved(tmp_path, "again", [bench("a", "x86-native", 1.3e-6, 5), bench("b", "llvm-O3", 1.01e-6, 6)])
-
-    result = compare(new, old)
+    new = saved(tmp_path, "0002", [bench("a", "x86-native", 1e-6, 3), bench("b", "llvm-O3", 1e-6, 4)])
+    result = compare(new, old, timer=paired_timer({"a": (1.3, 0.02), "b": (1.3, 0.02)}))
     assert len(result.regressions) == 2
-    gate.confirm(result, new, old, measure_again)
-    assert asked == [["tests/test_bench.py::test_kernel[a/x86-native]", "tests/test_bench.py::test_kernel[b/llvm-O3]"]]
+    asked: list[list[Job]] = []
+    confirm(result, paired_timer({"a": (1.3, 0.02), "b": (1.01, 0.02)}, asked))
+    assert [[(j.variant, j.route) for j in jobs] for jobs in asked] == [[("a", "x86-native"), ("b", "llvm-O3")]]
     verdicts = {t.row.split("@")[0]: t.verdict for t in result.time}
     assert verdicts == {"a": REGRESSION, "b": NOT_AGAIN}
     assert [r.row for r in result.regressions] == ["a@x86-native n=128 random"]

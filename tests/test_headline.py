@@ -3,6 +3,7 @@ between calls, on synthetic saved runs whose answers are known."""
 from __future__ import annotations
 
 import json
+import math
 import random
 import zlib
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 
 from harness import report
-from harness.headline import ALGORITHM_FREE, SAME_ALGORITHM, Candidate, choose_pairs
+from harness.headline import ALGORITHM_FREE, APART, SAME_ALGORITHM, Candidate, choose_pairs
 from harness.report import analyse, write_report
 
 LINEAR, BINARY = "linear insertion", "binary insertion"
@@ -25,6 +26,9 @@ def samples(center: float, spread: float, seed: str, count: int = 20) -> list[fl
 def bench(variant: str, route: str, origin: str, algorithm: str, median: float, n: int = 16, timing: str = "native",
           substrate: str = "native x86-64", spread: float = 0.02, repeat: int = 4, **extra: Any) -> dict[str, Any]:
     data = [t * repeat for t in samples(median, spread, f"{variant}@{route}/{n}")]
+    if timing != "emulated":  # the rows of one substrate and n were timed as one block, round by round
+        extra = {"block": f"insertion_sort/{substrate}/n={n}/random", "round_ids": list(range(len(data))),
+                 "block_base": len(data), **extra}
     return {
         "name": f"test_kernel[{variant}/{route}/n={n}]",
         "stats": {"median": sorted(data)[len(data) // 2], "iqr": 0.0, "rounds": len(data), "data": data},
@@ -32,20 +36,6 @@ def bench(variant: str, route: str, origin: str, algorithm: str, median: float, 
                        "shape": "random", "repeat": repeat, "timing": timing, "substrate": substrate,
                        "algorithm": algorithm, "compiler_source": origin == "human", "executed": {},
                        "code_bytes": 100, "lines": {"total": 20, "effective": 15}, **extra},
-    }
-
-
-def interleaved(ai: str, compiler: str, ai_median: float, compiler_median: float, n: int = 16,
-                substrate: str = "native x86-64", repeat: int = 4) -> dict[str, Any]:
-    data = [t * repeat for t in samples(ai_median, 0.01, f"interleaved {ai}")]
-    return {
-        "name": f"test_headline_pair[{ai}]",
-        "stats": {"median": sorted(data)[len(data) // 2], "iqr": 0.0, "rounds": len(data), "data": data},
-        "extra_info": {"kernel": "insertion_sort", "n": n, "shape": "random", "substrate": substrate, "repeat": repeat,
-                       "timing": "native", "partner": compiler,
-                       "partner_per_sort": samples(compiler_median, 0.01, f"interleaved {compiler}"),
-                       "headline_pair": {"kernel": "insertion_sort", "substrate": substrate, "n": n,
-                                         "comparison": "any", "ai": ai, "compiler": compiler}},
     }
 
 
@@ -80,7 +70,7 @@ def test_same_algorithm_and_algorithm_free_are_separate_comparisons() -> None:
     assert (same.ai, same.compiler, same.verdict) == ("ai-binary@llvm-O3", "binary_insertion_sort@c-gcc-O3", "AI faster")
     free = pairs[(ALGORITHM_FREE, "")]
     assert (free.ai, free.compiler, free.verdict) == ("ai-binary@llvm-O3", "insertion_sort@c-gcc-O3", "compiler faster")
-    assert not free.interleaved and free.time_ratio == pytest.approx(1.2, rel=0.05)
+    assert free.interleaved and free.time_ratio == pytest.approx(1.2, rel=0.05)
 
     # Labelled so no reader can mix them up: each in its own table, under its own name, in both outputs.
     text = report.markdown(analysis)
@@ -100,17 +90,45 @@ def test_a_verdict_needs_the_whole_interval_beyond_one() -> None:
     assert row.verdict == "unsure" and row.free_verdict == "unsure"
 
 
-def test_the_headline_uses_the_interleaved_measurement_when_there_is_one() -> None:
-    # Apart, the two benchmarks drifted: 1.2x. Interleaved, the same two are within 1% of each other.
-    analysis = analyse(run(*ALGORITHMS_APART, interleaved("ai-binary@llvm-O3", "insertion_sort@c-gcc-O3", 1.0e-6, 1.0e-6)),
-                       "interleaved")
-    pairs = {(h.comparison, h.algorithm): h for h in analysis.headline}
-    free = pairs[(ALGORITHM_FREE, "")]
-    assert free.interleaved and free.time_ratio == pytest.approx(1.0, abs=0.02) and free.verdict == "unsure"
-    assert not pairs[(SAME_ALGORITHM, BINARY)].interleaved  # another pair: still the separate benchmarks
-    assert analysis.key_ratios == []  # a headline pair is not a key ratio
-    assert all(r.variant != "ai-binary" or r.route == "llvm-O3" for r in analysis.rows)  # nor a row
-    assert "interleaved" in report.markdown(analysis)
+def drifting(variant: str, route: str, origin: str, factor: float, block: str = "insertion_sort/native/n=16",
+             identity: str | None = None) -> dict[str, Any]:
+    """A row whose every round carries the machine's drift of that round (0.7x-1.4x), times `factor`."""
+    drift = [1.0 + 0.4 * math.sin(k) for k in range(24)]
+    row = bench(variant, route, origin, LINEAR, 1.0e-6, spread=0.0, code_identity=identity, block=block)
+    row["stats"]["data"] = [1.0e-6 * 4 * factor * d * (1 + 0.003 * ((k * 7 + len(variant)) % 5 - 2))
+                            for k, d in enumerate(drift)]
+    row["stats"]["median"] = sorted(row["stats"]["data"])[12]
+    row["extra_info"].update(round_ids=list(range(24)), block_base=24)
+    return row
+
+
+def test_a_verdict_rests_on_the_rounds_both_sides_shared() -> None:
+    """Drift common to a round cancels in its ratio: 3% apart decides within one block, and decides nothing across
+    blocks; the same speed is `same`, identical code `identical code` whatever the rounds say."""
+    analysis = analyse(run(drifting("insertion_sort", "c-gcc-O3", "human", 1.0),
+                           drifting("ai-slower", "x86-native", "ai", 1.03),
+                           drifting("ai-same", "llvm-O3", "ai", 1.0),
+                           drifting("ai-twin", "c-clang-O3", "ai", 0.9, identity="abc"),
+                           drifting("ai-apart", "x86-native", "ai", 1.3, block="elsewhere")), "drift")
+    rows = {r.variant: r for r in analysis.rows}
+    assert rows["ai-slower"].verdict == "slower" and rows["ai-same"].verdict == "same"
+    assert rows["ai-apart"].verdict == APART and rows["ai-apart"].ratio_ci is None
+    assert rows["ai-twin"].verdict == "faster"  # a different digest than the compiler build's: timed
+    twin = run(drifting("insertion_sort", "c-gcc-O3", "human", 1.0, identity="abc"),
+               drifting("ai-twin", "c-clang-O3", "ai", 0.9, identity="abc"))
+    analysis = analyse(twin, "twin")
+    assert {r.variant: r.verdict for r in analysis.rows}["ai-twin"] == "identical code"
+    assert {h.verdict for h in analysis.headline} == {"identical code"}
+    text = report.markdown(analysis)
+    assert "`identical code`" in text.split("\n\n")[1] and "±2%" in text.split("\n\n")[1]
+    # The same code as a compiler build that is not the fastest: who generated better code needs no timing;
+    # which program to use still does.
+    twin = run(drifting("insertion_sort", "c-gcc-O3", "human", 1.0, identity="gcc"),
+               drifting("insertion_sort", "c-clang-O3", "human", 1.05, identity="clang"),
+               drifting("ai-twin", "llvm-O3", "ai", 1.04, identity="clang"))
+    row = next(r for r in analyse(twin, "twin").rows if r.variant == "ai-twin")
+    assert (row.compared_with, row.verdict) == ("insertion_sort@c-clang-O3", "identical code")
+    assert (row.free_compared_with, row.free_verdict) == ("insertion_sort@c-gcc-O3", "slower")
 
 
 def test_pairs_are_chosen_by_median_and_the_same_without_any() -> None:
@@ -176,23 +194,3 @@ def test_a_fixed_length_kernel_has_headline_pairs_at_its_own_length() -> None:
                            fixed(bench("ai-x86-cmov", "x86-native", "ai", network, 1.5e-9, n=3))), "fixed")
     [pair] = [h for h in analysis.headline if h.comparison == SAME_ALGORITHM]
     assert (pair.kernel, pair.n, pair.ai, pair.compiler) == ("sort3", 3, "ai-x86-cmov@x86-native", "sort3@c-gcc-O3")
-
-
-def test_headline_pairs_are_measured_interleaved_after_their_benchmarks() -> None:
-    """The headline-pair tests, in one process after the benchmarks they pair (`nox -s tests` runs them under
-    pytest-xdist, where those benchmarks ran in other workers): here untimed, on native x86-64 at n = 16."""
-    import subprocess
-    import sys
-
-    from harness.gate import pytest_child_env
-    from tests.conftest import REPO
-
-    ids = ["test_kernel[insertion_sort/insertion_sort/c-gcc-O3/n=16/random]",
-           "test_kernel[insertion_sort/ai-x86-sentinel/x86-native/n=16/random]",
-           "test_headline_pair[insertion_sort/native-x86-64/n=16/linear-insertion]"]
-    done = subprocess.run([sys.executable, "-m", "pytest", *(f"tests/test_bench.py::{i}" for i in ids), "-n", "0",
-                           "--benchmark-disable", "--sizes=16", "-p", "no:cacheprovider", "-rA", "-q"],
-                          capture_output=True, text=True, cwd=REPO, timeout=300, env=pytest_child_env())
-    assert done.returncode == 0, done.stdout[-3000:]
-    passed = [line for line in done.stdout.splitlines() if line.startswith("PASSED") and "test_headline_pair" in line]
-    assert passed, done.stdout[-3000:]  # the pair was chosen, measured interleaved, and its outputs checked

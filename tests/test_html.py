@@ -162,7 +162,8 @@ def test_page_opens_offline_with_headline_and_every_row(page: Any, report: dict[
     assert first["ai"] in headline.first.inner_text() and first["verdict"] in headline.first.inner_text()
     # The summary counts every AI row with a verdict: an `unsure (...)` one among the unsure.
     ai = [r["verdict"].split(" (")[0] for r in report["json"]["rows"] if r["origin"] == "ai" and r["verdict"]]
-    assert (f"{ai.count('faster')} faster, {ai.count('slower')} slower, {ai.count('unsure')} unsure"
+    assert (f"{ai.count('faster')} faster, {ai.count('slower')} slower, {ai.count('same')} same, "
+            f"{ai.count('identical code')} identical code, {ai.count('unsure')} unsure"
             in page.locator("#summary").inner_text())
     shot(page, "headline")
     shot(page, "page", full_page=True)
@@ -274,7 +275,7 @@ def test_an_unsure_verdict_with_its_reason_counts_and_reads_as_unsure(browser: A
     data = json.loads(re.search(r'<script type="application/json" id="data">(.*?)</script>',
                                 report["page"].read_text(), re.S).group(1))
     ai = [r for r in data["analysis"]["rows"] if r["origin"] == "ai" and r["verdict"]]
-    reasons = ["unsure (machine busy)", "unsure (insertion_sort@c-gcc-O3 unstable)", "faster"]
+    reasons = ["unsure (machine busy)", "unsure (insertion_sort@c-gcc-O3 unstable)", "faster", "same", "identical code"]
     for row, verdict in zip(ai, reasons):
         row["verdict"] = verdict
     path = tmp_path / "index.html"
@@ -282,8 +283,10 @@ def test_an_unsure_verdict_with_its_reason_counts_and_reads_as_unsure(browser: A
     tab = browser.new_page()
     tab.goto(path.as_uri())
     counted = [r["verdict"].split(" (")[0] for r in ai]
-    assert (f"{counted.count('faster')} faster, {counted.count('slower')} slower, {counted.count('unsure')} unsure"
+    assert (f"{counted.count('faster')} faster, {counted.count('slower')} slower, {counted.count('same')} same, "
+            f"{counted.count('identical code')} identical code, {counted.count('unsure')} unsure"
             in tab.locator("#summary").inner_text())
+    assert tab.locator("#results td.v-identical-code").count() >= 1
     cell = tab.locator("#results td.v-unsure", has_text="unstable")
     assert cell.count() >= 1 and cell.first.inner_text().startswith("unsure (insertion_sort@c-gcc-O3 unstable)")
     tab.close()

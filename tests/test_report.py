@@ -11,7 +11,7 @@ import pytest
 
 from harness import report
 from harness.report import (
-    Ratio, analyse, fmt_verdict, key_ratio, missed_goal, ratio_with_ci, rows_from_run, verdict_from_ci, write_report,
+    Ratio, analyse, fmt_verdict, key_ratio, missed_goal, ratio_with_ci, rows_from_run, write_report,
 )
 
 from .conftest import arena
@@ -25,11 +25,10 @@ def samples(center: float, spread: float, count: int = 20, seed: int | str = 1) 
 def test_ratio_interval_separates_clear_differences_and_admits_doubt() -> None:
     ratio, low, high = ratio_with_ci(samples(2.0, 0.05), samples(1.0, 0.05, seed=2))
     assert 1.9 < ratio < 2.1 and low is not None and high is not None and 1.0 < low < ratio < high
-    assert verdict_from_ci(low, high) == "slower"
     same = ratio_with_ci(samples(1.0, 0.3), samples(1.0, 0.3, seed=3))
-    assert verdict_from_ci(same[1], same[2]) == "unsure"
+    assert same[1] is not None and same[2] is not None and same[1] < 1 < same[2]
     faster = ratio_with_ci(samples(0.5, 0.05), samples(1.0, 0.05, seed=4))
-    assert verdict_from_ci(faster[1], faster[2]) == "faster"
+    assert faster[2] is not None and faster[2] < 1
     assert ratio_with_ci([1.0], [2.0]) == (0.5, None, None)
 
 
@@ -66,6 +65,9 @@ def bench(variant: str, route: str, origin: str, median: float, n: int = 128, ti
           repeat: int = 4, **extra: Any) -> dict[str, Any]:
     # A fixed seed per row: hash() of a string changes from process to process.
     data = [t * repeat for t in samples(median, 0.02, seed=zlib.crc32(f"{variant}@{route}/{n}".encode()))]
+    if timing != "emulated":  # the rows of one substrate and n were timed as one block, round by round
+        extra = {"block": f"insertion_sort/{timing}/n={n}/random", "round_ids": list(range(len(data))),
+                 "block_base": len(data), **extra}
     return {
         "name": f"test_kernel[{variant}/{route}]",
         "group": f"insertion_sort n={n} random",

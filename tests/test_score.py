@@ -74,3 +74,17 @@ def test_a_local_ray_cluster_gives_the_same_verdicts(candidates: Path) -> None:
     assert verdicts(on_ray) == verdicts(local) == EXPECTED
     by_file = {r["file"]: r for r in local}
     assert all(r["message"] == by_file[r["file"]]["message"] for r in on_ray)
+
+
+def test_a_fixed_length_kernel_is_timed_at_its_own_length_and_the_compilers_own_code_is_identical(
+        tmp_path: Path) -> None:
+    shutil.copy(ROOT / "kernels" / "sort3" / "variants" / "ai-x86-cmov-min.s", tmp_path / "cmov.s")
+    [record] = score([tmp_path / "cmov.s"], routes=["x86-native"], kernel="sort3", jobs=1, show_progress=False)
+    timing = record["timing"]
+    assert record["correct"] and timing["ratio"] is not None, timing
+    assert (timing["n"], timing["shape"]) == (3, "random") and timing["baseline"] == "sort3@c-gcc-O3"
+    assert timing["verdict"] in ("faster", "slower", "same", "unsure") and timing["rounds"] >= 16
+    # The compiler's own source handed in as a candidate: the same machine code as the build it is compared with.
+    shutil.copy(ROOT / "kernels" / "insertion_sort" / "insertion_sort.c", tmp_path / "mine.c")
+    [record] = score([tmp_path / "mine.c"], routes=["c-gcc-O3"], jobs=1, show_progress=False)
+    assert record["timing"]["verdict"] == "identical code" and not record["timing"]["fast"], record["timing"]

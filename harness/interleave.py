@@ -1,0 +1,232 @@
+"""Comparisons timed side by side: rounds interleaved in a shuffled order, intervals from paired rounds, and the
+verdict words.
+
+On a shared machine a program's speed drifts by more, between two moments a minute apart, than the differences a
+comparison looks for. Two builds compared are therefore timed in the same rounds: each round visits every member
+once, in a shuffled order (so neither always runs first, after the other warmed or cooled the core), and a
+comparison's interval comes from the per-round ratios of its two sides. Drift common to a round cancels in its
+ratio.
+
+The interval is the Hodges-Lehmann estimate of the per-round log ratio with the Wilcoxon signed-rank interval
+(exact distribution): distribution-free, and one preempted round moves it by one rank, not by its size.
+
+Verdicts: `faster` or `slower` when the interval clears 1; `same` when the whole interval lies within
+SAME_MARGIN of 1; `identical code` when both sides run the same machine code (decided without timing); `unsure`
+otherwise. A comparison takes more rounds while its interval is wider than the margin (the stopping rule looks at
+the interval's width, never at where it lies, so it cannot steer the verdict) and until its budget is spent.
+"""
+from __future__ import annotations
+
+import hashlib
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import numpy as np
+
+CONFIDENCE = 0.95
+# Two sides whose whole interval lies within this factor of 1, either way, are the `same` speed.
+SAME_MARGIN = 0.02
+# More rounds for an undecided comparison come in chunks of this many, all still interleaved: a multiple of the
+# placements native code takes in turn, one per round, so the two sides of a pair stay at the same placement.
+CHUNK_ROUNDS = 16
+# A comparison's budget: at most this many paired rounds in all. A block's extra rounds take at most this share
+# of the time its first rounds took: a run costs at most that much more than timing each member once.
+MAX_ROUNDS = 80
+EXTRA_SHARE = 0.5
+
+FASTER, SLOWER, SAME, UNSURE, IDENTICAL = "faster", "slower", "same", "unsure", "identical code"
+
+Member = tuple[Any, Callable[[], None]]  # (targets.base.Built, the round callable its `loop` returned)
+
+
+def time_interleaved(members: Sequence[Member], rounds: int, rng: random.Random) -> list[list[float]]:
+    """`rounds` rounds, each visiting every member once in an order shuffled by `rng`; per member, the seconds of
+    each round (Built.round_seconds), in round order. Each member must be a different build: a build's clock
+    follows only its last loop."""
+    if len({id(built) for built, _ in members}) != len(members):
+        raise ValueError("each member of an interleaved timing must be a different build")
+    seconds: list[list[float]] = [[] for _ in members]
+    order = list(range(len(members)))
+    for _ in range(rounds):
+        rng.shuffle(order)
+        for index in order:
+            built, run = members[index]
+            seconds[index].append(built.round_seconds(run))
+    return seconds
+
+
+@cache
+def _signed_rank_cdf(n: int) -> np.ndarray:
+    """The exact null distribution of the Wilcoxon signed-rank statistic for n pairs, as a cumulative one."""
+    p = np.zeros(n * (n + 1) // 2 + 1)
+    p[0] = 1.0
+    for rank in range(1, n + 1):
+        shifted = np.zeros_like(p)
+        shifted[rank:] = p[:-rank]
+        p = 0.5 * (p + shifted)
+    return np.cumsum(p)
+
+
+def paired_interval(a_rounds: Sequence[float], b_rounds: Sequence[float], confidence: float = CONFIDENCE
+                    ) -> tuple[float, float | None, float | None]:
+    """The ratio a / b from rounds paired by position (round k of a ran in the same shuffled round as round k of
+    b), and its `confidence` interval; (ratio, None, None) with too few rounds for one."""
+    if len(a_rounds) != len(b_rounds) or len(a_rounds) == 0:
+        raise ValueError(f"paired rounds needed: {len(a_rounds)} against {len(b_rounds)}")
+    logs = np.log(np.asarray(a_rounds, dtype=float)) - np.log(np.asarray(b_rounds, dtype=float))
+    n = len(logs)
+    walsh = (logs[:, None] + logs[None, :]) / 2
+    averages = np.sort(walsh[np.triu_indices(n)])
+    estimate = float(np.exp(np.median(averages)))
+    # The c-th smallest and c-th largest Walsh averages bound the interval, c the signed-rank critical count.
+    c = int(np.searchsorted(_signed_rank_cdf(n), (1 - confidence) / 2, side="right"))
+    if c < 1:
+        return estimate, None, None
+    return estimate, float(np.exp(averages[c - 1])), float(np.exp(averages[len(averages) - c]))
+
+
+def decide(low: float | None, high: float | None, margin: float = SAME_MARGIN) -> str:
+    """The verdict on the interval of a / b: `faster` (a is) or `slower` when it clears 1, `same` when it lies
+    within `margin` of 1 either way, else `unsure`."""
+    if low is None or high is None:
+        return UNSURE
+    if high < 1.0:
+        return FASTER
+    if low > 1.0:
+        return SLOWER
+    if low >= 1.0 / (1.0 + margin) and high <= 1.0 + margin:
+        return SAME
+    return UNSURE
+
+
+def narrow_enough(low: float | None, high: float | None, margin: float = SAME_MARGIN) -> bool:
+    """The stopping rule: the interval's width alone, never where it lies. An interval narrower than the margin
+    is decided wherever it lies: it clears 1, or it holds 1 and then lies within the margin."""
+    return low is not None and high is not None and high / low <= 1.0 + margin
+
+
+def code_identity(built: Any) -> str | None:
+    """A digest of the machine code `built` runs and what runs it: equal digests, identical code. None where the
+    code cannot be read back, or where it reaches outside itself (calls elsewhere whose code is not compared)."""
+    binary, entry = getattr(built, "binary", None), getattr(built, "entry", None)
+    if isinstance(binary, (bytes, bytearray)) and isinstance(entry, str):
+        code = _wasm_code(bytes(binary), entry)
+        engine = f"{built.substrate}/{getattr(built, 'opt_level', '')}"
+    else:
+        found = built.entry_code()
+        if found is None:
+            return None
+        from targets.disasm import position_dependence
+
+        if position_dependence(*found):
+            return None
+        code, engine = found[0], built.substrate
+    if code is None:
+        return None
+    return hashlib.sha256(engine.encode() + b"\0" + code).hexdigest()
+
+
+def identical_code(a: Any, b: Any) -> bool:
+    """Whether two builds run the same machine code on the same substrate (the same native bytes of a
+    self-contained entry; the same wasm functions and entry on the same engine and settings)."""
+    first = code_identity(a)
+    return first is not None and first == code_identity(b)
+
+
+# Wasm sections that make up the code an engine compiles: types, imports, functions, tables, memories, globals,
+# exports, start, elements, code, data, data count. Custom sections (names, producers) are left out.
+_CODE_SECTIONS = frozenset(range(1, 13))
+
+
+def _wasm_code(binary: bytes, entry: str) -> bytes | None:
+    """The module without its custom sections, and the entry's name: what the engine turns into code."""
+    from targets.wasm_module import _leb_u32
+
+    if binary[:4] != b"\0asm":
+        return None
+    kept, pos = [binary[:8]], 8
+    try:
+        while pos < len(binary):
+            section = binary[pos]
+            size, body = _leb_u32(binary, pos + 1)
+            if section in _CODE_SECTIONS:
+                kept.append(binary[pos:body + size])
+            pos = body + size
+    except IndexError:
+        return None
+    return b"".join(kept) + b"\0" + entry.encode()
+
+
+# --- a block: the members of one comparison set, timed together ---------------------------------------------
+
+
+@dataclass
+class Block:
+    """The rounds of a set of members timed together. `rounds[i]` maps a round id to member i's seconds; members
+    that took part in a round share its id, and only they: pairs of rounds with the same id are paired."""
+
+    size: int
+    rounds: list[dict[int, float]] = field(default_factory=list)
+    next_id: int = 0
+    seconds: float = 0.0  # wall-clock time its rounds took, the interleaving's own work included
+
+    def __post_init__(self) -> None:
+        if not self.rounds:
+            self.rounds = [{} for _ in range(self.size)]
+
+    def run(self, members: Sequence[Member], which: Sequence[int], rounds: int, rng: random.Random) -> None:
+        """`rounds` more interleaved rounds of the members at indices `which`."""
+        started = time.perf_counter()
+        times = time_interleaved([members[i] for i in which], rounds, rng)
+        for index, seconds in zip(which, times):
+            for k, value in enumerate(seconds):
+                self.rounds[index][self.next_id + k] = value
+        self.next_id += rounds
+        self.seconds += time.perf_counter() - started
+
+    def paired(self, a: int, b: int) -> tuple[list[float], list[float]]:
+        return paired_rounds(self.rounds[a], self.rounds[b])
+
+
+def paired_rounds(a: dict[int, float], b: dict[int, float]) -> tuple[list[float], list[float]]:
+    """The seconds of the rounds both sides took part in, in round order."""
+    shared = sorted(a.keys() & b.keys())
+    return [a[k] for k in shared], [b[k] for k in shared]
+
+
+def settle(block: Block, members: Sequence[Member], comparisons: Sequence[tuple[int, int]], rng: random.Random,
+           chunk: int = CHUNK_ROUNDS, max_rounds: int = MAX_ROUNDS, max_seconds: float | None = None) -> None:
+    """The stopping rule over a block: while some comparisons (pairs of member indices) have an interval wider
+    than the margin, and their budget is not spent, the members of those comparisons take `chunk` more rounds,
+    interleaved with each other. Whether a comparison needs more looks only at its interval's width.
+    `max_seconds`: the block's budget for them (default: EXTRA_SHARE of the time its rounds took so far)."""
+    if max_seconds is None:
+        max_seconds = EXTRA_SHARE * block.seconds
+    spent = 0.0
+    while spent < max_seconds:
+        wide = [(a, b) for a, b in comparisons
+                if len(block.paired(a, b)[0]) + chunk <= max_rounds
+                and not narrow_enough(*paired_interval(*block.paired(a, b))[1:])]
+        if not wide:
+            return
+        which = sorted({i for pair in wide for i in pair})
+        started = time.perf_counter()
+        block.run(members, which, chunk, rng)
+        spent += time.perf_counter() - started
+
+
+def rules_text(margin: float = SAME_MARGIN, confidence: float = CONFIDENCE) -> list[str]:
+    """The verdict rules in two lines, for a report's header."""
+    return [
+        f"Verdicts: each comparison is timed in shared rounds (every member once per round, in a shuffled order); "
+        f"its {confidence:.0%} interval comes from the per-round ratios: `faster`/`slower` when it clears 1, `same` "
+        f"when it lies within ±{margin:.0%} of 1, `unsure` when it is still wider than that once its budget of "
+        "rounds is spent.",
+        "`identical code`: both sides run the same machine code (the same native bytes of a self-contained entry, "
+        "or the same wasm module code on the same engine and settings), decided without timing.",
+    ]
+

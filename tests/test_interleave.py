@@ -1,0 +1,208 @@
+"""Verdicts from interleaved rounds (harness.interleave), on fixtures whose truth is known by construction: the same
+code under two names (identical code), the same code with work added to its inner loop (slower), the same
+instructions with other bytes after its end (the same speed), and rounds made up with a known ratio and drift."""
+from __future__ import annotations
+
+import math
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+from harness.bench import SEED, expectation, one_core, repeat_for
+from harness.headline import ratio_with_ci
+from harness.interleave import (
+    FASTER, IDENTICAL, SAME, SAME_MARGIN, SLOWER, UNSURE, Block, code_identity, decide, identical_code,
+    narrow_enough, paired_interval, settle, time_interleaved,
+)
+from harness.kernel import get_kernel
+from harness.source import load_source
+from targets import get_route
+
+REPO = Path(__file__).resolve().parent.parent
+INDEX_LOOP = REPO / "kernels" / "insertion_sort" / "variants" / "ai-x86-index-loop.s"
+SLOWED = REPO / "tests" / "slowed_variants" / "ai-x86-index-loop-slowed.s"  # a multiply chain in the inner loop
+PADDED = REPO / "tests" / "slowed_variants" / "ai-x86-index-loop-padded.s"  # nops after its ret
+WAT = REPO / "kernels" / "insertion_sort" / "variants" / "ai-wat-index-loop.wat"
+
+
+def made_up(ratio: float, drift: float, noise: float, count: int, seed: int) -> tuple[list[float], list[float]]:
+    """Rounds of two sides a / b = `ratio`: each round carries a drift both sides share (up to `drift` either
+    way) and noise of its own (up to `noise`)."""
+    rng = random.Random(seed)
+    a, b = [], []
+    for k in range(count):
+        shared = 1 + drift * math.sin(k * 0.7 + seed)
+        a.append(ratio * shared * (1 + rng.uniform(-noise, noise)))
+        b.append(shared * (1 + rng.uniform(-noise, noise)))
+    return a, b
+
+
+def test_the_verdict_words() -> None:
+    assert decide(0.90, 0.97) == FASTER and decide(1.01, 1.2) == SLOWER
+    assert decide(0.99, 1.015) == SAME and decide(1 / (1 + SAME_MARGIN), 1 + SAME_MARGIN) == SAME
+    assert decide(0.97, 1.01) == UNSURE and decide(None, None) == UNSURE
+    # The stopping rule reads the width only: a narrow interval is decided wherever it lies.
+    assert narrow_enough(1.30, 1.31) and narrow_enough(0.995, 1.01) and not narrow_enough(1.5, 1.6)
+    assert all(decide(low, low * (1 + SAME_MARGIN)) != UNSURE for low in (0.9, 0.97, 0.985, 0.99, 1.0, 1.01))
+
+
+def test_pairing_cancels_the_drift_the_two_sides_share() -> None:
+    a, b = made_up(1.03, drift=0.3, noise=0.002, count=24, seed=1)
+    ratio, low, high = paired_interval(a, b)
+    assert low is not None and high is not None and 1.0 < low <= ratio <= high < 1.06
+    assert decide(low, high) == SLOWER
+    # The same rounds taken apart: the drift swamps a 3% difference.
+    _, apart_low, apart_high = ratio_with_ci(a, b)
+    assert apart_low is not None and apart_high is not None and apart_low < 1 < apart_high
+    same = paired_interval(*made_up(1.0, drift=0.3, noise=0.002, count=24, seed=2))
+    assert decide(*same[1:]) == SAME
+    # One round preempted five times over moves the interval by one rank, not by its size.
+    a[3] *= 5
+    assert decide(*paired_interval(a, b)[1:]) == SLOWER
+    with pytest.raises(ValueError):
+        paired_interval(a, b[:-1])
+    assert paired_interval(a[:5], b[:5])[1:] == (None, None)  # too few rounds for a 95% interval
+
+
+class Scripted:
+    """A member whose every round takes a made-up time: the stopping rule's input, known in advance."""
+
+    def __init__(self, seconds: float, noise: float, seed: int) -> None:
+        self.seconds, self.noise, self.rng = seconds, noise, random.Random(seed)
+
+    def round_seconds(self, run: object) -> float:
+        return self.seconds * (1 + self.rng.uniform(-self.noise, self.noise))
+
+
+def test_more_rounds_go_to_wide_intervals_only_and_stop_at_the_budget() -> None:
+    steady = [(Scripted(1.0, 0.001, 1), None), (Scripted(1.5, 0.001, 2), None)]
+    block = Block(2)
+    block.run(steady, (0, 1), 16, random.Random(0))
+    settle(block, steady, [(0, 1)], random.Random(0), max_rounds=64, max_seconds=60)
+    assert len(block.rounds[0]) == 16  # already narrower than the margin: no more rounds
+    # 2x apart, but noisy: decided at 16 rounds, yet wider than the margin, so it takes more (its width decides).
+    noisy = [(Scripted(1.0, 0.3, 3), None), (Scripted(2.0, 0.3, 4), None), (Scripted(1.0, 0.001, 5), None)]
+    block = Block(3)
+    block.run(noisy, (0, 1, 2), 16, random.Random(0))
+    assert decide(*paired_interval(*block.paired(1, 0))[1:]) == SLOWER
+    settle(block, noisy, [(1, 0)], random.Random(0), chunk=16, max_rounds=64, max_seconds=60)
+    assert len(block.paired(1, 0)[0]) == 64 and len(block.rounds[2]) == 16  # the budget, and only that pair
+    assert not narrow_enough(*paired_interval(*block.paired(1, 0))[1:])
+
+
+def build(path: Path, route: str = "x86-native", name: str | None = None) -> object:
+    kernel = get_kernel("insertion_sort")
+    return get_route(route).build(load_source(path, kernel, name=name), kernel)
+
+
+def test_the_same_code_under_two_names_is_identical_and_other_bytes_are_not(tmp_path: Path) -> None:
+    twin = tmp_path / "ai-x86-twin.s"
+    shutil.copy(INDEX_LOOP, twin)
+    builds = {name: build(path) for name, path in
+              (("original", INDEX_LOOP), ("twin", twin), ("padded", PADDED), ("slowed", SLOWED))}
+    wat, wat_twin = build(WAT, "wasmtime"), build(WAT, "wasmtime", name="twin")
+    wat_v8 = build(WAT, "wasm-v8")
+    try:
+        assert identical_code(builds["original"], builds["twin"])
+        assert not identical_code(builds["original"], builds["padded"])
+        assert not identical_code(builds["original"], builds["slowed"])
+        assert identical_code(wat, wat_twin)
+        assert code_identity(wat) is not None and not identical_code(wat, wat_v8)  # another engine: other code
+    finally:
+        for built in [*builds.values(), wat, wat_twin, wat_v8]:
+            built.close()  # type: ignore[attr-defined]
+
+
+def timed_pair(a: object, b: object, rounds: int, seed: int) -> tuple[float, float | None, float | None]:
+    """a / b at n = 128 random, rounds interleaved in a shuffled order."""
+    n, shape = 128, "random"
+    repeat = repeat_for("insertion_sort", n, shape, "native") // 4
+    with one_core():
+        members = [(x, x.loop(n, shape, repeat, seed=SEED + seed, expect=expectation("insertion_sort")))
+                   for x in (a, b)]  # type: ignore[attr-defined]
+        rng = random.Random(seed)
+        time_interleaved(members, 1, rng)
+        a_rounds, b_rounds = time_interleaved(members, rounds, rng)
+    for built, _ in members:
+        assert built.loop_outcome().bad == 0  # type: ignore[attr-defined]
+    return paired_interval(a_rounds, b_rounds)
+
+
+def test_a_variant_slowed_on_purpose_is_slower_and_the_same_speed_never_flips() -> None:
+    original, slowed, padded = build(INDEX_LOOP), build(SLOWED), build(PADDED)
+    try:
+        assert decide(*timed_pair(slowed, original, 12, seed=1)[1:]) == SLOWER
+        assert decide(*timed_pair(original, slowed, 12, seed=2)[1:]) == FASTER
+        # The same instructions from the same places: two timings never call it faster once and slower the other.
+        verdicts = {decide(*timed_pair(padded, original, 16, seed=k)[1:]) for k in (3, 4)}
+        assert verdicts != {FASTER, SLOWER}
+    finally:
+        for built in (original, slowed, padded):
+            built.close()  # type: ignore[attr-defined]
+
+
+def test_the_rules_name_the_margin_and_what_identical_code_means() -> None:
+    from harness.interleave import rules_text
+
+    first, second = rules_text()
+    assert f"±{SAME_MARGIN:.0%}" in first and "95%" in first and "`same`" in first
+    assert IDENTICAL in second and "same machine code" in second
+
+
+def block_cases(n: int = 16) -> list[object]:
+    from harness.bench import BenchCase
+    from harness.source import discover
+
+    kernel = get_kernel("insertion_sort")
+    wanted = {("insertion_sort", "c"): "c-gcc-O3", ("ai-x86-index-loop", "x86"): "x86-native",
+              ("ai-x86-sentinel", "x86"): "x86-native"}
+    return [BenchCase(kernel, s, get_route(wanted[(s.name, s.language)]), n, "random") for s in discover(kernel)
+            if (s.name, s.language) in wanted]
+
+
+def test_a_block_times_its_members_in_shared_rounds_and_checks_every_output() -> None:
+    from harness.bench import Workbench
+
+    cases = block_cases()
+    bench = Workbench(jobs=1)
+    try:
+        bench.expect([c.pair for c in cases])  # type: ignore[attr-defined]
+        bench.expect_counts(cases)  # type: ignore[arg-type]
+        block = bench.block(cases[0], rounds=4)  # type: ignore[arg-type]
+        assert block.error is None and set(block.rounds) == {c.id for c in cases}  # type: ignore[attr-defined]
+        assert all(set(range(4)) <= set(rounds) for rounds in block.rounds.values())
+        assert all(o.calls > 0 and o.bad == 0 for o in block.outcomes.values())
+        assert all(block.code[c.id] for c in cases)  # type: ignore[attr-defined]
+        assert bench.block(cases[1], rounds=4) is block  # type: ignore[arg-type]  # timed once, for all members
+    finally:
+        bench.close()
+
+
+def test_each_row_of_a_timed_block_saves_its_own_rounds_and_the_report_pairs_them(tmp_path: Path) -> None:
+    """The rows' benchmarks as `nox -s bench` times them (a child pytest): each saves its rounds with their ids in
+    its block, and the report's verdicts come from the rounds the rows shared."""
+    import json
+    import subprocess
+    import sys
+
+    from harness.gate import pytest_child_env
+    from harness.headline import APART
+    from harness.report import analyse
+
+    ids = [f"tests/test_bench.py::test_kernel[{c.id}]" for c in block_cases()]  # type: ignore[attr-defined]
+    saved = tmp_path / "run.json"
+    done = subprocess.run([sys.executable, "-m", "pytest", *ids, "-n", "0", "--benchmark-enable", "--benchmark-only",
+                           "--benchmark-save-data", f"--benchmark-json={saved}", "--sizes=16", "-p", "no:cacheprovider",
+                           "--no-wait", "-q"], capture_output=True, text=True, cwd=REPO, timeout=300,
+                          env=pytest_child_env())
+    if done.returncode == pytest.ExitCode.INTERRUPTED and "arena:" in done.stdout + done.stderr:
+        pytest.skip(f"another run is timing on this machine: {(done.stdout + done.stderr).strip()[-300:]}")
+    assert done.returncode == 0, done.stdout[-3000:]
+    run = json.loads(saved.read_text())
+    infos = [b["extra_info"] for b in run["benchmarks"]]
+    assert len(infos) == 3 and len({i["block"] for i in infos}) == 1
+    assert all(len(i["round_ids"]) == len(b["stats"]["data"]) for i, b in zip(infos, run["benchmarks"]))
+    rows = [r for r in analyse(run, "block").rows if not r.compiler_source]
+    assert len(rows) == 2 and all(r.verdict and r.verdict != APART and r.ratio_ci for r in rows)
