@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from harness.formatting import fmt_time
-from harness.headline import ratio_with_ci, verdict_from_ci
+from harness.headline import base_cost, time_comparison
 from targets.base import HOST_SUBSTRATES, SUBSTRATES
 
 # (what runs the code, its baseline substrate, its host-tuned one)
@@ -31,7 +31,7 @@ def _kind(row: Any) -> str | None:
 
 
 def _best(rows: Sequence[Any]) -> Any | None:
-    return min(rows, key=lambda r: r.median, default=None)
+    return min(rows, key=base_cost, default=None)  # as the headline picks the fastest build
 
 
 def _width(row: Any) -> str:
@@ -60,9 +60,10 @@ def comparisons(rows: Sequence[Any]) -> list[dict[str, Any]]:
                             continue
                         entry = {"kernel": kernel, "n": n, "platform": platform, "kind": kind, "code": code,
                                  "baseline": b, "host": h, "ratio": None, "low": None, "high": None, "verdict": ""}
-                        if b is not None and h is not None and b.per_sort and h.per_sort:
-                            ratio, low, high = ratio_with_ci(h.per_sort, b.per_sort)
-                            entry.update(ratio=ratio, low=low, high=high, verdict=verdict_from_ci(low, high))
+                        if b is not None and h is not None:
+                            ratio, ci, verdict = time_comparison(h, b)
+                            entry.update(ratio=ratio, low=ci[0] if ci else None, high=ci[1] if ci else None,
+                                         verdict=verdict)
                         out.append(entry)
     return out
 

@@ -36,6 +36,12 @@ SUBSTRATES = {"native": "native x86-64", "wasm": "wasmtime", "emulated": "x86-64
 HOST_SUBSTRATES = {"native": "native x86-64, this CPU", "wasm": "wasmtime, SIMD128", "emulated": SUBSTRATES["emulated"]}
 
 
+def platform_of(substrate: str) -> str:
+    """The baseline substrate a host-tuned one is named after (`native x86-64, this CPU` -> `native x86-64`): what
+    runs both, so their builds are timed in the same rounds and baseline against host gets a decided verdict."""
+    return substrate.split(",", 1)[0]
+
+
 class ArenaError(Exception):
     """A problem with one variant on one route. It becomes that pair's verdict, never a crash of the run."""
 
