@@ -105,9 +105,11 @@ def vector_features(available: frozenset[str] | None = None) -> list[str]:
 
 
 def features_line(flags: list[str] | None = None) -> str:
-    """The report's line on the CPU's vector features: of the run's machine (its flags as py-cpuinfo saved them
-    with the run), else of this one."""
-    have = frozenset(canonical(f) for f in flags) if flags else host_features()
-    shown = " ".join(vector_features(have)) or "none beyond baseline x86-64"
+    """The report's line on the CPU's vector features: of the run's machine, its flags as py-cpuinfo saved them
+    with the run (this machine's may differ: a report describes the run)."""
+    if flags:
+        shown = " ".join(vector_features(frozenset(canonical(f) for f in flags))) or "none beyond baseline x86-64"
+    else:
+        shown = "not saved with this run"
     return (f"CPU vector features: {shown}. Host-tuned rows (built for this CPU, or wasm SIMD) are compared only "
             "among themselves, never with the baseline x86-64 ones.")

@@ -51,6 +51,7 @@ def test_cpuinfo_flags_are_read_in_the_compilers_spelling(tmp_path: Path, monkey
     # The report's line: the saved run's flags (py-cpuinfo spells them as /proc/cpuinfo does), vector ones only.
     assert features_line(["fpu", "sse2", "sse4_1", "avx2", "avx512bw"]).startswith(
         "CPU vector features: sse2 sse4.1 avx2 avx512bw.")
+    assert features_line(None).startswith("CPU vector features: not saved with this run.")
 
 
 def test_requires_names_known_features_only(tmp_path: Path) -> None:
