@@ -7,6 +7,7 @@ list, so a test (or a user) can see what a CPU without AVX-512 would be told.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from functools import cache
@@ -74,7 +75,9 @@ def host_identity(cpuinfo: Path = CPUINFO) -> str:
     except OSError:
         found = None
     model = found.group(1).strip() if found else "unknown CPU"
-    return f"{model}; {' '.join(sorted(host_features(cpuinfo)))}"
+    features = host_features(cpuinfo)
+    digest = hashlib.sha256(" ".join(sorted(features)).encode()).hexdigest()[:12]
+    return f"{model} ({' '.join(vector_features(features))}; all flags {digest})"
 
 
 def parse_requires(value: str) -> tuple[str, ...]:
