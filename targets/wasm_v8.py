@@ -338,6 +338,10 @@ class V8Target(Target):
     def cpu_features(self) -> frozenset[str]:
         return get_route(self.gate).cpu_features()  # type: ignore[arg-type]
 
+    def received_flags(self) -> list[str]:
+        """A compiled route's module runs here: what its compiler received (-target-feature +simd128, ...)."""
+        return [] if self.language == "wat" else get_route(self.gate).received_flags()  # type: ignore[arg-type]
+
     def features_owner(self) -> str:
         return get_route(self.gate).features_owner()  # type: ignore[arg-type]
 
