@@ -51,7 +51,7 @@ class Row:
     n: int
     shape: str
     repeat: int
-    median: float  # seconds per sort
+    median: float  # seconds per call
     iqr: float
     rounds: int
     per_sort: list[float] = field(repr=False, default_factory=list)
@@ -141,6 +141,7 @@ class Analysis:
     machine_notes: list[str] = field(default_factory=list)  # the machine's state while timing, in plain words
     # The user's own files: checks, adaptations, comparisons and ranking (harness.supplied); empty without them.
     supplied: dict[str, Any] = field(default_factory=dict)
+    explanation_note: str = ""  # why the explanations lack llvm-mca's cycles, when they do
 
 
 def rows_from_run(run: dict[str, Any]) -> list[Row]:
@@ -231,6 +232,9 @@ def analyse(run: dict[str, Any], run_name: str) -> Analysis:
     from harness import supplied
 
     supplied.attach(analysis, run)
+    from harness import explain
+
+    analysis.explanation_note = explain.attach(analysis)
     return analysis
 
 

@@ -278,6 +278,13 @@ def _comparable(line: str) -> str:
     return " ".join(line.split())
 
 
+def side_by_side_opcodes(a: Listing, b: Listing) -> list[tuple[str, int, int, int, int]]:
+    """How the two bodies line up (difflib's opcodes), comparing lines with their spacing evened out."""
+    matcher = difflib.SequenceMatcher(None, [_comparable(x) for x in a.body], [_comparable(x) for x in b.body],
+                                      autojunk=False)
+    return matcher.get_opcodes()
+
+
 def diff(a: Listing, b: Listing, unified: bool = False, width: int = DIFF_WIDTH) -> list[str]:
     """Two listings side by side (every line at most `width` columns) or as a unified diff."""
     head = [_fit(f"a: {line}", width) for line in a.header[:5]] + [_fit(f"b: {line}", width) for line in b.header[:5]]
@@ -285,11 +292,9 @@ def diff(a: Listing, b: Listing, unified: bool = False, width: int = DIFF_WIDTH)
         body = difflib.unified_diff(a.body, b.body, fromfile=a.title, tofile=b.title, lineterm="", n=3)
         return [*head, *(_fit(line, width) for line in body)]
     column = (width - 3) // 2
-    matcher = difflib.SequenceMatcher(None, [_comparable(x) for x in a.body], [_comparable(x) for x in b.body],
-                                      autojunk=False)
     rows = [f"{_fit(a.title, column):<{column}}   {_fit(b.title, column)}", "-" * width]
     counts = {"|": 0, "<": 0, ">": 0}
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+    for op, i1, i2, j1, j2 in side_by_side_opcodes(a, b):
         left, right = a.body[i1:i2], b.body[j1:j2]
         for k in range(max(len(left), len(right))):
             mark = " " if op == "equal" else "|" if k < len(left) and k < len(right) else "<" if k < len(left) else ">"

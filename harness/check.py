@@ -19,7 +19,7 @@ from harness.inputs import Case, correctness_cases
 from harness.isolate import ChildDied, in_child
 from harness.kernel import Kernel
 from harness import store
-from harness.shrink import shrink
+from harness.shrink import shrink, shrink_together
 from harness.source import Source
 from targets import get_route, sandbox
 from targets.base import ArenaError, Built, LimitExceeded, RunError, Target
@@ -36,9 +36,12 @@ SHOWN_VALUES = 64
 
 @dataclass
 class Counterexample:
-    input: list[int]
-    got: list[int] | None
-    expected: list[int]
+    """The smallest failing input; what the code and the reference made of it (a sort's array, else the result
+    and the written arrays by name)."""
+
+    input: Any
+    got: Any
+    expected: Any
 
 
 @dataclass
@@ -85,20 +88,52 @@ class Failure:
 
     kind: str
     message: str
-    got: list[int] | None = None
+    got: Any = None
 
 
-def attempt(built: Built, values: Sequence[int], kernel: Kernel) -> Failure | None:
-    expected = kernel.reference(values)
+def attempt(built: Built, values: Any, kernel: Kernel) -> Failure | None:
+    interface = kernel.interface
+    assert interface is not None
+    expected = interface.expected(values)
     try:
-        got = built.run(values)
+        got = built.call(values)
     except LimitExceeded as exc:
         return Failure("limit", str(exc))
     except RunError as exc:
         return Failure(type(exc).__name__ + ":" + getattr(exc, "side", ""), str(exc))
     if got == expected:
         return None
-    return Failure("wrong answer", _explain_wrong(values, got, expected), got)
+    if interface.is_sort_shaped:
+        return Failure("wrong answer", _explain_wrong(values, list(got.arrays[0]), list(expected.arrays[0])),
+                       list(got.arrays[0]))
+    return _explain_outcome(interface, got, expected)
+
+
+def shown_outcome(interface: Any, outcome: Any) -> Any:
+    """An Outcome as a counterexample shows it: a sort's array, else the result and each written array by name."""
+    if interface.is_sort_shaped:
+        return list(outcome.arrays[0])
+    shown: dict[str, Any] = {} if interface.result is None else {"result": outcome.result}
+    shown.update({a.name: list(values) for a, values in zip(interface.arrays, outcome.arrays) if a.written})
+    return shown
+
+
+def _explain_outcome(interface: Any, got: Any, expected: Any) -> Failure:
+    """The first thing a call got wrong: an input array written (named as such), the result, an output array."""
+    shown = shown_outcome(interface, got)
+    for argument, before, after in zip(interface.arrays, expected.arrays, got.arrays):
+        if not argument.written and before != after:
+            index = next(i for i, (a, b) in enumerate(zip(after, before)) if a != b)
+            return Failure("input written", f"input array {argument.name} was written: {argument.name}[{index}] "
+                           f"changed from {before[index]} to {after[index]}", shown)
+    if got.result != expected.result:
+        return Failure("wrong answer", f"wrong result: got {got.result}, expected {expected.result}", shown)
+    for argument, want, have in zip(interface.arrays, expected.arrays, got.arrays):
+        if want != have:
+            index = next(i for i, (a, b) in enumerate(zip(have, want)) if a != b)
+            return Failure("wrong answer", f"wrong answer in array {argument.name}: first difference at index "
+                           f"{index}: got {have[index]}, expected {want[index]}", shown)
+    return Failure("wrong answer", "wrong answer", shown)
 
 
 def _explain_wrong(values: Sequence[int], got: list[int], expected: list[int]) -> str:
@@ -147,7 +182,7 @@ class Checker:
 
         def stall(seen: bytes) -> float:
             (index,) = struct.unpack("q", seen[:8])
-            return self._stall_seconds(len(cases[index].values) if 0 <= index < len(cases) else None)
+            return self._stall_seconds(self._length(cases[index].values) if 0 <= index < len(cases) else None)
 
         try:
             return in_child(
@@ -164,10 +199,13 @@ class Checker:
         if not self.native:
             return attempt(self.built, values, self.kernel)
         try:
-            return in_child(attempt, self.built, values, self.kernel, timeout=self._stall_seconds(len(values)),
+            return in_child(attempt, self.built, values, self.kernel, timeout=self._stall_seconds(self._length(values)),
                             **self._sandbox())
         except ChildDied as died:
             return self._died(died)
+
+    def _length(self, values: Any) -> int:
+        return max((len(a) for a in self.kernel.interface.inputs(values)), default=0)  # type: ignore[union-attr]
 
     def _stall_seconds(self, n: int | None) -> float:
         if n is None:
@@ -314,20 +352,41 @@ def _run_cases(report: Report, checker: Checker, cases: Sequence[Case], kernel: 
     case = cases[index]
     report.inputs_checked = index + 1
     report.verdict = "fail"
-    smallest, final = list(case.values), failure
+    interface = kernel.interface
+    assert interface is not None
+    smallest, final = _as_lists(case.values), failure
     if failure.kind != "limit":  # a hang costs its whole budget per attempt: not worth shrinking
         deadline = time.monotonic() + SHRINK_SECONDS
 
-        def same_bug(values: Sequence[int]) -> bool:
+        def same_bug(values: Any) -> bool:
             if time.monotonic() > deadline:
                 return False
             again = checker.attempt(values)
             return again is not None and again.kind == failure.kind
 
         # A fixed-length kernel's counterexample keeps its length: only its values shrink.
-        smallest = shrink(case.values, same_bug, keep_length=kernel.interface.fixed_length is not None,
-                          domain=kernel.interface.domain)
+        keep_length = interface.fixed_length is not None
+        if len(interface.arrays) == 1:  # within the declared domain and the element type's range
+            element = interface.array.type
+            domain = (max(interface.domain[0], element.low), min(interface.domain[1], element.high))
+            smallest = shrink(case.values, same_bug, keep_length=keep_length, domain=domain)
+        else:  # the arrays shrink together: they share their lengths
+            smallest = [list(a) for a in shrink_together(
+                interface.inputs(case.values), same_bug, keep_length=keep_length,
+                domains=[(a.type.low, a.type.high) for a in interface.arrays])]
         final = checker.attempt(smallest) or failure
-    report.counterexample = Counterexample(input=smallest, got=final.got, expected=kernel.reference(smallest))
-    shrunk = "" if smallest == list(case.values) else f", shrunk to {_shown(smallest)}"
+    report.counterexample = Counterexample(input=smallest, got=final.got,
+                                           expected=shown_outcome(interface, interface.expected(smallest)))
+    shrunk = "" if smallest == _as_lists(case.values) else f", shrunk to {_shown_input(smallest)}"
     report.message = f"{final.message} (on input {case.describe()}{shrunk})"
+
+
+def _as_lists(values: Any) -> Any:
+    """An input as plain lists (a counterexample's JSON form): a list, or a list of lists for several arrays."""
+    return [list(v) if isinstance(v, (tuple, list)) else v for v in values]
+
+
+def _shown_input(values: Any) -> str:
+    if values and isinstance(values[0], list):
+        return "(" + ", ".join(_shown(v) for v in values) + ")"
+    return _shown(values)

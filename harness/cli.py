@@ -256,7 +256,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"arena: {exc}", file=sys.stderr)
         return 2
     analysis, directory = report_saved_run(run, Path(args.out))
-    print_terminal(analysis, directory)
+    print_terminal(analysis, directory, tables=args.tables)
     return 0
 
 
@@ -291,6 +291,8 @@ def parser() -> argparse.ArgumentParser:
     report_p.add_argument("saved", nargs="?", metavar="RUN", help="a saved run's JSON (default: the newest under --storage)")
     report_p.add_argument("--storage", default=".benchmarks", help="where pytest-benchmark saved the runs")
     report_p.add_argument("--out", default="reports", help="where the report folder is written")
+    report_p.add_argument("--tables", action="store_true",
+                          help="also print the per-n tables and every row's comparison (report.md has them always)")
     report_p.set_defaults(run=cmd_report)
     add_doctor_parser(sub)
     add_gate_parser(sub)

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from harness.inputs import ARRAY_AND_LENGTH
-from kernels.interface import Int32Array, Interface
+from kernels.interface import Array, Interface
 from targets import fresh
 from targets.native import DRIVER_FLAGS
 from targets.c_cffi import compiler_version
@@ -102,7 +102,7 @@ int main(int argc, char **argv)
 
 def main_c(entry: str, interface: Interface) -> str:
     """The program's main for a kernel named `entry` of this interface (its prototype and its call)."""
-    arguments = ", ".join("pool + k * n" if isinstance(a, Int32Array) else "n" for a in interface.arguments)
+    arguments = ", ".join("pool + k * n" if isinstance(a, Array) else "n" for a in interface.arguments)
     return MAIN_C.replace("@PROTOTYPE", interface.c_prototype(entry)).replace("@ENTRY", entry).replace(
         "@ARGUMENTS", arguments)
 

@@ -284,6 +284,9 @@ class Headline:
     ai_algorithm: str = ""
     compiler_algorithm: str = ""
     ai_keeps_state: bool = False
+    # Why (harness.explain): the executed work set against the time, e.g. "fewer instructions".
+    reading: str = ""
+    explanation: str = ""
 
 
 def headline_rows(rows: Sequence[Any], shape: str = "random") -> list[Headline]:
@@ -330,7 +333,7 @@ HEADLINE_TITLES = {
                     "compiler's best build of any algorithm (which program to use)",
 }
 HEADLINE_COLUMNS = ("substrate", "n", "algorithm", "best AI-written", "best compiler build", "time ratio [95% CI]",
-                    "timed", "verdict", "executed ratio", "code ratio", "lines ratio")
+                    "timed", "verdict", "executed ratio", "code ratio", "lines ratio", "why")
 
 
 def headline_cells(h: Headline) -> list[str]:
@@ -345,4 +348,4 @@ def headline_cells(h: Headline) -> list[str]:
     algorithm = h.algorithm or (h.ai_algorithm if h.ai_algorithm == h.compiler_algorithm
                                 else f"AI: {h.ai_algorithm}; compiler: {h.compiler_algorithm}")
     return [h.substrate, str(h.n), algorithm, ai, h.compiler, time, timed, h.verdict, ratio(h.executed_ratio),
-            ratio(h.code_ratio), ratio(h.lines_ratio)]
+            ratio(h.code_ratio), ratio(h.lines_ratio), h.explanation]

@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from harness.asm import COMMENT, SUFFIX, Listing, diff
+from harness.asm import COMMENT, SUFFIX, Listing, side_by_side_opcodes
 from harness.analysis import Analysis, Row, analysis_json, is_compiler_built, rows_from_run
 from harness.headline import executed_total, ratio_with_ci
 
@@ -141,7 +141,9 @@ def page_data(analysis: Analysis, directory: Path, saved: Path | None = None) ->
     """Everything the page shows, as one JSON object."""
     data = analysis_json(analysis)
     for row in data["rows"] + data["overhead"]:
-        row.pop("per_sort", None)  # every round's time: in report.json, too bulky for the page
+        # Every round's time and its round id: in report.json; on the page they were most of its weight.
+        row.pop("per_sort", None)
+        row.pop("round_ids", None)
     listings: dict[str, str] = {}
     problems: list[str] = []
     asm_dir = directory / "asm"
@@ -161,8 +163,10 @@ def page_data(analysis: Analysis, directory: Path, saved: Path | None = None) ->
         if pair in diffs or row.listing not in listings or partner.listing not in listings:
             continue
         try:
-            diffs[pair] = "\n".join(diff(read_listing(asm_dir / row.listing), read_listing(asm_dir / partner.listing),
-                                         width=DIFF_PAGE_WIDTH))
+            # Only how the two listings line up: the page lays them side by side from the listings it embeds
+            # anyway, as harness.asm.diff would (the laid-out text was half the page).
+            ops = side_by_side_opcodes(read_listing(asm_dir / row.listing), read_listing(asm_dir / partner.listing))
+            diffs[pair] = {"a": row.listing, "b": partner.listing, "ops": [[op[0], *rest] for op, *rest in ops]}
         except (OSError, ValueError, IndexError) as exc:
             problems.append(f"{row.label} against {partner.label}: {exc}")
     comparison: dict[str, Any] = {"previous": None}
@@ -183,7 +187,8 @@ def page_data(analysis: Analysis, directory: Path, saved: Path | None = None) ->
     else:
         comparison["reason"] = reason
     return {"analysis": data, "listings": listings, "diffs": diffs, "diff_problems": problems,
-            "comparison": comparison, "diff_column": (DIFF_PAGE_WIDTH - 3) // 2}
+            "comparison": comparison, "diff_width": DIFF_PAGE_WIDTH, "comment_of_suffix": {
+                suffix: COMMENT[kind] for kind, suffix in SUFFIX.items()}}
 
 
 def render_page(data: dict[str, Any]) -> str:

@@ -2,8 +2,10 @@
 declares them (kernels.interface.Cases)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from kernels.interface import Interface, array_and_length
 
@@ -13,13 +15,21 @@ ARRAY_AND_LENGTH = array_and_length("kernel", sorted)
 
 @dataclass(frozen=True)
 class Case:
+    """One input: the array for a kernel of one array argument, else a tuple of arrays (kernels.interface)."""
+
     name: str
-    values: tuple[int, ...]
+    values: tuple[Any, ...]
 
     def describe(self) -> str:
-        shown = list(self.values[:12])
-        tail = f", ... ({len(self.values)} values)" if len(self.values) > 12 else ""
-        return f"{self.name} {str(shown)[:-1]}{tail}]"
+        if self.values and isinstance(self.values[0], (tuple, list)):
+            return f"{self.name} ({', '.join(_brief(a) for a in self.values)})"
+        return f"{self.name} {_brief(self.values)}"
+
+
+def _brief(values: Sequence[int]) -> str:
+    shown = list(values[:12])
+    tail = f", ... ({len(values)} values)" if len(values) > 12 else ""
+    return f"{str(shown)[:-1]}{tail}]"
 
 
 @cache

@@ -2,7 +2,7 @@
 
 Input is the JSON pytest-benchmark saved (with `--benchmark-save-data`, so each
 round's time is there), plus the `arena` block our conftest adds (variants that
-failed and were not timed, tool versions). Times per sort are a round's time
+failed and were not timed, tool versions). Times per call are a round's time
 divided by the round's repeat count. Each row is compared with the fastest
 compiler build on its substrate, of its own algorithm and of any algorithm
 (harness.headline, which also picks the headline pairs), on the rounds the two
@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from harness import alphadev
+from harness.colours import distinct
 from harness.analysis import (
     GOALS, KEEPS_STATE_BELOW, Analysis, Ratio, Row, analyse, analysis_json, goal_of, is_compiler_built,
     key_ratio, missed_goal, rows_from_run, run_metadata,
@@ -28,6 +29,7 @@ from harness.headline import (
     ALGORITHM_FREE, HEADLINE_COLUMNS, HEADLINE_TITLES, SAME_ALGORITHM, executed_total, headline_cells, ratio_with_ci,
 )
 from harness.interleave import rules_text
+from harness.summary import print_summary, unsplit_table
 
 # Re-exported: what callers of the report module have always found here.
 __all__ = ["GOALS", "Analysis", "Ratio", "Row", "analyse", "analysis_json", "executed_total", "fmt_time", "goal_of",
@@ -56,7 +58,7 @@ def row_flags(row: Row) -> str:
     return f" ({', '.join(flags)})" if flags else ""
 
 
-COLUMNS = ("variant", "algorithm", "origin", "route", "verdict", "median/sort", "IQR", "x same-algorithm compiler",
+COLUMNS = ("variant", "algorithm", "origin", "route", "verdict", "median/call", "IQR", "x same-algorithm compiler",
            "x any compiler", "placement", "executed", "code B", "prog len", "lines")
 
 
@@ -78,63 +80,51 @@ def table_rows(rows: Sequence[Row], detail: bool = False) -> list[list[str]]:
     ]
 
 
-def print_terminal(analysis: Analysis, report_dir: Path | None = None) -> None:
+def print_terminal(analysis: Analysis, report_dir: Path | None = None, tables: bool = False) -> None:
     from rich.console import Console
     from rich.markup import escape
-    from rich.table import Table
 
     # Styles only where markup is ours: a message's own brackets (`a[n+0]`) are text, and a pipe gets no styles.
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 180)
-    for note in [*rules_text(), *analysis.machine_notes]:
-        console.print(note, markup=False)
-    for n in sorted({r.n for r in analysis.rows}):
-        table = Table(title=f"n = {n}, random input (other shapes in report.md)", title_justify="left")
-        for column in COLUMNS:
-            table.add_column(column, overflow="fold")
-        for cells in table_rows([r for r in analysis.rows if r.n == n and r.shape == "random"]):
-            table.add_row(*cells)
+    if tables:  # the per-n tables and every row's comparison; report.md and the page always have them
+        for note in [*rules_text(), *analysis.machine_notes]:
+            console.print(note, markup=False)
+        for n in sorted({r.n for r in analysis.rows}):
+            cells_of = table_rows([r for r in analysis.rows if r.n == n and r.shape == "random"])
+            cells_of += [[f["variant"], "", f["origin"], f["route"], f"[red]{f['verdict']}[/]", "not timed",
+                          *[""] * (len(COLUMNS) - 6)] for f in analysis.failures]
+            console.print(unsplit_table(f"n = {n}, random input (other shapes in report.md)", COLUMNS, cells_of,
+                                        console.width))
         for failure in analysis.failures:
-            table.add_row(failure["variant"], "", failure["origin"], failure["route"], f"[red]{failure['verdict']}[/]",
-                          "not timed", *[""] * (len(COLUMNS) - 6))
-        console.print(table)
-    for failure in analysis.failures:
-        console.print(f"[red]{failure['verdict']}[/] {escape(failure['id'])}: {escape(failure['message'].splitlines()[0])}")
-    for comparison, title in HEADLINE_TITLES.items():
-        pairs = [h for h in analysis.headline if h.comparison == comparison]
-        if not pairs:
-            continue
-        table = Table(title=f"{title}; random input; ratios are AI / compiler: < 1, the AI's is faster or smaller",
-                      title_justify="left")
-        for column in HEADLINE_COLUMNS:
-            table.add_column(column, overflow="fold")
-        for h in pairs:
-            table.add_row(*headline_cells(h))
-        console.print(table)
-    compared = [r for r in analysis.rows if r.verdict and r.shape == "random"]
-    if compared:
-        console.print("[bold]Each variant against the fastest compiler build on its substrate (random input; "
-                      "same algorithm | algorithm free):[/]")
-        for r in sorted(compared, key=lambda r: (r.n, r.label)):
-            console.print(f"  n={r.n:<5} {r.label:42} {r.algorithm:18} {comparison_text(r)}", markup=False)
-    for r in sorted((r for r in analysis.rows if r.keeps_state), key=lambda r: (r.n, r.shape, r.label)):
-        console.print(f"[bold red]keeps state between calls[/]: {escape(r.label)} n={r.n} {r.shape}: on one input repeated it "
-                      f"took {r.repeated_ratio:.2f}x its time on fresh inputs")
-    console.print("[bold]Key ratios (same run):[/]")
-    for ratio in analysis.key_ratios:
-        console.print(f"  {ratio.text()}", markup=False)
-    unstable_rows = [r for r in analysis.rows if r.unstable]
-    if unstable_rows:
-        console.print(f"[bold]Unstable rows ({len(unstable_rows)}; the figures of all in report.md):[/]")
-        for r in sorted(unstable_rows, key=lambda r: (r.n, r.shape, r.label))[:UNSTABLE_SHOWN]:
-            console.print(f"  n={r.n:<5} {r.shape:10} {r.label:42} {r.unstable}", markup=False)
-    if analysis.overhead:
-        console.print("[bold]Harness overhead per route (no-op kernel: the timed loop and the call alone):[/]")
-        for r in sorted(analysis.overhead, key=lambda r: (r.route, r.n)):
-            console.print(f"  {r.route:14} n={r.n:<5} {fmt_time(r.median)}" + (" (emulator)" if r.timing == "emulated" else ""))
-    if report_dir is not None:
-        console.print(f"Report: {report_dir}/report.md (JSON: report.json, plots: *.png)")
-        console.print(f"Page: {report_dir}/index.html")
-
+            console.print(f"[red]{failure['verdict']}[/] {escape(failure['id'])}: {escape(failure['message'].splitlines()[0])}")
+        for comparison, title in HEADLINE_TITLES.items():
+            pairs = [h for h in analysis.headline if h.comparison == comparison]
+            if not pairs:
+                continue
+            console.print(unsplit_table(f"{title}; random input; ratios are AI / compiler: < 1, the AI's is faster or "
+                                        "smaller", HEADLINE_COLUMNS, [headline_cells(h) for h in pairs], console.width))
+        compared = [r for r in analysis.rows if r.verdict and r.shape == "random"]
+        if compared:
+            console.print("[bold]Each variant against the fastest compiler build on its substrate (random input; "
+                          "same algorithm | algorithm free):[/]")
+            for r in sorted(compared, key=lambda r: (r.n, r.label)):
+                console.print(f"  n={r.n:<5} {r.label:42} {r.algorithm:18} {comparison_text(r)}", markup=False)
+        for r in sorted((r for r in analysis.rows if r.keeps_state), key=lambda r: (r.n, r.shape, r.label)):
+            console.print(f"[bold red]keeps state between calls[/]: {escape(r.label)} n={r.n} {r.shape}: on one input repeated it "
+                          f"took {r.repeated_ratio:.2f}x its time on fresh inputs")
+        console.print("[bold]Key ratios (same run):[/]")
+        for ratio in analysis.key_ratios:
+            console.print(f"  {ratio.text()}", markup=False)
+        unstable_rows = [r for r in analysis.rows if r.unstable]
+        if unstable_rows:
+            console.print(f"[bold]Unstable rows ({len(unstable_rows)}; the figures of all in report.md):[/]")
+            for r in sorted(unstable_rows, key=lambda r: (r.n, r.shape, r.label))[:UNSTABLE_SHOWN]:
+                console.print(f"  n={r.n:<5} {r.shape:10} {r.label:42} {r.unstable}", markup=False)
+        if analysis.overhead:
+            console.print("[bold]Harness overhead per route (no-op kernel: the timed loop and the call alone):[/]")
+            for r in sorted(analysis.overhead, key=lambda r: (r.route, r.n)):
+                console.print(f"  {r.route:14} n={r.n:<5} {fmt_time(r.median)}" + (" (emulator)" if r.timing == "emulated" else ""))
+    print_summary(console, analysis, report_dir)
 
 def comparison_text(r: Row) -> str:
     emulated = r.timing == "emulated"
@@ -165,7 +155,11 @@ def markdown(analysis: Analysis) -> str:
                 "(a run saved before blocks) when it comes from two separate benchmarks, and decides nothing. Ratios are AI / compiler: below 1, "
                 "the AI's code is faster, executes less, or is smaller. On the emulator only the exact instruction "
                 "count is compared. Executed work on native routes and V8 is counted on the same bytes in Unicorn "
-                "or the same module in wasmtime (fuel).", ""]
+                "or the same module in wasmtime (fuel). `why` sets that executed work against the time (harness.explain): "
+                "`fewer instructions` or `more instructions` (then whether the time per instruction differs too), "
+                "`same instructions, faster per instruction` (the same work run in fewer cycles), `identical machine "
+                "code`, or `another algorithm`; with llvm-mca's predicted cycles per iteration of each side's hot loop "
+                "where llvm-mca is installed, and the code size ratio." + (f" {analysis.explanation_note}." if analysis.explanation_note else ""), ""]
         for comparison, title in HEADLINE_TITLES.items():
             pairs = [h for h in analysis.headline if h.comparison == comparison]
             out += [f"### {title}", "", "| " + " | ".join(HEADLINE_COLUMNS) + " |", "|" + " --- |" * len(HEADLINE_COLUMNS)]
@@ -218,7 +212,7 @@ def markdown(analysis: Analysis) -> str:
         out += ["Each variant name in the tables links to the listing of the code that was timed (`asm/`).", ""]
     if analysis.listing_problems:
         out += ["Listings that could not be made:", ""] + [f"- {p}" for p in analysis.listing_problems] + [""]
-    out += ["## Plots", "", "![time per sort against n](time_vs_n.png)", "", "![time per sort at n = 128](bars_n128.png)", ""]
+    out += ["## Plots", "", "![time per call against n](time_vs_n.png)", "", "![time per call at n = 128](bars_n128.png)", ""]
     out += ["## Tool versions", ""] + [f"- {route}: " + ", ".join(f"{k} {v}" for k, v in vs.items()) for route, vs in analysis.versions.items()]
     if analysis.compiler_flags:
         from targets.c_cffi import shown_flags
@@ -258,11 +252,12 @@ def plot(analysis: Analysis, directory: Path) -> None:
     fig, axes = plt.subplots(1, len(substrates), figsize=(6.5 * len(substrates), 6), squeeze=False)
     for ax, substrate in zip(axes[0], substrates):
         here = [r for r in timed if r.substrate == substrate]
-        for label in sorted({r.label for r in here}):
+        labels = sorted({r.label for r in here})
+        for label, colour in zip(labels, distinct(len(labels))):
             series = sorted((r.n, r.median) for r in here if r.label == label)
             ai = any(r.origin == "ai" for r in here if r.label == label)
             ax.plot([n for n, _ in series], [t * 1e6 for _, t in series], marker="o", linestyle="--" if ai else "-",
-                    label=label)
+                    label=label, color=colour)
         quadratic = [r for r in here if shapes[r.kernel] == "quadratic"]
         if quadratic:  # the reference line only where the kernel's cost model grows as n²
             n0, t0 = min((r.n, r.median) for r in quadratic)
@@ -271,8 +266,8 @@ def plot(analysis: Analysis, directory: Path) -> None:
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.set_xlabel("n (int32 elements, random)")
-        ax.set_ylabel("µs per sort")
-        ax.set_title(f"{substrate}: time per sort against n (dashed: AI-written)", fontsize=9)
+        ax.set_ylabel("µs per call")
+        ax.set_title(f"{substrate}: time per call against n (dashed: AI-written)", fontsize=9)
         ax.legend(fontsize=6, loc="upper left")
         ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
@@ -283,7 +278,7 @@ def plot(analysis: Analysis, directory: Path) -> None:
     fig, ax = plt.subplots(figsize=(9, max(3, 0.35 * len(bars) + 1)))
     ax.barh([r.label for r in bars], [r.median * 1e6 for r in bars], xerr=[r.iqr * 1e6 / 2 for r in bars],
             color=["tab:orange" if r.origin == "ai" else "tab:blue" for r in bars])
-    ax.set_xlabel("µs per sort, n = 128 random (bar: median, whisker: IQR/2); orange: AI-written")
+    ax.set_xlabel("µs per call, n = 128 random (bar: median, whisker: IQR/2); orange: AI-written")
     ax.invert_yaxis()
     fig.tight_layout()
     fig.savefig(directory / "bars_n128.png", dpi=110)

@@ -70,3 +70,42 @@ def _smaller_values(value: int, domain: tuple[int, int] | None = None) -> list[i
         step //= 2
     closer = [v for v in dict.fromkeys(out) if abs(v) < abs(value) or (v > 0 > value)]
     return [v for v in closer if domain is None or domain[0] <= v <= domain[1]]
+
+
+def shrink_together(arrays: Sequence[Sequence[int]], fails: Callable[[list[list[int]]], bool], budget: int = 3000,
+                    keep_length: bool = False, domains: Sequence[tuple[int, int]] | None = None) -> list[list[int]]:
+    """Shrink the arrays of a kernel of several arrays at once: a chunk of elements goes from every array alike
+    (their lengths are tied), then each element moves towards zero, within its array's `domains` entry."""
+    current = [list(a) for a in arrays]
+    attempts = 0
+
+    def still_fails(candidate: list[list[int]]) -> bool:
+        nonlocal attempts
+        if attempts >= budget:
+            return False
+        attempts += 1
+        return fails(candidate)
+
+    changed = True
+    while changed and attempts < budget:
+        changed = False
+        longest = max((len(a) for a in current), default=0)
+        chunk = 0 if keep_length else max(1, longest // 2)
+        while chunk >= 1 and attempts < budget:
+            start = 0
+            while start < max((len(a) for a in current), default=0):
+                candidate = [a[:start] + a[start + chunk:] for a in current]
+                if still_fails(candidate):
+                    current, changed = candidate, True
+                else:
+                    start += chunk
+            chunk //= 2
+        for k, values in enumerate(current):
+            for i in range(len(values)):
+                for smaller in _smaller_values(values[i], domains[k] if domains else None):
+                    candidate = [list(a) for a in current]
+                    candidate[k][i] = smaller
+                    if still_fails(candidate):
+                        current, changed = candidate, True
+                        break
+    return current

@@ -64,7 +64,8 @@ def code_digest(kernel: Kernel) -> str:
     files = sorted(p for p in (_ROOT / "targets").rglob("*") if p.is_file() and p.suffix in (".py", ".js", ".c", ".h"))
     files += [_HARNESS / name for name in VERDICT_CODE]
     # The kernel's interface (its cases, limits and calls) and the code that reads it.
-    files += [kernel.directory / "__init__.py", _ROOT / "kernels" / "interface.py", _ROOT / "kernels" / "kernel.py"]
+    files += [kernel.directory / "__init__.py", _ROOT / "kernels" / "interface.py", _ROOT / "kernels" / "kernel.py",
+              _ROOT / "kernels" / "cases.py"]
     digest = hashlib.sha256()
     for path in files:
         digest.update(str(path.relative_to(_ROOT) if path.is_relative_to(_ROOT) else path).encode())
@@ -83,7 +84,9 @@ def cases_digest(cases: Sequence[Case]) -> str:
     digest = hashlib.sha256()
     for case in cases:
         digest.update(case.name.encode() + b"\0")
-        digest.update(array("q", case.values).tobytes() + b"\1")
+        several = bool(case.values) and isinstance(case.values[0], (tuple, list))  # one tuple per array
+        for values in (case.values if several else (case.values,)):
+            digest.update(array("q", values).tobytes() + b"\1")
     _case_digests[id(cases)] = (cases, digest.hexdigest())
     return digest.hexdigest()
 

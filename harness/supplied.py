@@ -155,14 +155,15 @@ def markdown(analysis: Any) -> list[str]:
         out += [f"- adapted: {note}" for note in f["notes"]] or ["- adapted: nothing, it ran as written"]
         mine = [c for c in data["comparisons"] if c["variant"] == f["variant"]]
         if mine:
-            out += ["", "| substrate | n | shape | route | median/sort | best compiler build | time ratio [95% CI] | "
-                    "verdict | executed ratio |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+            out += ["", "| substrate | n | shape | route | median/call | best compiler build | time ratio [95% CI] | "
+                    "verdict | executed ratio | why |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
             for c in mine:
                 ratio = (f"{c['time_ratio']:.2f} {_ci_text(*(c['ci'] or [None, None]))}"
                          if c["time_ratio"] is not None else "n/a")
                 executed = f"{c['executed_ratio']:.2f}" if c["executed_ratio"] is not None else "n/a"
                 out.append(f"| {c['substrate']} | {c['n']} | {c['shape']} | {c['route']} | {fmt_time(c['median'])} | "
-                           f"{c['compiler'] or 'none in this run'} | {ratio} | {c['verdict']} | {executed} |")
+                           f"{c['compiler'] or 'none in this run'} | {ratio} | {c['verdict']} | {executed} | "
+                           f"{c.get('explanation', '')} |")
         out.append("")
     if data["ranking"]:
         out += ["### Ranking among your files", "",

@@ -14,7 +14,7 @@ from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from kernels.interface import Interface, array_and_length
+from kernels.interface import Array, Interface, Outcome, array_and_length
 from kernels.kernel import Kernel
 from targets.cpu_features import X86_64_BASELINE, beyond_baseline, missing
 from targets.source import Source
@@ -25,6 +25,10 @@ from targets.program_length import UndecodableCode, program_length
 CANARY_WORDS = 4
 LOW_CANARIES = (0x0BADC0DE, 0x0BADC0DF, 0x0BADC0E0, 0x0BADC0E1)
 HIGH_CANARIES = (-0x21524111, -0x21524110, -0x2152410F, -0x2152410E)  # 0xDEADBEEF..
+# The same 16 bytes guard an array of any element type; read back as that type, a report names the element moved.
+CANARY_BYTES = 4 * CANARY_WORDS
+LOW_CANARY_BYTES = array("i", LOW_CANARIES).tobytes()
+HIGH_CANARY_BYTES = array("i", HIGH_CANARIES).tobytes()
 
 
 DEFAULT_INTERFACE = array_and_length("kernel", sorted)
@@ -103,6 +107,66 @@ def unguarded(buf: Sequence[int], n: int) -> list[int]:
     return list(buf[CANARY_WORDS : CANARY_WORDS + n])
 
 
+def guarded_array(argument: Array, values: Sequence[int]) -> bytes:
+    """One array argument's elements, in its element type, between the canary bytes."""
+    try:
+        data = array(argument.type.typecode, values).tobytes()
+    except OverflowError:
+        raise RunError(f"a value of {argument.name} does not fit its element type {argument.element}") from None
+    return LOW_CANARY_BYTES + data + HIGH_CANARY_BYTES
+
+
+def unguarded_array(argument: Array, data: bytes, n: int, only: bool = False) -> tuple[int, ...]:
+    """The n elements of an array argument out of its guarded bytes (as guarded_array laid them out) read back
+    after a call; raises OutOfBounds naming the array and the element if a canary moved. `only`: the kernel's
+    one array, called "the array" as a sort's messages always have."""
+    size, code, name = argument.type.size, argument.type.typecode, argument.name
+    which = "the array" if only else f"array {name}"
+    low, high = data[:CANARY_BYTES], data[CANARY_BYTES + n * size: 2 * CANARY_BYTES + n * size]
+    for side, want, got in (("below", LOW_CANARY_BYTES, low), ("above", HIGH_CANARY_BYTES, high)):
+        if want == got:
+            continue
+        first = next(i for i in range(CANARY_BYTES) if want[i] != got[i]) // size * size
+        was, now = (array(code, bytes(x[first:first + size]))[0] for x in (want, got))
+        index = f"{first // size - CANARY_BYTES // size}" if side == "below" else f"n+{first // size}"
+        at = f"{name}[{index}]" + ("" if side == "below" else f" (n={n})")
+        raise OutOfBounds(f"out-of-bounds write {side} {which}: {at} changed from {was} to {now}", side=side)
+    return tuple(array(code, bytes(data[CANARY_BYTES:CANARY_BYTES + n * size])))
+
+
+def lay_out(interface: Interface, values: object) -> tuple[bytes, list[int], list[int]]:
+    """Every array argument of one input, guarded, one after another in one region: the region's bytes, each
+    array's element offset (its data, past its low canaries) and its element count. Each array's data ends on a
+    16-byte boundary (with the region placed on one), as it does flush against a guard page on the native and
+    emulated routes: a byte array of n elements then starts at -n mod 16, so the lengths 1..16 reach every
+    alignment of a vector load."""
+    region, offsets, counts = b"", [], []
+    for argument, elements in zip(interface.arrays, interface.inputs(values)):
+        region += bytes(-(len(region) + CANARY_BYTES + len(elements) * argument.type.size) % 16)
+        offsets.append(len(region) + CANARY_BYTES)
+        counts.append(len(elements))
+        region += guarded_array(argument, elements)
+    return region, offsets, counts
+
+
+def read_layout(interface: Interface, region: bytes, offsets: Sequence[int], counts: Sequence[int],
+                result: int | None) -> Outcome:
+    """The Outcome of a call on a region lay_out made, as the call left it: each array through its canaries."""
+    only = len(interface.arrays) == 1
+    arrays = tuple(unguarded_array(argument, region[at - CANARY_BYTES:], n, only)
+                   for argument, at, n in zip(interface.arrays, offsets, counts))
+    return Outcome(result, arrays)
+
+
+def as_result(interface: Interface, bits: int | None) -> int | None:
+    """A result register's or a wasm result's bits as the interface's result type (None for a void kernel)."""
+    if interface.result is None or bits is None:
+        return None
+    width = 32 if interface.result in ("i32", "u32") else 64
+    value = bits & ((1 << width) - 1)
+    return value - (1 << width) if interface.result != "u32" and value >> (width - 1) else value
+
+
 def as_int32(buf: bytes | bytearray | memoryview) -> array:
     out = array("i")
     out.frombytes(bytes(buf))
@@ -144,8 +208,13 @@ class Built(ABC):
     code_bytes = None  # int | None; a class attribute, so subclasses may make it a property
 
     @abstractmethod
+    def call(self, values: object) -> Outcome:
+        """Run the kernel once on a copy of `values` (an input as kernels.interface.Interface describes it), each
+        array inside canaries; return its result and every array as the code left them."""
+
     def run(self, values: Sequence[int]) -> list[int]:
-        """Run the kernel once on a copy of `values` inside canaries; return the array as the code left it."""
+        """The first array as one call on a copy of `values` left it: a sort's output."""
+        return list(self.call(values).arrays[0])
 
     def loop(self, n: int, shape: str, repeat: int, *, seed: int, fresh: bool = True,
              expect: int = 0) -> Callable[[], None]:

@@ -22,7 +22,7 @@ from functools import lru_cache
 from pycparser import CParser, c_ast
 from pycparser.c_parser import ParseError
 
-from kernels.interface import Int32Array, Interface
+from kernels.interface import Array, Interface
 from targets.base import BuildError, Unavailable
 from targets.source import Source
 
@@ -42,8 +42,12 @@ INTEGER_MAX = {
     "int64_t": 2**63 - 1, "uint64_t": 2**64 - 1, "size_t": 2**64 - 1, "ssize_t": 2**63 - 1,
     "ptrdiff_t": 2**63 - 1, "intptr_t": 2**63 - 1, "uintptr_t": 2**64 - 1,
 }
-# Element types that are the contract's signed 32-bit int under another spelling.
-INT32_ELEMENTS = {"int", "int32_t"}
+# Each element or result type of the contract under the spellings that are the same type on every route (LP64).
+SPELLINGS = {
+    "i8": {"signed char", "int8_t", "char"}, "u8": {"unsigned char", "uint8_t"},
+    "i32": {"int", "int32_t"}, "u32": {"unsigned int", "uint32_t"},
+    "i64": {"long", "long long", "int64_t"}, "u64": {"unsigned long", "unsigned long long", "uint64_t"},
+}
 
 
 @dataclass(frozen=True)
@@ -104,19 +108,25 @@ def prototype(text: str, where: str, name: str, interface: Interface) -> Prototy
         return Prototype(name, contract, main_note, renames_main)
     declared, differs = [], []
     for param, wanted in zip(args, interface.arguments):
-        if isinstance(wanted, Int32Array):
+        if isinstance(wanted, Array):
             is_pointer = isinstance(param.type, (c_ast.PtrDecl, c_ast.ArrayDecl))
             element = _type_names(param.type.type) if is_pointer else None
             if element is None:
                 return Prototype(name, contract, main_note, renames_main)
             element_type = _canonical(element)
-            if element_type not in INT32_ELEMENTS:
+            if element_type not in SPELLINGS[wanted.element] and interface.is_sort_shaped:
                 raise BuildError(
                     f"{where}: {name} sorts {element_type} elements; the kernel's are signed 32-bit ints "
                     f"({contract.rstrip(';')}): a {element_type} array would not hold the same values"
                 )
+            if element_type not in SPELLINGS[wanted.element]:
+                raise BuildError(
+                    f"{where}: {name} takes {element_type} elements in {wanted.name}; the kernel's are "
+                    f"{wanted.type.c} ({contract.rstrip(';')}): a {element_type} array would not hold the same values"
+                )
             # int32_t is int on every route, and cffi's callers hand over an int32_t pointer: declare that spelling.
-            declared.append(f"int32_t *{param.name or wanted.name}")
+            const = "" if wanted.written else "const "
+            declared.append(f"{const}{wanted.type.c} *{param.name or wanted.name}")
             continue
         names = _type_names(param.type)
         if names is None:
@@ -135,11 +145,16 @@ def prototype(text: str, where: str, name: str, interface: Interface) -> Prototy
             differs.append(f"{wanted.name} is {n_type}, not size_t")
         declared.append(f"{n_type} {param.name or wanted.name}")
     ret_type = _canonical(ret.split()) if ret != "void" else "void"
-    if not differs and ret_type == "void":
+    if interface.result is not None:
+        if ret_type not in SPELLINGS[interface.result]:
+            raise BuildError(f"{where}: {name} returns {ret_type}; the kernel returns "
+                             f"{contract.split(' ', 1)[0]} ({contract.rstrip(';')})")
+        ret_type = contract.split(" ", 1)[0]  # the contract's spelling of the same type
+    if not differs and (ret_type == "void" or interface.result is not None):
         return Prototype(name, contract, main_note, renames_main)
     declaration = f"{ret_type} {name}({', '.join(declared)});"
     written = f"{ret} {name}({' '.join(params.split())})"
-    if ret_type != "void":
+    if ret_type != "void" and interface.result is None:
         differs.append(f"it returns {ret_type}, which is ignored")
     note = f"called through its own prototype {written}" + (f": {'; '.join(differs)}" if differs else "")
     return Prototype(name, declaration, (note, *main_note), renames_main)

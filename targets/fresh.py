@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
-from kernels.interface import Int32Array, Interface, array_and_length
+from kernels.interface import Array, Interface, array_and_length
 
 MASK64 = (1 << 64) - 1
 GOLDEN = 0x9E3779B97F4A7C15
@@ -243,7 +244,7 @@ _ARRAY_AND_LENGTH = array_and_length("kernel", sorted)
 
 def argument_list(interface: Interface, array: str, length: str) -> list[str]:
     """The kernel's arguments in order, as written in a driver: `array` for the array, `length` for its length."""
-    return [array if isinstance(argument, Int32Array) else length for argument in interface.arguments]
+    return [array if isinstance(argument, Array) else length for argument in interface.arguments]
 
 
 def kernel_c_type(interface: Interface) -> str:
@@ -283,18 +284,38 @@ def outcome(shape: str, n: int, calls: int, bad: int, last_state: int, last_outp
     return LoopOutcome(calls, bad, fill(shape, n, last_state & MASK64)[0], last_output)
 
 
+def fill_arrays(interface: Interface, n: int, state: int) -> tuple[Any, int]:
+    """One random input of every array argument (a fixed-length one at its own length, the others at n) from
+    `state`, and the state after it: each element the top bits of one generator step, in its element type. An
+    input as kernels.interface.Interface takes it: the list for a kernel of one array, else a tuple of lists."""
+    arrays = []
+    for argument in interface.arrays:
+        bits, signed = 8 * argument.type.size, argument.type.low < 0
+        values = []
+        for _ in range(argument.length if argument.length is not None else n):
+            z, state = _next(state)
+            v = z >> (64 - bits)
+            values.append(v - (1 << bits) if signed and v >> (bits - 1) else v)
+        arrays.append(values)
+    return (arrays[0] if len(arrays) == 1 else tuple(arrays)), state
+
+
 class ReferenceLoop:
     """The timing loop for routes called from Python once per kernel call (the emulators), in the drivers' three
     phases: a pool of inputs made by the Python reference (the same inputs the in-target drivers make), the calls
     alone timed by `clock`, then every output checked as the drivers check it."""
 
-    def __init__(self, call: Callable[[list[int]], list[int]], n: int, shape: str, *, seed: int, fresh: bool,
-                 expect: int) -> None:
+    def __init__(self, call: Callable[[Any], Any], n: int, shape: str, *, seed: int, fresh: bool,
+                 expect: int, interface: Interface | None = None) -> None:
+        """`call` runs one input: a sort's `run` (the array back), or, with the `interface` of a kernel of another
+        shape, its `call` (an Outcome, compared with the interface's expected one; its inputs are random)."""
         self.call, self.n, self.shape, self.fresh, self.expect = call, n, shape, fresh, expect
+        self.interface = interface if interface is not None and not interface.is_sort_shaped else None
+        self.last_input: Any = []
         self.start = self.state = seed_state(seed, n, shape)
         self.calls = self.bad = 0
         self.last_state = self.start
-        self.last_output: list[int] = []
+        self.last_output: Any = []
         self._elapsed = 0.0
 
     def run(self, repeat: int) -> None:
@@ -303,7 +324,10 @@ class ReferenceLoop:
             if not self.fresh:
                 self.state = self.start
             self.last_state = self.state
-            values, self.state = fill(self.shape, self.n, self.state)
+            if self.interface is not None:
+                values, self.state = fill_arrays(self.interface, self.n, self.state)
+            else:
+                values, self.state = fill(self.shape, self.n, self.state)
             pool.append(values)
         if not self.fresh:
             self.state = self.start
@@ -311,14 +335,19 @@ class ReferenceLoop:
         outputs = [self.call(values) for values in pool]
         self._elapsed += time.perf_counter() - started
         for values, output in zip(pool, outputs):
-            self.bad += not output_ok(fingerprint(values), output, self.expect)
+            if self.interface is not None:
+                self.bad += output != self.interface.expected(values)
+            else:
+                self.bad += not output_ok(fingerprint(values), output, self.expect)
         self.calls += repeat
         if outputs:
-            self.last_output = outputs[-1]
+            self.last_input, self.last_output = pool[-1], outputs[-1]
 
     def clock(self) -> float:
         """Seconds spent in the calls so far: what a Built's `loop_clock` gives for this loop."""
         return self._elapsed
 
     def outcome(self) -> LoopOutcome:
+        if self.interface is not None:  # the last input as made: an Outcome is what the last call left
+            return LoopOutcome(self.calls, self.bad, self.last_input, self.last_output)
         return outcome(self.shape, self.n, self.calls, self.bad, self.last_state, self.last_output)

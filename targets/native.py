@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
-from kernels.interface import Int32Array, Interface
+from kernels.interface import Array, Interface, Outcome
 from targets import fresh, sandbox
 from targets.cffi_build import compile_cffi
 from targets.disasm import forbidden_instructions, position_dependence
@@ -42,26 +42,25 @@ from targets.native_memory import PAGE, CodeMapping, GuardedBuffer, round_to_pag
 
 # Where the routes have always found them.
 __all__ = ["PAGE", "CodeMapping", "GuardedBuffer", "elf_function", "forbidden_instructions", "round_to_page", "symbol_size"]
-from targets.base import DEFAULT_INTERFACE, BuildError, LimitExceeded, RunError
+from targets.base import (
+    CANARY_BYTES, DEFAULT_INTERFACE, BuildError, LimitExceeded, RunError, guarded_array, unguarded_array,
+)
 
-SortFunction = Callable[[int, int], None]
-SORT_SIGNATURE = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_size_t)
 # Offsets mod 64 of the kernel's entry that timing sweeps: a cache line's worth of fetch-window positions.
 PLACEMENT_OFFSETS = (0, 16, 32, 48)
 # Longest one timing round may take in the child before it is taken for a hang.
 ROUND_SECONDS = 60.0
 
 
-def sort_function(address: int, interface: Interface | None = None) -> SortFunction:
-    """A callable (pointer, n) for the kernel at a machine-code address, calling it with the arguments its
-    interface declares: `void f(int32_t *a, size_t n)`, or `void f(int32_t *a)` for a fixed-length kernel."""
+_C_RESULTS = {None: None, "i32": ctypes.c_int32, "u32": ctypes.c_uint32, "i64": ctypes.c_int64}
+
+
+def kernel_function(address: int, interface: Interface) -> Callable[..., int | None]:
+    """The kernel at a machine-code address as ctypes calls it: its interface's arguments and result."""
     if not address:
         raise BuildError("entry point has address 0")
-    if interface is None or interface.fixed_length is None:
-        return SORT_SIGNATURE(address)
-    function = ctypes.CFUNCTYPE(None, *(ctypes.c_void_p if isinstance(a, Int32Array) else ctypes.c_size_t
-                                        for a in interface.arguments))(address)
-    return lambda pointer, n: function(*interface.call_arguments(pointer, n))
+    return ctypes.CFUNCTYPE(_C_RESULTS[interface.result], *(
+        ctypes.c_void_p if isinstance(a, Array) else ctypes.c_size_t for a in interface.arguments))(address)
 
 
 @dataclass(frozen=True)
@@ -96,7 +95,7 @@ class NativeKernel:
     the child after `enter_child()`), and `kernel_bytes()` (the entry function's bytes, or None)."""
 
     route: str
-    _buffer: GuardedBuffer | None = None
+    _buffers: list[GuardedBuffer] | None = None
     _runner: NativeRunner | None = None  # the loop made last
     _child: NativeChild | None = None
     # The placed copies, made once per build and offsets: every loop of the build (rounds, probes) reuses them.
@@ -118,11 +117,21 @@ class NativeKernel:
         code = self.kernel_bytes()
         return (code, 0) if code else None
 
-    def run(self, values: Sequence[int]) -> list[int]:
-        """One guarded call. Only ever called in a sandboxed child (harness.check runs it there)."""
-        if self._buffer is None:
-            self._buffer = GuardedBuffer()
-        return self._buffer.call(sort_function(self.entry_address(), self.interface), values)
+    def call(self, values: Any) -> Outcome:
+        """One guarded call, each array flush against a guard page of its own, canaries below and above it.
+        Only ever called in a sandboxed child (harness.check runs it there)."""
+        interface = self.interface
+        if self._buffers is None:
+            self._buffers = [GuardedBuffer() for _ in interface.arrays]
+        placed = [(argument, elements, guarded_array(argument, elements))
+                  for argument, elements in zip(interface.arrays, interface.inputs(values))]
+        starts = [buffer.place(data) for buffer, (_, _, data) in zip(self._buffers, placed)]
+        function = kernel_function(self.entry_address(), interface)
+        result = function(*interface.call_arguments([s + CANARY_BYTES for s in starts], [len(e) for _, e, _ in placed]))
+        only = len(placed) == 1
+        return Outcome(result if interface.result else None, tuple(
+            unguarded_array(argument, ctypes.string_at(start, len(data)), len(elements), only)
+            for start, (argument, elements, data) in zip(starts, placed)))
 
     def placements(self, offsets: Sequence[int]) -> tuple[list[Placement], list[CodeMapping], str]:
         """Copies of the kernel at `offsets`, when its bytes are self-contained; else the code in place, and why."""
@@ -155,7 +164,11 @@ class NativeKernel:
         """`run(values)` in the build's sandboxed child (the one its timing loops use), without a fork per call:
         for callers that try many single inputs. A crash or a refused system call ends the child and raises
         RunError naming it; the next call starts a new child."""
-        return self._live_child().run(values)
+        return list(self.call_sandboxed(values).arrays[0])
+
+    def call_sandboxed(self, values: Any) -> Outcome:
+        """`call(values)` in the build's sandboxed child, as run_sandboxed."""
+        return self._live_child().call(values)
 
     def _live_child(self, offsets: Sequence[int] | None = None) -> NativeChild:
         """The build's child, with copies at `offsets` (any, when None); a new one if it died or places its
@@ -196,9 +209,9 @@ class NativeKernel:
             for mapping in mappings:
                 mapping.close()
         self._placed = None
-        if self._buffer is not None:
-            self._buffer.close()
-            self._buffer = None
+        for buffer in self._buffers or ():
+            buffer.close()
+        self._buffers = None
 
 
 def _frame(kind: bytes, payload: bytes = b"") -> bytes:
@@ -251,10 +264,10 @@ class NativeChild:
         except BrokenPipeError:  # the child is gone: say how it ended
             raise self._died(b"") from None
 
-    def run(self, values: Sequence[int]) -> list[int]:
-        """The build's `run(values)` (one guarded call), made in this child: its result, or what it raised."""
-        data = array("i", values)
-        self.send(b"V" + struct.pack("<q", len(data)) + data.tobytes())
+    def call(self, values: Any) -> Outcome:
+        """The build's `call(values)` (one guarded call), made in this child: its outcome, or what it raised."""
+        data = pickle.dumps(values)
+        self.send(b"V" + struct.pack("<q", len(data)) + data)
         outcome, value = pickle.loads(self.expect(b"V"))
         if outcome == "raised":
             raise value
@@ -454,10 +467,9 @@ def _serve(built: NativeKernel, module: Any, places: Sequence[Placement], comman
             os.write(results, _frame(b"O", struct.pack("<Q", state[1]) + output))
         elif kind == b"V":  # one guarded call on given values, as a check makes it
             (count,) = struct.unpack("<q", _read_exactly(commands, 8))
-            values = array("i")
-            values.frombytes(_read_exactly(commands, 4 * count))
+            values = pickle.loads(_read_exactly(commands, count))
             try:
-                answer: tuple[str, Any] = ("ok", built.run(values.tolist()))
+                answer: tuple[str, Any] = ("ok", built.call(values))
             except Exception as exc:  # a wrong output is the caller's to judge; an out-of-bounds write is raised
                 answer = ("raised", exc)
             _write_all(results, _frame(b"V", pickle.dumps(answer)))

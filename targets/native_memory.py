@@ -56,6 +56,13 @@ class GuardedBuffer:
         self._ensure(max(4, n * 4))
         return self._base + PAGE + self._span - n * 4
 
+    def place(self, data: bytes) -> int:
+        """Copy `data` (an array with its canaries, say) flush against the upper guard page; its address."""
+        self._ensure(max(4, len(data)))
+        start = self._base + PAGE + self._span - len(data)
+        ctypes.memmove(start, data, len(data))
+        return start
+
     def call(self, function: Callable[[int, int], None], values: Sequence[int]) -> list[int]:
         """Run `function(pointer, n)` on the guarded copy of `values`; return the array as left."""
         buf = guarded(values)

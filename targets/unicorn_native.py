@@ -14,13 +14,14 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import unicorn
 from unicorn import x86_const as x86
 
+from kernels.interface import Outcome
 from kernels.kernel import Kernel
 from targets.source import Source
 from targets import get_route
@@ -68,7 +69,7 @@ class NativeUnicornBuilt(UnicornBuilt):
             for i in decoder().disasm(code, self.image.base + start)
         )
 
-    def _run(self, values: Sequence[int], counted: bool) -> tuple[list[int], int]:
+    def _run(self, values: Any, counted: bool) -> tuple[Outcome, int]:
         self._unsupported: str | None = None
         if self._uc is not None:
             # Every run starts from the library as loaded, as a fresh process would: what one run left in .data

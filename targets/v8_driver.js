@@ -65,16 +65,17 @@ function load(request) {
   return { ok: true, base, node: process.version, v8: process.versions.v8 };
 }
 
-// One call on a guarded buffer (canaries included, as int32 bytes); the array starts `offset` bytes in.
+// One call on a region of guarded arrays (canaries included). The arguments the kernel's interface declares, in
+// order: [offset, null] for an array `offset` bytes into the region (its byte address), [null, value] for a length.
+// The result, if any, goes back as text: an i64 comes out of wasm as a BigInt, which JSON cannot carry.
 function run(request) {
   const data = Buffer.from(request.buffer, "base64");
   const at = Math.max(top, base); // above the timing loops' work arrays, which outlive this call
   ensure(at - base + data.length);
   new Uint8Array(memory.buffer, at, data.length).set(data);
-  // The arguments the kernel's interface declares, in order: the array's byte address, or the length.
-  entry(...request.arguments.map((kind) => (kind === "array" ? at + request.offset : request.n)));
+  const result = entry(...request.arguments.map(([offset, value]) => (offset === null ? value : at + offset)));
   const out = Buffer.from(new Uint8Array(memory.buffer, at, data.length));
-  return { ok: true, buffer: out.toString("base64") };
+  return { ok: true, buffer: out.toString("base64"), result: result === undefined ? null : String(result) };
 }
 
 // The timing loop: targets/fresh_wat.py's driver module (sent as bytes) imports this module's memory and export, and

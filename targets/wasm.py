@@ -20,10 +20,9 @@ import wasmtime
 
 from kernels.kernel import Kernel
 from targets.source import Source
-from kernels.interface import Interface
+from kernels.interface import Interface, Outcome
 from targets.cpu_features import WASM_ENGINE_FEATURES
 from targets.base import (
-    CANARY_WORDS,
     DEFAULT_INTERFACE,
     Built,
     BuildError,
@@ -31,8 +30,9 @@ from targets.base import (
     RunError,
     Target,
     as_int32,
-    guarded,
-    unguarded,
+    as_result,
+    lay_out,
+    read_layout,
 )
 from targets import listing
 from targets.elf import text_and_functions
@@ -272,20 +272,19 @@ class WasmBuilt(Built):
         except wasmtime.WasmtimeError as exc:
             raise RunError(f"could not grow the module's memory to {pages_needed} pages: {exc}") from None
 
-    def run(self, values: Sequence[int]) -> list[int]:
+    def call(self, values: Any) -> Outcome:
         if self._store is None:
             self.instantiate()
         assert self._store is not None and self._func is not None and self._memory is not None
-        store, memory = self._store, self._memory
-        n = len(values)
-        buf = guarded(values)
-        data = buf.tobytes()
-        self._ensure_room(len(data))
-        memory.write(store, data, self.base)
-        budget = fuel_budget(n, self.interface)
+        store, memory, interface = self._store, self._memory, self.interface
+        region, offsets, counts = lay_out(interface, values)
+        n = max(counts)
+        self._ensure_room(len(region))
+        memory.write(store, region, self.base)
+        budget = fuel_budget(n, interface)
         store.set_fuel(budget)
         try:
-            self._func(store, *self.interface.call_arguments(_as_i32(self.base + 4 * CANARY_WORDS), n))
+            bits = self._func(store, *interface.call_arguments([_as_i32(self.base + at) for at in offsets], counts))
         except wasmtime.Trap as trap:
             self.fuel_used = budget - store.get_fuel()
             # Globals and memory may be half-updated: the next run gets a fresh instance.
@@ -299,8 +298,8 @@ class WasmBuilt(Built):
             self._store = None
             raise RunError(f"wasm call failed: {error_causes(str(exc))[-1]}") from None
         self.fuel_used = budget - store.get_fuel()
-        out = as_int32(memory.read(store, self.base, self.base + len(data)))
-        return unguarded(out, n)
+        after = bytes(memory.read(store, self.base, self.base + len(region)))
+        return read_layout(interface, after, offsets, counts, as_result(interface, bits))
 
     def close(self) -> None:
         self._store = self._func = self._memory = None

@@ -24,11 +24,12 @@ from collections.abc import Callable, Sequence
 from functools import cache
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import llvmlite
 import llvmlite.binding as llvm
 
-from kernels.interface import Int32Array, Interface
+from kernels.interface import Array, Interface, Outcome
 from kernels.kernel import Kernel
 from targets.source import Source
 from targets import c_prototype
@@ -68,12 +69,12 @@ class CompiledWasmBuilt(WasmBuilt):
     #: The IR after optimization, for the LLVM route's listings; empty for C.
     ir_opt: str = ""
 
-    def run(self, values: Sequence[int]) -> list[int]:
+    def call(self, values: Any) -> Outcome:
         if self._store is None:
             self.instantiate()
         assert self._store is not None and self._memory is not None
         self._memory.write(self._store, NULL_FILL, 0)
-        result = super().run(values)
+        result = super().call(values)
         if self._store is None:  # super() dropped a trapped instance; its run already raised
             return result
         after = self._memory.read(self._store, 0, NULL_REGION)
@@ -273,19 +274,21 @@ def with_wasm_entry(module: llvm.ModuleRef, entry: str, interface: Interface) ->
     params, widen, args = [], [], []
     for argument in interface.arguments:
         name = argument.name
-        if isinstance(argument, Int32Array):
+        if isinstance(argument, Array):
             params.append(f"ptr %{name}")
             args.append(f"ptr %{name}")
         else:
             params.append(f"i32 %{name}")
             widen.append(f"  %{name}.wide = zext i32 %{name} to i64\n")
             args.append(f"i64 %{name}.wide")
+    result, arguments = interface.llvm_type().split(" ", 1)
+    returned = "ret void" if result == "void" else f"ret {result} %result"
     wrapper = llvm.parse_assembly(
-        f'declare void @"{impl}"({interface.llvm_type().removeprefix("void (").removesuffix(")")})\n'
-        f'define void @"{entry}"({", ".join(params)}) {{\n'
+        f'declare {result} @"{impl}"({arguments.removeprefix("(").removesuffix(")")})\n'
+        f'define {result} @"{entry}"({", ".join(params)}) {{\n'
         + "".join(widen)
-        + f'  call void @"{impl}"({", ".join(args)})\n'
-        f"  ret void\n}}\n"
+        + f'  {"" if result == "void" else "%result = "}call {result} @"{impl}"({", ".join(args)})\n'
+        f"  {returned}\n}}\n"
     )
     module.link_in(wrapper)
     # Internal only after linking: an internal definition does not resolve the wrapper's external declaration.

@@ -7,14 +7,10 @@ from collections.abc import Callable
 
 import wasmtime
 
-from kernels.interface import Int32Array
+from kernels.interface import Array
 from kernels.kernel import Kernel
 from targets.base import BuildError, RunError
 from targets.source import Source
-
-#: The entry returns nothing; its parameters come from the kernel's interface (`(param i32 i32)` for a and n).
-ENTRY_RESULTS: tuple[str, ...] = ()
-
 
 def signature(func_type: wasmtime.FuncType) -> str:
     params = ", ".join(str(p) for p in func_type.params)
@@ -37,11 +33,9 @@ def describe_extern(extern_type: object) -> str:
     return type(extern_type).__name__.replace("Type", "").lower()
 
 
-def _is_entry_type(func_type: wasmtime.FuncType, params: tuple[str, ...]) -> bool:
-    return (
-        tuple(str(p) for p in func_type.params) == params
-        and tuple(str(r) for r in func_type.results) == ENTRY_RESULTS
-    )
+def _is_entry_type(func_type: wasmtime.FuncType, params: tuple[str, ...], results: tuple[str, ...]) -> bool:
+    """The entry's parameters and results come from the kernel's interface (`(param i32 i32)` for a and n)."""
+    return tuple(str(p) for p in func_type.params) == params and tuple(str(r) for r in func_type.results) == results
 
 
 _WAT_LOCATION = re.compile(r"-->\s*<anon>:(\d+):(\d+)")
@@ -182,12 +176,12 @@ def _exports_listing(module: wasmtime.Module) -> str:
 def find_entry(source: Source, kernel: Kernel, module: wasmtime.Module) -> str:
     """The export to call: named like the kernel, else the only export of the entry's type."""
     funcs = {e.name: e.type for e in module.exports if isinstance(e.type, wasmtime.FuncType)}
-    params = kernel.interface.wasm_params()
-    required = f"({', '.join(params)}) -> ({', '.join(ENTRY_RESULTS)})"
-    meaning = ", ".join("byte address of " + a.name if isinstance(a, Int32Array) else a.name
+    params, results = kernel.interface.wasm_params(), kernel.interface.wasm_results()
+    required = f"({', '.join(params)}) -> ({', '.join(results)})"
+    meaning = ", ".join("byte address of " + a.name if isinstance(a, Array) else a.name
                         for a in kernel.interface.arguments)
     for name in kernel.entry_candidates():
-        if name in funcs and _is_entry_type(funcs[name], params):
+        if name in funcs and _is_entry_type(funcs[name], params, results):
             return name
     # A function named like the kernel but of another type is a mistake to report, not a reason to run another one.
     for name in kernel.entry_candidates():
@@ -196,7 +190,7 @@ def find_entry(source: Source, kernel: Kernel, module: wasmtime.Module) -> str:
                 f"{source.where()}: export {name!r} has type {signature(funcs[name])}; "
                 f"the kernel needs {required} ({meaning}); it exports: {_exports_listing(module)}"
             )
-    typed = [name for name, ty in funcs.items() if _is_entry_type(ty, params)]
+    typed = [name for name, ty in funcs.items() if _is_entry_type(ty, params, results)]
     if len(typed) == 1:
         return typed[0]
     if typed:

@@ -27,8 +27,7 @@ import select
 import shutil
 import subprocess
 import time
-from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
@@ -40,9 +39,8 @@ import wasmtime
 from kernels.kernel import Kernel
 from targets.source import Source
 from targets import get_route
-from kernels.interface import Int32Array
+from kernels.interface import Array, Outcome
 from targets.base import (
-    CANARY_WORDS,
     Built,
     BuildError,
     LimitExceeded,
@@ -50,8 +48,9 @@ from targets.base import (
     Target,
     Unavailable,
     as_int32,
-    guarded,
-    unguarded,
+    as_result,
+    lay_out,
+    read_layout,
 )
 from targets import listing
 from targets.cache import cached_bytes
@@ -190,17 +189,16 @@ class V8Built(Built):
             raise RunError(reply["error"])
         return reply
 
-    def call_shape(self) -> list[str]:
-        """The kernel's arguments in order, as the node driver fills them: the array's address, or its length."""
-        return ["array" if isinstance(a, Int32Array) else "length" for a in self.interface.arguments]
-
-    def run(self, values: Sequence[int]) -> list[int]:
-        buf = guarded(values)
-        reply = self._call(
-            {"op": "run", "buffer": _b64(buf), "offset": 4 * CANARY_WORDS, "n": len(values),
-             "arguments": self.call_shape()}
-        )
-        return unguarded(as_int32(base64.b64decode(reply["buffer"])), len(values))
+    def call(self, values: Any) -> Outcome:
+        interface = self.interface
+        region, offsets, counts = lay_out(interface, values)
+        arguments = interface.call_arguments(offsets, counts)
+        # Each argument as the node driver fills it: [offset into the region, None] for an array, [None, n] else.
+        shape = [[value, None] if isinstance(a, Array) else [None, value]
+                 for a, value in zip(interface.arguments, arguments)]
+        reply = self._call({"op": "run", "buffer": base64.b64encode(region).decode(), "arguments": shape})
+        bits = None if reply.get("result") is None else int(reply["result"])
+        return read_layout(interface, base64.b64decode(reply["buffer"]), offsets, counts, as_result(interface, bits))
 
     def loop(self, n: int, shape: str, repeat: int, *, seed: int, fresh: bool = True,
              expect: int = EXPECT_SORTED) -> Callable[[], None]:
@@ -260,10 +258,6 @@ class _Counts:
 @cache
 def _driver_b64(text: str) -> str:
     return base64.b64encode(wasmtime.wat2wasm(text)).decode()
-
-
-def _b64(values: array) -> str:
-    return base64.b64encode(values.tobytes()).decode()
 
 
 # --- what `arena asm` shows (targets.listing) ---

@@ -12,9 +12,9 @@ from unicorn import x86_const as x86
 
 from kernels.kernel import Kernel
 from targets.source import Source
-from kernels.interface import Interface
+from kernels.interface import Interface, Outcome
 from targets.base import (
-    CANARY_WORDS,
+    CANARY_BYTES,
     DEFAULT_INTERFACE,
     Built,
     LimitExceeded,
@@ -22,8 +22,9 @@ from targets.base import (
     RunError,
     Target,
     Unavailable,
-    guarded,
-    unguarded,
+    as_result,
+    guarded_array,
+    unguarded_array,
 )
 from targets.cpu_features import UNICORN_FEATURES
 from targets.disasm import decoder
@@ -47,6 +48,8 @@ STACK_BASE = 0x7FF0_0000
 CALLER_FRAME = 256
 # At 4 GiB, with nothing mapped near it: the pages on either side of the array stay unmapped.
 ARRAY_BASE = 0x1_0000_0000
+# Between two arrays' mappings: a kernel's overrun of one faults long before it could reach the next.
+ARRAY_SPACING = 0x1_0000_0000
 SLACK_FILL = 0xA5
 _ZERO_STACK = bytes(STACK_SIZE)
 
@@ -120,7 +123,8 @@ class UnicornBuilt(Built):
         uc.hook_add(unicorn.UC_HOOK_INSN, self._on_syscall, None, 1, 0, x86.UC_X86_INS_SYSCALL)
         self._uc: unicorn.Uc | None = uc
         self._event: str | None = None
-        self._array: tuple[int, int, int] = (0, 0, 0)  # address of a[0], n, mapped bytes
+        # Each array of the last run: name, address of its element 0, n, element size, mapping base, mapped bytes.
+        self._arrays: list[tuple[str, int, int, int, int, int]] = []
         self._rsp_entry = 0
         self._timed: ReferenceLoop | None = None
         self._entry_context: unicorn.UcContext | None = None  # registers as every run starts with them
@@ -140,21 +144,24 @@ class UnicornBuilt(Built):
             out.append(f"{insn.address:#x}  {insn.bytes.hex():<20} {insn.mnemonic} {insn.op_str}{where}".rstrip())
         return "\n".join(out)
 
-    def run(self, values: Sequence[int]) -> list[int]:
+    def call(self, values: Any) -> Outcome:
         return self._run(values, counted=False)[0]
 
     def run_counted(self, values: Sequence[int]) -> tuple[list[int], int]:
         """Run and count the instructions executed, summed per executed block (deterministic, about 30x slower)."""
-        return self._run(values, counted=True)
+        outcome, count = self._run(values, counted=True)
+        return list(outcome.arrays[0]), count
 
-    def executed(self, values: Sequence[int]) -> dict[str, int]:
-        return {"instructions": self.run_counted(values)[1]}
+    def executed(self, values: Any) -> dict[str, int]:
+        return {"instructions": self._run(values, counted=True)[1]}
 
     def loop(self, n: int, shape: str, repeat: int, *, seed: int, fresh: bool = True,
              expect: int = EXPECT_SORTED) -> Callable[[], None]:
         """Each call is one emulation, so the inputs come from targets.fresh's Python reference, made before the
         emulations and checked after them; the time this measures is the emulator's anyway."""
-        timed = self._timed = ReferenceLoop(self.run, n, shape, seed=seed, fresh=fresh, expect=expect)
+        interface = self.interface
+        timed = self._timed = ReferenceLoop(self.run if interface.is_sort_shaped else self.call, n, shape, seed=seed,
+                                            fresh=fresh, expect=expect, interface=interface)
         return lambda: timed.run(repeat)
 
     def loop_clock(self) -> Callable[[], float] | None:
@@ -170,30 +177,43 @@ class UnicornBuilt(Built):
 
     # -- one run -------------------------------------------------------------
 
-    def _run(self, values: Sequence[int], counted: bool) -> tuple[list[int], int]:
+    def _run(self, values: Any, counted: bool) -> tuple[Outcome, int]:
         uc = self._uc
         if uc is None:
             raise RuntimeError(f"{self.route}: {self.source.name} was closed")
-        n = len(values)
-        raw = guarded(values).tobytes()
-        mapped = round_to_page(len(raw))
-        slack = mapped - len(raw)
-        # The buffer ends at the end of its mapping, so a write past the high canaries faults at once;
-        # the slack below the low canaries is filled and checked afterwards.
-        a = ARRAY_BASE + slack + 4 * CANARY_WORDS
-        self._array = (a, n, mapped)
-        limit = instruction_limit(n, self.max_instructions, self.interface)
-        uc.mem_map(ARRAY_BASE, mapped, unicorn.UC_PROT_READ | unicorn.UC_PROT_WRITE)
+        interface = self.interface
+        # Each array in a mapping of its own, 4 GiB apart, ending at the end of its mapping, so a write past its
+        # high canaries faults at once; the slack below the low canaries is filled and checked afterwards.
+        regions = []
+        for i, (argument, elements) in enumerate(zip(interface.arrays, interface.inputs(values))):
+            raw = guarded_array(argument, elements)
+            mapped = round_to_page(len(raw))
+            base = ARRAY_BASE + i * ARRAY_SPACING
+            regions.append((argument, elements, raw, base, mapped, mapped - len(raw)))
+        addresses = [base + slack + CANARY_BYTES for _, _, _, base, _, slack in regions]
+        counts = [len(elements) for _, elements, *_ in regions]
+        n = max(counts)
+        self._arrays = [(argument.name, at, count, argument.type.size, base, mapped)
+                        for (argument, _, _, base, mapped, _), at, count in zip(regions, addresses, counts)]
+        limit = instruction_limit(n, self.max_instructions, interface)
+        for _, _, _, base, mapped, _ in regions:
+            uc.mem_map(base, mapped, unicorn.UC_PROT_READ | unicorn.UC_PROT_WRITE)
         total = [0]
         block_hook = None
+        arguments = interface.call_arguments(addresses, counts)
+
+        def fill() -> int:
+            for _, _, raw, base, _, slack in regions:
+                uc.mem_write(base, bytes([SLACK_FILL]) * slack + raw)
+            return self._reset(uc, arguments)
+
         if counted:
             block_hook = uc.hook_add(unicorn.UC_HOOK_BLOCK, self._on_block, total)
             # Hooks are compiled into translated blocks: blocks cached by an uncounted run would not count.
             uc.ctl_flush_tb()
             self._translation = None  # the cache is empty: the counted run's blocks are translated with the hook
         try:
-            uc.mem_write(ARRAY_BASE, bytes([SLACK_FILL]) * slack + raw)
-            rsp = self._rsp_entry = self._reset(uc, a, n)
+            rsp = self._rsp_entry = fill()
             self._event = None
             entry = self.assembled.base + self.assembled.entry
             try:
@@ -201,8 +221,7 @@ class UnicornBuilt(Built):
                 if exact or not self._returned_in_time(uc, entry, limit):
                     # Only an exact count decides a limit: the verdict must not depend on this machine's speed.
                     if not exact:  # the timed attempt ran: start again from the same state
-                        uc.mem_write(ARRAY_BASE, bytes([SLACK_FILL]) * slack + raw)
-                        rsp = self._rsp_entry = self._reset(uc, a, n)
+                        rsp = self._rsp_entry = fill()
                         self._event = None
                     # Counting is compiled into translated blocks, like hooks: blocks cached uncounted would
                     # never count (and never stop), and counted ones would slow a later uncounted run. Runs that
@@ -215,23 +234,27 @@ class UnicornBuilt(Built):
                     raise Unavailable(lacking) from None
                 raise RunError(message) from None
             self._check_return(uc, rsp, n, limit)
-            after = uc.mem_read(ARRAY_BASE, mapped)
+            result = as_result(interface, uc.reg_read(_REG["rax"]) if interface.result else None)
+            after = [bytes(uc.mem_read(base, mapped)) for _, _, _, base, mapped, _ in regions]
         finally:
             if block_hook is not None:
                 uc.hook_del(block_hook)
                 uc.ctl_flush_tb()  # and the next uncounted run must not pay for the hook
                 self._translation = None
-            uc.mem_unmap(ARRAY_BASE, mapped)
-        buf = array("i")
-        buf.frombytes(bytes(after[slack:]))
-        result = unguarded(buf, n)
-        # The highest slack byte that changed, if any: the fill stripped from the end of the slack.
-        kept = bytes(after[:slack]).rstrip(bytes([SLACK_FILL]))
-        moved = len(kept) - 1 if kept else None
-        if moved is not None:
-            index = (ARRAY_BASE + moved - a) // 4
-            raise OutOfBounds(f"out-of-bounds write below the array: a[{index}] (beyond the canaries) was written", "below")
-        return result, total[0]
+            for _, _, _, base, mapped, _ in regions:
+                uc.mem_unmap(base, mapped)
+        only = len(regions) == 1
+        arrays = []
+        for (argument, elements, _, base, _, slack), at, data in zip(regions, addresses, after):
+            arrays.append(unguarded_array(argument, data[slack:], len(elements), only))
+            # The highest slack byte that changed, if any: the fill stripped from the end of the slack.
+            kept = data[:slack].rstrip(bytes([SLACK_FILL]))
+            if kept:
+                index = (base + len(kept) - 1 - at) // argument.type.size
+                which = "the array" if only else f"array {argument.name}"
+                raise OutOfBounds(f"out-of-bounds write below {which}: {argument.name}[{index}] (beyond the canaries)"
+                                  " was written", "below")
+        return Outcome(result, tuple(arrays)), total[0]
 
     def _translated_for(self, kind: str) -> None:
         """Drop the translated blocks unless they were translated for runs of this kind ("count": instruction
@@ -248,7 +271,7 @@ class UnicornBuilt(Built):
         uc.emu_start(entry, RETURN_ADDRESS, timeout=timeout_us)
         return uc.reg_read(_REG["rip"]) == RETURN_ADDRESS
 
-    def _reset(self, uc: unicorn.Uc, a: int, n: int) -> int:
+    def _reset(self, uc: unicorn.Uc, arguments: Sequence[int]) -> int:
         """Registers and stack as a caller leaves them; returns rsp at entry."""
         # A zeroed stack each run: a variant that reads stack it never wrote sees the same bytes every time.
         uc.mem_write(STACK_BASE, _ZERO_STACK)
@@ -267,7 +290,7 @@ class UnicornBuilt(Built):
             uc.context_restore(self._entry_context)
         uc.reg_write(_REG["rsp"], rsp)
         interface = self.interface
-        for register, value in zip(interface.sysv_registers().values(), interface.call_arguments(a, n)):
+        for register, value in zip(interface.sysv_registers().values(), arguments):
             uc.reg_write(_REG[register], value)
         return rsp
 
@@ -371,15 +394,17 @@ class UnicornBuilt(Built):
         return text
 
     def _region(self, address: int) -> str:
-        a, n, mapped = self._array
         if address < PAGE:
             return "the null page"
-        if ARRAY_BASE - 16 * PAGE <= address < a:
-            return f"below the array: a[{(address - a) // 4}]"
-        if a <= address < a + 4 * n:
-            return f"inside the array: a[{(address - a) // 4}]"
-        if a + 4 * n <= address < ARRAY_BASE + mapped + 16 * PAGE:
-            return f"above the array: a[{(address - a) // 4}], n={n}"
+        only = len(self._arrays) == 1
+        for name, a, n, size, base, mapped in self._arrays:
+            which = "the array" if only else f"array {name}"
+            if base - 16 * PAGE <= address < a:
+                return f"below {which}: {name}[{(address - a) // size}]"
+            if a <= address < a + size * n:
+                return f"inside {which}: {name}[{(address - a) // size}]"
+            if a + size * n <= address < base + mapped + 16 * PAGE:
+                return f"above {which}: {name}[{(address - a) // size}], n={n}"
         if STACK_BASE - 16 * PAGE <= address < STACK_BASE:
             return f"below the {STACK_SIZE >> 20} MiB stack: stack overflow?"
         if STACK_BASE + STACK_SIZE <= address < STACK_BASE + STACK_SIZE + 16 * PAGE:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import os
 import re
 import shutil
@@ -266,7 +267,8 @@ def test_sections_the_page_does_not_know_are_shown(browser: Any, report: dict[st
     section = tab.locator("#extra-user_files")
     assert "mine.wat" in section.inner_text() and "wrong answer at 3" in section.inner_text()
     assert section.locator(".v-fail").inner_text() == "fail"
-    assert tab.locator("main > section").first.get_attribute("id") == "extra-user_files"
+    # The answer first; then what the page has no view for, before the sections it has one for.
+    assert tab.locator("main > section").evaluate_all("ss => ss.map(s => s.id)")[:2] == ["headline", "extra-user_files"]
     tab.close()
 
 
@@ -289,4 +291,93 @@ def test_an_unsure_verdict_with_its_reason_counts_and_reads_as_unsure(browser: A
     assert tab.locator("#results td.v-identical-code").count() >= 1
     cell = tab.locator("#results td.v-unsure", has_text="unstable")
     assert cell.count() >= 1 and cell.first.inner_text().startswith("unsure (insertion_sort@c-gcc-O3 unstable)")
+    tab.close()
+
+
+# --- the answer first -------------------------------------------------------------------------------------------
+
+
+def page_data(report: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(re.search(r'<script type="application/json" id="data">(.*?)</script>',
+                                report["page"].read_text(), re.S).group(1))
+
+
+def test_the_page_opens_on_the_answer_with_a_forest_plot_of_every_pair(page: Any, report: dict[str, Any]) -> None:
+    assert page.locator("main > section").first.get_attribute("id") == "headline"
+    assert page.locator("#forest").bounding_box()["y"] < page.viewport_size["height"]  # on the first screen
+    pairs = report["json"]["headline"]
+    drawn = page.locator("#forest g.pair").evaluate_all("""gs => gs.map(g => {
+        const dot = g.querySelector('circle, rect'), box = dot.getBBox();
+        return {x: box.x + box.width / 2, colour: dot.getAttribute('fill') === 'none' ? dot.getAttribute('stroke')
+                : dot.getAttribute('fill'), verdict: g.dataset.verdict, why: g.querySelector('text.why').textContent,
+                label: g.querySelector('text').getBBox().x, ci: !!g.querySelector('line.ci')};
+    })""")
+    assert len(drawn) == len(pairs)
+    values = [p["time_ratio"] if p["time_ratio"] is not None else p["executed_ratio"] for p in pairs]
+    # Log scale: equal ratios of ratios are equal distances, and the order along the axis is the ratios' order.
+    order = sorted(range(len(pairs)), key=lambda i: values[i])
+    assert [drawn[i]["x"] for i in order] == sorted(d["x"] for d in drawn)
+    (lo, hi) = (order[0], order[-1])
+    one = page.locator("#forest line[stroke='#333']").evaluate("l => +l.getAttribute('x1')")
+    scale = (drawn[hi]["x"] - drawn[lo]["x"]) / math.log(values[hi] / values[lo])
+    assert drawn[lo]["x"] + scale * math.log(1 / values[lo]) == pytest.approx(one, abs=0.5)
+    # The explanation beside each pair; a colour per verdict, never one colour for two verdicts.
+    for pair, shown in zip(pairs, drawn):
+        assert shown["verdict"] == pair["verdict"] and pair["explanation"] in shown["why"]
+        assert shown["ci"] == (pair["time_ci"] is not None)
+        assert shown["label"] >= 0  # no label runs off the plot's left edge
+    colours = {d["verdict"]: d["colour"] for d in drawn}
+    assert len(set(colours.values())) == len(colours)
+    # The pairs as a table of words and numbers, with the explanation as its last column.
+    table = page.locator("#headline-table tbody tr")
+    assert table.count() == len(pairs) and pairs[0]["explanation"] in table.first.inner_text()
+    shot(page, "answer", clip=page.locator("#headline").bounding_box())
+
+
+def test_sections_read_as_tables_of_words_not_nested_records(browser: Any, report: dict[str, Any],
+                                                            tmp_path: Path) -> None:
+    from harness import alphadev
+
+    data = page_data(report)
+    side = {"label": "ai-x86-sort3@x86-native", "program_length": 17, "executed_instructions": 18,
+            "seconds_per_call": 4e-9}
+    data["analysis"]["alphadev"] = [{"kernel": "sort3", "best_ai": side, "best_compiler": {**side, "label": "sort3@c-gcc-O3"},
+                                     "published": {"alphadev": 17, "human_benchmark": 18, "source": alphadev.SOURCE}}]
+    path = tmp_path / "index.html"
+    path.write_text(html.render_page(data))
+    tab = browser.new_page(viewport={"width": 1500, "height": 1000})
+    tab.goto(path.as_uri())
+    rows = tab.locator("#alphadev-table tbody tr").all_inner_texts()
+    assert rows == ["sort3\tai-x86-sort3@x86-native\t17\t18\t4 ns\tsort3@c-gcc-O3\t17\t18\t4 ns\t17\t18"]
+    for section in ("#headline", "#alphadev"):
+        assert tab.locator(f"{section} dl, {section} table table").count() == 0, f"{section} shows raw records"
+    tab.close()
+
+
+def test_plot_colours_never_repeat_however_many_series(page: Any) -> None:
+    colours = page.evaluate("[...Array(60)].map((_, i) => colourOf(i))")
+    assert len(set(colours)) == 60
+
+
+def test_the_page_leaves_out_every_rounds_figures(report: dict[str, Any]) -> None:
+    text = report["page"].read_text()
+    assert '"per_sort"' not in text and '"round_ids"' not in text
+
+
+def test_the_users_files_read_as_sentences_and_one_table_each(browser: Any, tmp_path: Path) -> None:
+    from harness.report import analyse, write_report
+
+    from .test_supplied import run_with
+
+    directory = write_report(analyse(run_with(), "run"), tmp_path)
+    tab = browser.new_page(viewport={"width": 1500, "height": 1000})
+    tab.goto((directory / "index.html").as_uri())
+    assert tab.locator("main > section").evaluate_all("ss => ss.map(s => s.id)")[:2] == ["headline", "supplied"]
+    section = tab.locator("#supplied")
+    assert {f"{n} (/home/me/{n}.wat)" for n in ("gpt", "opus", "gem", "broken")} <= set(section.locator("h3").all_inner_texts())
+    text = section.inner_text()
+    assert "smallest failing input [0,-1]: got [0,-1], expected [-1,0]" in text and "Adapted: host import(s) console.log" in text
+    assert "fewer instructions (0.88x the instructions)" in text  # gpt's explanation, beside its ratio
+    assert section.locator("dl, table table").count() == 0
+    shot(tab, "your-files", clip=section.bounding_box())
     tab.close()

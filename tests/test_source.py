@@ -54,7 +54,7 @@ def test_fence_keeps_line_numbers_as_saved(tmp_path: Path) -> None:
 def test_unknown_names_list_the_known_ones() -> None:
     with pytest.raises(UnknownName, match="known: .*llvm-O3"):
         get_route("llvm-O2")
-    with pytest.raises(UnknownName, match="known: insertion_sort"):
+    with pytest.raises(UnknownName, match="known: .*insertion_sort"):
         get_kernel("quicksort")
 
 

@@ -65,6 +65,9 @@ def test_every_supplied_row_gets_a_verdict_and_the_comparisons_are_like_for_like
     assert by_name["gpt"]["compiler"] == "insertion_sort@wasm-clang-O3" and by_name["gpt"]["verdict"] == "faster"
     assert by_name["opus"]["verdict"] == "slower"
     assert abs(by_name["gpt"]["executed_ratio"] - 700 / 800) < 1e-9
+    # Why: gpt's module executes 700 / 800 of the compiler build's fuel, which accounts for part of its lead.
+    assert by_name["gpt"]["reading"] == "fewer instructions" and "0.88x the instructions" in by_name["gpt"]["explanation"]
+    assert by_name["opus"]["reading"] == "more instructions"
     # Without any compiler build in the run the verdict says so, never stays empty.
     alone = analyse(run_with(with_compiler=False), "run")
     assert all(r.verdict.startswith("not compared") for r in alone.rows if r.origin == "supplied")

@@ -7,6 +7,8 @@
 # A copy of kernels/insertion_sort/variants/ai-x86-index-loop.s made slower on purpose, for the verdict tests
 # (tests/test_interleave.py): each shift step also waits for three multiplies chained through r9 (a scratch
 # register), a dependency chain several times longer than the step itself. Same answers, several times the time.
+# What tests/test_explain.py asserts of it: more instructions (the three multiplies add about a third to the
+# count, exact in Unicorn), and each instruction slower (llvm-mca predicts the loop's cycles growing far more).
 
     .text
     .globl  insertion_sort

@@ -1,0 +1,39 @@
+"""Plot colours that never repeat (harness.colours), in the report's PNG plots."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness import report
+from harness.colours import distinct
+from harness.report import analyse
+
+from .test_report import bench
+
+
+def test_distinct_colours_never_repeat() -> None:
+    colours = distinct(80)
+    assert len(set(colours)) == 80 and all(re.fullmatch(r"#[0-9a-f]{6}", c) for c in colours)
+    assert distinct(3) == distinct(80)[:3]  # a series keeps its colour when others are added after it
+
+
+def test_the_time_plot_gives_each_of_many_series_its_own_colour(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from matplotlib.figure import Figure
+
+    run = {"benchmarks": [bench(f"ai-variant-{k:02d}", "x86-native", "ai", (1 + k / 10) * 1e-6, n=n)
+                          for k in range(24) for n in (16, 128)]
+           + [bench("insertion_sort", "c-gcc-O3", "human", 2e-6, n=n) for n in (16, 128)], "arena": {}}
+    saved: list[Any] = []
+    original = Figure.savefig
+
+    def keep(self: Any, *args: Any, **kwargs: Any) -> None:
+        saved.append(self)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", keep)
+    report.plot(analyse(run, "many"), tmp_path)
+    lines = [line for line in saved[0].axes[0].get_lines() if line.get_label() != "n² growth"]
+    assert len(lines) == 25 and len({line.get_color() for line in lines}) == 25
