@@ -176,7 +176,7 @@ def _algorithm_of(info: dict[str, Any]) -> tuple[str, bool]:
     declares today (its compiler sources by name, anything else its baseline)."""
     if "algorithm" in info:
         return info["algorithm"], bool(info.get("compiler_source"))
-    from harness.kernel import UnknownName, get_kernel
+    from kernels.kernel import UnknownName, get_kernel
 
     try:
         kernel = get_kernel(info["kernel"])

@@ -21,19 +21,17 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.kernel import Kernel, UnknownName, get_kernel
-from harness.source import Source, SourceError, discover, resolve_sources
+from kernels.kernel import Kernel, UnknownName, get_kernel
+from targets.source import Source, SourceError
+from harness.source import discover, resolve_sources
 from targets import all_routes, get_route
 from targets.base import ArenaError, Built, Target
 from targets.c_cffi import shown_flags, tool_name
 from targets.vector_width import vector_width
-from targets.listing import Rendered, branch_target, setuptools_cflags, wasm_to_text
-from targets.listing_x86 import round_trip
-from harness.mca import find_llvm_mca, inner_loop, mca
+from targets.listing import Rendered
+from harness.mca import mca
 
 # Re-exported: where callers of the listings have always found them.
-__all__ = ["Rendered", "branch_target", "find_llvm_mca", "inner_loop", "mca", "round_trip", "setuptools_cflags",
-           "wasm_to_text"]
 
 # The comment marker, the file suffix and the pygments lexer of each kind of listing.
 COMMENT = {"x86": "#", "llvm": ";", "wat": ";;"}

@@ -26,10 +26,11 @@ from typing import Any
 from harness import store
 from harness.interleave import Block, code_identity, settle
 from harness.check import Report, check, remember, stored
-from harness.kernel import Kernel, all_kernels, get_kernel
+from kernels.kernel import Kernel, all_kernels, get_kernel
 from harness.progress import Unhide, phase
 from kernels.interface import Interface
-from harness.source import Source, discover
+from targets.source import Source
+from harness.source import discover
 from targets import routes_for
 from targets.base import Built, Target, platform_of
 from targets.fresh import EXPECT_SAME, EXPECT_SORTED, INT32_MAX, INT32_MIN, SEED, SHAPES, fill_arrays, seed_state
@@ -189,7 +190,7 @@ def _pool(jobs: int, known: list[tuple[str, Source, Report]]) -> Any:
 
 def _count_named(kernel_name: str, source: Source, route_name: str, work: list[tuple[int, str]]
                  ) -> dict[tuple[int, str], dict[str, int]]:
-    from harness.kernel import get_kernel
+    from kernels.kernel import get_kernel
     from targets import get_route
 
     built = get_route(route_name).build(source, get_kernel(kernel_name))
@@ -206,14 +207,14 @@ def _indexed(task: tuple[Callable[..., Any], int, tuple[Any, ...]]) -> tuple[int
 
 
 def _remember_all(known: list[tuple[str, Source, Report]]) -> None:
-    from harness.kernel import get_kernel
+    from kernels.kernel import get_kernel
 
     for kernel_name, source, report in known:
         remember(source, report, get_kernel(kernel_name))
 
 
 def _check_named(kernel_name: str, source: Source, route_name: str) -> Report:
-    from harness.kernel import get_kernel
+    from kernels.kernel import get_kernel
     from targets import get_route
 
     return check(source, get_route(route_name), get_kernel(kernel_name))

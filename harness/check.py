@@ -2,7 +2,7 @@
 
 Every problem becomes a Report with a verdict (`pass`, `fail`, `error`) and a
 message; nothing a variant does ends the run. Native routes run their code in
-a forked child (harness.isolate), so a fault or a hang is that variant's
+a forked child (targets.isolate), so a fault or a hang is that variant's
 failure. A wrong answer is shrunk to a smallest failing input.
 """
 from __future__ import annotations
@@ -16,11 +16,11 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from harness.inputs import Case, correctness_cases
-from harness.isolate import ChildDied, in_child
-from harness.kernel import Kernel
+from targets.isolate import ChildDied, in_child
+from kernels.kernel import Kernel
 from harness import store
 from harness.shrink import shrink, shrink_together
-from harness.source import Source
+from targets.source import Source
 from targets import get_route, sandbox
 from targets.base import ArenaError, Built, LimitExceeded, RunError, Target
 

@@ -14,8 +14,9 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from harness.check import Report, check
-from harness.kernel import Kernel, UnknownName, all_kernels, get_kernel
-from harness.source import Source, SourceError, discover, load_source, origin_option, resolve_sources, variant_files
+from kernels.kernel import Kernel, UnknownName, all_kernels, get_kernel
+from targets.source import Source, SourceError
+from harness.source import discover, resolve_sources
 from targets import sandbox
 from harness.asm import add_parser as add_asm_parser
 from harness.doctor import add_parser as add_doctor_parser

@@ -23,7 +23,7 @@ from harness.inputs import ARRAY_AND_LENGTH
 from kernels.interface import Array, Interface
 from targets import fresh
 from targets.native import DRIVER_FLAGS
-from targets.c_cffi import compiler_version
+from targets.cffi_build import compiler_version
 from targets.cache import cached, content_key
 from targets.elf import elf_function
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.formatting import fmt_time
-from harness.report import Row, rows_from_run
+from harness.analysis import Row, rows_from_run
 from harness.retime import (IDENTICAL, NOT_COMPARED, TIMED, Job, Paired, retime, retime_fresh, route_language,
                             source_name)
 

@@ -38,7 +38,7 @@ TIMED_SUBSTRATES = ("native x86-64", "wasmtime", "V8 (node)", "native x86-64, th
 
 def headline_lengths(kernel_name: str) -> tuple[int, ...]:
     """The n a kernel's headline pairs are at: HEADLINE_SIZES, or its own N for a fixed-length kernel."""
-    from harness.kernel import UnknownName, get_kernel
+    from kernels.kernel import UnknownName, get_kernel
 
     try:
         return get_kernel(kernel_name).interface.lengths(HEADLINE_SIZES)  # type: ignore[union-attr]

@@ -163,7 +163,7 @@ def noise_meter() -> Meter:
     what = f"{NOISE_KERNEL} on {NOISE_ROUTE}, n={NOISE_N}"
     built = None
     try:
-        from harness.kernel import get_kernel
+        from kernels.kernel import get_kernel
         from harness.source import discover
         from targets import get_route
         from harness.bench import SEED

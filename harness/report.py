@@ -21,19 +21,16 @@ from pathlib import Path
 from harness import alphadev
 from harness.colours import distinct
 from harness.analysis import (
-    GOALS, KEEPS_STATE_BELOW, Analysis, Ratio, Row, analyse, analysis_json, goal_of, is_compiler_built,
-    key_ratio, missed_goal, rows_from_run, run_metadata,
+    KEEPS_STATE_BELOW, Analysis, Row, analyse, analysis_json,
 )
 from harness.formatting import fmt_executed, fmt_ratio, fmt_time
 from harness.headline import (
-    ALGORITHM_FREE, HEADLINE_COLUMNS, HEADLINE_TITLES, SAME_ALGORITHM, executed_total, headline_cells, ratio_with_ci,
+    ALGORITHM_FREE, HEADLINE_COLUMNS, HEADLINE_TITLES, SAME_ALGORITHM, headline_cells,
 )
 from harness.interleave import rules_text
 from harness.summary import print_summary, unsplit_table
 
 # Re-exported: what callers of the report module have always found here.
-__all__ = ["GOALS", "Analysis", "Ratio", "Row", "analyse", "analysis_json", "executed_total", "fmt_time", "goal_of",
-           "is_compiler_built", "key_ratio", "missed_goal", "ratio_with_ci", "rows_from_run", "run_metadata"]
 UNSTABLE_SHOWN = 20  # unstable rows on the terminal; report.md lists them all
 
 # --- rendering ---------------------------------------------------------------------------------------------
@@ -226,7 +223,7 @@ def markdown(analysis: Analysis) -> str:
 def _growth(kernel_name: str) -> str:
     """`fixed` (one length), `quadratic` (its cost on random inputs has an n² term), or `other`, by the
     kernel's interface; `other` for a kernel this checkout does not know."""
-    from harness.kernel import UnknownName, get_kernel
+    from kernels.kernel import UnknownName, get_kernel
 
     try:
         interface = get_kernel(kernel_name).interface

@@ -37,7 +37,7 @@ def save_sources(extra_dirs: Sequence[str | Path] = (), origin: str | None = Non
     """Every variant's source as the routes see it, for a saved run: source_name -> its content key (the text
     kept in the cache), language, file and algorithm. A file that cannot be read is left out: its rows are not
     timed either."""
-    from harness.kernel import all_kernels
+    from kernels.kernel import all_kernels
     from harness.source import discover
 
     saved: dict[str, dict[str, Any]] = {}
@@ -116,7 +116,7 @@ def retime(jobs: Sequence[Job], seed: int = 0) -> list[Paired]:
     """Each job's two builds timed in interleaved rounds until their interval is narrow enough or the budget is
     spent (harness.interleave.settle); jobs of one build share its two builds."""
     from harness.bench import expectation, one_core
-    from harness.kernel import get_kernel
+    from kernels.kernel import get_kernel
     from targets import get_route
     from targets.base import ArenaError
     from targets.fresh import SEED

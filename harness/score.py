@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from harness.check import Report, check
-from harness.kernel import Kernel, get_kernel
+from kernels.kernel import Kernel, get_kernel
 from harness.progress import phase
-from harness.source import Source, SourceError, load_source, variant_files
+from targets.source import Source, SourceError
+from harness.source import load_source, variant_files
 from targets import get_route, routes_for
 from targets.base import Built
 

@@ -6,12 +6,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from kernels.kernel import LANGUAGES, Kernel, UnknownName
-from harness.fenced import FENCE_LANGUAGES, FENCE_OPEN, holds_fence, take_block
 from targets.cpu_features import UnknownFeature, parse_requires
-from targets.source import BLOCK_COMMENTS, LINE_COMMENTS, ORIGINS, LineCount, Source, SourceError, count_lines
+from harness.fenced import FENCE_OPEN, holds_fence, take_block
+from targets.source import LINE_COMMENTS, ORIGINS, Source, SourceError
 
-__all__ = ["BLOCK_COMMENTS", "FENCE_LANGUAGES", "FENCE_OPEN", "LINE_COMMENTS", "ORIGINS", "LineCount", "Source",
-           "SourceError", "count_lines"]
 
 # Characters that web pages and chat windows put into code and that no assembler accepts.
 INVISIBLE_SPACES = {

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.inputs import Case
-from harness.kernel import Kernel
-from harness.source import Source
+from kernels.kernel import Kernel
+from targets.source import Source
 from targets.base import Target
 
 RECHECK_ENV = "ARENA_RECHECK"
@@ -53,7 +53,7 @@ def directory() -> Path | None:
         return None
     if setting:
         return Path(setting)
-    from targets.c_cffi import cache_dir  # the user's cache directory, shared with the compiled builds
+    from targets.cache import cache_dir
 
     return cache_dir() / "verdicts"
 

@@ -31,7 +31,7 @@ class MachineBusy(RuntimeError):
 
 
 def lock_directory() -> Path:
-    from targets.c_cffi import cache_dir
+    from targets.cache import cache_dir
 
     return cache_dir()
 

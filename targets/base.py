@@ -18,7 +18,7 @@ from kernels.interface import Array, Interface, Outcome, array_and_length
 from kernels.kernel import Kernel
 from targets.cpu_features import X86_64_BASELINE, beyond_baseline, missing
 from targets.source import Source
-from targets.fresh import INT32_MAX, INT32_MIN, LoopOutcome
+from targets.fresh import LoopOutcome
 from targets.program_length import UndecodableCode, program_length
 
 # Canary words around every array. Distinct per side and per slot, so a report can say which word moved.
@@ -291,7 +291,7 @@ class Built(ABC):
 class Target(ABC):
     """One way of building sources of one language into running code."""
 
-    #: The language this target accepts (see harness.kernel.LANGUAGES).
+    #: The language this target accepts (see kernels.kernel.LANGUAGES).
     language: str = ""
     #: True when the code runs as native machine code in this process: it is then checked in a child process.
     native: bool = False

@@ -36,11 +36,11 @@ from targets.source import Source
 from targets import c_prototype, listing
 from targets.base import Built, BuildError, Target
 from targets.cpu_features import X86_64_BASELINE, host_features, host_identity
-from targets.cffi_build import cache_dir, captured_output, compile_cffi, compiler_diagnostics, compiler_version
+from targets.cffi_build import compile_cffi, compiler_version
 from targets.elf import loaded_function, symbol_size
-from targets.native import NativeKernel, forbidden_instructions
+from targets.native import NativeKernel
+from targets.disasm import forbidden_instructions
 
-__all__ = ["cache_dir", "captured_output", "compile_cffi", "compiler_diagnostics", "compiler_version"]
 
 # Declared ahead of the source, so a definition with another signature is a compile error that says which.
 CONTRACT_PROLOGUE = "#line 1 \"<arena contract>\"\n#include <stddef.h>\n#include <stdint.h>\n{signature}\n"

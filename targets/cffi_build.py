@@ -21,9 +21,8 @@ import cffi
 
 from targets.base import BuildError
 from targets.cpu_features import host_identity
-from targets.cache import cache_dir, cached, content_key
+from targets.cache import cached, content_key
 
-__all__ = ["cache_dir"]
 
 
 @contextlib.contextmanager

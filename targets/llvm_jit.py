@@ -24,7 +24,9 @@ from targets.cpu_features import X86_64_BASELINE, host_features
 from targets.listing import Rendered
 import ctypes
 
-from targets.native import NativeKernel, forbidden_instructions, symbol_size
+from targets.native import NativeKernel
+from targets.disasm import forbidden_instructions
+from targets.elf import symbol_size
 
 BASELINE_CPU = "x86-64"
 

@@ -3,7 +3,7 @@
 The parent process builds and loads code, but never calls it. Variant code
 runs only in a forked child that loads everything it needs first (the code,
 its buffers, the driver), then the system-call filter (targets.sandbox), and
-only then calls the kernel: for checks through harness.isolate, for timing and
+only then calls the kernel: for checks through targets.isolate, for timing and
 single inputs in the build's NativeChild below (one per build, configured for
 each timing loop). A fault, a hang or a refused system call ends the child and
 becomes the variant's verdict.
@@ -36,12 +36,10 @@ from typing import Any
 from kernels.interface import Array, Interface, Outcome
 from targets import fresh, sandbox
 from targets.cffi_build import compile_cffi
-from targets.disasm import forbidden_instructions, position_dependence
-from targets.elf import elf_function, symbol_size
-from targets.native_memory import PAGE, CodeMapping, GuardedBuffer, round_to_page
+from targets.disasm import position_dependence
+from targets.native_memory import CodeMapping, GuardedBuffer
 
 # Where the routes have always found them.
-__all__ = ["PAGE", "CodeMapping", "GuardedBuffer", "elf_function", "forbidden_instructions", "round_to_page", "symbol_size"]
 from targets.base import (
     CANARY_BYTES, DEFAULT_INTERFACE, BuildError, LimitExceeded, RunError, guarded_array, unguarded_array,
 )

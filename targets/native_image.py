@@ -13,7 +13,7 @@ from elftools.elf.elffile import ELFFile
 
 from targets.base import BuildError
 from targets.disasm import decoder
-from targets.native import round_to_page
+from targets.native_memory import round_to_page
 from targets.x86_assemble import CODE_BASE, PAGE
 
 

@@ -4,9 +4,7 @@ every instruction of the function except its final `ret`."""
 from __future__ import annotations
 
 from targets.disasm import decoder
-from targets.elf import object_function
 
-__all__ = ["object_function"]  # the count's input, where its tests have found it
 
 # Instructions that only fill space after a function's last instruction (alignment to the next function):
 # nop in all its lengths, int3, and the two-byte 00 00 that zero-filled padding decodes as.

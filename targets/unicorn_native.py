@@ -32,7 +32,8 @@ from targets.cache import cached, content_key
 from targets.llvm_jit import LlvmBuilt
 from targets.disasm import decoder
 from targets.native_image import NativeImage, load_image
-from targets.x86_unicorn import Assembled, UnicornBuilt
+from targets.x86_assemble import Assembled
+from targets.x86_unicorn import UnicornBuilt
 
 LINK_SECONDS = 60.0
 # The messages of a bad memory access in Unicorn start with one of these (targets.x86_unicorn._ACCESS).

@@ -39,15 +39,11 @@ from targets.elf import text_and_functions
 from targets.fresh import EXPECT_SORTED, SHAPE_CODES, LoopOutcome, outcome, pool_capacity, seed_state, signed64
 from targets.fresh_wat import wat_driver
 from targets.wasm_module import (
-    HostImportCalled, describe_extern, error_causes, find_entry, find_memory, function_body_size, host_call_message,
-    host_function_imports, host_import_notes, host_stub, module_error_message, signature, trap_message,
+    error_causes, find_entry, find_memory, function_body_size, host_import_notes, host_stub, module_error_message, trap_message,
     wat_error_message,
 )
 
 # Re-exported: the wasm routes built on this one import these from here.
-__all__ = ["HostImportCalled", "describe_extern", "error_causes", "find_entry", "find_memory", "function_body_size",
-           "host_call_message", "host_function_imports", "host_import_notes", "host_stub", "module_error_message",
-           "signature", "trap_message", "wat_error_message"]
 
 # Enough for any start function a kernel module could reasonably have.
 START_FUEL = 10_000_000

@@ -35,7 +35,8 @@ from targets.source import Source
 from targets import c_prototype
 from targets.cpu_features import WASM_ENGINE_FEATURES
 from targets.base import BuildError, RunError, Unavailable
-from targets.c_cffi import ZIG_LIB, CffiTarget, ask_driver, compiler_diagnostics, find_c_entry, zig_clang
+from targets.c_cffi import CffiTarget, ZIG_LIB, ask_driver, find_c_entry, zig_clang
+from targets.cffi_build import compiler_diagnostics
 from targets.cache import cached_bytes
 from targets.llvm_jit import describe_pipeline, optimize, parse_verified
 from targets.wasm import WasmBuilt, WasmtimeTarget

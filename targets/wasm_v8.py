@@ -56,15 +56,7 @@ from targets import listing
 from targets.cache import cached_bytes
 from targets.fresh import EXPECT_SORTED, SHAPE_CODES, LoopOutcome, outcome, pool_capacity, seed_state
 from targets.fresh_wat import wat_driver
-from targets.wasm import (
-    find_entry,
-    find_memory,
-    function_body_size,
-    host_call_message,
-    host_function_imports,
-    host_import_notes,
-    wat_error_message,
-)
+from targets.wasm_module import find_entry, find_memory, function_body_size, host_call_message, host_function_imports, host_import_notes, wat_error_message
 
 DRIVER = Path(__file__).with_name("v8_driver.js")
 LOAD_SECONDS = 30.0

@@ -17,7 +17,8 @@ from kernels.kernel import Kernel
 from targets.source import Source
 from targets.base import Built, BuildError, Target
 from targets.cpu_features import host_features
-from targets.native import CodeMapping, NativeKernel, Placement
+from targets.native_memory import CodeMapping
+from targets.native import NativeKernel, Placement
 from targets import listing_x86
 from targets.x86_assemble import Assembled, assemble_allowed, assemble_safely
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import time
-from array import array
 from collections.abc import Callable, Sequence
 from importlib import metadata
 from typing import Any
@@ -29,16 +28,13 @@ from targets.base import (
 from targets.cpu_features import UNICORN_FEATURES
 from targets.disasm import decoder
 from targets.fresh import EXPECT_SORTED, LoopOutcome, ReferenceLoop
-from targets.native import round_to_page
+from targets.native_memory import round_to_page
 from targets import listing_x86
 from targets.x86_assemble import (
-    CODE_BASE, PAGE, SYNTAXES, Assembled, assemble, assemble_allowed, assemble_safely, detect_syntax, preprocess,
-    strip_comments,
+    PAGE, Assembled, assemble_allowed,
 )
 
 # Re-exported: the routes and tests that assemble have always found these here.
-__all__ = ["CODE_BASE", "PAGE", "SYNTAXES", "Assembled", "assemble", "assemble_safely", "detect_syntax", "preprocess",
-           "strip_comments"]
 
 # A page of int3: emulation stops when rip reaches it (emu_start's `until`), before anything there runs.
 RETURN_ADDRESS = 0x0DEA_D000

@@ -8,7 +8,7 @@ import re
 import sys
 from pathlib import Path
 
-from harness.kernel import get_kernel
+from kernels.kernel import get_kernel
 from harness.source import variant_files
 
 UNSIGNED = {

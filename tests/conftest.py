@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from harness.bench import Workbench
-from harness.kernel import Kernel, all_kernels
-from harness.source import Source, discover
+from kernels.kernel import Kernel, all_kernels
+from targets.source import Source
+from harness.source import discover
 from targets import routes_for
 from targets.base import Target
 
@@ -115,7 +116,7 @@ def _timing_watched(request: pytest.FixtureRequest) -> None:
 
 def pytest_benchmark_update_json(config: pytest.Config, benchmarks: list[Any], output_json: dict[str, Any]) -> None:
     """Saved runs carry what pytest-benchmark alone would lose: the variants that failed and were not timed."""
-    from harness.report import run_metadata
+    from harness.analysis import run_metadata
 
     bench = config.stash.get(WORKBENCH, None)
     failures = [r.as_json() for r in bench.failures()] if bench else []

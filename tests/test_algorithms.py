@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.kernel import Kernel, get_kernel
-from harness.source import SourceError, discover, load_source
+from kernels.kernel import Kernel, get_kernel
+from targets.source import SourceError
+from harness.source import discover, load_source
 
 from .test_bad_inputs import arena
 

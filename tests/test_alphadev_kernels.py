@@ -15,12 +15,14 @@ import pytest
 import unicorn
 from unicorn import x86_const as x86
 
-from harness.kernel import Kernel
+from kernels.kernel import Kernel
 from harness.source import load_source
 from kernels.cases import INT32_MAX, INT32_MIN, Case, weak_orderings
 from kernels.interface import Interface
-from targets.program_length import UndecodableCode, object_function, program_length
-from targets.x86_unicorn import assemble
+from targets.program_length import UndecodableCode, program_length
+from targets.elf import object_function
+from targets.fresh import SHAPES
+from targets.x86_assemble import assemble
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures" / "alphadev"
@@ -355,11 +357,11 @@ def test_insertion_sort_interface_reproduces_the_harness_cases_costs_and_limits(
     for n in (0, 1, 16, 1000, 8192, 100_000):
         assert INSERTION.limits.instructions_for(n) == instruction_limit(n)
         assert INSERTION.limits.fuel_for(n) == fuel_budget(n)
-        for shape in bench.SHAPES:
+        for shape in SHAPES:
             assert INSERTION.cost.steps(n, shape) == bench.estimated_steps("insertion_sort", n, shape)
             assert NOOP.cost.steps(n, shape) == bench.estimated_steps("noop", n, shape)
     assert INSERTION.workload.quick_lengths == bench.QUICK_SIZES and INSERTION.workload.full_lengths == bench.FULL_SIZES
-    assert INSERTION.workload.shapes == bench.SHAPES and NOOP.workload.shapes == ("random",)
+    assert INSERTION.workload.shapes == SHAPES and NOOP.workload.shapes == ("random",)
     assert (INSERTION.workload.expect, NOOP.workload.expect) == ("sorted", "same")
 
 

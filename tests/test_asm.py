@@ -9,9 +9,12 @@ import pytest
 import wasmtime
 
 from harness import asm
+from harness import mca as mca_module
 from harness.cli import main, resolve_sources
-from harness.kernel import get_kernel
+from kernels.kernel import get_kernel
 from targets import get_route
+from targets.listing import wasm_to_text
+from targets.listing_x86 import round_trip
 
 KERNEL = get_kernel("insertion_sort")
 # An x86-64 instruction line as the filtered listings print it: tab, mnemonic.
@@ -66,7 +69,7 @@ def test_wat_stage_is_the_text_as_written_or_disassembled_from_a_binary() -> Non
     written = listing("ai-wat-index-loop", "wasmtime", "wat", raw=True)
     source = resolve_sources("ai-wat-index-loop", KERNEL)[0]
     assert written.raw_text == source.text
-    text = asm.wasm_to_text(wasmtime.wat2wasm(source.text))
+    text = wasm_to_text(wasmtime.wat2wasm(source.text))
     assert "(func $insertion_sort" in text and "i32.load" in text
     # The disassembled text is a module wasmtime accepts again: a real round trip.
     wasmtime.wat2wasm(text)
@@ -77,22 +80,22 @@ def test_keystone_round_trip_reproduces_the_instruction_count() -> None:
     assert not result.problems
     assert any("round trip" in line and "they match" in line for line in result.header)
     source = resolve_sources("ai-x86-pointer-walk", KERNEL)[0]
-    from targets.x86_unicorn import assemble
+    from targets.x86_assemble import assemble
 
     assembled = assemble(source, KERNEL)
-    decoded, problems = asm.round_trip(assembled)
+    decoded, problems = round_trip(assembled)
     assert not problems and len(decoded) == len(assembled.lines) == 18
     assert len(mnemonics(result)) == 18
 
 
 def test_keystone_round_trip_reports_a_mismatch_loudly() -> None:
-    from targets.x86_unicorn import assemble
+    from targets.x86_assemble import assemble
 
     source = resolve_sources("ai-x86-pointer-walk", KERNEL)[0]
     assembled = assemble(source, KERNEL)
     # Claim one more instruction line than the bytes hold: the check must say so.
     forged = type(assembled)(**{**assembled.__dict__, "lines": (*assembled.lines, (len(assembled.code) - 2, 99))})
-    _, problems = asm.round_trip(forged)
+    _, problems = round_trip(forged)
     assert problems and "MISMATCH" in problems[0]
 
 
@@ -133,21 +136,21 @@ def test_unused_labels_are_hidden_and_used_ones_kept() -> None:
 
 def test_mca_summarises_the_inner_loop_or_says_it_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
     result = listing("ai-x86-pointer-walk", "x86-unicorn")
-    loop = asm.inner_loop(result.code)
+    loop = mca_module.inner_loop(result.code)
     # The innermost backward branch of this variant closes .Linner: 7 instructions, ending in its jne.
     assert len(loop) == 7 and loop[-1].split() == ["jne", ".Linner"]
-    if asm.find_llvm_mca():
-        summary = asm.mca(result)
+    if mca_module.find_llvm_mca():
+        summary = mca_module.mca(result)
         assert "IPC" in summary and "Block RThroughput" in summary
     monkeypatch.setenv("PATH", "/nonexistent")
-    assert asm.find_llvm_mca() is None
-    message = asm.mca(result)
+    assert mca_module.find_llvm_mca() is None
+    message = mca_module.mca(result)
     assert "llvm-mca" in message and "not found" in message and "skipped" in message
 
 
-@pytest.mark.skipif(not asm.find_llvm_mca(), reason="llvm-mca is not on PATH")
+@pytest.mark.skipif(not mca_module.find_llvm_mca(), reason="llvm-mca is not on PATH")
 def test_mca_reads_the_compiler_listings_too() -> None:
-    assert "IPC" in asm.mca(listing("insertion_sort", "c-gcc-O3"))
+    assert "IPC" in mca_module.mca(listing("insertion_sort", "c-gcc-O3"))
 
 
 def test_write_listing_names_the_file_after_variant_and_route(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from harness.kernel import get_kernel
+from kernels.kernel import get_kernel
 from harness.source import load_source
 from targets import routes_for
 

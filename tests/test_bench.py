@@ -15,8 +15,8 @@ from harness.bench import (
 )
 from harness.fidelity import Partner, Standalone
 from harness.interleave import code_identity
-from harness.kernel import get_kernel
-from harness.report import goal_of, key_ratio, missed_goal
+from kernels.kernel import get_kernel
+from harness.analysis import goal_of, key_ratio, missed_goal
 from harness.source import discover
 from targets import get_route, sandbox
 from targets.vector_width import built_vector_width

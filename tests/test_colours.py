@@ -9,7 +9,7 @@ import pytest
 
 from harness import report
 from harness.colours import distinct
-from harness.report import analyse
+from harness.analysis import analyse
 
 from .test_report import bench
 

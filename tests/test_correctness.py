@@ -11,10 +11,11 @@ from hypothesis import strategies as st
 from harness.bench import Workbench
 from harness.check import Report
 from harness.inputs import correctness_cases
-from harness.kernel import Kernel
-from harness.source import Source
+from kernels.kernel import Kernel
+from targets.source import Source
 from kernels.interface import Interface
-from targets.base import INT32_MAX, INT32_MIN, Built, Target
+from kernels.cases import INT32_MAX, INT32_MIN
+from targets.base import Built, Target
 
 int32_arrays = st.lists(st.integers(INT32_MIN, INT32_MAX), max_size=300) | st.lists(
     st.integers(-3, 3), max_size=60

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from harness.bench import workload
-from harness.kernel import get_kernel
+from kernels.kernel import get_kernel
 from harness.source import discover
 from targets import routes_for
 

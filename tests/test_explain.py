@@ -16,9 +16,9 @@ from harness.explain import (
     ANOTHER_ALGORITHM, IDENTICAL_CODE, MORE, SAME_COUNT, cycles_of, explain, listing_code,
 )
 from harness.interleave import identical_code
-from harness.kernel import get_kernel
+from kernels.kernel import get_kernel
 from harness.mca import find_llvm_mca, inner_loop
-from harness.report import analyse
+from harness.analysis import analyse
 from harness.source import load_source
 from targets import get_route
 

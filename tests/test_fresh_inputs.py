@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 import wasmtime
 
-from harness.kernel import get_kernel
+from kernels.kernel import get_kernel
 from harness.source import load_source
 from kernels.insertion_sort import KERNEL
 from targets import get_route
 from targets.base import Built
-from targets.c_cffi import compile_cffi
+from targets.cffi_build import compile_cffi
 from targets.fresh import (
     C_CDEF,
     C_SOURCE,

@@ -13,7 +13,8 @@ import pytest
 
 from harness import report
 from harness.headline import ALGORITHM_FREE, APART, SAME_ALGORITHM, Candidate, choose_pairs
-from harness.report import analyse, write_report
+from harness.analysis import analyse, analysis_json
+from harness.report import write_report
 
 LINEAR, BINARY = "linear insertion", "binary insertion"
 
@@ -77,7 +78,7 @@ def test_same_algorithm_and_algorithm_free_are_separate_comparisons() -> None:
     same_at, free_at = text.index("### Code generation: same algorithm"), text.index("### Algorithm free")
     assert "AI: binary insertion; compiler: linear insertion" in text[free_at:]
     assert "ai-binary@llvm-O3 | binary_insertion_sort@c-gcc-O3" in text[same_at:free_at]
-    saved = report.analysis_json(analysis)
+    saved = analysis_json(analysis)
     row = next(r for r in saved["rows"] if r["variant"] == "ai-binary")
     assert (row["verdict"], row["free_verdict"]) == ("faster", "slower") and len(row["ratio_ci"]) == len(row["free_ci"]) == 2
 

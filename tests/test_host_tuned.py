@@ -16,7 +16,8 @@ from harness import report
 from harness.analysis import analyse
 from harness.check import check
 from harness.inputs import Case
-from harness.source import SourceError, load_source
+from harness.source import load_source
+from targets.source import SourceError
 from harness.vectors import comparisons
 from kernels.insertion_sort import KERNEL
 from targets import get_route

@@ -144,7 +144,7 @@ def test_previous_run_of_another_machine_is_not_compared(tmp_path: Path) -> None
 
 
 def _analysed(saved: Path) -> tuple[Any, Path, Path]:
-    from harness.report import analyse
+    from harness.analysis import analyse
 
     directory = saved.parent / "report"
     directory.mkdir(exist_ok=True)
@@ -365,7 +365,8 @@ def test_the_page_leaves_out_every_rounds_figures(report: dict[str, Any]) -> Non
 
 
 def test_the_users_files_read_as_sentences_and_one_table_each(browser: Any, tmp_path: Path) -> None:
-    from harness.report import analyse, write_report
+    from harness.analysis import analyse
+    from harness.report import write_report
 
     from .test_supplied import run_with
 

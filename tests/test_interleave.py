@@ -16,7 +16,7 @@ from harness.interleave import (
     FASTER, IDENTICAL, SAME, SAME_MARGIN, SLOWER, UNSURE, Block, code_identity, decide, identical_code,
     narrow_enough, paired_interval, settle, time_interleaved,
 )
-from harness.kernel import get_kernel
+from kernels.kernel import get_kernel
 from harness.source import load_source
 from targets import get_route
 
@@ -189,7 +189,7 @@ def test_each_row_of_a_timed_block_saves_its_own_rounds_and_the_report_pairs_the
 
     from harness.gate import pytest_child_env
     from harness.headline import APART
-    from harness.report import analyse
+    from harness.analysis import analyse
 
     ids = [f"tests/test_bench.py::test_kernel[{c.id}]" for c in block_cases()]  # type: ignore[attr-defined]
     saved = tmp_path / "run.json"

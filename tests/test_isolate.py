@@ -1,4 +1,4 @@
-"""harness.isolate.in_child and the guard pages of targets.native.GuardedBuffer, each on what it must survive."""
+"""targets.isolate.in_child and the guard pages of targets.native.GuardedBuffer, each on what it must survive."""
 from __future__ import annotations
 
 import ctypes
@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from harness.isolate import ChildDied, in_child
+from targets.isolate import ChildDied, in_child
 from targets.base import CANARY_WORDS, OutOfBounds
-from targets.native import PAGE, GuardedBuffer
+from targets.native_memory import GuardedBuffer, PAGE
 
 VALUES = [5, -2, 9, 0]
 
@@ -65,7 +65,7 @@ def test_the_allowed_stall_may_depend_on_the_step_the_child_is_at() -> None:
 
 def test_a_native_check_waits_for_an_endless_loop_on_a_small_input_only_as_its_limit_allows() -> None:
     from harness.check import NATIVE_STALL_FLOOR, NATIVE_STALL_SECONDS, check
-    from harness.kernel import get_kernel
+    from kernels.kernel import get_kernel
     from harness.source import load_source
     from targets import get_route
     from tests.conftest import BAD_INPUTS

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from harness.kernel import get_kernel
+from kernels.kernel import get_kernel
 from harness.source import discover
 from targets import get_route
 from targets.llvm_jit import LlvmBuilt

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from harness.machine import OTHERS_BUSY, Meter, MachineWatch, judge, read_point, unstable
-from harness.report import analyse, markdown
+from harness.analysis import analyse
+from harness.report import markdown
 from harness.gate import pytest_child_env as child_env
 from tests.conftest import REPO
 
@@ -274,12 +275,33 @@ def _session_root() -> int:
     return psutil.Process().ppid() if os.environ.get("PYTEST_XDIST_WORKER") else os.getpid()
 
 
-def _readings_over(root: int) -> dict[str, Any]:
+def _cpu_outside(root: int) -> dict[int, float]:
+    """CPU seconds each process outside the session's tree has used so far."""
+    import psutil
+
+    own = {root, *(p.pid for p in psutil.Process(root).children(recursive=True))}
+    found = {}
+    for process in psutil.process_iter():
+        try:
+            if process.pid not in own:
+                found[process.pid] = sum(process.cpu_times()[:2])
+        except psutil.Error:
+            pass
+    return found
+
+
+def _readings_over(root: int) -> tuple[dict[str, Any], float]:
+    """The watch's readings over one window, and the share of the cores' time that processes outside the
+    session's tree used over the same window, summed process by process: an account independent of the
+    machine-wide one the judgement reads."""
+    first = _cpu_outside(root)
     before = read_point("before", 0, root)
     time.sleep(WINDOW)
     after = read_point("after", 1, root)
-    return {"cores": os.cpu_count() or 1, "meter": {"what": "none", "calls": 0},
-            "points": [asdict(before), asdict(after)], "timed": [["b"]], "lock": {}}
+    second = _cpu_outside(root)
+    foreign = sum(second[p] - first.get(p, 0.0) for p in second) / (WINDOW * (os.cpu_count() or 1))
+    return ({"cores": os.cpu_count() or 1, "meter": {"what": "none", "calls": 0},
+             "points": [asdict(before), asdict(after)], "timed": [["b"]], "lock": {}}, foreign)
 
 
 def _stop(pids: list[int]) -> None:
@@ -295,37 +317,14 @@ def _stop(pids: list[int]) -> None:
     psutil.wait_procs(loops, timeout=10)
 
 
-def _foreign_work(root: int) -> float:
-    """Share of the cores' time processes outside the session's tree used over a window, summed process by
-    process: an account independent of the machine-wide one the judgement reads."""
-    import psutil
-
-    own = {root, *(p.pid for p in psutil.Process(root).children(recursive=True))}
-
-    def used() -> dict[int, float]:
-        found = {}
-        for process in psutil.process_iter():
-            try:
-                if process.pid not in own:
-                    found[process.pid] = sum(process.cpu_times()[:2])
-            except psutil.Error:
-                pass
-        return found
-
-    first = used()
-    time.sleep(WINDOW)
-    second = used()
-    return sum(second[p] - first.get(p, 0.0) for p in second) / (WINDOW * (os.cpu_count() or 1))
-
-
 def _assert_quiet(root: int, what: str) -> None:
-    judged = judge(_readings_over(root))
+    readings, foreign = _readings_over(root)
+    judged = judge(readings)
     assert judged is not None
-    if judged.busy:
-        # This machine may be shared: quiet is asserted only when nothing outside the session works.
-        foreign = _foreign_work(root)
-        if foreign > OTHERS_BUSY / 2:
-            pytest.skip(f"{what}: processes outside this test session used {foreign:.0%} of the CPU: not quiet")
+    if judged.busy and foreign > OTHERS_BUSY / 2:
+        # This machine may be shared: quiet is asserted only when nothing outside the session worked in the
+        # very window the judgement read.
+        pytest.skip(f"{what}: processes outside this test session used {foreign:.0%} of the CPU: not quiet")
     assert not judged.busy, (what, judged.intervals[0])
 
 
@@ -341,7 +340,7 @@ def test_busy_loops_of_other_processes_make_the_machine_busy_and_the_runs_own_do
         own = {p.pid for p in psutil.Process(root).children(recursive=True)}
         assert len(foreign) == cores and not own & set(foreign)
         time.sleep(0.2)  # the loops' interpreters start
-        busy = judge(_readings_over(root))
+        busy = judge(_readings_over(root)[0])
     finally:
         _stop(foreign)
     assert busy is not None and busy.busy, busy

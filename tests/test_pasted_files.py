@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from harness.check import check
-from harness.kernel import get_kernel
+from kernels.kernel import get_kernel
 from harness.source import discover, load_source
 from targets import get_route
 

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from harness import report
-from harness.report import (
-    Ratio, analyse, fmt_verdict, key_ratio, missed_goal, ratio_with_ci, rows_from_run, write_report,
-)
+from harness.analysis import Ratio, analyse, key_ratio, missed_goal, rows_from_run
+from harness.report import fmt_verdict, write_report
+from harness.headline import ratio_with_ci
 
 from .conftest import arena
 

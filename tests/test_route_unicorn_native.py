@@ -12,7 +12,7 @@ from harness.inputs import Case
 from harness.source import load_source
 from kernels.insertion_sort import KERNEL
 from targets import get_route
-from targets.native import symbol_size
+from targets.elf import symbol_size
 from targets.unicorn_native import NativeUnicornBuilt
 
 from .conftest import BAD_INPUTS

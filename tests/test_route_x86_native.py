@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from harness.check import check
-from harness.isolate import in_child
+from targets.isolate import in_child
 from harness.source import load_source
 from kernels.insertion_sort import KERNEL
 from targets import get_route

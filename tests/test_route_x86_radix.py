@@ -9,7 +9,7 @@ from pathlib import Path
 import keystone
 import pytest
 
-from harness.kernel import get_kernel
+from kernels.kernel import get_kernel
 from harness.source import load_source
 from kernels.kernel import Kernel
 from targets import x86_assemble

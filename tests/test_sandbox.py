@@ -163,7 +163,7 @@ def test_one_child_serves_a_builds_loops_and_a_dead_one_is_replaced() -> None:
 
 def test_without_a_filter_native_variants_skip_unless_unsafe_is_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     from harness.check import check
-    from harness.kernel import get_kernel
+    from kernels.kernel import get_kernel
     from harness.source import discover
     from targets import get_route
 
@@ -212,7 +212,7 @@ def test_a_crash_is_named_as_a_crash_after_a_runtime_installed_its_own_signal_ha
     """wasmtime handles SIGSEGV for its own traps; a native crash in a child forked after it did must still end
     the child with SIGSEGV, not with wasmtime's handler forwarding the signal through a refused sigaction."""
     from harness.check import check
-    from harness.kernel import get_kernel
+    from kernels.kernel import get_kernel
     from harness.source import discover, load_source
     from targets import get_route
     from tests.conftest import BAD_INPUTS

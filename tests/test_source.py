@@ -4,9 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.kernel import UnknownName, get_kernel
+from kernels.kernel import UnknownName, get_kernel
 from harness.shrink import shrink
-from harness.source import count_lines, discover, load_source, normalize, parse_header
+from targets.source import count_lines
+from harness.source import discover, load_source, normalize, parse_header
 from targets import get_route
 
 KERNEL = get_kernel("insertion_sort")

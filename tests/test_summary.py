@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from harness.report import analyse
+from harness.analysis import analyse
 from harness.summary import SCREEN_LINES, SCREEN_WIDTH, summary_lines
 
 from .conftest import arena

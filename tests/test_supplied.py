@@ -7,7 +7,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from harness.report import analyse, markdown
+from harness.analysis import analyse
+from harness.report import markdown
 
 WASMTIME = "wasmtime"
 

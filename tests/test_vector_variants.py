@@ -13,7 +13,7 @@ import pytest
 
 from harness.asm import listing
 from harness.check import check
-from harness.kernel import get_kernel
+from kernels.kernel import get_kernel
 from harness.source import load_source
 from targets import get_route
 from targets.base import HOST_SUBSTRATES, SUBSTRATES

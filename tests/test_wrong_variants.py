@@ -17,11 +17,13 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from harness.check import Checker
-from harness.kernel import Kernel, get_kernel
+from kernels.kernel import Kernel, get_kernel
 from harness.shrink import shrink
-from harness.source import Source, load_source, variant_files
+from targets.source import Source
+from harness.source import load_source, variant_files
 from targets import get_route, routes_for, sandbox
-from targets.base import INT32_MAX, INT32_MIN, ArenaError
+from kernels.cases import INT32_MAX, INT32_MIN
+from targets.base import ArenaError
 
 from .conftest import REPO, arena
 
