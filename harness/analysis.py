@@ -217,10 +217,8 @@ def analyse(run: dict[str, Any], run_name: str) -> Analysis:
     headline = headline_rows(sorts)
     meta = run.get("arena", {})
     from harness.machine import judge_rows
-    from targets.cpu_features import features_line
 
-    machine_notes = [features_line(run.get("machine_info", {}).get("cpu", {}).get("flags")),
-                     *judge_rows(sorts, headline, meta.get("machine"))]
+    machine_notes = judge_rows(sorts, headline, meta.get("machine"))
     analysis = Analysis(
         run_name=run_name, datetime=run.get("datetime", ""), profile=meta.get("profile", "?"), rows=sorts,
         failures=meta.get("failures", []), key_ratios=key_ratios,

@@ -28,6 +28,7 @@ from harness.headline import (
     ALGORITHM_FREE, HEADLINE_COLUMNS, HEADLINE_TITLES, SAME_ALGORITHM, headline_cells,
 )
 from harness.interleave import rules_text
+from targets.cpu_features import features_line
 from harness.summary import print_summary, unsplit_table
 
 # Re-exported: what callers of the report module have always found here.
@@ -137,6 +138,7 @@ def markdown(analysis: Analysis) -> str:
            "`x same-algorithm compiler` divides by the fastest compiler build (a compiler route's build of the kernel's own C or LLVM IR source) of the same algorithm on the same substrate, n and shape; `x any compiler` by the fastest compiler build of any algorithm; each from the rounds the two shared (the rows of one kernel, substrate, n and shape are timed as one block), with its 95% interval. The fastest builds are chosen by the rounds every row of the block took.",
            "`placement`: on native routes, the slowest over the fastest median of the code placed at several offsets mod 64 (or why it stayed in place).",
            "Emulated routes report executed instructions; their time is the emulator's, not the code's.", ""]
+    out += [features_line(analysis.machine.get("cpu", {}).get("flags")), ""]
     out += [*analysis.machine_notes, ""] if analysis.machine_notes else []
     from harness import supplied, vectors
 
