@@ -27,6 +27,7 @@ from harness.variants import discover, resolve_sources
 from targets import all_routes, get_route
 from targets.base import ArenaError, Built, Target
 from targets.native.c_cffi import shown_flags, tool_name
+from targets.vector_width import vector_width
 from targets.listing import Rendered
 from harness.mca import mca
 
@@ -182,7 +183,7 @@ def stages_of(built: Built) -> tuple[dict[str, Callable[[Built, Target], Rendere
     return built.stages()
 
 
-def _header(built: Built, route: Target, stage: str, rendered: Rendered, lines: int) -> list[str]:
+def _header(built: Built, route: Target, stage: str, rendered: Rendered, lines: int, code: Sequence[str] = ()) -> list[str]:
     versions = {**route.versions(), **rendered.extra_versions}
     tools = ", ".join(f"{_tool_name(k)} {v}" for k, v in versions.items())
     # An IR or WAT stage has no bytes of its own: the machine code built from it is what the size describes.
@@ -196,6 +197,7 @@ def _header(built: Built, route: Target, stage: str, rendered: Rendered, lines: 
         f"flags: {rendered.flags}",
         *([f"received: {shown_flags(received)}"] if (received := route.received_flags()) else []),
         f"code: {size}" + (f" (entry {entry})" if entry else "") + f"; {lines} lines shown",
+        *([f"vector width: {width}"] if (width := vector_width(rendered.kind, code)) else []),
         *rendered.notes,
         *rendered.problems,
     ]
@@ -228,7 +230,7 @@ def render(built: Built, route: Target, stage: str | None = None, raw: bool = Fa
     code = rendered.code if rendered.code is not None else (filter_gas(rendered.raw) if rendered.kind == "x86" else [])
     return Listing(
         variant=built.source.name, route=route.name, stage=chosen, kind=rendered.kind,
-        header=_header(built, route, chosen, rendered, len(body)), body=body, raw_text=rendered.raw,
+        header=_header(built, route, chosen, rendered, len(body), code or body), body=body, raw_text=rendered.raw,
         code_bytes=rendered.code_bytes, code=code, problems=rendered.problems,
     )
 

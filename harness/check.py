@@ -268,7 +268,7 @@ def _blank_report(source: Source, route: Target, kernel: Kernel) -> Report:
 def stored(source: Source, route: Target, kernel: Kernel, cases: Sequence[Case] | None = None) -> Report | None:
     """The verdict harness.store remembers for this source on this route, told about this file; None to check.
     A native route that may not run here says so first, whatever was stored."""
-    if route.native and uncontained(source, kernel):
+    if route.native and uncontained(source, kernel) or route.lacks(source):
         return None
     data = store.lookup(source, route, kernel, correctness_cases(kernel.interface) if cases is None else cases)
     if data is None:
@@ -294,6 +294,9 @@ def _check(source: Source, route: Target, kernel: Kernel, cases: Sequence[Case] 
     cases = correctness_cases(kernel.interface) if cases is None else cases
     built: Built | None = None
     if route.native and (why := uncontained(source, kernel)):
+        report.verdict, report.message = "skip", f"{route.name}: not run: {why}"
+        return report
+    if why := route.lacks(source):
         report.verdict, report.message = "skip", f"{route.name}: not run: {why}"
         return report
     try:
@@ -322,6 +325,9 @@ def _passed_gate(report: Report, source: Source, route: Target, kernel: Kernel) 
     the gate's message and counterexample."""
     gate = check(source, get_route(route.gate), kernel)  # type: ignore[arg-type]
     if gate.passed:
+        return True
+    if gate.verdict == "skip":  # the gate cannot run it (an instruction its emulator lacks): the route checks alone
+        report.notes.append(f"not checked on {gate.route} first: {gate.message}")
         return True
     report.verdict = gate.verdict
     report.message = f"{route.not_run}: failed on {gate.route}: {gate.message}"

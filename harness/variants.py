@@ -6,6 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from kernels.kernel import LANGUAGES, Kernel, UnknownName
+from targets.cpu_features import UnknownFeature, parse_requires
 from harness.fenced import FENCE_OPEN, holds_fence, take_block
 from targets.variant_source import LINE_COMMENTS, ORIGINS, Source, SourceError
 
@@ -113,6 +114,20 @@ def resolve_algorithm(header: dict[str, str], text: str, kernel: Kernel, path: P
         raise SourceError(f"{where}: {exc}") from None
 
 
+def resolve_requires(header: dict[str, str], text: str, path: Path, line_offset: int = 0) -> tuple[str, ...]:
+    """The CPU features the header's `requires:` line names; SourceError naming the file and line when one
+    is no feature the suite knows."""
+    if "requires" not in header:
+        return ()
+    try:
+        return parse_requires(header["requires"])
+    except UnknownFeature as exc:
+        line = next((i for i, row in enumerate(text.split("\n"), 1)
+                     if re.match(r"^\W*requires\s*:", row.strip(), re.IGNORECASE)), None)
+        where = f"{path}:{line + line_offset}" if line else str(path)
+        raise SourceError(f"{where}: {exc}") from None
+
+
 def load_source(path: Path, kernel: Kernel, name: str | None = None, algorithm: str | None = None,
                 origin: str = "unknown") -> Source:
     """The file as the routes see it. A chat answer (prose around fenced blocks, any suffix) is reduced to
@@ -156,6 +171,7 @@ def load_source(path: Path, kernel: Kernel, name: str | None = None, algorithm: 
         algorithm=algorithm or "",
         notes=notes,
         default_origin=origin,
+        requires=resolve_requires(header, text, path, offset),
     )
 
 

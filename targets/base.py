@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from kernels.interface import Array, Interface, Outcome, array_and_length
 from kernels.kernel import Kernel
 from targets.variant_source import Source
+from targets.cpu_features import X86_64_BASELINE, beyond_baseline, missing
 from targets.fresh import LoopOutcome
 from targets.x86.program_length import UndecodableCode, program_length
 
@@ -33,6 +34,16 @@ HIGH_CANARY_BYTES = array("i", HIGH_CANARIES).tobytes()
 DEFAULT_INTERFACE = array_and_length("kernel", sorted)
 
 SUBSTRATES = {"native": "native x86-64", "wasm": "wasmtime", "emulated": "x86-64 in Unicorn"}
+# Code built for this machine's CPU (-march=native, the host's LLVM features) or for wasm SIMD, or a variant
+# that requires features beyond the baseline: its results hold for this machine only, so it is compared only
+# with its own kind. The emulator counts instructions whatever the code needs.
+HOST_SUBSTRATES = {"native": "native x86-64, this CPU", "wasm": "wasmtime, SIMD128", "emulated": SUBSTRATES["emulated"]}
+
+
+def platform_of(substrate: str) -> str:
+    """The baseline substrate a host-tuned one is named after (`native x86-64, this CPU` -> `native x86-64`): what
+    runs both, so their builds are timed in the same rounds and baseline against host gets a decided verdict."""
+    return substrate.split(",", 1)[0]
 
 
 class ArenaError(Exception):
@@ -176,10 +187,18 @@ class Built(ABC):
     #: What the time of `loop` measures: "native" machine code, "wasm" as the engine compiled it, or
     #: "emulated": the emulator's speed, not the code's (never compare it with the others).
     timing = "native"
+    #: True when the route built the code for this machine (targets.cpu_features): see `substrate`.
+    host_tuned = False
+
+    @property
+    def for_this_machine(self) -> bool:
+        """Built for this machine's CPU or wasm SIMD, or a variant that requires features beyond the baseline."""
+        return self.host_tuned or beyond_baseline(self.source.requires)
+
     @property
     def substrate(self) -> str:
         """What executes the code, for like-for-like comparisons: the same engine, or the same CPU."""
-        return SUBSTRATES[self.timing]
+        return (HOST_SUBSTRATES if self.for_this_machine else SUBSTRATES)[self.timing]
 
     #: What the route adapted to run the source as written (its own C prototype, stubbed host imports),
     #: one line each; a class attribute, so the dataclass subclasses need no field for it.
@@ -283,10 +302,30 @@ class Target(ABC):
     #: the harness checks the gate route first and reports "<not_run>: failed on <gate>: ..." otherwise.
     gate: str | None = None
     not_run: str = "not run"
+    #: True when the route builds for this machine (-march=native, the host CPU's LLVM features, wasm SIMD): its
+    #: builds are compared only with their own kind (Built.substrate).
+    host_tuned: bool = False
 
     def __init__(self, name: str, description: str) -> None:
         self.name = name
         self.description = description
+
+    def cpu_features(self) -> frozenset[str]:
+        """The CPU (or engine) features the code this route runs may use (targets.cpu_features names): baseline
+        x86-64 unless the route says otherwise."""
+        return X86_64_BASELINE
+
+    def lacks(self, source: Source) -> str | None:
+        """Why this route may not run `source`, whose header requires CPU features the route's code may not use;
+        None when it may. Asked before anything is built or run."""
+        absent = missing(source.requires, self.cpu_features())
+        if not absent:
+            return None
+        return f"{source.where()} requires {', '.join(absent)}, which {self.features_owner()} lacks"
+
+    def features_owner(self) -> str:
+        """Whose features `cpu_features` are, for `lacks`' message."""
+        return "baseline x86-64 (the target of this route's code)"
 
     def refuse(self, source: Source, kernel: Kernel) -> None:
         """Raise BuildError for what this route refuses on sight, before anything runs (the harness asks this

@@ -56,6 +56,9 @@ class Source:
     # The origin when the header names none: `supplied` for a file handed in by the user (arena check FILE,
     # --variants DIR), or what `--origin` says for a whole folder.
     default_origin: str = "unknown"
+    # The CPU features the header's `requires:` line names (targets.cpu_features spelling): a route whose CPU
+    # lacks one skips the file, before it runs.
+    requires: tuple[str, ...] = ()
 
     @property
     def origin(self) -> str:

@@ -20,6 +20,7 @@ from harness.report.analysis import goal_of, key_ratio, missed_goal
 from harness.variants import discover
 from targets import get_route
 from targets.native import sandbox
+from targets.vector_width import built_vector_width
 
 
 def test_kernel(bench_case: BenchCase, workbench: Workbench, benchmark: pytest.FixtureRequest, listings_dir: Path,
@@ -49,6 +50,7 @@ def test_kernel(bench_case: BenchCase, workbench: Workbench, benchmark: pytest.F
         substrate=built.substrate,
         code_bytes=built.code_bytes,
         program_length=built.program_length,
+        vector_width=built_vector_width(built),
         lines=case.source.lines.as_dict(),
         phases={k: round(v, 6) for k, v in built.phases.items()},
         executed=executed,

@@ -55,6 +55,9 @@ EXPECTED = {
     "c-clang-O3": ("3", "none"),
     "wasm-clang-O0": ("0", "none"),
     "wasm-clang-O3": ("3", "none"),
+    "c-gcc-O3-native": ("3", "none"),
+    "c-clang-O3-native": ("3", "none"),
+    "wasm-clang-O3-simd": ("3", "none"),
 }
 
 

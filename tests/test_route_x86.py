@@ -9,6 +9,7 @@ import pytest
 import unicorn
 from unicorn import x86_const as x86
 
+from harness.inputs import correctness_cases
 from kernels.kernel import get_kernel
 from harness.variants import load_source
 from kernels.insertion_sort import KERNEL
@@ -16,6 +17,7 @@ from kernels.cases import INT32_MAX, INT32_MIN
 from targets.base import BuildError, LimitExceeded, OutOfBounds, RunError
 from targets.x86.unicorn_route import UnicornBuilt, UnicornX86Target
 from targets.x86.assemble import assemble
+from targets.base import Unavailable
 
 from .conftest import BAD_INPUTS
 
@@ -290,11 +292,13 @@ def _outcomes_with_cpuid_vendor(path: Path, vendor: str) -> list[object]:
     fixed = kernel.interface.fixed_length
     probes = [[3, -1, 2, 9, -7][: fixed or 5], [INT32_MAX, INT32_MIN, 0, 1, -1][: fixed or 5], [] if not fixed else
               [0] * fixed]
+    if not kernel.interface.is_sort_shaped:  # its own inputs: arrays of its element types, in its number
+        probes = [case.values for case in correctness_cases(kernel.interface)[:6]]
     outcomes: list[object] = []
     for values in probes:
         try:
-            outcomes.append(built.run(values))
-        except RunError as exc:
+            outcomes.append(built.call(values))
+        except (RunError, Unavailable) as exc:  # Unavailable: an instruction Unicorn cannot emulate
             outcomes.append(f"{type(exc).__name__}: {exc}")
     built.close()
     return outcomes

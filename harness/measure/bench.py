@@ -29,9 +29,10 @@ from harness.check import Report, check, remember, stored
 from kernels.kernel import Kernel, all_kernels, get_kernel
 from harness.progress import Unhide, phase
 from kernels.interface import Interface
-from harness.variants import Source, discover
+from harness.variants import discover
 from targets import routes_for, shaped
-from targets.base import Built, Target
+from targets.base import Built, Target, platform_of
+from targets.variant_source import Source
 from targets.fresh import EXPECT_SAME, EXPECT_SORTED, INT32_MAX, INT32_MIN, SEED, SHAPES, fill_arrays, seed_state
 
 QUICK_SIZES = (16, 128, 1024)
@@ -373,7 +374,7 @@ class Workbench:
         """The timed block `case` belongs to: every selected, correct, timed case of its kernel, substrate, n and
         shape, timed together the first time one of them asks (harness.measure.interleave)."""
         built = self.built(*case.pair)
-        key = (case.kernel.name, built.substrate, case.n, case.shape)
+        key = (case.kernel.name, platform_of(built.substrate), case.n, case.shape)
         if key not in self._blocks:
             self._blocks[key] = time_block(key, self._members(key, case), rounds, self)
         return self._blocks[key]
@@ -384,7 +385,7 @@ class Workbench:
         for c in {c.id: c for c in [*self._selected, case]}.values():
             if (c.kernel.name, c.n, c.shape) != (kernel, n, shape) or emulated(c.route) or skipped(c) is not None:
                 continue
-            if not self.checked(*c.pair).passed or self.built(*c.pair).substrate != substrate:
+            if not self.checked(*c.pair).passed or platform_of(self.built(*c.pair).substrate) != substrate:
                 continue
             members.append(c)
         return members
@@ -418,6 +419,13 @@ class TimedBlock:
     error: str | None = None
 
 
+def _by_substrate(builds: Sequence[Built]) -> dict[str, list[int]]:
+    groups: dict[str, list[int]] = {}
+    for index, built in enumerate(builds):
+        groups.setdefault(built.substrate, []).append(index)
+    return groups
+
+
 def time_block(key: tuple[str, str, int, str], members: Sequence[BenchCase], rounds: int,
                bench: Workbench) -> TimedBlock:
     """Time the members together: a warm-up round, `rounds` rounds each visiting every member in a shuffled order,
@@ -447,7 +455,13 @@ def time_block(key: tuple[str, str, int, str], members: Sequence[BenchCase], rou
                                     c.kernel.is_compiler_source(c.source), float(np.median(list(r.values()))),
                                     timed.code[c.id])
                           for c, r in zip(members, block.rounds)]
-            settle(block, loops, comparisons_to_settle(candidates, [timed.code[c.id] for c in members]), rng)
+            # A block holds a baseline substrate and its host-tuned one: each row is judged within its own.
+            settling = []
+            for substrate_members in _by_substrate(builds).values():
+                pairs = comparisons_to_settle([candidates[i] for i in substrate_members],
+                                              [timed.code[members[i].id] for i in substrate_members])
+                settling += [(substrate_members[a], substrate_members[b]) for a, b in pairs]
+            settle(block, loops, settling, rng)
         for case, built, times in zip(members, builds, block.rounds):
             timed.rounds[case.id] = times
             timed.outcomes[case.id] = built.loop_outcome()

@@ -59,6 +59,7 @@ class Row:
     code_bytes: int | None = None
     # Static instructions of the entry function without its final ret (x86-64 code only).
     program_length: int | None = None
+    vector_width: str | None = None  # what the code's widest vectors are (targets.vector_width); None: scalar
     lines: dict[str, int] = field(default_factory=dict)
     phases: dict[str, float] = field(default_factory=dict)
     # The timed block the row's rounds belong to (harness.measure.bench), each round's id in it (aligned with per_sort),
@@ -160,6 +161,7 @@ def rows_from_run(run: dict[str, Any]) -> list[Row]:
             median=stats["median"] / repeat, iqr=stats["iqr"] / repeat, rounds=int(stats["rounds"]), per_sort=data,
             executed=info.get("executed") or {}, code_bytes=info.get("code_bytes"),
             program_length=info.get("program_length"), lines=info.get("lines") or {},
+            vector_width=info.get("vector_width"),
             phases=info.get("phases") or {}, listing=info.get("listing"), substrate=info.get("substrate") or _substrate_of(info),
             algorithm=algorithm, compiler_source=compiler, placement=info.get("placement") or {},
             repeated_ratio=_repeated_ratio(info.get("repeated_input"), stats["median"]),

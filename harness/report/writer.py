@@ -29,6 +29,7 @@ from harness.report.headline import (
 )
 from harness.measure.interleave import rules_text
 from harness.report.summary import print_summary, unsplit_table
+from targets.cpu_features import features_line
 
 # Re-exported: what callers of the report module have always found here.
 UNSTABLE_SHOWN = 20  # unstable rows on the terminal; report.md lists them all
@@ -137,8 +138,9 @@ def markdown(analysis: Analysis) -> str:
            "`x same-algorithm compiler` divides by the fastest compiler build (a compiler route's build of the kernel's own C or LLVM IR source) of the same algorithm on the same substrate, n and shape; `x any compiler` by the fastest compiler build of any algorithm; each from the rounds the two shared (the rows of one kernel, substrate, n and shape are timed as one block), with its 95% interval. The fastest builds are chosen by the rounds every row of the block took.",
            "`placement`: on native routes, the slowest over the fastest median of the code placed at several offsets mod 64 (or why it stayed in place).",
            "Emulated routes report executed instructions; their time is the emulator's, not the code's.", ""]
+    out += [features_line(analysis.machine.get("cpu", {}).get("flags")), ""]
     out += [*analysis.machine_notes, ""] if analysis.machine_notes else []
-    from harness.report import supplied
+    from harness.report import supplied, vectors
 
     out += supplied.markdown(analysis)  # the user's own files come first
     if analysis.headline:
@@ -162,6 +164,7 @@ def markdown(analysis: Analysis) -> str:
             out += [f"### {title}", "", "| " + " | ".join(HEADLINE_COLUMNS) + " |", "|" + " --- |" * len(HEADLINE_COLUMNS)]
             out += ["| " + " | ".join(headline_cells(h)) + " |" for h in pairs] + [""]
     out += alphadev.markdown(alphadev.comparison(analysis.rows))
+    out += vectors.markdown(analysis)
     out += ["## Key ratios", ""] + [f"- {r.text()}" for r in analysis.key_ratios] + [""]
     compared = [r for r in analysis.rows if r.verdict]
     if compared:

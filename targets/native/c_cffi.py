@@ -40,6 +40,7 @@ from targets.native.cffi_build import compile_cffi, compiler_version
 from targets.native.elf import loaded_function, symbol_size
 from targets.native.runner import NativeKernel
 from targets.x86.disasm import forbidden_instructions
+from targets.cpu_features import X86_64_BASELINE, host_features, host_identity
 
 
 # Declared ahead of the source, so a definition with another signature is a compile error that says which.
@@ -251,6 +252,14 @@ class CffiTarget(Target):
         super().__init__(name, f"C compiled by {tool_name(compiler)} {' '.join(flags)} into a cffi extension module")
         self.compiler = compiler
         self.flags = tuple(flags)
+        # -march=native: the compiler targets this machine's CPU, so the build and its results are this machine's.
+        self.host_tuned = "-march=native" in self.flags
+
+    def cpu_features(self) -> frozenset[str]:
+        return host_features() if self.host_tuned else X86_64_BASELINE
+
+    def features_owner(self) -> str:
+        return "this machine's CPU" if self.host_tuned else super().features_owner()
 
     def compile_args(self) -> list[str]:
         return [*self.flags, "-fno-wrapv"]
@@ -273,6 +282,7 @@ class CffiTarget(Target):
         compiled = time.perf_counter()
         refuse_outside_reach(library, source, self.name, entry)
         built = CBuilt(source=source, route=self.name, entry=entry, library=library, kernel=kernel)
+        built.host_tuned = self.host_tuned
         built.notes = c_prototype.for_source(source, entry, kernel.interface).notes
         code = built.kernel_bytes()
         if code is not None and (found := forbidden_instructions(code)):
@@ -289,7 +299,8 @@ class CffiTarget(Target):
         return c_prototype.wrapped(source, entry, kernel.interface, CONTRACT_PROLOGUE, WRAPPER_LINE)
 
     def versions(self) -> dict[str, str]:
-        return {tool_name(self.compiler): compiler_version(self.compiler), "cffi": cffi.__version__}
+        tools = {tool_name(self.compiler): compiler_version(self.compiler), "cffi": cffi.__version__}
+        return {**tools, "cpu": host_identity()} if self.host_tuned else tools
 
 
 def _listing_asm(built: CBuilt, route: CffiTarget) -> listing.Rendered:
@@ -327,4 +338,8 @@ ROUTES = [
     CffiTarget("c-gcc-O3", "gcc", ["-O3", "-march=x86-64"]),
     CffiTarget("c-clang-O0", ZIG_CLANG, ["-O0", "-march=x86-64"]),
     CffiTarget("c-clang-O3", ZIG_CLANG, ["-O3", "-march=x86-64"]),
+    # The compilers at their best on this machine: its CPU's every vector unit. Their rows are this machine's
+    # (Built.substrate), and the compiler proper shows the CPU the driver chose for `native` (received_flags).
+    CffiTarget("c-gcc-O3-native", "gcc", ["-O3", "-march=native"]),
+    CffiTarget("c-clang-O3-native", ZIG_CLANG, ["-O3", "-march=native"]),
 ]

@@ -20,6 +20,7 @@ from types import ModuleType
 import cffi
 
 from targets.base import BuildError
+from targets.cpu_features import host_identity
 from targets.cache import cached, content_key
 
 
@@ -69,7 +70,9 @@ def compile_cffi(c_text: str, cdef: str, compiler: str, args: Sequence[str], wha
     `what` names the build in error messages. The library is published whole (os.replace), so an
     interrupted or concurrent build never leaves half a library in the cache.
     """
-    key = content_key(c_text, cdef, compiler, compiler_version(compiler), *args, cffi.__version__, sys.version)
+    # A build for this machine's CPU is this machine's: the CPU is part of its key.
+    host = (host_identity(),) if "-march=native" in args else ()
+    key = content_key(c_text, cdef, compiler, compiler_version(compiler), *args, *host, cffi.__version__, sys.version)
     module_name = f"_arena_c_{key}"
 
     def build(work: Path) -> Path:

@@ -20,6 +20,7 @@ import llvmlite.binding as llvm
 from kernels.kernel import Kernel
 from targets.variant_source import Source
 from targets.base import Built, BuildError, Target
+from targets.cpu_features import X86_64_BASELINE, host_features
 from targets.listing import Rendered
 import ctypes
 
@@ -154,7 +155,17 @@ class LlvmBuilt(NativeKernel, Built):
 
 def _listing_flags(route: Target) -> str:
     level = getattr(route, "level", "?")
-    return f"PassBuilder speed_level={level}; TargetMachine cpu={BASELINE_CPU}, opt={level}, jit=True (MCJIT's code model)"
+    cpu, features = route.cpu_target() if isinstance(route, LlvmJitTarget) else (BASELINE_CPU, "")
+    # The features LLVM turned on; the received flags list the ones it turned off as well.
+    shown = f", features={','.join(f for f in features.split(',') if f.startswith('+'))}" if features else ""
+    return f"PassBuilder speed_level={level}; TargetMachine cpu={cpu}{shown}, opt={level}, jit=True (MCJIT's code model)"
+
+
+@cache
+def host_cpu() -> tuple[str, str]:
+    """This machine's CPU as LLVM names it, and the features LLVM detects on it (`+avx2,-amx-tile,...`)."""
+    _initialize()
+    return llvm.get_host_cpu_name(), llvm.get_host_cpu_features().flatten()
 
 
 def _listing_ir_in(built: LlvmBuilt, route: Target) -> Rendered:
@@ -184,16 +195,31 @@ class LlvmJitTarget(Target):
     language = "llvm"
     native = True
 
-    def __init__(self, name: str, level: int) -> None:
-        super().__init__(name, f"LLVM IR through the O{level} pipeline, JIT-compiled by llvmlite MCJIT")
+    def __init__(self, name: str, level: int, host_tuned: bool = False) -> None:
+        cpu = ", for this machine's CPU and its features" if host_tuned else ""
+        super().__init__(name, f"LLVM IR through the O{level} pipeline, JIT-compiled by llvmlite MCJIT{cpu}")
         self.level = level
+        self.host_tuned = host_tuned
+
+    def cpu_target(self) -> tuple[str, str]:
+        """The TargetMachine's CPU name and feature string."""
+        return host_cpu() if self.host_tuned else (BASELINE_CPU, "")
+
+    def cpu_features(self) -> frozenset[str]:
+        return host_features() if self.host_tuned else X86_64_BASELINE
+
+    def features_owner(self) -> str:
+        return "this machine's CPU" if self.host_tuned else super().features_owner()
 
     def target_machine(self) -> llvm.TargetMachine:
         _initialize()
-        # Every native compiler route targets the same baseline x86-64 (SSE2, no AVX), as gcc does by default:
-        # comparisons then hold across machines, and Unicorn, which has no AVX, can run every build.
+        # The baseline routes target the same baseline x86-64 (SSE2, no AVX), as gcc does by default: comparisons
+        # then hold across machines, and Unicorn, which has no AVX, can run every build. A host-tuned route gets
+        # the CPU LLVM detects here, with its features, as clang -march=native would.
+        cpu, features = self.cpu_target()
         return llvm.Target.from_default_triple().create_target_machine(
-            cpu=BASELINE_CPU,
+            cpu=cpu,
+            features=features,
             opt=self.level,
             jit=True,
         )
@@ -204,7 +230,9 @@ class LlvmJitTarget(Target):
     def received_flags(self) -> list[str]:
         """What this route hands LLVM through llvmlite (there is no driver to ask): the pipeline's tuning options,
         read back from the object the build uses, and the code generator's level."""
-        return describe_pipeline(self.level, self.target_machine())
+        cpu, features = self.cpu_target()
+        host = [f"codegen cpu={cpu}", f"codegen features={features}"] if self.host_tuned else []
+        return [*describe_pipeline(self.level, self.target_machine()), *host]
 
     def build(self, source: Source, kernel: Kernel) -> LlvmBuilt:
         started = time.perf_counter()
@@ -219,6 +247,7 @@ class LlvmJitTarget(Target):
             source=source, route=self.name, entry=entry, ir_in=ir_in, ir_opt=str(module), machine=machine, module=module,
             kernel=kernel,
         )
+        built.host_tuned = self.host_tuned
         compiled = time.perf_counter()
         engine = llvm.create_mcjit_compiler(module, machine)
         engine.finalize_object()
@@ -232,7 +261,9 @@ class LlvmJitTarget(Target):
         return built
 
     def versions(self) -> dict[str, str]:
-        return {"llvmlite": llvmlite.__version__, "llvm": ".".join(map(str, llvm.llvm_version_info))}
+        tools = {"llvmlite": llvmlite.__version__, "llvm": ".".join(map(str, llvm.llvm_version_info))}
+        return {**tools, "cpu": " ".join(self.cpu_target())} if self.host_tuned else tools
 
 
-ROUTES = [LlvmJitTarget("llvm-O0", level=0), LlvmJitTarget("llvm-O3", level=3)]
+ROUTES = [LlvmJitTarget("llvm-O0", level=0), LlvmJitTarget("llvm-O3", level=3),
+          LlvmJitTarget("llvm-O3-native", level=3, host_tuned=True)]

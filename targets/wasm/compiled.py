@@ -33,6 +33,7 @@ from kernels.interface import Array, Interface, Outcome
 from kernels.kernel import Kernel
 from targets.variant_source import Source
 from targets.native import c_prototype
+from targets.cpu_features import WASM_ENGINE_FEATURES
 from targets.base import BuildError, RunError, Unavailable
 from targets.native.c_cffi import CffiTarget, ZIG_LIB, ask_driver, find_c_entry, zig_clang
 from targets.native.cffi_build import compiler_diagnostics
@@ -103,7 +104,15 @@ class CompiledWasmTarget(WasmtimeTarget):
         assert isinstance(built, CompiledWasmBuilt)
         built.binary = bytes(binary)
         built.phases["build"] += compiled
+        built.host_tuned = self.host_tuned
         return built
+
+    def cpu_features(self) -> frozenset[str]:
+        """What the compiled module may use: SIMD only where the route compiles with it."""
+        return WASM_ENGINE_FEATURES if self.host_tuned else frozenset()
+
+    def features_owner(self) -> str:
+        return f"the wasm32 target of {self.name}"
 
     def versions(self) -> dict[str, str]:
         return {**super().versions(), "ziglang": zig_version()}
@@ -127,14 +136,17 @@ class ClangWasmTarget(CompiledWasmTarget):
     language = "c"
     compiler = zig_clang(WASI_TRIPLE)
 
-    def __init__(self, name: str, level: int) -> None:
-        super().__init__(name, f"C compiled to wasm32 by clang (ziglang) -O{level}, run by wasmtime (Cranelift)")
+    def __init__(self, name: str, level: int, simd: bool = False) -> None:
+        shown = f"-O{level}" + (" -msimd128" if simd else "")
+        super().__init__(name, f"C compiled to wasm32 by clang (ziglang) {shown}, run by wasmtime (Cranelift)")
         self.level = level
+        # wasm SIMD (v128): the compiler's vectorizers get 128-bit vectors; its rows are compared with their kind.
+        self.host_tuned = simd
 
     def flags(self) -> list[str]:
         # After clang's own headers (stddef.h, stdint.h), as for any C library: -idirafter, not -isystem.
         headers = [word for d in WASM_LIBC_HEADERS for word in ("-idirafter", str(d))]
-        return [*headers, f"-O{self.level}"]
+        return [*headers, f"-O{self.level}", *(["-msimd128"] if self.host_tuned else [])]
 
     def compile_command(self, c_file: Path, obj: Path) -> list[str]:
         return [*shlex.split(self.compiler), *self.flags(), "-c", str(c_file), "-o", str(obj)]
@@ -288,5 +300,6 @@ def with_wasm_entry(module: llvm.ModuleRef, entry: str, interface: Interface) ->
 ROUTES = [
     ClangWasmTarget("wasm-clang-O0", level=0),
     ClangWasmTarget("wasm-clang-O3", level=3),
+    ClangWasmTarget("wasm-clang-O3-simd", level=3, simd=True),
     LlvmWasmTarget("wasm-llvm-O3", level=3),
 ]

@@ -130,7 +130,10 @@ class NodeProcess:
 
 class V8Built(Built):
     timing = "wasm"
-    substrate = "V8 (node)"  # type: ignore[assignment]
+
+    @property
+    def substrate(self) -> str:
+        return "V8 (node), SIMD128" if self.for_this_machine else "V8 (node)"
 
     def __init__(self, source: Source, route: str, binary: bytes, entry: str, memory: dict[str, Any]) -> None:
         super().__init__(source=source, route=route)
@@ -327,6 +330,21 @@ class V8Target(Target):
         self.language = language
         self.gate = gate
 
+    @property  # type: ignore[override]
+    def host_tuned(self) -> bool:
+        """A compiled route's module is what runs here: SIMD where that route compiled with it."""
+        return self.language != "wat" and get_route(self.gate).host_tuned  # type: ignore[arg-type]
+
+    def cpu_features(self) -> frozenset[str]:
+        return get_route(self.gate).cpu_features()  # type: ignore[arg-type]
+
+    def received_flags(self) -> list[str]:
+        """A compiled route's module runs here: what its compiler received (-target-feature +simd128, ...)."""
+        return [] if self.language == "wat" else get_route(self.gate).received_flags()  # type: ignore[arg-type]
+
+    def features_owner(self) -> str:
+        return get_route(self.gate).features_owner()  # type: ignore[arg-type]
+
     def binary(self, source: Source, kernel: Kernel) -> tuple[bytes, tuple[str, ...]]:
         """The module's bytes, and what the gate route adapted to build them (a C file's own prototype)."""
         if self.language == "wat":
@@ -355,6 +373,7 @@ class V8Target(Target):
         memory["host_imports"] = [[m, f, host_call_message(m, f, t)] for m, f, t in host_function_imports(module)]
         built = V8Built(source, self.name, binary, entry, memory)
         built.kernel = kernel
+        built.host_tuned = self.host_tuned
         built.notes = (*gate_notes, *host_import_notes(module))
         built.phases = {"build": time.perf_counter() - started}
         built.start()
@@ -369,6 +388,10 @@ ROUTES = [
     V8Target(
         "wasm-clang-O3-v8", "the wasm module of wasm-clang-O3 run by Node's V8 (after passing there)", "c",
         "wasm-clang-O3",
+    ),
+    V8Target(
+        "wasm-clang-O3-simd-v8", "the wasm module of wasm-clang-O3-simd run by Node's V8 (after passing there)", "c",
+        "wasm-clang-O3-simd",
     ),
     V8Target(
         "wasm-llvm-O3-v8", "the wasm module of wasm-llvm-O3 run by Node's V8 (after passing there)", "llvm",

@@ -22,6 +22,7 @@ import wasmtime
 from kernels.kernel import Kernel
 from targets.variant_source import Source
 from kernels.interface import Interface, Outcome
+from targets.cpu_features import WASM_ENGINE_FEATURES
 from targets.base import (
     DEFAULT_INTERFACE,
     Built,
@@ -410,6 +411,12 @@ class WasmtimeTarget(Target):
 
     def versions(self) -> dict[str, str]:
         return {"wasmtime": version("wasmtime"), "cranelift_opt_level": self.opt_level}
+
+    def cpu_features(self) -> frozenset[str]:
+        return WASM_ENGINE_FEATURES
+
+    def features_owner(self) -> str:
+        return f"{self.name}'s wasm"
 
     def build(self, source: Source, kernel: Kernel) -> WasmBuilt:
         started = time.perf_counter()

@@ -20,6 +20,7 @@ from targets.native.memory import CodeMapping
 from targets.native.runner import NativeKernel, Placement
 from targets.x86 import listing_x86
 from targets.x86.assemble import Assembled, assemble_allowed, assemble_safely
+from targets.cpu_features import host_features
 
 GATE_ROUTE = "x86-unicorn"
 
@@ -75,6 +76,12 @@ class X86NativeTarget(Target):
 
     def refuse(self, source: Source, kernel: Kernel) -> None:
         assemble_allowed(source, kernel)
+
+    def cpu_features(self) -> frozenset[str]:
+        return host_features()
+
+    def features_owner(self) -> str:
+        return "this machine's CPU"
 
     def build(self, source: Source, kernel: Kernel) -> X86NativeBuilt:
         started = time.perf_counter()

@@ -25,6 +25,7 @@ from kernels.interface import Outcome
 from kernels.kernel import Kernel
 from targets.variant_source import Source
 from targets import get_route
+from targets.cpu_features import UNICORN_FEATURES
 from targets.base import Built, BuildError, LimitExceeded, OutOfBounds, RunError, Target, Unavailable
 from targets.native.c_cffi import CBuilt
 from targets.cache import cached, content_key
@@ -165,6 +166,12 @@ class UnicornNativeTarget(Target):
     def received_flags(self) -> list[str]:
         return get_route(self.native_route).received_flags()  # the native route's own library runs here
 
+    def cpu_features(self) -> frozenset[str]:
+        return get_route(self.native_route).cpu_features() & UNICORN_FEATURES
+
+    def features_owner(self) -> str:
+        return f"{self.native_route}'s target as Unicorn emulates it"
+
     def versions(self) -> dict[str, str]:
         return {
             **get_route(self.native_route).versions(),
@@ -193,6 +200,9 @@ def link_object(obj: bytes) -> Path:
     return cached("unicorn", f"{content_key(obj)}.so", link)
 
 
+# The host-tuned routes (-march=native, the host CPU's LLVM features) have no twin here: their vector loops are
+# AVX code on any CPU that has AVX, which Unicorn cannot run (each such build would only ever be skipped), and an
+# instruction count of code built for one CPU says nothing of another's, where the baseline builds' counts hold.
 ROUTES = [
     UnicornNativeTarget(f"{native}-unicorn", native, language)
     for native, language in (

@@ -20,11 +20,13 @@ from targets.base import (
     OutOfBounds,
     RunError,
     Target,
+    Unavailable,
     as_result,
     guarded_array,
     unguarded_array,
 )
 from targets.x86.disasm import decoder
+from targets.cpu_features import UNICORN_FEATURES
 from targets.fresh import EXPECT_SORTED, LoopOutcome, ReferenceLoop
 from targets.native.memory import round_to_page
 from targets.x86 import listing_x86
@@ -223,7 +225,10 @@ class UnicornBuilt(Built):
                     self._translated_for("count")
                     uc.emu_start(entry, RETURN_ADDRESS, count=limit)
             except unicorn.UcError as exc:
-                raise RunError(self._fault_message(uc, exc)) from None
+                message = self._fault_message(uc, exc)
+                if (lacking := self._not_emulated(uc, exc)) is not None:
+                    raise Unavailable(lacking) from None
+                raise RunError(message) from None
             self._check_return(uc, rsp, n, limit)
             result = as_result(interface, uc.reg_read(_REG["rax"]) if interface.result else None)
             after = [bytes(uc.mem_read(base, mapped)) for _, _, _, base, mapped, _ in regions]
@@ -350,6 +355,18 @@ class UnicornBuilt(Built):
         self._event = f"the kernel made a system call at {self._describe(uc.reg_read(_REG['rip']))}"
         uc.emu_stop()
 
+    def _not_emulated(self, uc: unicorn.Uc, exc: unicorn.UcError) -> str | None:
+        """Why the stop is the emulator's, not the code's: a valid AVX instruction (VEX or EVEX, spelled v...)
+        that Unicorn's translator has no code for; None for any other stop."""
+        if exc.errno != unicorn.UC_ERR_INSN_INVALID or self._event:
+            return None
+        rip = uc.reg_read(_REG["rip"])
+        insn = next(decoder().disasm(bytes(uc.mem_read(rip, 15)), rip, 1), None)
+        if insn is None or not insn.mnemonic.startswith("v") or insn.mnemonic in ("verr", "verw"):
+            return None
+        return (f"Unicorn {unicorn.__version__} cannot emulate {self._describe(rip)}; the code needs a CPU with "
+                "AVX, checked natively only")
+
     def _fault_message(self, uc: unicorn.Uc, exc: unicorn.UcError) -> str:
         if self._event:
             return self._event
@@ -403,6 +420,12 @@ class UnicornX86Target(Target):
     def __init__(self, name: str, description: str, max_instructions: int = 2_000_000_000) -> None:
         super().__init__(name, description)
         self.max_instructions = max_instructions
+
+    def cpu_features(self) -> frozenset[str]:
+        return UNICORN_FEATURES
+
+    def features_owner(self) -> str:
+        return f"Unicorn {unicorn.__version__} (SSE up to 4.2, no AVX)"
 
     def refuse(self, source: Source, kernel: Kernel) -> None:
         """What x86-native refuses on sight, this route refuses too, as it runs the same bytes: a system call on a
