@@ -1,4 +1,4 @@
-"""targets.native.isolate.in_child and the guard pages of targets.native.runner.GuardedBuffer, each on what it must survive."""
+"""targets.native.isolate.in_child and the guard pages of targets.native.memory.GuardedBuffer, each on what it must survive."""
 from __future__ import annotations
 
 import ctypes

@@ -22,7 +22,7 @@ from pathlib import Path
 from harness.inputs import ARRAY_AND_LENGTH
 from kernels.interface import Array, Interface
 from targets import fresh
-from targets.native.runner import DRIVER_FLAGS
+from targets.native.child import DRIVER_FLAGS
 from targets.native.cffi_build import compiler_version
 from targets.cache import cached, content_key
 from targets.native.elf import elf_function

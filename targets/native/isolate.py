@@ -53,7 +53,7 @@ def in_child(function: Callable[..., T], *args: Any, timeout: float | Callable[[
                     prepare()
                 if sandboxed:
                     from targets.native import sandbox
-                    from targets.native.runner import driver
+                    from targets.native.child import driver
 
                     sandbox.enter(write_end, -1, driver().lib.arena_trap_to)
                 payload = pickle.dumps(("ok", function(*args)))

@@ -4,9 +4,10 @@
 ;; date: 2026-11-22
 ;; prompt: "write an insertion sort in WebAssembly text format, one shot" (signed i32, in place, (ptr, n))
 ;; A copy of kernels/insertion_sort/variants/ai-wat-index-loop.wat made slower on purpose, for
-;; tests/test_gate.py: each shift step also feeds a multiply-add-rotate chain ($acc), whose result is
-;; stored in a global at the end so the compiler cannot drop it. Same answers, more wasm operators, more
-;; time (a timed call, with its fresh input and output check, takes about 1.3 times as long at n = 128).
+;; tests/test_gate.py: each shift step also feeds a chain of three dependent multiply-adds and a rotate
+;; ($acc), whose result is stored in a global at the end so the compiler cannot drop it. Same answers, more
+;; wasm operators, and a dependency chain longer than the shift step itself, so the step takes several times
+;; as long whatever state the engine's code lands in.
 
 (module
   (memory (export "memory") 1)
@@ -39,6 +40,8 @@
               (i32.load (i32.add (local.get $ptr) (i32.shl (local.get $j) (i32.const 2)))))
             (br_if $placed (i32.le_s (local.get $prev) (local.get $key)))
             (local.set $acc (i32.add (i32.mul (local.get $acc) (local.get $prev)) (i32.const 1)))
+            (local.set $acc (i32.add (i32.mul (local.get $acc) (local.get $prev)) (i32.const 3)))
+            (local.set $acc (i32.add (i32.mul (local.get $acc) (local.get $prev)) (i32.const 5)))
             (local.set $acc (i32.rotl (local.get $acc) (i32.const 1)))
             (i32.store
               (i32.add (local.get $ptr) (i32.shl (i32.add (local.get $j) (i32.const 1)) (i32.const 2)))
