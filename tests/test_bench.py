@@ -154,7 +154,7 @@ def test_key_ratio(
     name: str, workbench: Workbench, benchmark: pytest.FixtureRequest, request: pytest.FixtureRequest, rounds: int
 ) -> None:
     """Measures one ratio with both sides' rounds interleaved and checks both sides' outputs; the partner's
-    time per sort is recorded for the report. Its goal (harness.report.writer.GOALS) is checked only in a timed run
+    time per call is recorded for the report. Its goal (harness.report.analysis.GOALS) is checked only in a timed run
     given `--arena-goals`, which fails when the ratio's whole 95% interval lies outside the goal."""
     route_a, route_b, n = KEY_RATIOS[name]
     case = _reference_case(route_a, n)

@@ -18,7 +18,7 @@ from harness.check import check
 from harness.inputs import Case
 from harness.variants import load_source
 from targets.variant_source import SourceError
-from harness.report.writer.vectors import comparisons
+from harness.report.vectors import comparisons
 from kernels.insertion_sort import KERNEL
 from targets import get_route
 from targets.base import HOST_SUBSTRATES, SUBSTRATES

@@ -19,7 +19,7 @@ from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kernels.interface import Array, Interface, Outcome
 from targets import fresh, shaped
@@ -29,9 +29,6 @@ from targets.base import (
 from targets.native import sandbox
 from targets.native.cffi_build import compile_cffi
 from targets.native.memory import GuardedBuffer
-
-if TYPE_CHECKING:
-    from targets.native.runner import NativeKernel, Placement
 
 # Longest one timing round may take in the child before it is taken for a hang.
 ROUND_SECONDS = 60.0
@@ -82,7 +79,7 @@ class NativeChild:
     Every answer is a frame; an `E` frame carries the child's last words when it fails.
     """
 
-    def __init__(self, built: NativeKernel, offsets: Sequence[int]) -> None:
+    def __init__(self, built: Any, offsets: Sequence[int]) -> None:  # a targets.native.runner.NativeKernel
         self.route, self.offsets = built.route, tuple(offsets)
         self.interface: Interface = getattr(built, "interface", DEFAULT_INTERFACE)
         self.places, self.reason = built.placed(offsets)
@@ -307,7 +304,7 @@ def _read_exactly(fd: int, count: int) -> bytes:
 _PREMAPPED_N = fresh.POOL_BYTES // 4
 
 
-def _serve(built: NativeKernel, module: Any, places: Sequence[Placement], commands: int, results: int) -> None:
+def _serve(built: Any, module: Any, places: Sequence[Any], commands: int, results: int) -> None:
     """The child's side of NativeChild: load, close the filter, then answer requests until told to stop."""
     ffi, lib = module.ffi, module.lib
     built.enter_child()
