@@ -120,3 +120,14 @@ def test_tables_on_request_leave_out_columns_rather_than_cut_a_word() -> None:
         words = {w for cells in rows for cell in cells[:kept] for w in cell.split()}
         assert "ai-x86-pointer-walk" in words
         assert all(any(w in line for line in lines) for w in words), "a word was cut across lines"
+
+
+def test_a_variant_a_route_cannot_run_is_listed_as_skipped_not_as_failed() -> None:
+    analysis = dataclasses.replace(crowded(), failures=[  # type: ignore[type-var]
+        {"id": "dot_i32/ai-x86-avx2/x86-unicorn", "verdict": "skip", "message": "requires avx2, which Unicorn lacks"},
+        {"id": "insertion_sort/wrong/c-gcc-O3", "verdict": "fail", "message": "wrong answer"}])
+    text = " ".join(summary_lines(analysis, None))
+    failed = text.split("Not timed, failed the correctness check:")[1].split(".")[0]
+    skipped = text.split("Not timed, skipped")[1].split("report.md):")[1].split(".")[0]
+    assert "insertion_sort/wrong/c-gcc-O3" in failed and "ai-x86-avx2" not in failed
+    assert "dot_i32/ai-x86-avx2/x86-unicorn" in skipped

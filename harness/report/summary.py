@@ -98,8 +98,12 @@ def summary_lines(analysis: Any, report_dir: Path | None, width: int = SCREEN_WI
     head = wrap("The answer (random input; ratios are AI / compiler: below 1, the AI-written code is faster or "
                 "executes less; [95% interval] from the rounds the two shared):", width)
     tail: list[str] = []
-    if analysis.failures:
-        tail += wrap(f"Not timed, failed the correctness check: {', '.join(f['id'] for f in analysis.failures)}.",
+    failed = [f['id'] for f in analysis.failures if f.get('verdict') != "skip"]
+    skipped = [f['id'] for f in analysis.failures if f.get('verdict') == "skip"]
+    if failed:
+        tail += wrap(f"Not timed, failed the correctness check: {', '.join(failed)}.", width, indent=INDENT)
+    if skipped:  # the route cannot host the variant (a CPU feature, a missing tool): not a failure
+        tail += wrap(f"Not timed, skipped (the route cannot run them; reasons in report.md): {', '.join(skipped)}.",
                      width, indent=INDENT)
     stateful = sorted({r.label for r in analysis.rows if r.keeps_state})
     if stateful:

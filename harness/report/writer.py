@@ -192,9 +192,11 @@ def markdown(analysis: Analysis) -> str:
                 "an interquartile range 13.5% or more of the median (pyperf: a standard deviation of 10% of the mean).", ""]
         out += [f"- n={r.n} {r.shape} `{r.label}`: {r.unstable}" for r in sorted(unstable_rows, key=lambda r: (r.n, r.shape, r.label))]
         out.append("")
-    if analysis.failures:
-        out += ["## Not timed: failed the correctness check", ""]
-        out += [f"- `{f['id']}`: {f['verdict']}: {f['message'].splitlines()[0]}" for f in analysis.failures] + [""]
+    for title, chosen in (("failed the correctness check", [f for f in analysis.failures if f.get("verdict") != "skip"]),
+                          ("skipped, the route cannot run them", [f for f in analysis.failures if f.get("verdict") == "skip"])):
+        if chosen:
+            out += [f"## Not timed: {title}", ""]
+            out += [f"- `{f['id']}`: {f['verdict']}: {f['message'].splitlines()[0]}" for f in chosen] + [""]
     for n in sorted({r.n for r in analysis.rows}):
         for shape in ("random", "sorted", "reversed", "few-unique"):
             rows = [r for r in analysis.rows if r.n == n and r.shape == shape]
