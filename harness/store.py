@@ -39,7 +39,8 @@ LAYOUT = 1
 _HARNESS = Path(__file__).resolve().parent
 _ROOT = _HARNESS.parent
 # The project's own code that decides a verdict, besides every file of targets/ and the kernel's reference.
-VERDICT_CODE = ("check.py", "inputs.py", "shrink.py", "isolate.py", "variants.py", "store.py")
+# The harness modules whose code decides a verdict (every file under targets/ counts too, the forked child included).
+VERDICT_CODE = ("check.py", "inputs.py", "shrink.py", "variants.py", "store.py")
 
 
 def force_recheck() -> None:
