@@ -39,7 +39,6 @@ LAYOUT = 1
 _HARNESS = Path(__file__).resolve().parent
 _ROOT = _HARNESS.parent
 # The project's own code that decides a verdict, besides every file of targets/ and the kernel's reference.
-# The harness modules whose code decides a verdict (every file under targets/ counts too, the forked child included).
 VERDICT_CODE = ("check.py", "inputs.py", "shrink.py", "variants.py", "store.py")
 
 
