@@ -318,6 +318,10 @@ def _stop(pids: list[int]) -> None:
 
 
 def _assert_quiet(root: int, what: str) -> None:
+    if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
+        # Other tests run beside this one and start processes of their own (compilers, node) that come and go
+        # within the window: a quiet machine cannot be had here, only with `-n 0`.
+        pytest.skip(f"{what}: other test workers run beside this test; quiet is checked with -n 0")
     readings, foreign = _readings_over(root)
     judged = judge(readings)
     assert judged is not None
