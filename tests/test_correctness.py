@@ -31,7 +31,8 @@ def checked(variant_route: tuple[Kernel, Source, Target], workbench: Workbench) 
 def built(variant_route: tuple[Kernel, Source, Target], checked: Report) -> Iterator[Built]:
     kernel, source, route = variant_route
     if not checked.passed:
-        pytest.skip(f"failed the correctness check, not run in-process: {checked.message.splitlines()[0]}")
+        what = "skipped by" if checked.verdict == "skip" else "failed"
+        pytest.skip(f"{what} the correctness check, not run in-process: {checked.message.splitlines()[0]}")
     artifact = route.build(source, kernel)
     yield artifact
     artifact.close()
