@@ -6,8 +6,26 @@ lies in the kernel's input domain: the negation of INT32_MIN, say, is no input a
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 Predicate = Callable[[Sequence[int]], bool]
+
+
+class _Budgeted:
+    """`fails`, answering False once it has been asked `budget` times, so that every shrink ends."""
+
+    def __init__(self, fails: Callable[[Any], bool], budget: int) -> None:
+        self.fails, self.left = fails, budget
+
+    @property
+    def spent(self) -> bool:
+        return self.left <= 0
+
+    def __call__(self, candidate: Any) -> bool:
+        if self.spent:
+            return False
+        self.left -= 1
+        return self.fails(candidate)
 
 
 def shrink(values: Sequence[int], fails: Predicate, budget: int = 3000, keep_length: bool = False,
@@ -15,21 +33,14 @@ def shrink(values: Sequence[int], fails: Predicate, budget: int = 3000, keep_len
     """With `keep_length` (a kernel on exactly N elements) no element is removed; only values shrink. With
     `domain` (low, high), no candidate holds a value outside it."""
     current = list(values)
-    attempts = 0
-
-    def still_fails(candidate: list[int]) -> bool:
-        nonlocal attempts
-        if attempts >= budget:
-            return False
-        attempts += 1
-        return fails(candidate)
+    still_fails = _Budgeted(fails, budget)
 
     changed = True
-    while changed and attempts < budget:
+    while changed and not still_fails.spent:
         changed = False
         # Remove chunks, halving the chunk size: ddmin without the complement step.
         chunk = 0 if keep_length else max(1, len(current) // 2)
-        while chunk >= 1 and attempts < budget:
+        while chunk >= 1 and not still_fails.spent:
             start = 0
             while start < len(current):
                 candidate = current[:start] + current[start + chunk :]
@@ -77,21 +88,14 @@ def shrink_together(arrays: Sequence[Sequence[int]], fails: Callable[[list[list[
     """Shrink the arrays of a kernel of several arrays at once: a chunk of elements goes from every array alike
     (their lengths are tied), then each element moves towards zero, within its array's `domains` entry."""
     current = [list(a) for a in arrays]
-    attempts = 0
-
-    def still_fails(candidate: list[list[int]]) -> bool:
-        nonlocal attempts
-        if attempts >= budget:
-            return False
-        attempts += 1
-        return fails(candidate)
+    still_fails = _Budgeted(fails, budget)
 
     changed = True
-    while changed and attempts < budget:
+    while changed and not still_fails.spent:
         changed = False
         longest = max((len(a) for a in current), default=0)
         chunk = 0 if keep_length else max(1, longest // 2)
-        while chunk >= 1 and attempts < budget:
+        while chunk >= 1 and not still_fails.spent:
             start = 0
             while start < max((len(a) for a in current), default=0):
                 candidate = [a[:start] + a[start + chunk:] for a in current]
