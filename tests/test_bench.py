@@ -15,6 +15,7 @@ from harness.measure.bench import (
 )
 from harness.measure.fidelity import Partner, Standalone
 from harness.measure.interleave import code_identity
+from harness.measure.state_probe import probes_state, repeated_input_probe
 from kernels.kernel import get_kernel
 from harness.report.analysis import goal_of, key_ratio, missed_goal
 from harness.variants import discover
@@ -85,9 +86,10 @@ def test_kernel(bench_case: BenchCase, workbench: Workbench, benchmark: pytest.F
     assert outcome.bad == 0, f"{outcome.bad} of {outcome.calls} timed calls left a wrong output"
     expected = case.kernel.interface.expected(outcome.last_input)  # type: ignore[union-attr]
     assert outcome.last_output == (list(expected.arrays[0]) if case.kernel.interface.is_sort_shaped else expected)  # type: ignore[union-attr]
-    if built.timing != "emulated" and case.n == STATE_PROBE_N and case.shape == "random" and not benchmark.disabled:
-        benchmark.extra_info["repeated_input"] = repeated_input_probe(built, case, repeat, expect,
-                                                                      benchmark.stats.stats.median)
+    if probes_state(built.timing, case.n, case.shape) and not benchmark.disabled:
+        probe = repeated_input_probe(built, case.n, case.shape, repeat, expect, benchmark.stats.stats.median)
+        assert probe.bad == 0, f"{probe.bad} of {probe.calls} calls on a repeated input left a wrong output"
+        benchmark.extra_info["repeated_input"] = probe.extra_info()
     workbench.record(case, benchmark)
 
 
@@ -104,24 +106,6 @@ class Replay:
 
     def clock(self) -> float:
         return self._elapsed
-
-
-# State between calls shows as a repeated input running far faster than fresh ones; one size and shape is enough.
-STATE_PROBE_N = 1024  # too many branches for a predictor to learn one input: honest sorts stay near 1
-STATE_PROBE_ROUNDS = 5
-
-
-def repeated_input_probe(built: object, case: BenchCase, repeat: int, expect: int, fresh_round: float) -> dict[str, float]:
-    """Median seconds per round on one input repeated in every call, against `fresh_round`: the benchmark's own
-    median round on fresh inputs, just measured on the same build. A state-keeping variant is many times faster
-    on a repeated input; an honest one near 1, so the two need not be interleaved to tell them apart."""
-    run = built.loop(case.n, case.shape, repeat, seed=SEED + 1, fresh=False, expect=expect)  # type: ignore[attr-defined]
-    run()  # the first call sees the input for the first time: a state-keeping variant learns it
-    repeated_times = [built.round_seconds(run) for _ in range(STATE_PROBE_ROUNDS)]  # type: ignore[attr-defined]
-    assert built.loop_outcome().bad == 0  # type: ignore[attr-defined]
-    repeated_median = sorted(repeated_times)[len(repeated_times) // 2]
-    return {"median_per_round": repeated_median, "fresh_median_per_round": fresh_round,
-            "ratio": repeated_median / fresh_round}
 
 
 # The ratios the report leads with, each measured with its two sides' rounds interleaved (A, B, A, B, ...): on a shared
