@@ -55,7 +55,7 @@ def _read(path: Path) -> str | None:
 
 
 def timing_core(allowed: list[int]) -> int | None:
-    """The core the interleaved benchmarks pin to (tests/test_bench.py): the lowest this process may use."""
+    """The core the interleaved timings pin to (harness.measure.bench.one_core): the lowest this process may use."""
     return min(allowed) if allowed else None
 
 

@@ -10,15 +10,13 @@ from pathlib import Path
 import pytest
 
 from harness.measure.bench import (
-    EMULATED_MAX_N, EMULATED_ROUNDS, SEED, WARMUP_ROUNDS, BenchCase, Workbench, expectation, one_core,
-    repeat_for,
+    EMULATED_MAX_N, EMULATED_ROUNDS, WARMUP_ROUNDS, BenchCase, Workbench, expectation, repeat_for,
 )
-from harness.measure.fidelity import Partner, Standalone
 from harness.measure.interleave import code_identity
-from kernels.kernel import get_kernel
+from harness.measure.key_ratios import KEY_RATIOS, measure_key_ratio
+from harness.measure.state_probe import probes_state, repeated_input_probe
 from harness.report.analysis import goal_of, key_ratio, missed_goal
-from harness.variants import discover
-from targets import get_route
+from targets.fresh import SEED
 from targets.native import sandbox
 from targets.vector_width import built_vector_width
 
@@ -85,9 +83,10 @@ def test_kernel(bench_case: BenchCase, workbench: Workbench, benchmark: pytest.F
     assert outcome.bad == 0, f"{outcome.bad} of {outcome.calls} timed calls left a wrong output"
     expected = case.kernel.interface.expected(outcome.last_input)  # type: ignore[union-attr]
     assert outcome.last_output == (list(expected.arrays[0]) if case.kernel.interface.is_sort_shaped else expected)  # type: ignore[union-attr]
-    if built.timing != "emulated" and case.n == STATE_PROBE_N and case.shape == "random" and not benchmark.disabled:
-        benchmark.extra_info["repeated_input"] = repeated_input_probe(built, case, repeat, expect,
-                                                                      benchmark.stats.stats.median)
+    if probes_state(built.timing, case.n, case.shape) and not benchmark.disabled:
+        probe = repeated_input_probe(built, case.n, case.shape, repeat, expect, benchmark.stats.stats.median)
+        assert probe.bad == 0, f"{probe.bad} of {probe.calls} calls on a repeated input left a wrong output"
+        benchmark.extra_info["repeated_input"] = probe.extra_info()
     workbench.record(case, benchmark)
 
 
@@ -106,44 +105,6 @@ class Replay:
         return self._elapsed
 
 
-# State between calls shows as a repeated input running far faster than fresh ones; one size and shape is enough.
-STATE_PROBE_N = 1024  # too many branches for a predictor to learn one input: honest sorts stay near 1
-STATE_PROBE_ROUNDS = 5
-
-
-def repeated_input_probe(built: object, case: BenchCase, repeat: int, expect: int, fresh_round: float) -> dict[str, float]:
-    """Median seconds per round on one input repeated in every call, against `fresh_round`: the benchmark's own
-    median round on fresh inputs, just measured on the same build. A state-keeping variant is many times faster
-    on a repeated input; an honest one near 1, so the two need not be interleaved to tell them apart."""
-    run = built.loop(case.n, case.shape, repeat, seed=SEED + 1, fresh=False, expect=expect)  # type: ignore[attr-defined]
-    run()  # the first call sees the input for the first time: a state-keeping variant learns it
-    repeated_times = [built.round_seconds(run) for _ in range(STATE_PROBE_ROUNDS)]  # type: ignore[attr-defined]
-    assert built.loop_outcome().bad == 0  # type: ignore[attr-defined]
-    repeated_median = sorted(repeated_times)[len(repeated_times) // 2]
-    return {"median_per_round": repeated_median, "fresh_median_per_round": fresh_round,
-            "ratio": repeated_median / fresh_round}
-
-
-# The ratios the report leads with, each measured with its two sides' rounds interleaved (A, B, A, B, ...): on a shared
-# machine, drift between two separate benchmarks can exceed the difference being measured.
-KEY_RATIOS = {
-    "harness fidelity: suite c-gcc-O3 / standalone C program, n=128 random": ("c-gcc-O3", "standalone", 128),
-    "llvm-O3 / clang -O3 (c-clang-O3), n=1024 random": ("llvm-O3", "c-clang-O3", 1024),
-    "llvm-O0 / llvm-O3, n=1024 random": ("llvm-O0", "llvm-O3", 1024),
-}
-KEY_RATIO_REPEAT_FACTOR = 32  # rounds of ~20 ms: this machine switches between a fast and a slow state every few ms
-
-
-def _reference_case(route_name: str, n: int) -> BenchCase:
-    kernel = get_kernel("insertion_sort")
-    route = get_route(route_name)
-    # The baseline algorithm's compiler source: the key ratios compare routes, never algorithms.
-    stem = kernel.algorithms[kernel.algorithm]
-    source = next(s for s in discover(kernel) if s.name == stem and s.language == route.language)
-    return BenchCase(kernel, source, route, n, "random")
-
-
-
 def test_every_key_ratio_has_a_goal() -> None:
     assert all(goal_of(name) is not None for name in KEY_RATIOS)
 
@@ -153,42 +114,24 @@ def test_every_key_ratio_has_a_goal() -> None:
 def test_key_ratio(
     name: str, workbench: Workbench, benchmark: pytest.FixtureRequest, request: pytest.FixtureRequest, rounds: int
 ) -> None:
-    """Measures one ratio with both sides' rounds interleaved and checks both sides' outputs; the partner's
-    time per call is recorded for the report. Its goal (harness.report.analysis.GOALS) is checked only in a timed run
-    given `--arena-goals`, which fails when the ratio's whole 95% interval lies outside the goal."""
-    route_a, route_b, n = KEY_RATIOS[name]
-    case = _reference_case(route_a, n)
-    built = workbench.built(*case.pair)
-    repeat = repeat_for(case.kernel.name, n, "random", built.timing) * KEY_RATIO_REPEAT_FACTOR
-    # Both sides on one core (the runners' children and the standalone program inherit it).
-    with one_core():
-        if route_b == "standalone":
-            # Same bytes, same placement (the program aligns its kernel to 64 bytes: offset 0), same driver.
-            partner: Standalone | Partner = Standalone(Path(case.source.path), n, repeat, seed=SEED)
-            run = built.loop(n, "random", repeat, seed=SEED, offsets=(0,))
-        else:
-            other = workbench.built(*_reference_case(route_b, n).pair)
-            partner = Partner(route_b, other.loop(n, "random", repeat, seed=SEED), repeat, other.loop_clock())
-            run = built.loop(n, "random", repeat, seed=SEED)
-        clock = built.loop_clock()
-        if clock is not None and hasattr(benchmark, "_timer"):
-            benchmark._timer = clock
-        benchmark.group = "key ratios"
-        try:
-            benchmark.pedantic(run, setup=partner.round, rounds=rounds, warmup_rounds=WARMUP_ROUNDS,
-                               iterations=1)
-        finally:
-            partner.close()
-    benchmark.extra_info.update(
-        ratio_name=name, kernel=case.kernel.name, variant=case.source.name, route=route_a, n=n, shape="random",
-        repeat=repeat, timing=built.timing, partner=partner.label, partner_per_sort=partner.per_sort_seconds,
-        inputs="fresh",
-    )
-    outcome = built.loop_outcome()
-    assert partner.per_sort_seconds and outcome.bad == 0 and outcome.last_output == sorted(outcome.last_input)
-    if request.config.getoption("--arena-goals") and not benchmark.disabled:
-        measured = key_ratio(name, benchmark.stats.stats.data, repeat, partner.per_sort_seconds)
-        missed = missed_goal(measured)
+    """Records one ratio measured with both sides' rounds interleaved (harness.measure.key_ratios) and checks both
+    sides' outputs; the partner's time per call is recorded for the report. Its goal (harness.report.analysis.GOALS)
+    is checked only in a timed run given `--arena-goals`, which fails when the ratio's whole 95% interval lies
+    outside the goal."""
+    timed = not benchmark.disabled
+    # Untimed, one round a side, so the measurement cannot rot.
+    measured = measure_key_ratio(name, workbench, rounds if timed else 1, WARMUP_ROUNDS if timed else 0)
+    replay = Replay(measured.rounds)
+    benchmark._timer = replay.clock  # type: ignore[attr-defined]
+    benchmark.group = "key ratios"
+    benchmark.pedantic(replay.round, rounds=len(measured.rounds), warmup_rounds=0, iterations=1)
+    benchmark.extra_info.update(measured.extra_info())
+    outcome = measured.outcome
+    assert outcome.bad == 0 and outcome.last_output == sorted(outcome.last_input)
+    assert len(measured.partner_per_sort) == len(measured.rounds) > 0
+    if request.config.getoption("--arena-goals") and timed:
+        ratio = key_ratio(name, benchmark.stats.stats.data, measured.repeat, measured.partner_per_sort)
+        missed = missed_goal(ratio)
         assert missed is None, missed
 
 

@@ -286,7 +286,7 @@ def missed_goal(ratio: Ratio) -> str | None:
 
 
 def interleaved_ratios(run: dict[str, Any]) -> list[Ratio]:
-    """The ratios measured with both sides' rounds interleaved in one benchmark (tests/test_bench.py)."""
+    """The ratios measured with both sides' rounds interleaved in one benchmark (harness.measure.key_ratios)."""
     ratios = []
     for bench in run.get("benchmarks", []):
         info = bench.get("extra_info", {})
