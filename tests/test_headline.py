@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from harness.report import writer as report
-from harness.report.headline import ALGORITHM_FREE, APART, SAME_ALGORITHM, Candidate, choose_pairs
+from harness.report.headline import ALGORITHM_FREE, APART, SAME_ALGORITHM, TIE_MARGIN, Candidate, choose_pairs
 from harness.report.analysis import analyse, analysis_json
 from harness.report.writer import write_report
 
@@ -144,6 +144,22 @@ def test_pairs_are_chosen_by_median_and_the_same_without_any() -> None:
     # An untimed session has no medians: the choice is still made, the same every time.
     untimed = [Candidate(c.label, c.origin, c.algorithm, c.compiler, None) for c in candidates]
     assert [p.ai.label for p in choose_pairs(untimed)] == ["c@x", "a@x"] == [p.ai.label for p in choose_pairs(untimed[::-1])]
+
+
+def test_builds_within_the_tie_margin_of_the_fastest_are_tied_and_the_first_by_name_is_chosen() -> None:
+    """Two compiler builds within the noise of each other must not take turns being the partner from run to run."""
+    assert 0.01 < TIE_MARGIN < 0.05
+    def compiler_chosen(*costs: tuple[str, float], exact: bool = False) -> str:
+        rows = [Candidate("ai@x", "ai", LINEAR, False, 3.0, exact=exact)]
+        rows += [Candidate(label, "human", LINEAR, True, cost, exact=exact) for label, cost in costs]
+        [same, _] = choose_pairs(rows)
+        return same.compiler.label
+
+    for order in (1, -1):  # the order the rows come in does not matter
+        assert compiler_chosen(*[("b@y", 1.0), ("a@y", 1.01)][::order]) == "a@y"  # 1% apart: tied
+        assert compiler_chosen(*[("b@y", 1.0), ("a@y", 1.05)][::order]) == "b@y"  # 5% apart: the faster
+        # An exact count (the emulator's) has no noise: the lower count is the lower count.
+        assert compiler_chosen(*[("b@y", 1000.0), ("a@y", 1001.0)][::order], exact=True) == "b@y"
 
 
 PLACEMENT = {"policy": "swept", "reason": "no relocations", "offsets": [0, 16, 32, 48],

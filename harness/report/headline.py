@@ -12,7 +12,8 @@ On an emulated substrate the time is the emulator's: the exact executed count
 is compared instead, without an interval. A time comparison rests on the rounds
 its two rows shared in their timed block (harness.measure.bench, harness.measure.interleave):
 the ratio and its interval come from those paired rounds, the fastest builds are
-chosen by the median of the rounds every member of the block took, and two rows
+chosen by the median of the rounds every member of the block took (builds within
+TIE_MARGIN of the fastest are tied, and the first by name is taken), and two rows
 that were never timed in the same rounds get no verdict.
 """
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.measure.interleave import FASTER, IDENTICAL, SLOWER, decide, paired_interval, paired_rounds
+from harness.measure.interleave import FASTER, IDENTICAL, SAME_MARGIN, SLOWER, decide, paired_interval, paired_rounds
 
 CONFIDENCE = 0.95
 RESAMPLES = 2000
@@ -124,7 +125,8 @@ def partners(candidates: Sequence["Candidate"]) -> dict[int, tuple[int | None, i
     compilers = [i for i, c in enumerate(candidates) if c.compiler]
 
     def fastest(indices: Iterable[int]) -> int | None:
-        return min(indices, key=lambda i: _order(candidates[i]), default=None)
+        chosen = _best(candidates[i] for i in indices)
+        return None if chosen is None else next(i for i, c in enumerate(candidates) if c is chosen)
 
     out = {}
     for i, c in enumerate(candidates):
@@ -153,6 +155,7 @@ class Candidate:
     compiler: bool  # a compiler route's build of one of the kernel's own sources
     cost: float | None  # median seconds per call, or the executed count; None: not measured (untimed session)
     code: str | None = None  # harness.measure.interleave.code_identity of the code, where known
+    exact: bool = False  # the cost is an exact count (the emulator's), not a time
 
 
 @dataclass(frozen=True)
@@ -172,8 +175,21 @@ def _order(c: Candidate) -> tuple[bool, float, str]:
     return (c.cost is None, c.cost or 0.0, c.label)
 
 
+# Timed candidates whose medians lie within this factor of the fastest one's are tied: of them the first by name is
+# chosen, so two builds within the noise of each other (often the same loop from two compilers) do not take turns
+# being "the fastest" from run to run, and a row is compared with the same build on every run.
+TIE_MARGIN = SAME_MARGIN
+
+
 def _best(candidates: Iterable[Candidate]) -> Candidate | None:
-    return min(candidates, key=_order, default=None)
+    """The fastest candidate; among timed ones within TIE_MARGIN of it, the first by name."""
+    pool = list(candidates)
+    measured = [c for c in pool if c.cost is not None]
+    if not measured:
+        return min(pool, key=_order, default=None)
+    lowest = min(c.cost for c in measured)  # type: ignore[type-var]
+    tied = [c for c in measured if c.cost <= lowest * (1.0 if c.exact else 1.0 + TIE_MARGIN)]  # type: ignore[operator]
+    return min(tied, key=lambda c: c.label)
 
 
 def choose_pairs(candidates: Sequence[Candidate]) -> list[Pair]:
@@ -226,7 +242,7 @@ def _cost(row: Any, rows: Sequence[Any]) -> float | None:
 
 def candidate(row: Any, rows: Sequence[Any]) -> Candidate:
     return Candidate(row.label, row.origin, row.algorithm, row.compiler_source, _cost(row, rows),
-                     getattr(row, "code_identity", None))
+                     getattr(row, "code_identity", None), exact=row.timing == "emulated")
 
 
 def _compare(row: Any, other: Any, rows: Sequence[Any]) -> tuple[float | None, tuple[float, float] | None, str]:
