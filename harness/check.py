@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from harness.inputs import Case, correctness_cases
-from targets.native.isolate import ChildDied, in_child
+from targets.native.isolate import ChildDied, in_child, variant_failure
 from kernels.kernel import Kernel
 from harness import store
 from harness.shrink import shrink, shrink_together
@@ -219,11 +219,12 @@ class Checker:
         return {"prepare": getattr(self.built, "enter_child", None), "sandboxed": True}
 
     def _died(self, died: ChildDied) -> Failure:
+        message = str(variant_failure(self.built.route, died))  # as a timing round of the same code says it
         if died.timed_out:
-            return Failure("limit", str(died))
+            return Failure("limit", message)
         if died.syscall:
-            return Failure("syscall", f"{self.built.route}: native code {died}")
-        return Failure(f"crash:{died.signal_number}", f"native code {died}")
+            return Failure("syscall", message)
+        return Failure(f"crash:{died.signal_number}", message)
 
 
 # Reports of full correctness runs in this process, by what decides them: a route that gates on another

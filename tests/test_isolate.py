@@ -1,4 +1,4 @@
-"""targets.native.isolate.in_child and the guard pages of targets.native.memory.GuardedBuffer, each on what it must survive."""
+"""targets.native.isolate's forked child (ForkedChild, and in_child, the same child asked once) and the guard pages of targets.native.memory.GuardedBuffer, each on what it must survive."""
 from __future__ import annotations
 
 import ctypes
@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from targets.native.isolate import ChildDied, in_child
+from targets.native.isolate import Answer, ChildDied, ForkedChild, in_child
 from targets.base import CANARY_WORDS, OutOfBounds
 from targets.native.memory import GuardedBuffer, PAGE
 
@@ -80,6 +80,43 @@ def test_a_child_that_exits_without_a_result_is_reported() -> None:
     with pytest.raises(ChildDied) as died:
         in_child(os._exit, 3, timeout=30)
     assert "exited with status 3" in str(died.value) and not died.value.timed_out
+
+
+def _counter() -> Answer:
+    """Answers from state the child keeps between requests; `X` ends it the way a crashing kernel would."""
+    count = [0]
+
+    def answer(kind: bytes, payload: bytes) -> bytes:
+        if kind == b"X":
+            _quiet_segfault()
+        if kind == b"!":
+            raise KeyError(payload.decode())
+        count[0] += int(payload)
+        return str((os.getpid(), count[0])).encode()
+
+    return answer
+
+
+def test_one_child_answers_many_requests_and_a_crash_is_named_as_in_child_names_it() -> None:
+    child = ForkedChild(_counter, timeout=30)
+    try:
+        assert [child.request(b"+", b"%d" % step) for step in (1, 2, 3)] == [
+            str((child.pid, total)).encode() for total in (1, 3, 6)]
+        with pytest.raises(ChildDied) as died:
+            child.request(b"X")
+        assert not child.alive and died.value.signal_number == signal.SIGSEGV
+        with pytest.raises(ChildDied) as once:
+            in_child(_quiet_segfault, timeout=30)
+    finally:
+        child.close()
+    assert str(died.value) == str(once.value)
+
+
+def test_what_the_answering_function_raises_reaches_the_parent_and_ends_the_child() -> None:
+    child = ForkedChild(_counter, timeout=30)
+    with pytest.raises(KeyError, match="no such key"):
+        child.request(b"!", b"no such key")
+    assert not child.alive
 
 
 def _write_at(index: int) -> str:

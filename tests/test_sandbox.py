@@ -244,3 +244,29 @@ def test_a_loop_runs_its_child_on_the_cores_this_process_has_when_the_loop_is_ma
     kernel.loop(16, "random", 10, seed=1, expect=fresh.EXPECT_SAME)()
     assert os.sched_getaffinity(child) == everywhere
     kernel.close_native()
+
+
+@pytest.mark.parametrize("path,route,says", [
+    (REPO / "tests" / "bad_inputs" / "c_null_write.c", "c-gcc-O0", "crashed with SIGSEGV"),
+    (ESCAPES / "c-hidden-syscall.c", "c-gcc-O3", "made the system call open"),
+])
+def test_a_check_and_a_timing_round_say_the_same_of_code_that_ends_its_child(
+        no_escape_files, path: Path, route: str, says: str) -> None:
+    """Both run the code in targets.native.isolate's child: the same death reads the same, word for word."""
+    from harness.check import check as checked
+    from harness.variants import load_source
+    from kernels.kernel import get_kernel
+    from targets import get_route
+    from targets.base import RunError
+
+    kernel = get_kernel("insertion_sort")
+    source = load_source(path, kernel)
+    report = checked(source, get_route(route), kernel)
+    built = get_route(route).build(source, kernel)
+    try:
+        with pytest.raises(RunError) as timed:
+            built.loop(16, "random", 10, seed=1)()
+    finally:
+        built.close()
+    assert report.verdict == "fail" and says in str(timed.value)
+    assert report.message.startswith(f"{timed.value} (on input "), (report.message, str(timed.value))

@@ -3,10 +3,11 @@
 The parent process builds and loads code, but never calls it. Variant code
 runs only in a forked child that loads everything it needs first (the code,
 its buffers, the driver), then the system-call filter (targets.native.sandbox), and
-only then calls the kernel: for checks through targets.native.isolate, for timing and
-single inputs in the build's child (targets.native.child: one per build, configured for
-each timing loop). A fault, a hang or a refused system call ends the child and
-becomes the variant's verdict.
+only then calls the kernel. Checks and timing share that child's mechanism
+(targets.native.isolate): a check asks a fresh child once, timing and single
+inputs ask the build's child (targets.native.child: one per build, configured
+for each timing loop). A fault, a hang or a refused system call ends the child
+and becomes the variant's verdict, worded the same either way.
 
 Timing runs the driver of targets.fresh (targets.shaped for a kernel that reads
 arrays and returns a result) inside the child: each round makes a

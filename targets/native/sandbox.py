@@ -24,6 +24,7 @@ import signal
 import struct
 from functools import cache
 
+from targets.native.cffi_build import compile_cffi
 from targets.native.memory import libc
 
 # The child's last words when the filter stopped it: this tag, then the system call's number (int32).
@@ -31,8 +32,8 @@ TRAPPED_TAG = b"\0ARENA-SYSCALL\0"
 TRAPPED_EXIT = 98
 UNSAFE_ENV = "ARENA_UNSAFE_NATIVE"
 
-# C for the trap handler, compiled into the native driver library: it must not call anything the filter
-# refuses, so it uses raw write and exit_group on a file descriptor set before the filter was loaded.
+# C for the trap handler, a library of its own: it must not call anything the filter refuses, so it uses raw
+# write and exit_group on a file descriptor set before the filter was loaded.
 HANDLER_C = r"""
 #include <signal.h>
 #include <string.h>
@@ -65,6 +66,14 @@ int arena_trap_to(int fd)
 }
 """
 HANDLER_CDEF = "int arena_trap_to(int fd);"
+
+
+@cache
+def trap_handler() -> object:
+    """The handler's installer, `arena_trap_to(fd)`: built once, loaded before a child forks, so the child only
+    inherits it."""
+    module, _ = compile_cffi(HANDLER_C, HANDLER_CDEF, "gcc", ("-O2",), what="the sandbox's trap handler")
+    return module.lib.arena_trap_to  # type: ignore[union-attr]
 
 # What a forked Python child needs to read a command, run a compiled loop and write its result back.
 _ALWAYS = ("exit", "exit_group", "brk", "munmap", "mremap", "madvise", "rt_sigreturn", "futex",
@@ -120,7 +129,7 @@ def _filter(write_fd: int, read_fd: int):  # type: ignore[no-untyped-def]
 CRASH_SIGNALS = (signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE)
 
 
-def enter(write_fd: int, read_fd: int, trap_to: object) -> None:
+def enter(write_fd: int, read_fd: int) -> None:
     """Close every other file, arm the trap handler, load the filter. Call in the child, after all loading.
 
     Where no filter is available, the caller has already decided the code may run without one."""
@@ -135,7 +144,7 @@ def enter(write_fd: int, read_fd: int, trap_to: object) -> None:
             os.closerange(low + 1, high)
     if unavailable() is not None:  # harness.check let it run: the suite's own source, or --unsafe-native
         return
-    if trap_to(write_fd) != 0:  # type: ignore[operator]
+    if trap_handler()(write_fd) != 0:  # type: ignore[operator]
         raise RuntimeError("could not install the SIGSYS handler")
     _filter(write_fd, read_fd).load()
 
