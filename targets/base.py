@@ -211,6 +211,8 @@ class Built(metaclass=_SealedWhenMade):
     notes: tuple[str, ...] = ()
     #: True when the route built the code for this machine (targets.cpu_features): see `substrate`.
     host_tuned: bool = False
+    #: The name the code's entry goes by: its symbol, export or label; empty where the code has none.
+    entry: str = ""
 
     #: What the time of `loop` measures: "native" machine code, "wasm" as the engine compiled it, or
     #: "emulated": the emulator's speed, not the code's (never compare it with the others).

@@ -50,6 +50,7 @@ def test_every_route_makes_its_artifact_whole(route_name: str) -> None:
         stages, default = built.stages()
         assert default in stages
         assert built.code_bytes and built.code_bytes > 0
+        assert built.entry == "insertion_sort"  # the same field on every route, whatever its code is
     finally:
         built.close()
 
@@ -59,7 +60,7 @@ def test_no_describing_attribute_changes_once_made(route_name: str) -> None:
     built = build(route_name)
     try:
         names = describing(built)
-        assert {"source", "route", "kernel", "notes", "host_tuned", "phases"} <= set(names)
+        assert {"source", "route", "kernel", "notes", "host_tuned", "phases", "entry"} <= set(names)
         for name in names:
             before = getattr(built, name)
             with pytest.raises(LateChange, match=rf"\.{name} describes the built artifact of {route_name}"):

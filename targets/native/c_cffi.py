@@ -210,7 +210,6 @@ def _file_bytes(library: Path, name: str) -> bytes | None:
 class CBuilt(NativeKernel, Built):
     """A C kernel in a shared library on disk; loaded only by the sandboxed child that runs it."""
 
-    entry: str = ""
     library: Path | None = None
     _address: int = 0
 

@@ -119,7 +119,6 @@ def describe_pipeline(level: int, machine: llvm.TargetMachine) -> list[str]:
 
 @dataclass
 class LlvmBuilt(NativeKernel, Built):
-    entry: str = ""
     ir_in: str = ""
     ir_opt: str = ""
     engine: Any = None

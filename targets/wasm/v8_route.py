@@ -140,9 +140,8 @@ class V8Built(Built):
                  kernel: Kernel | None = None, phases: dict[str, float] | None = None, notes: tuple[str, ...] = (),
                  host_tuned: bool = False) -> None:
         super().__init__(source=source, route=route, phases=dict(phases or {}), kernel=kernel, notes=notes,
-                         host_tuned=host_tuned)
+                         host_tuned=host_tuned, entry=entry)
         self.binary = binary
-        self.entry = entry
         self._memory = memory
         self._node: NodeProcess | None = None
         self.runtime_versions: dict[str, str] = {}
@@ -316,7 +315,7 @@ def _v8_native(built: V8Built, route: Target) -> listing.Rendered:
         full, body = listing.disassemble_function(code, 0, {0: name})
         raw += [f"{name}:  # {len(code)} bytes", *full, ""]
         plain += [f"{name}:", *body]
-        if name == getattr(built, "entry", None):
+        if name == built.entry:
             size = len(code)
     return listing.Rendered("x86", "\n".join(raw), flags=f"node {' '.join(V8_FLAGS)}: TurboFan, the tier the timed loop "
                     "reaches; addresses are offsets", code_bytes=size, filtered=plain, code=plain,

@@ -142,13 +142,12 @@ class WasmBuilt(Built):
         host_tuned: bool = False,
     ) -> None:
         super().__init__(source=source, route=route, phases=dict(phases or {}), kernel=kernel, notes=notes,
-                         host_tuned=host_tuned)
+                         host_tuned=host_tuned, entry=entry)
         self.binary = bytes(binary)
         self.opt_level = opt_level
         self._timed: _Timed | None = None
         self.engine = engine
         self.module = module
-        self.entry = entry
         self.code_bytes = code_bytes
         #: Operators executed by the last run (deterministic; None before the first run).
         self.fuel_used: int | None = None
@@ -343,8 +342,7 @@ def _wasm_flags(route: Target, fuel: bool) -> str:
 
 def _timed_module(built: WasmBuilt) -> object | None:
     """The module as the timing loop compiles it: fuel metering off, so its code is not the checked one's."""
-    binary = getattr(built, "binary", b"")
-    return wasmtime.Module(timing_engine(getattr(built, "opt_level", "speed")), binary) if binary else None
+    return wasmtime.Module(timing_engine(built.opt_level), built.binary) if built.binary else None
 
 
 def _wasm_native(built: WasmBuilt, route: Target) -> listing.Rendered:

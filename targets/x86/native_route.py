@@ -28,7 +28,8 @@ GATE_ROUTE = "x86-unicorn"
 class X86NativeBuilt(NativeKernel, Built):
     def __init__(self, source: Source, route: str, assembled: Assembled, code: CodeMapping, *,
                  kernel: Kernel | None = None, phases: dict[str, float] | None = None) -> None:
-        super().__init__(source=source, route=route, phases=dict(phases or {}), kernel=kernel)
+        super().__init__(source=source, route=route, phases=dict(phases or {}), kernel=kernel,
+                         entry=assembled.entry_label or "")
         self.assembled = assembled
         self.mapping = code
         self.address = code.address + assembled.entry

@@ -107,7 +107,8 @@ class UnicornBuilt(Built):
         # Loading is mostly this constructor's work (the emulator, its mappings and hooks): timed here, and added
         # to `load_seconds` the route spent before it.
         started = time.perf_counter()
-        super().__init__(source=source, route=route, phases={"build": build_seconds}, kernel=kernel, notes=notes)
+        super().__init__(source=source, route=route, phases={"build": build_seconds}, kernel=kernel, notes=notes,
+                         entry=assembled.entry_label or "")
         self.assembled = assembled
         self.max_instructions = max_instructions
         self._block_sizes: dict[tuple[int, int], int] = {}
