@@ -187,9 +187,9 @@ def _header(built: Built, route: Target, stage: str, rendered: Rendered, lines: 
     versions = {**route.versions(), **rendered.extra_versions}
     tools = ", ".join(f"{_tool_name(k)} {v}" for k, v in versions.items())
     # An IR or WAT stage has no bytes of its own: the machine code built from it is what the size describes.
-    code_bytes = rendered.code_bytes or getattr(built, "code_bytes", None)
+    code_bytes = rendered.code_bytes or built.code_bytes
     size = f"{code_bytes} bytes" if code_bytes else "unknown"
-    entry = getattr(built, "entry", "") or getattr(getattr(built, "assembled", None), "entry_label", "") or ""
+    entry = built.entry
     return [
         f"{built.source.name}@{route.name}  stage {stage}  ({_shown_path(built.source.path)})",
         f"route: {route.description}",

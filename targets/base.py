@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import time
 
-from abc import ABC, abstractmethod
+from abc import ABC, ABCMeta, abstractmethod
 from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, ClassVar
 
 from kernels.interface import Array, Interface, Outcome, array_and_length
 from kernels.kernel import Kernel
@@ -173,9 +175,30 @@ def as_int32(buf: bytes | bytearray | memoryview) -> array:
     return out
 
 
+class _SealedWhenMade(ABCMeta):
+    """Seals each Built once its outermost constructor returns, whichever subclass it is: from then on its
+    describing attributes are read-only (Built.__setattr__)."""
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        built = super().__call__(*args, **kwargs)
+        object.__setattr__(built, "_sealed", True)
+        return built
+
+
+class LateChange(AttributeError):
+    """An attribute that describes a built artifact was set or deleted after the artifact was made."""
+
+
 @dataclass
-class Built(ABC):
-    """A variant built and loaded on one route, ready to run."""
+class Built(metaclass=_SealedWhenMade):
+    """A variant built and loaded on one route, ready to run.
+
+    A Built is complete when made: what describes it (its source, kernel, notes, sizes, code, flags) is given to
+    its constructor, and setting or deleting a public attribute afterwards raises LateChange, so a report reads
+    the same artifact the route made, whatever its type. What changes while it runs (a live engine instance or
+    child, the last loop's clock) lives in underscore attributes, or in public ones the class names in
+    `runtime_state`. `phases` is the one dict that grows at run time: a reload adds its seconds to `load`.
+    """
 
     source: Source
     route: str
@@ -183,12 +206,35 @@ class Built(ABC):
     phases: dict[str, float] = field(default_factory=dict)
     # The kernel it was built as: its interface says how the code is called (arguments, lengths, limits).
     kernel: Kernel | None = None
+    #: What the route adapted to run the source as written (its own C prototype, stubbed host imports), one line
+    #: each.
+    notes: tuple[str, ...] = ()
+    #: True when the route built the code for this machine (targets.cpu_features): see `substrate`.
+    host_tuned: bool = False
+    #: The name the code's entry goes by: its symbol, export or label; empty where the code has none.
+    entry: str = ""
 
     #: What the time of `loop` measures: "native" machine code, "wasm" as the engine compiled it, or
     #: "emulated": the emulator's speed, not the code's (never compare it with the others).
-    timing = "native"
-    #: True when the route built the code for this machine (targets.cpu_features): see `substrate`.
-    host_tuned = False
+    timing: ClassVar[str] = "native"
+    #: Public attributes of this class that change while the artifact runs (counters, the last loop's readings);
+    #: every other public attribute is fixed when the artifact is made. Each class names only its own.
+    runtime_state: ClassVar[frozenset[str]] = frozenset()
+
+    def __setattr__(self, name: str, value: object) -> None:
+        self._refuse_late_change(name)
+        super().__setattr__(name, value)
+
+    def __delattr__(self, name: str) -> None:
+        self._refuse_late_change(name)
+        super().__delattr__(name)
+
+    def _refuse_late_change(self, name: str) -> None:
+        if self.__dict__.get("_sealed") and not name.startswith("_") and name not in _runtime_names(type(self)):
+            raise LateChange(
+                f"{type(self).__name__}.{name} describes the built artifact of {self.route}: give it to the"
+                " constructor, not to the artifact once made"
+            )
 
     @property
     def for_this_machine(self) -> bool:
@@ -199,10 +245,6 @@ class Built(ABC):
     def substrate(self) -> str:
         """What executes the code, for like-for-like comparisons: the same engine, or the same CPU."""
         return (HOST_SUBSTRATES if self.for_this_machine else SUBSTRATES)[self.timing]
-
-    #: What the route adapted to run the source as written (its own C prototype, stubbed host imports),
-    #: one line each; a class attribute, so the dataclass subclasses need no field for it.
-    notes = ()  # tuple[str, ...]
 
     #: Bytes of machine code (or wasm function body) of the kernel's entry function; None where unknown.
     code_bytes = None  # int | None; a class attribute, so subclasses may make it a property
@@ -286,6 +328,12 @@ class Built(ABC):
 
     def close(self) -> None:
         """Release what the build holds (engines, mappings). Idempotent."""
+
+
+@cache
+def _runtime_names(kind: type) -> frozenset[str]:
+    """Every `runtime_state` name of `kind` and of the classes it derives from (mixins included)."""
+    return frozenset().union(*(vars(k).get("runtime_state", ()) for k in kind.__mro__))
 
 
 class Target(ABC):

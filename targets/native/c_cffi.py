@@ -210,7 +210,6 @@ def _file_bytes(library: Path, name: str) -> bytes | None:
 class CBuilt(NativeKernel, Built):
     """A C kernel in a shared library on disk; loaded only by the sandboxed child that runs it."""
 
-    entry: str = ""
     library: Path | None = None
     _address: int = 0
 
@@ -281,15 +280,14 @@ class CffiTarget(Target):
         )
         compiled = time.perf_counter()
         refuse_outside_reach(library, source, self.name, entry)
-        built = CBuilt(source=source, route=self.name, entry=entry, library=library, kernel=kernel)
-        built.host_tuned = self.host_tuned
-        built.notes = c_prototype.for_source(source, entry, kernel.interface).notes
+        # The library is loaded by the child that runs it, never here: no load phase in this process.
+        built = CBuilt(source=source, route=self.name, entry=entry, library=library, kernel=kernel,
+                       host_tuned=self.host_tuned, notes=c_prototype.for_source(source, entry, kernel.interface).notes,
+                       phases={"build": compiled - started, "load": 0.0})
         code = built.kernel_bytes()
         if code is not None and (found := forbidden_instructions(code)):
             raise BuildError(f"{source.where()}: {self.name}: the compiled kernel contains {found[0]}; "
                              "a kernel may not make system calls")
-        # The library is loaded by the child that runs it, never here: no load phase in this process.
-        built.phases = {"build": compiled - started, "load": 0.0}
         return built
 
     @staticmethod

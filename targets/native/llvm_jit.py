@@ -119,7 +119,6 @@ def describe_pipeline(level: int, machine: llvm.TargetMachine) -> list[str]:
 
 @dataclass
 class LlvmBuilt(NativeKernel, Built):
-    entry: str = ""
     ir_in: str = ""
     ir_opt: str = ""
     engine: Any = None
@@ -243,21 +242,20 @@ class LlvmJitTarget(Target):
         module.data_layout = str(machine.target_data)
         ir_in = str(module)
         self.optimize(module, machine)
-        built = LlvmBuilt(
-            source=source, route=self.name, entry=entry, ir_in=ir_in, ir_opt=str(module), machine=machine, module=module,
-            kernel=kernel,
-        )
-        built.host_tuned = self.host_tuned
+        ir_opt = str(module)
         compiled = time.perf_counter()
         engine = llvm.create_mcjit_compiler(module, machine)
         engine.finalize_object()
-        built.engine = engine
-        built.address = engine.get_function_address(entry)
+        built = LlvmBuilt(
+            source=source, route=self.name, entry=entry, ir_in=ir_in, ir_opt=ir_opt, machine=machine, module=module,
+            kernel=kernel, host_tuned=self.host_tuned, engine=engine, address=engine.get_function_address(entry),
+            phases={"build": compiled - started, "load": time.perf_counter() - compiled},
+        )
         code = built.kernel_bytes()
         if code is not None and (found := forbidden_instructions(code)):
+            built.close()
             raise BuildError(f"{source.where()}: {self.name}: the compiled kernel contains {found[0]}; "
                              "a kernel may not make system calls")
-        built.phases = {"build": compiled - started, "load": time.perf_counter() - compiled}
         return built
 
     def versions(self) -> dict[str, str]:

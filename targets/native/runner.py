@@ -63,6 +63,8 @@ class NativeKernel:
     _placed: dict[tuple[int, ...], tuple[list[Placement], list[CodeMapping], str]] | None = None
     #: How the last timing loop placed the code: {"policy", "reason", "offsets"}.
     placement: dict[str, Any] | None = None
+    #: What changes while the code runs, as targets.base.Built's guard reads it.
+    runtime_state = frozenset({"placement"})
 
     def enter_child(self) -> None:
         """Load what the code needs in the child before the filter closes (a shared library, say)."""

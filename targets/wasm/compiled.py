@@ -66,9 +66,10 @@ def _run_tool(args: Sequence[str], what: str) -> subprocess.CompletedProcess[str
 class CompiledWasmBuilt(WasmBuilt):
     """A compiler-built module: the WasmBuilt of the wasmtime route, plus its bytes and the null-region check."""
 
-    binary: bytes = b""
-    #: The IR after optimization, for the LLVM route's listings; empty for C.
-    ir_opt: str = ""
+    def __init__(self, *args: Any, ir_opt: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: The IR after optimization, for the LLVM route's listings; empty for C.
+        self.ir_opt = ir_opt
 
     def call(self, values: Any) -> Outcome:
         if self._store is None:
@@ -96,15 +97,12 @@ class CompiledWasmTarget(WasmtimeTarget):
     def cached(self, key_parts: Sequence[str], produce: Callable[[Path], bytes]) -> bytes:
         return cached_bytes("wasm", (self.name, zig_version(), *key_parts), produce, ".wasm")
 
-    def finish(self, source: Source, kernel: Kernel, binary: bytes, started: float) -> CompiledWasmBuilt:
-        compiled = time.perf_counter() - started
-        built = self.load(source, kernel, binary)
-        # load() builds the wasmtime route's WasmBuilt; this route's run adds the null check, nothing else.
-        built.__class__ = CompiledWasmBuilt
+    def finish(self, source: Source, kernel: Kernel, binary: bytes, started: float, *, notes: tuple[str, ...] = (),
+               ir_opt: str = "") -> CompiledWasmBuilt:
+        """The wasmtime route's load of `binary`, made as a CompiledWasmBuilt: its run adds the null check."""
+        built = self.load(source, kernel, binary, build_seconds=time.perf_counter() - started, notes=notes,
+                          built_type=CompiledWasmBuilt, ir_opt=ir_opt)
         assert isinstance(built, CompiledWasmBuilt)
-        built.binary = bytes(binary)
-        built.phases["build"] += compiled
-        built.host_tuned = self.host_tuned
         return built
 
     def cpu_features(self) -> frozenset[str]:
@@ -182,9 +180,8 @@ class ClangWasmTarget(CompiledWasmTarget):
             return out.read_bytes()
 
         binary = self.cached([c_text, entry, *flags], produce)
-        built = self.finish(source, kernel, binary, started)
-        built.notes = (*built.notes, *c_prototype.for_source(source, entry, kernel.interface).notes)
-        return built
+        return self.finish(source, kernel, binary, started,
+                           notes=c_prototype.for_source(source, entry, kernel.interface).notes)
 
 
 @cache
@@ -229,9 +226,7 @@ class LlvmWasmTarget(CompiledWasmTarget):
             return out.read_bytes()
 
         binary = self.cached([ir_opt, entry, llvmlite.__version__], produce)
-        built = self.finish(source, kernel, binary, started)
-        built.ir_opt = ir_opt
-        return built
+        return self.finish(source, kernel, binary, started, ir_opt=ir_opt)
 
     def target_machine(self) -> llvm.TargetMachine:
         _initialize()

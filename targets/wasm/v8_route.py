@@ -130,15 +130,18 @@ class NodeProcess:
 
 class V8Built(Built):
     timing = "wasm"
+    runtime_state = frozenset({"runtime_versions", "seconds_per_sort"})
 
     @property
     def substrate(self) -> str:
         return "V8 (node), SIMD128" if self.for_this_machine else "V8 (node)"
 
-    def __init__(self, source: Source, route: str, binary: bytes, entry: str, memory: dict[str, Any]) -> None:
-        super().__init__(source=source, route=route)
+    def __init__(self, source: Source, route: str, binary: bytes, entry: str, memory: dict[str, Any], *,
+                 kernel: Kernel | None = None, phases: dict[str, float] | None = None, notes: tuple[str, ...] = (),
+                 host_tuned: bool = False) -> None:
+        super().__init__(source=source, route=route, phases=dict(phases or {}), kernel=kernel, notes=notes,
+                         host_tuned=host_tuned, entry=entry)
         self.binary = binary
-        self.entry = entry
         self._memory = memory
         self._node: NodeProcess | None = None
         self.runtime_versions: dict[str, str] = {}
@@ -312,7 +315,7 @@ def _v8_native(built: V8Built, route: Target) -> listing.Rendered:
         full, body = listing.disassemble_function(code, 0, {0: name})
         raw += [f"{name}:  # {len(code)} bytes", *full, ""]
         plain += [f"{name}:", *body]
-        if name == getattr(built, "entry", None):
+        if name == built.entry:
             size = len(code)
     return listing.Rendered("x86", "\n".join(raw), flags=f"node {' '.join(V8_FLAGS)}: TurboFan, the tier the timed loop "
                     "reaches; addresses are offsets", code_bytes=size, filtered=plain, code=plain,
@@ -371,11 +374,9 @@ class V8Target(Target):
             memory["memory_import"] = [module_name, field, memory_type.limits.min, memory_type.limits.max]
         # Host functions get stubs in node too; a call throws this message back as the run's failure.
         memory["host_imports"] = [[m, f, host_call_message(m, f, t)] for m, f, t in host_function_imports(module)]
-        built = V8Built(source, self.name, binary, entry, memory)
-        built.kernel = kernel
-        built.host_tuned = self.host_tuned
-        built.notes = (*gate_notes, *host_import_notes(module))
-        built.phases = {"build": time.perf_counter() - started}
+        built = V8Built(source, self.name, binary, entry, memory, kernel=kernel, host_tuned=self.host_tuned,
+                        notes=(*gate_notes, *host_import_notes(module)),
+                        phases={"build": time.perf_counter() - started})
         built.start()
         return built
 

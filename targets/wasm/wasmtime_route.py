@@ -121,6 +121,7 @@ class WasmBuilt(Built):
     """One compiled module; instantiated once and reused until a trap leaves its state in doubt."""
 
     timing = "wasm"
+    runtime_state = frozenset({"fuel_used", "base", "instantiations"})
 
     def __init__(
         self,
@@ -134,14 +135,19 @@ class WasmBuilt(Built):
         code_bytes: int | None,
         binary: bytes | bytearray = b"",
         opt_level: str = "speed",
+        *,
+        kernel: Kernel | None = None,
+        phases: dict[str, float] | None = None,
+        notes: tuple[str, ...] = (),
+        host_tuned: bool = False,
     ) -> None:
-        super().__init__(source=source, route=route)
+        super().__init__(source=source, route=route, phases=dict(phases or {}), kernel=kernel, notes=notes,
+                         host_tuned=host_tuned, entry=entry)
         self.binary = bytes(binary)
         self.opt_level = opt_level
         self._timed: _Timed | None = None
         self.engine = engine
         self.module = module
-        self.entry = entry
         self.code_bytes = code_bytes
         #: Operators executed by the last run (deterministic; None before the first run).
         self.fuel_used: int | None = None
@@ -336,8 +342,7 @@ def _wasm_flags(route: Target, fuel: bool) -> str:
 
 def _timed_module(built: WasmBuilt) -> object | None:
     """The module as the timing loop compiles it: fuel metering off, so its code is not the checked one's."""
-    binary = getattr(built, "binary", b"")
-    return wasmtime.Module(timing_engine(getattr(built, "opt_level", "speed")), binary) if binary else None
+    return wasmtime.Module(timing_engine(built.opt_level), built.binary) if built.binary else None
 
 
 def _wasm_native(built: WasmBuilt, route: Target) -> listing.Rendered:
@@ -424,13 +429,13 @@ class WasmtimeTarget(Target):
             binary = wasmtime.wat2wasm(source.text)
         except wasmtime.WasmtimeError as exc:
             raise BuildError(wat_error_message(source, str(exc))) from None
-        assembled = time.perf_counter() - started
-        built = self.load(source, kernel, binary)
-        built.phases["build"] += assembled
-        return built
+        return self.load(source, kernel, binary, build_seconds=time.perf_counter() - started)
 
-    def load(self, source: Source, kernel: Kernel, binary: bytes | bytearray) -> WasmBuilt:
-        """Compile a binary module, find its entry and memory, and instantiate it once."""
+    def load(self, source: Source, kernel: Kernel, binary: bytes | bytearray, *, build_seconds: float = 0.0,
+             notes: tuple[str, ...] = (), built_type: type[WasmBuilt] = WasmBuilt, **describing: Any) -> WasmBuilt:
+        """Compile a binary module, find its entry and memory, make the whole `built_type` (this route's flags,
+        `build_seconds` already spent making the binary, `notes` on how it was made, and the `describing`
+        attributes the type adds), and instantiate it once."""
         started = time.perf_counter()
         try:
             module = wasmtime.Module(self.engine, binary)
@@ -439,7 +444,7 @@ class WasmtimeTarget(Target):
         compiled = time.perf_counter() - started
         entry = find_entry(source, kernel, module)
         memory_export, memory_import = find_memory(source, module)
-        built = WasmBuilt(
+        built = built_type(
             source=source,
             route=self.name,
             engine=self.engine,
@@ -450,10 +455,12 @@ class WasmtimeTarget(Target):
             code_bytes=function_body_size(binary, entry),
             binary=binary,
             opt_level=self.opt_level,
+            kernel=kernel,
+            phases={"build": build_seconds + compiled},
+            notes=(*host_import_notes(module), *notes),
+            host_tuned=self.host_tuned,
+            **describing,
         )
-        built.kernel = kernel
-        built.phases["build"] = compiled
-        built.notes = host_import_notes(module)
         built.instantiate()
         return built
 

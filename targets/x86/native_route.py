@@ -26,12 +26,13 @@ GATE_ROUTE = "x86-unicorn"
 
 
 class X86NativeBuilt(NativeKernel, Built):
-    def __init__(self, source: Source, route: str, assembled: Assembled, code: CodeMapping) -> None:
-        super().__init__(source=source, route=route)
+    def __init__(self, source: Source, route: str, assembled: Assembled, code: CodeMapping, *,
+                 kernel: Kernel | None = None, phases: dict[str, float] | None = None) -> None:
+        super().__init__(source=source, route=route, phases=dict(phases or {}), kernel=kernel,
+                         entry=assembled.entry_label or "")
         self.assembled = assembled
         self.mapping = code
         self.address = code.address + assembled.entry
-        self.kernel = None
 
     @property
     def code_bytes(self) -> int:  # type: ignore[override]
@@ -98,10 +99,8 @@ class X86NativeTarget(Target):
         except BaseException:
             code.close()
             raise
-        built = X86NativeBuilt(source, self.name, assembled, code)
-        built.kernel = kernel
-        built.phases = {"build": time.perf_counter() - started, "load": 0.0}
-        return built
+        return X86NativeBuilt(source, self.name, assembled, code, kernel=kernel,
+                              phases={"build": time.perf_counter() - started, "load": 0.0})
 
     def versions(self) -> dict[str, str]:
         return {"keystone-engine": metadata.version("keystone-engine")}

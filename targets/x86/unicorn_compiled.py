@@ -43,11 +43,16 @@ _MEMORY_FAULTS = ("read of", "write to", "fetch from")
 class NativeUnicornBuilt(UnicornBuilt):
     """A compiler's shared library in the emulator: the assembled-variant machinery, run on a loaded image."""
 
-    def __init__(self, source: Source, route: str, image: NativeImage, symbol: str, max_instructions: int) -> None:
+    def __init__(self, source: Source, route: str, image: NativeImage, symbol: str, max_instructions: int, *,
+                 library: Path, kernel: Kernel | None = None, build_seconds: float = 0.0, load_seconds: float = 0.0,
+                 notes: tuple[str, ...] = ()) -> None:
         assembled = Assembled(code=image.code, base=image.base, entry=image.entry, entry_label=symbol, syntax="elf")
-        super().__init__(source, route, assembled, max_instructions)
+        super().__init__(source, route, assembled, max_instructions, kernel=kernel, build_seconds=build_seconds,
+                         load_seconds=load_seconds, notes=notes)
         self.image = image
         self.symbol = symbol
+        #: The native route's shared library the image was loaded from.
+        self.library = library
         assert self._uc is not None
         for offset, length in image.writable:  # .data, .got, .bss: writable as the dynamic loader maps them
             self._uc.mem_protect(image.base + offset, length, unicorn.UC_PROT_READ | unicorn.UC_PROT_WRITE)
@@ -148,12 +153,10 @@ class UnicornNativeTarget(Target):
                 f"{source.where()}: {symbol} calls {', '.join(outside)} from outside the library {self.native_route}"
                 " built; the emulator runs only the library's own code, with no C library to call"
             )
-        built = NativeUnicornBuilt(source, self.name, image, symbol, self.max_instructions)
-        built.kernel = kernel
-        built.library = library  # type: ignore[attr-defined]
-        built.notes = native.notes  # what the native route adapted (a C file's own prototype) holds here too
-        built.phases.update(build=built_at - started, load=time.perf_counter() - built_at)
-        return built
+        # What the native route adapted (a C file's own prototype) holds here too.
+        return NativeUnicornBuilt(source, self.name, image, symbol, self.max_instructions, library=library,
+                                  kernel=kernel, build_seconds=built_at - started,
+                                  load_seconds=time.perf_counter() - built_at, notes=native.notes)
 
     def _library(self, native: Built) -> tuple[Path, str]:
         if isinstance(native, CBuilt):
