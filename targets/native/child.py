@@ -1,7 +1,7 @@
 """The sandboxed child every native build's code runs in, and the driver it runs.
 
 The child loads the build's code, its placed copies and the driver (targets.fresh's loop, targets.shaped's for
-a kernel that reads arrays and returns a result, and the sandbox's trap handler), then the system-call filter,
+a kernel of any other shape, and the sandbox's trap handler), then the system-call filter,
 and only then answers requests over a pipe: configure a timing loop, run one round (timed inside the child by
 its own clock), report the last input and output, quit. targets.native.runner decides what to place where and
 forks one such child per build.
@@ -247,7 +247,7 @@ class NativeRunner:
         if self.shaped:  # every call's result against the reference, on the round's inputs made again
             results = payload[_ROUND.size:]
             bad += shaped.check_results(self.child.interface, self.n, before, self.repeat, self.fresh_inputs, results)
-            (self.last_result,) = struct.unpack_from("<q", results, len(results) - 8)
+            self.last_result = shaped.last_result(results)
         seconds = nanoseconds * 1e-9
         self.rounds.append((self.places[index].offset, seconds))
         self._elapsed += seconds
@@ -260,16 +260,15 @@ class NativeRunner:
     def outcome(self) -> fresh.LoopOutcome:
         if self.child.active is not self:  # the work array holds another loop's output
             raise RuntimeError(f"{self.route}: the outcome of a loop is asked after another loop of the build ran")
-        if self.shaped:
-            if not self.calls:
-                return fresh.LoopOutcome(0, 0, [], [])
-            interface = self.child.interface
-            result = self.last_result & 0xFFFFFFFF if interface.result == "u32" else self.last_result
-            last_input, last_output = shaped.last_call(interface, self.n, self.state[1], result)
-            return fresh.LoopOutcome(self.calls, self.bad, last_input, last_output)
+        if self.shaped and not self.calls:
+            return fresh.LoopOutcome(0, 0, [], [])
         self.child.send(b"O")
         payload = self.child.expect(b"O")
         (last_state,) = struct.unpack_from("<Q", payload)
+        if self.shaped:  # the last call's record, as the round left it
+            last_input, last_output = shaped.last_call(self.child.interface, self.n, last_state, self.last_result,
+                                                       payload[8:])
+            return fresh.LoopOutcome(self.calls, self.bad, last_input, last_output)
         output = array("i")
         output.frombytes(payload[8:])
         last_input, _ = fresh.fill(self.shape, self.n, last_state) if self.calls else ([], 0)
@@ -317,7 +316,7 @@ def _serve(built: Any, module: Any, places: Sequence[Any], commands: int, result
     state = ffi.new("uint64_t[2]")
     nanoseconds = ffi.new("int64_t *")
     play = lib.arena_round
-    n = shape = repeat = fresh_inputs = expect = capacity = 0
+    n = shape = repeat = fresh_inputs = expect = capacity = work_bytes = 0
     pool = work = calls_results = ffi.NULL
     sandbox.enter(results, commands, lib.arena_trap_to)
     os.write(results, _frame(b"K"))
@@ -332,14 +331,16 @@ def _serve(built: Any, module: Any, places: Sequence[Any], commands: int, result
                 capacity = shaped.capacity(interface, n, repeat)
                 record = shaped.offsets(interface, n)[1]
                 pool = ffi.cast("char *", buffer.work(-(-capacity * record // 4)))
-                calls_results = ffi.new("int64_t[]", max(repeat, 1))
+                work, work_bytes = pool + (capacity - 1) * record, record  # the record of every round's last call
+                calls_results = ffi.new("int64_t[]", shaped.SLOTS * max(repeat, 1))
             else:
                 capacity = fresh.pool_capacity(n, repeat)
                 pool = ffi.cast("int32_t *", buffer.work(capacity * n))  # flush against the guard page above it
                 work = pool + (capacity - 1) * n  # where every round's last call sorts
+                work_bytes = 4 * n
             os.write(results, _frame(b"K"))
         elif kind == b"O":
-            output = bytes(ffi.buffer(work, n * 4))
+            output = bytes(ffi.buffer(work, work_bytes))
             os.write(results, _frame(b"O", struct.pack("<Q", state[1]) + output))
         elif kind == b"V":  # one guarded call on given values, as a check makes it
             (count,) = struct.unpack("<q", _read_exactly(commands, 8))
@@ -355,7 +356,7 @@ def _serve(built: Any, module: Any, places: Sequence[Any], commands: int, result
             if is_shaped:
                 bad = lib.arena_shaped_round(kernel, pool, capacity, n, repeat, fresh_inputs, state, state + 1,
                                              nanoseconds, calls_results)
-                answers = bytes(ffi.buffer(calls_results, 8 * repeat))
+                answers = bytes(ffi.buffer(calls_results, shaped.results_bytes(repeat)))
             else:
                 bad = play(kernel, pool, capacity, n, repeat, shape, expect, fresh_inputs, state, state + 1,
                            nanoseconds)
