@@ -229,8 +229,8 @@ def c_source(interface: Interface) -> str:
         length = str(a.length) if a.length is not None else "n"
         lines.append(f"    off[{i}] = at; at += ({length} * {a.type.size} + {_ALIGN - 1}) / {_ALIGN} * {_ALIGN};")
     lines += [f"    return at ? at : {_ALIGN};", "}", ""]
-    lines += ["/* One call's arrays into the record at `at`, or (compare != 0) whether the record's input arrays differ",
-              "   from them, with the digest of its written arrays to *digest. */",
+    lines += ["/* One call's arrays into the record at `at`, or (compare != 0) whether the record's input arrays",
+              "   differ from them, with the digest of its written arrays to *digest. */",
               "static int arena_shaped_fill(char *at, size_t n, const size_t *off, uint64_t *s, int compare,",
               "                             uint64_t *digest)",
               "{", "    int differ = 0;", "    uint64_t h = 0, q = 0;"]
@@ -240,8 +240,8 @@ def c_source(interface: Interface) -> str:
         lines += [f"    {{ {t} *p = ({t} *)(at + off[{i}]);",
                   f"      for (size_t i = 0; i < {length}; i++) {{",
                   f"          {t} v = ({t})(arena_next(s) >> {64 - bits});",
-                  ("          if (compare) { uint64_t t = (uint64_t)p[i] + q; h += arena_next(&t); q += 0x9E3779B97F4A7C15ull; }"
-                   if a.written else "          if (compare) differ |= p[i] != v;"),
+                  ("          if (compare) { uint64_t t = (uint64_t)p[i] + q; h += arena_next(&t);"
+                   " q += 0x9E3779B97F4A7C15ull; }" if a.written else "          if (compare) differ |= p[i] != v;"),
                   "          else p[i] = v;", "      } }"]
     lines += ["    if (compare) *digest = h;", "    return differ;", "}", ""]
     args = ", ".join(f"at + off[{arrays.index(a)}]" if isinstance(a, Array) else "n" for a in interface.arguments)
@@ -293,8 +293,8 @@ def c_cdef(interface: Interface) -> str:
 
 # ---------------------------------------------------------------------------
 # WAT: the driver module of the wasm routes for such a kernel. Its exports and its `round`'s parameters are those
-# of targets.wasm.driver_wat's driver (shape and expect unused), so the hosts drive both alike; it adds `results_at`, the
-# byte address of the round's results (SLOTS int64 per call).
+# of targets.wasm.driver_wat's driver (shape and expect unused), so the hosts drive both alike; it adds `results_at`,
+# the byte address of the round's results (SLOTS int64 per call).
 
 _WAT_NEXT = """
       (local.set $s (i64.add (local.get $s) (i64.const 0x9E3779B97F4A7C15)))

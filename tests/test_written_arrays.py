@@ -1,7 +1,7 @@
 """In-target timing of kernels that write arrays but are not sorts (targets.shaped): a kernel-shaped fixture
-outside kernels/ (bytes in, their running sums out as int32, the total as the result) is timed natively, on
-wasmtime and on V8 with only its calls in the timed window, and every call's output array and result are
-checked after it; a call that writes a wrong output, or writes its input array, is counted."""
+outside kernels/ (tests/fixtures/prefix_sum: bytes in, their running sums out as int32, the total as the result)
+is timed natively, on wasmtime and on V8 with only its calls in the timed window, and every call's output array
+and result are checked after it; a call that writes a wrong output, or writes its input array, is counted."""
 from __future__ import annotations
 
 import shutil
@@ -49,14 +49,15 @@ INTERFACE = Interface(
     cost=Cost(default=Poly(1, 5)),
     limits=Limits(instructions=Poly(100_000, 50), fuel=Poly(100_000, 50)),
 )
-KERNEL = Kernel(name="prefix_sum", directory=TESTS / "fixtures" / "prefix_sum", reference=reference,  # type: ignore[arg-type]
-                interface=INTERFACE)
+KERNEL = Kernel(name="prefix_sum", directory=TESTS / "fixtures" / "prefix_sum",
+                reference=reference, interface=INTERFACE)  # type: ignore[arg-type]
 
-# (route, the fixture file built for it): native, wasmtime and V8, from C, LLVM IR and WAT.
+# (route, the fixture file built for it): native, wasmtime and V8, from C, LLVM IR, x86-64 assembly and WAT.
 TIMED = [
     pytest.param("c-gcc-O3", "prefix_sum.c", id="c-gcc-O3"),
     pytest.param("c-clang-O0", "prefix_sum.c", id="c-clang-O0"),
     pytest.param("llvm-O3", "prefix_sum.ll", id="llvm-O3"),
+    pytest.param("x86-native", "prefix_sum.s", id="x86-native"),
     pytest.param("wasmtime", "prefix_sum.wat", id="wasmtime"),
     pytest.param("wasm-clang-O3", "prefix_sum.c", id="wasm-clang-O3"),
     pytest.param("wasm-llvm-O3", "prefix_sum.ll", id="wasm-llvm-O3"),
@@ -139,7 +140,8 @@ def test_a_call_that_writes_its_input_array_is_counted(route: str, suffix: str, 
 
 # --- a void kernel whose one array is in-out and not int32: no result, the array alone checked -------------------
 
-COMPLEMENT = replace(INTERFACE, name="complement", arguments=(Array("p", element="u8", role="inout"), Length("n", of="p")),
+COMPLEMENT = replace(INTERFACE, name="complement",
+                     arguments=(Array("p", element="u8", role="inout"), Length("n", of="p")),
                      reference=lambda p: [255 - v for v in p], batch_reference=None, result=None,
                      cases=Cases(edge=(Case("ramp", tuple(range(256))),)))
 COMPLEMENT_C = """#include <stddef.h>
