@@ -12,13 +12,15 @@ from typing import Any
 
 import numpy as np
 import pytest
+import wasmtime
 
 from harness.variants import load_source
 from kernels.cases import Case, Cases
 from kernels.interface import Array, Cost, Interface, Length, Limits, Poly, Workload
 from kernels.kernel import Kernel
 from targets import get_route, shaped
-from targets.fresh import SEED, seed_state
+from targets.fresh import C_SOURCE, MASK64, SEED, seed_state, signed64
+from targets.native.cffi_build import compile_cffi
 
 TESTS = Path(__file__).resolve().parent
 TIMED_CALLS = TESTS / "timed_calls"
@@ -83,6 +85,57 @@ def test_the_batch_reference_and_the_reference_give_the_same_results_and_digests
             results, dst = batch_reference(*arrays)
             dst[3, n - 1] += 1
             assert (shaped.digests(INTERFACE, [dst]) != batch[1]).tolist() == [k == 3 for k in range(20)]
+
+
+# Every element type in-out, one of them of a fixed length, and no result: a kernel that leaves its arrays as they
+# came has the generator's values (negative ones too) as its outputs, digested by C, WAT and numpy alike.
+EVERY_TYPE = replace(INTERFACE, name="every_type", arguments=(
+    Array("a", element="i8", role="inout"), Array("b", element="u8", role="output"),
+    Array("c", element="i32", role="inout"), Array("d", element="u32", role="input"),
+    Array("e", element="i64", role="output", length=3), Length("n", of=("a", "b", "c", "d"))),
+    reference=lambda a, b, c, d, e: (a, b, c, e), batch_reference=None, result=None)
+
+
+@pytest.mark.parametrize("n", [0, 1, 17])
+def test_c_wat_and_numpy_digest_every_element_type_alike(n: int) -> None:
+    repeat, capacity = 7, 3  # three chunks: 3, 3 and 1 calls
+    record = shaped.offsets(EVERY_TYPE, n)[1]
+    module, _ = compile_cffi(C_SOURCE + shaped.c_source(EVERY_TYPE), shaped.c_cdef(EVERY_TYPE), "gcc", ["-O2"],
+                             what="targets.shaped's C text")
+    ffi, lib = module.ffi, module.lib
+    leave = ffi.callback(shaped.kernel_c_type(EVERY_TYPE).replace("(*)", ""), lambda *arguments: None)
+    store = wasmtime.Store()
+    store.set_wasi(wasmtime.WasiConfig())
+    memory = wasmtime.Memory(store, wasmtime.MemoryType(wasmtime.Limits(2, None)))
+    linker = wasmtime.Linker(store.engine)
+    linker.define_wasi()
+    linker.define(store, "kernel", "memory", memory)
+    linker.define(store, "kernel", "entry", wasmtime.Func(
+        store, wasmtime.FuncType([wasmtime.ValType.i32()] * 6, []), lambda *arguments: None))
+    driver = linker.instantiate(store, wasmtime.Module(store.engine, shaped.wat_driver(EVERY_TYPE))).exports(store)
+    results_at = 64 + capacity * record
+    driver["results_at"].set_value(store, wasmtime.Val.i32(results_at))
+    for state in (0, 2**63, MASK64, seed_state(SEED, n, "random")):
+        arrays, _ = shaped.generate(EVERY_TYPE, n, state, repeat)
+        written = [a for a, array in zip(arrays, EVERY_TYPE.arrays) if array.written]
+        wanted = shaped.digests(EVERY_TYPE, written).tolist()
+        assert len(set(wanted)) == repeat or n == 0  # every call's own digest
+
+        pool, results = ffi.new("char[]", capacity * record + 16), ffi.new("int64_t[]", shaped.SLOTS * repeat)
+        bad = lib.arena_shaped_round(leave, pool, capacity, n, repeat, 1, ffi.new("uint64_t *", state),
+                                     ffi.new("uint64_t *"), ffi.new("int64_t *"), results)
+        c_results = bytes(ffi.buffer(results))
+        assert bad == 0 and np.frombuffer(c_results, dtype=np.uint64)[1::shaped.SLOTS].tolist() == wanted
+
+        driver["state"].set_value(store, wasmtime.Val.i64(signed64(state)))
+        assert driver["round"](store, 64, capacity, n, repeat, 0, 0, 1) == 0
+        wat_results = bytes(memory.read(store, results_at, results_at + shaped.results_bytes(repeat)))
+        assert np.frombuffer(wat_results, dtype=np.uint64)[1::shaped.SLOTS].tolist() == wanted
+        # And the check in Python agrees call by call: one digest off is one bad call.
+        assert shaped.check_results(EVERY_TYPE, n, state, repeat, True, c_results) == 0
+        off = bytearray(c_results)
+        off[8 * (shaped.SLOTS * 4 + 1)] ^= 1
+        assert shaped.check_results(EVERY_TYPE, n, state, repeat, True, bytes(off)) == 1
 
 
 @pytest.mark.parametrize("route,name", TIMED)
