@@ -205,8 +205,9 @@ class Interface:
     # The scalar the kernel returns ("i32", "u32", "i64"), or None for a void kernel.
     result: str | None = None
     # `reference` over many calls at once, for the timing loops' checks (targets.shaped): each array argument as a
-    # numpy array of one row per call, the results as one int per row. It must equal `reference` row by row (a
-    # kernel's tests say so); None: `reference` is called once per row.
+    # numpy array of one row per call; it answers as `reference` does, with the results as one int per row and
+    # each written array as one row per call. It must equal `reference` row by row (a kernel's tests say so);
+    # None: `reference` is called once per row.
     batch_reference: Callable[..., Any] | None = None
 
     def __post_init__(self) -> None:

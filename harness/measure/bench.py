@@ -30,7 +30,7 @@ from kernels.kernel import Kernel, all_kernels, get_kernel
 from harness.progress import Unhide, phase
 from kernels.interface import Interface
 from harness.variants import discover
-from targets import routes_for, shaped
+from targets import routes_for
 from targets.base import Built, Target, platform_of
 from targets.variant_source import Source
 from targets.fresh import EXPECT_SAME, EXPECT_SORTED, INT32_MAX, INT32_MIN, SEED, SHAPES, fill_arrays, seed_state
@@ -165,12 +165,9 @@ def bench_cases(extra_dirs: Sequence[Path], sizes: Sequence[int], origin: str | 
         for shape in SHAPES:
             for kernel, source, route in pairs:
                 # Each kernel at its own lengths and on the shapes its workload names (the no-op's cost depends
-                # on n only: one shape; a fixed-size sort: random inputs, as AlphaDev timed them).
-                # A kernel of another shape than a sort's is timed in the target when targets.shaped's drivers
-                # know its shape (arrays it only reads, and a result), else in the emulator only.
-                if ((kernel.interface.is_sort_shaped or emulated(route)  # type: ignore[union-attr]
-                     or shaped.supported(kernel.interface))  # type: ignore[arg-type]
-                        and n in kernel.interface.lengths(sizes, profile) and shape in kernel.interface.workload.shapes  # type: ignore[union-attr]
+                # on n only: one shape; a fixed-size sort: random inputs, as AlphaDev timed them). A sort is
+                # timed in the target by targets.fresh's drivers, any other shape by targets.shaped's.
+                if (n in kernel.interface.lengths(sizes, profile) and shape in kernel.interface.workload.shapes  # type: ignore[union-attr]
                         and (every_shape_at is None or shape == "random" or n in every_shape_at)):
                     cases.append(BenchCase(kernel, source, route, n, shape))
     return cases

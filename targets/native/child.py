@@ -1,8 +1,8 @@
 """The sandboxed child every native build's code runs in, and the driver it runs.
 
 The child (a targets.native.isolate.ForkedChild, the one mechanism checks use as well) loads the build's code,
-its placed copies and the driver (targets.fresh's loop, targets.shaped's for a kernel that reads arrays and
-returns a result), then the system-call filter, and only then answers requests over a pipe: configure a timing
+its placed copies and the driver (targets.fresh's loop, targets.shaped's for a kernel of any
+other shape), then the system-call filter, and only then answers requests over a pipe: configure a timing
 loop, run one round (timed inside the child by its own clock), report the last input and output, make one
 guarded call. targets.native.runner decides what to place where and forks one such child per build.
 """
@@ -154,7 +154,7 @@ class NativeRunner:
         if self.shaped:  # every call's result against the reference, on the round's inputs made again
             results = payload[_ROUND.size:]
             bad += shaped.check_results(self.child.interface, self.n, before, self.repeat, self.fresh_inputs, results)
-            (self.last_result,) = struct.unpack_from("<q", results, len(results) - 8)
+            self.last_result = shaped.last_result(results)
         seconds = nanoseconds * 1e-9
         self.rounds.append((self.places[index].offset, seconds))
         self._elapsed += seconds
@@ -167,15 +167,14 @@ class NativeRunner:
     def outcome(self) -> fresh.LoopOutcome:
         if self.child.active is not self:  # the work array holds another loop's output
             raise RuntimeError(f"{self.route}: the outcome of a loop is asked after another loop of the build ran")
-        if self.shaped:
-            if not self.calls:
-                return fresh.LoopOutcome(0, 0, [], [])
-            interface = self.child.interface
-            result = self.last_result & 0xFFFFFFFF if interface.result == "u32" else self.last_result
-            last_input, last_output = shaped.last_call(interface, self.n, self.state[1], result)
-            return fresh.LoopOutcome(self.calls, self.bad, last_input, last_output)
+        if self.shaped and not self.calls:
+            return fresh.LoopOutcome(0, 0, [], [])
         payload = self.child.ask(b"O")
         (last_state,) = struct.unpack_from("<Q", payload)
+        if self.shaped:  # the last call's record, as the round left it
+            last_input, last_output = shaped.last_call(self.child.interface, self.n, last_state, self.last_result,
+                                                       payload[8:])
+            return fresh.LoopOutcome(self.calls, self.bad, last_input, last_output)
         output = array("i")
         output.frombytes(payload[8:])
         last_input, _ = fresh.fill(self.shape, self.n, last_state) if self.calls else ([], 0)
@@ -209,7 +208,7 @@ class _TimingAnswers:
         self.buffer.work(_PREMAPPED_N)
         self.state = self.ffi.new("uint64_t[2]")
         self.nanoseconds = self.ffi.new("int64_t *")
-        self.n = self.shape = self.repeat = self.fresh_inputs = self.expect = self.capacity = 0
+        self.n = self.shape = self.repeat = self.fresh_inputs = self.expect = self.capacity = self.work_bytes = 0
         self.pool = self.work = self.calls_results = self.ffi.NULL
 
     def __call__(self, kind: bytes, payload: bytes) -> bytes:
@@ -221,15 +220,18 @@ class _TimingAnswers:
                 self.capacity = shaped.capacity(self.interface, self.n, self.repeat)
                 record = shaped.offsets(self.interface, self.n)[1]
                 self.pool = ffi.cast("char *", self.buffer.work(-(-self.capacity * record // 4)))
-                self.calls_results = ffi.new("int64_t[]", max(self.repeat, 1))
+                # the record of every round's last call
+                self.work, self.work_bytes = self.pool + (self.capacity - 1) * record, record
+                self.calls_results = ffi.new("int64_t[]", shaped.SLOTS * max(self.repeat, 1))
             else:
                 self.capacity = fresh.pool_capacity(self.n, self.repeat)
                 # flush against the guard page above it
                 self.pool = ffi.cast("int32_t *", self.buffer.work(self.capacity * self.n))
                 self.work = self.pool + (self.capacity - 1) * self.n  # where every round's last call sorts
+                self.work_bytes = 4 * self.n
             return b""
         if kind == b"O":
-            return struct.pack("<Q", state[1]) + bytes(ffi.buffer(self.work, self.n * 4))
+            return struct.pack("<Q", state[1]) + bytes(ffi.buffer(self.work, self.work_bytes))
         if kind == b"V":  # one guarded call on given values, as a check makes it
             try:
                 answer: tuple[str, Any] = ("ok", self.built.call(pickle.loads(payload)))
@@ -242,7 +244,7 @@ class _TimingAnswers:
             if self.is_shaped:
                 bad = lib.arena_shaped_round(kernel, self.pool, self.capacity, self.n, self.repeat, self.fresh_inputs,
                                              state, state + 1, self.nanoseconds, self.calls_results)
-                answers = bytes(ffi.buffer(self.calls_results, 8 * self.repeat))
+                answers = bytes(ffi.buffer(self.calls_results, shaped.results_bytes(self.repeat)))
             else:
                 bad = lib.arena_round(kernel, self.pool, self.capacity, self.n, self.repeat, self.shape, self.expect,
                                       self.fresh_inputs, state, state + 1, self.nanoseconds)

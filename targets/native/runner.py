@@ -9,8 +9,8 @@ inputs ask the build's child (targets.native.child: one per build, configured
 for each timing loop). A fault, a hang or a refused system call ends the child
 and becomes the variant's verdict, worded the same either way.
 
-Timing runs the driver of targets.fresh (targets.shaped for a kernel that reads
-arrays and returns a result) inside the child: each round makes a
+Timing runs the driver of targets.fresh (targets.shaped for a kernel of any
+shape but a sort's) inside the child: each round makes a
 pool of fresh inputs in native code, times the kernel's calls on them with
 the child's own clock (clock_gettime through the vDSO, which the filter never
 sees), and then checks every output. Where the

@@ -90,7 +90,7 @@ function loop(request) {
     wasi_snapshot_preview1: { clock_time_get: clockTimeGet },
   });
   // A sort's input is n int32; a kernel of another shape's (targets/shaped.py) is a record of its arrays, and its
-  // round stores every call's int64 result past the pool.
+  // round stores every call's int64 result and digest (`results` int64 words) past the pool.
   const entryBytes = request.entry_bytes || 4 * Math.max(request.n, 1);
   const resultBytes = 8 * (request.results || 0);
   let capacity = request.capacity;
@@ -113,6 +113,7 @@ function loop(request) {
     round: driver.exports.round, state: driver.exports.state, last: driver.exports.last,
     elapsed: driver.exports.elapsed, seed, capacity, n: request.n, repeat: request.repeat, shape: request.shape,
     expect: request.expect, fresh: request.fresh ? 1 : 0, lastState: 0n, lastOutput: Buffer.alloc(0), resultsAt,
+    entryBytes, results: request.results || 0,
   });
   return { ok: true, capacity };
 }
@@ -131,13 +132,12 @@ function drive(request) {
   const bad = t.round(base + POOL_AT, t.capacity, t.n, t.repeat, t.shape, t.expect, t.fresh);
   const elapsed = t.elapsed.value - before;
   // The last call's input state and output, kept before another loop's round reuses the pool.
-  if (!t.resultsAt) { // a sort's: the pool's last entry (a kernel of another shape's result goes back below)
-    const last = base + POOL_AT + 4 * t.n * (t.capacity - 1);
-    t.lastOutput = Buffer.from(new Uint8Array(memory.buffer, last, 4 * t.n));
-  }
+  // A sort's last entry, or a kernel of another shape's last record (its results go back below).
+  const last = base + POOL_AT + t.entryBytes * (t.capacity - 1);
+  t.lastOutput = Buffer.from(new Uint8Array(memory.buffer, last, t.resultsAt ? t.entryBytes : 4 * t.n));
   t.lastState = t.last.value;
   const reply = { ok: true, ns: elapsed.toString(), bad, before: from };
-  if (t.resultsAt) reply.results = Buffer.from(new Uint8Array(memory.buffer, t.resultsAt, 8 * t.repeat)).toString("base64");
+  if (t.resultsAt) reply.results = Buffer.from(new Uint8Array(memory.buffer, t.resultsAt, 8 * t.results)).toString("base64");
   return reply;
 }
 

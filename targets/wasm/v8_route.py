@@ -203,7 +203,9 @@ class V8Built(Built):
         timed = self._timed = _Counts(next(self._loop_ids), n, shape)
         is_shaped = shaped.supported(self.interface)
         # A kernel of another shape: targets.shaped's driver, records of every array, and the results back.
-        layout = ({"entry_bytes": shaped.offsets(self.interface, n)[1], "results": repeat} if is_shaped else {})
+        layout = ({"entry_bytes": shaped.offsets(self.interface, n)[1], "results": shaped.SLOTS * repeat}
+                  if is_shaped else {})
+        timed.shaped = is_shaped
         self._call({
             "op": "loop", "id": timed.id, "n": n,
             "driver": _driver_b64(shaped.wat_driver(self.interface) if is_shaped else wat_driver(self.interface)),
@@ -223,7 +225,7 @@ class V8Built(Built):
             if is_shaped:  # every call's result against the reference, on the round's inputs made again
                 answers = base64.b64decode(reply["results"])
                 timed.bad += shaped.check_results(self.interface, n, int(reply["before"]), repeat, fresh, answers)
-                timed.last_result = int.from_bytes(answers[-8:], "little", signed=True)
+                timed.last_result = shaped.last_result(answers)
 
         return run
 
@@ -240,9 +242,11 @@ class V8Built(Built):
         if timed is None:
             raise RuntimeError(f"{self.route}: loop_outcome() before loop()")
         reply = self._call({"op": "outcome", "id": timed.id})
-        if timed.last_result is not None:
-            result = timed.last_result & 0xFFFFFFFF if self.interface.result == "u32" else timed.last_result
-            last = shaped.last_call(self.interface, timed.n, int(reply["last"]), result)
+        if timed.shaped:  # the last call's record, as the round left it
+            if not timed.calls:
+                return LoopOutcome(0, 0, [], [])
+            last = shaped.last_call(self.interface, timed.n, int(reply["last"]), timed.last_result,
+                                    base64.b64decode(reply["buffer"]))
             return LoopOutcome(timed.calls, timed.bad, *last)
         output = list(as_int32(base64.b64decode(reply["buffer"])))
         return outcome(timed.shape, timed.n, timed.calls, timed.bad, int(reply["last"]), output)
@@ -261,7 +265,8 @@ class _Counts:
     calls: int = 0
     bad: int = 0
     seconds: float = 0.0  # the kernel's calls, by the driver's clock
-    last_result: int | None = None  # a kernel of another shape's (targets.shaped)
+    shaped: bool = False  # a kernel of another shape's loop (targets.shaped)
+    last_result: int = 0
 
 
 @cache

@@ -8,7 +8,6 @@ a deterministic cost measure.
 """
 from __future__ import annotations
 
-import struct
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -109,12 +108,13 @@ class _Timed:
     memory: wasmtime.Memory
     last: wasmtime.Global
     elapsed: wasmtime.Global  # nanoseconds of the kernel's calls, summed by the driver
-    work: int  # byte address of the pool entry every round's last call sorts
+    work: int  # byte address of the pool entry every round's last call sorts (or the record it works on)
     n: int
     shape: str
     calls: int = 0
     bad: int = 0
-    last_result: int | None = None  # a kernel of another shape's (targets.shaped)
+    record: int = 0  # bytes of a call's record, for a kernel of another shape (targets.shaped)
+    last_result: int = 0
 
 
 class WasmBuilt(Built):
@@ -218,17 +218,18 @@ class WasmBuilt(Built):
         assert all(isinstance(g, wasmtime.Global) for g in (state, last, elapsed, clock_at))
         clock_at.set_value(store, wasmtime.Val.i32(_as_i32(memory.data_len(store))))
         pool = memory.data_len(store) + 64  # past the clock's 8 bytes, at the next cache line
+        record = 0
         if is_shaped:  # records of every array, and the round's int64 results past them
             record = shaped.offsets(self.interface, n)[1]
             capacity = _grow_for_pool(store, memory, pool, n, shaped.capacity(self.interface, n, repeat), record,
-                                      8 * repeat)
+                                      shaped.results_bytes(repeat))
             results_at = pool + capacity * record
             exports["results_at"].set_value(store, wasmtime.Val.i32(_as_i32(results_at)))  # type: ignore[union-attr]
         else:
             capacity = _grow_for_pool(store, memory, pool, n, pool_capacity(n, repeat))
         start = wasmtime.Val.i64(signed64(seed_state(seed, n, shape)))
         state.set_value(store, start)
-        timed = _Timed(store, memory, last, elapsed, pool + 4 * n * (capacity - 1), n, shape)
+        timed = _Timed(store, memory, last, elapsed, pool + (record or 4 * n) * (capacity - 1), n, shape, record=record)
         self._timed = timed
         args = (_as_i32(pool), capacity, n, repeat, SHAPE_CODES[shape], expect, int(fresh))
 
@@ -241,9 +242,9 @@ class WasmBuilt(Built):
             except wasmtime.Trap as trap:
                 raise RunError(f"in the timing loop: {trap_message(trap)}") from None
             if is_shaped:  # every call's result against the reference, on the round's inputs made again
-                answers = bytes(memory.read(store, results_at, results_at + 8 * repeat))
+                answers = bytes(memory.read(store, results_at, results_at + shaped.results_bytes(repeat)))
                 bad += shaped.check_results(self.interface, n, before, repeat, fresh, answers)
-                timed.last_result = struct.unpack_from("<q", answers, 8 * repeat - 8)[0]
+                timed.last_result = shaped.last_result(answers)
             timed.calls += repeat
             timed.bad += bad
 
@@ -259,9 +260,11 @@ class WasmBuilt(Built):
         timed = self._timed
         if timed is None:
             raise RuntimeError(f"{self.route}: loop_outcome() before loop()")
-        if timed.last_result is not None:
-            result = timed.last_result & 0xFFFFFFFF if self.interface.result == "u32" else timed.last_result
-            last = shaped.last_call(self.interface, timed.n, timed.last.value(timed.store), result)
+        if timed.record:  # the last call's record, as the round left it
+            if not timed.calls:
+                return LoopOutcome(0, 0, [], [])
+            record = bytes(timed.memory.read(timed.store, timed.work, timed.work + timed.record))
+            last = shaped.last_call(self.interface, timed.n, timed.last.value(timed.store), timed.last_result, record)
             return LoopOutcome(timed.calls, timed.bad, *last)
         output = list(as_int32(timed.memory.read(timed.store, timed.work, timed.work + 4 * timed.n)))
         return outcome(timed.shape, timed.n, timed.calls, timed.bad, timed.last.value(timed.store), output)
