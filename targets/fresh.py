@@ -31,6 +31,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
 from kernels.interface import Array, Interface, array_and_length
 
 MASK64 = (1 << 64) - 1
@@ -284,20 +286,41 @@ def outcome(shape: str, n: int, calls: int, bad: int, last_state: int, last_outp
     return LoopOutcome(calls, bad, fill(shape, n, last_state & MASK64)[0], last_output)
 
 
+def mix64(z: np.ndarray) -> np.ndarray:
+    """splitmix64's output function, in place, on uint64 values (wrapping as the C does)."""
+    with np.errstate(over="ignore"):
+        z ^= z >> np.uint64(30)
+        z *= np.uint64(0xBF58476D1CE4E5B9)
+        z ^= z >> np.uint64(27)
+        z *= np.uint64(0x94D049BB133111EB)
+        z ^= z >> np.uint64(31)
+    return z
+
+
+def splitmix_outputs(state: int, count: int) -> np.ndarray:
+    """The generator's next `count` outputs from `state`, as uint64 (vectorized: splitmix64 is counter-based, so
+    step k is a function of state + k * GOLDEN alone); the state after them is (state + count * GOLDEN) mod 2**64."""
+    z = np.arange(1, count + 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        z *= np.uint64(GOLDEN)
+        z += np.uint64(state & MASK64)
+    return mix64(z)
+
+
 def fill_arrays(interface: Interface, n: int, state: int) -> tuple[Any, int]:
     """One random input of every array argument (a fixed-length one at its own length, the others at n) from
     `state`, and the state after it: each element the top bits of one generator step, in its element type. An
     input as kernels.interface.Interface takes it: the list for a kernel of one array, else a tuple of lists."""
-    arrays = []
-    for argument in interface.arrays:
-        bits, signed = 8 * argument.type.size, argument.type.low < 0
-        values = []
-        for _ in range(argument.length if argument.length is not None else n):
-            z, state = _next(state)
-            v = z >> (64 - bits)
-            values.append(v - (1 << bits) if signed and v >> (bits - 1) else v)
-        arrays.append(values)
-    return (arrays[0] if len(arrays) == 1 else tuple(arrays)), state
+    lengths = [a.length if a.length is not None else n for a in interface.arrays]
+    z = splitmix_outputs(state, sum(lengths))
+    arrays, at = [], 0
+    for argument, length in zip(interface.arrays, lengths):
+        size = argument.type.size
+        top = (z[at:at + length] >> np.uint64(64 - 8 * size)).astype(np.dtype(f"u{size}"))
+        arrays.append((top.view(np.dtype(f"i{size}")) if argument.type.low < 0 else top).tolist())
+        at += length
+    after = (state + sum(lengths) * GOLDEN) & MASK64
+    return (arrays[0] if len(arrays) == 1 else tuple(arrays)), after
 
 
 class ReferenceLoop:

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from kernels.interface import Array, Interface, Outcome
-from targets.fresh import GOLDEN, MASK64, POOL_BYTES, fill_arrays
+from targets.fresh import GOLDEN, MASK64, POOL_BYTES, mix64, splitmix_outputs
 
 _ALIGN = 16
 _NUMPY = {"i8": np.int8, "u8": np.uint8, "i32": np.int32, "u32": np.uint32, "i64": np.int64}
@@ -67,16 +67,6 @@ def capacity(interface: Interface, n: int, repeat: int) -> int:
     return max(1, min(repeat, POOL_BYTES // offsets(interface, n)[1]))
 
 
-def _mix(z: np.ndarray) -> np.ndarray:
-    """splitmix64's output function, in place."""
-    z ^= z >> np.uint64(30)
-    z *= np.uint64(0xBF58476D1CE4E5B9)
-    z ^= z >> np.uint64(27)
-    z *= np.uint64(0x94D049BB133111EB)
-    z ^= z >> np.uint64(31)
-    return z
-
-
 def generate(interface: Interface, n: int, state: int, count: int, fresh: bool = True
              ) -> tuple[list[np.ndarray], int]:
     """The inputs of `count` calls from `state` (each from `state` again when not fresh): per array argument a
@@ -85,11 +75,7 @@ def generate(interface: Interface, n: int, state: int, count: int, fresh: bool =
     lengths = [_length(a, n) for a in interface.arrays]
     steps = sum(lengths)
     calls = count if fresh else min(count, 1)
-    z = np.arange(1, calls * steps + 1, dtype=np.uint64).reshape(calls, steps)
-    with np.errstate(over="ignore"):
-        z *= np.uint64(GOLDEN)
-        z += np.uint64(state & MASK64)
-        _mix(z)
+    z = splitmix_outputs(state, calls * steps).reshape(calls, steps)
     arrays, at = [], 0
     for array, length in zip(interface.arrays, lengths):
         bits = 8 * array.type.size
@@ -117,7 +103,7 @@ def digests(interface: Interface, written: list[np.ndarray]) -> np.ndarray:
                            zip(written, [a for a in interface.arrays if a.written])], axis=1)
     with np.errstate(over="ignore"):
         steps = np.arange(1, bits.shape[1] + 1, dtype=np.uint64) * np.uint64(GOLDEN)
-        return _mix(bits + steps).sum(axis=1, dtype=np.uint64)
+        return mix64(bits + steps).sum(axis=1, dtype=np.uint64)
 
 
 def expected_rows(interface: Interface, arrays: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -195,7 +181,7 @@ def last_call(interface: Interface, n: int, last_state: int, result: int, record
     """The last call's input, made again from its state, and what it left: its result (None for a void kernel)
     and every array as read from its record after the round (an input array the driver found changed counted
     that call bad)."""
-    values, _ = fill_arrays(interface, n, last_state & MASK64)
+    values = _call_values(interface, [a[0] for a in generate(interface, n, last_state & MASK64, 1)[0]])
     offsets_, _ = offsets(interface, n)
     arrays = []
     for array, at in zip(interface.arrays, offsets_):

@@ -41,11 +41,11 @@ QUICK_SIZES = (16, 128, 1024)
 QUICK_EVERY_SHAPE_AT = (128,)
 FULL_SIZES = tuple(2**k for k in range(3, 14))  # 8 .. 8192
 # Work per timed round, in estimated inner-loop steps: a few milliseconds of native code.
-ROUND_STEPS = 2_000_000
+ROUND_STEPS = 1_000_000
 MAX_REPEAT = 16384
 # Timed rounds per benchmark: the quick profile's intervals are wider, its run shorter. Both are multiples of the
 # four placements native code takes in turn, so each placement weighs the same in a row's median.
-QUICK_ROUNDS = 16
+QUICK_ROUNDS = 12
 FULL_ROUNDS = 20
 WARMUP_ROUNDS = 1
 # The emulator's time is not the code's speed: one round shows it, the instruction count is the metric.

@@ -322,6 +322,19 @@ def assemble_safely(source: Source, kernel: Kernel, base: int = CODE_BASE) -> As
         raise BuildError(f"{source.where()}: Keystone {died} while assembling this file") from None
 
 
+def _assemble_each(source: Source, kernel: Kernel, bases: Sequence[int]) -> list[Assembled]:
+    return [assemble(source, kernel, base) for base in bases]
+
+
+def assemble_safely_at(source: Source, kernel: Kernel, bases: Sequence[int]) -> list[Assembled]:
+    """`assemble_safely` at each of several addresses, in one child: a fork of a large process costs more than
+    assembling a kernel."""
+    try:
+        return in_child(_assemble_each, source, kernel, list(bases), timeout=ASSEMBLE_SECONDS * max(1, len(bases)))
+    except ChildDied as died:
+        raise BuildError(f"{source.where()}: Keystone {died} while assembling this file") from None
+
+
 def assemble_allowed(source: Source, kernel: Kernel, base: int = CODE_BASE) -> Assembled:
     """`assemble_safely`, refusing code that holds an instruction entering the operating system. Every route that
     runs these bytes (x86-unicorn, x86-native) refuses alike: a refusal made by reading the code does not depend

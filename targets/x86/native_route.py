@@ -19,7 +19,7 @@ from targets.base import Built, BuildError, Target
 from targets.native.memory import CodeMapping
 from targets.native.runner import NativeKernel, Placement
 from targets.x86 import listing_x86
-from targets.x86.assemble import Assembled, assemble_allowed, assemble_safely
+from targets.x86.assemble import Assembled, assemble_allowed, assemble_safely, assemble_safely_at
 from targets.cpu_features import host_features
 
 GATE_ROUTE = "x86-unicorn"
@@ -51,17 +51,22 @@ class X86NativeBuilt(NativeKernel, Built):
 
     def placements(self, offsets: Sequence[int]) -> tuple[list[Placement], list[CodeMapping], str]:
         """Assembly is placed by assembling it again at each address: absolute references stay right too."""
-        placed, mappings = [], []
-        for offset in offsets:
-            mapping = CodeMapping(len(self.assembled.code) + 128)
-            at = (offset - self.assembled.entry) % 64
-            assembled = assemble_safely(self.source, self.kernel, base=mapping.address + at)
-            if len(assembled.code) + at > mapping.size:
+        placed = []
+        mappings = [CodeMapping(len(self.assembled.code) + 128) for _ in offsets]
+        starts = [(offset - self.assembled.entry) % 64 for offset in offsets]
+        try:
+            assembled_at = assemble_safely_at(self.source, self.kernel,
+                                              [m.address + at for m, at in zip(mappings, starts)])
+            for offset, mapping, at, assembled in zip(offsets, mappings, starts, assembled_at):
+                if len(assembled.code) + at > mapping.size:
+                    raise BuildError(f"{self.source.where()}: the code grew to {len(assembled.code)} bytes at its "
+                                     "address")
+                mapping.load(assembled.code, at)
+                placed.append(Placement(offset, mapping.address + at + assembled.entry))
+        except BaseException:
+            for mapping in mappings:
                 mapping.close()
-                raise BuildError(f"{self.source.where()}: the code grew to {len(assembled.code)} bytes at its address")
-            mapping.load(assembled.code, at)
-            mappings.append(mapping)
-            placed.append(Placement(offset, mapping.address + at + assembled.entry))
+            raise
         return placed, mappings, "swept"
 
     def close(self) -> None:
