@@ -112,7 +112,7 @@ def test_the_wasmtime_golden_listing_holds_on_a_cpu_without_optional_features() 
     import wasmtime
 
     from targets.native.elf import text_and_functions
-    from targets.wasm.wasmtime_route import engine_config
+    from targets.wasm.engines import engine_config
 
     wat = (REPO / "kernels" / "insertion_sort" / "variants" / "ai-wat-index-loop.wat").read_text()
 

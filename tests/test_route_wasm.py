@@ -250,3 +250,29 @@ def test_bad_inputs_raise_the_specific_classes() -> None:
     with pytest.raises(OutOfBounds) as caught:
         build(BAD_INPUTS / "wat_writes_past_end.wat").run(mixed)
     assert caught.value.side == "above"
+
+
+def test_a_timing_loop_takes_its_copies_in_turn_and_the_input_stream_goes_on_across_them() -> None:
+    """Each round runs on the next compiled copy of the module (its own code address); the inputs still come
+    from one stream, so no call sees an input another saw, and the last input is the stream's."""
+    from targets.fresh import fill, seed_state
+    from targets.wasm.wasmtime_route import COPIES
+
+    built = TARGET.build(load_source(AI_VARIANT, KERNEL), KERNEL)
+    try:
+        repeat, rounds = 3, 2 * COPIES
+        run = built.loop(16, "random", repeat, seed=7, fresh=True)
+        stores = set()
+        for _ in range(rounds):
+            run()
+            stores.add(id(built._timed.store))  # type: ignore[union-attr]
+        outcome = built.loop_outcome()
+        assert len(stores) == COPIES > 1
+        assert (outcome.calls, outcome.bad) == (rounds * repeat, 0)
+        state = seed_state(7, 16, "random")
+        for _ in range(rounds * repeat - 1):
+            state = fill("random", 16, state)[1]
+        assert outcome.last_input == fill("random", 16, state)[0]
+        assert outcome.last_output == sorted(outcome.last_input)
+    finally:
+        built.close()

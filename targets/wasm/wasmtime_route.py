@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
 from importlib.metadata import version
 
 from typing import Any
@@ -38,12 +37,11 @@ from targets import listing, shaped
 from targets.native.elf import text_and_functions
 from targets.fresh import EXPECT_SORTED, MASK64, SHAPE_CODES, LoopOutcome, outcome, pool_capacity, seed_state, signed64
 from targets.wasm.driver_wat import wat_driver
+from targets.wasm.engines import engine_config, timing_driver, timing_engine
 from targets.wasm.module_reading import (
     error_causes, find_entry, find_memory, function_body_size, host_import_notes, host_stub, module_error_message, trap_message,
     wat_error_message,
 )
-
-# Re-exported: the wasm routes built on this one import these from here.
 
 # Enough for any start function a kernel module could reasonably have.
 START_FUEL = 10_000_000
@@ -53,27 +51,6 @@ def fuel_budget(n: int, interface: Interface = DEFAULT_INTERFACE) -> int:
     """Operators a call on n elements may execute (the interface's fuel limit): generous for the kernel's
     cost, finite for a runaway loop."""
     return interface.limits.fuel_for(n)
-
-
-def engine_config(opt_level: str = "speed") -> wasmtime.Config:
-    """The one place the engine is configured, so every wasm route measures the same thing."""
-    config = wasmtime.Config()
-    config.consume_fuel = True
-    config.cranelift_opt_level = opt_level
-    return config
-
-
-@cache
-def timing_engine(opt_level: str) -> wasmtime.Engine:
-    config = engine_config(opt_level)
-    config.consume_fuel = False
-    return wasmtime.Engine(config)
-
-
-@cache
-def timing_driver(engine: wasmtime.Engine, text: str) -> wasmtime.Module:
-    """targets.wasm.driver_wat's driver module for one kernel interface (its text), compiled once per engine."""
-    return wasmtime.Module(engine, text)
 
 
 def _as_i32(value: int) -> int:
@@ -102,12 +79,12 @@ def _grow_for_pool(store: wasmtime.Store, memory: wasmtime.Memory, pool: int, n:
 
 @dataclass
 class _Timed:
-    """What one timing loop's callable works on, and what its calls have counted so far."""
+    """What one timing loop's callable worked on last (the copy of its last round), and what its calls have
+    counted so far."""
 
     store: wasmtime.Store
     memory: wasmtime.Memory
     last: wasmtime.Global
-    elapsed: wasmtime.Global  # nanoseconds of the kernel's calls, summed by the driver
     work: int  # byte address of the pool entry every round's last call sorts (or the record it works on)
     n: int
     shape: str
@@ -115,6 +92,27 @@ class _Timed:
     bad: int = 0
     record: int = 0  # bytes of a call's record, for a kernel of another shape (targets.shaped)
     last_result: int = 0
+    nanoseconds: int = 0  # of the kernel's calls, summed by the drivers of every copy
+
+
+@dataclass(frozen=True)
+class _Copy:
+    """One load of a module and its timing driver (WasmBuilt.loop)."""
+
+    store: wasmtime.Store
+    memory: wasmtime.Memory
+    play: wasmtime.Func
+    state: wasmtime.Global
+    last: wasmtime.Global
+    elapsed: wasmtime.Global  # nanoseconds of the kernel's calls, summed by the driver
+    work: int
+    results_at: int
+    args: tuple[int, ...]
+
+
+# Compiled copies of a module a timing loop takes in turn, one per round: as many as the placements native code
+# takes, so a round count that weighs those evenly weighs these evenly too.
+COPIES = 4
 
 
 class WasmBuilt(Built):
@@ -192,14 +190,9 @@ class WasmBuilt(Built):
         self.instantiations += 1
         self.phases["load"] = self.phases.get("load", 0.0) + time.perf_counter() - started
 
-    def loop(self, n: int, shape: str, repeat: int, *, seed: int, fresh: bool = True,
-             expect: int = EXPECT_SORTED) -> Callable[[], None]:
-        """The timing loop inside wasm: targets.wasm.driver_wat's driver module imports this module's memory and entry and
-        runs each round (make a pool of inputs; call the kernel on each, timed; check each output), in an engine
-        like the checking one but without fuel, whose accounting would otherwise be timed with the kernel. The
-        pool lies past the module's own memory, a cache line after the 8 bytes the driver's clock writes to;
-        where the module's maximum leaves no room for a whole chunk of targets.fresh.POOL_BYTES, a smaller one.
-        The clock is WASI's, read by the driver around the calls."""
+    def _timing_copy(self, n: int, shape: str, repeat: int, expect: int, fresh: bool) -> _Copy:
+        """One load of the module and its driver, ready to run rounds: a compile of its own, so code memory of its
+        own."""
         engine = timing_engine(self.opt_level)
         store = wasmtime.Store(engine)
         store.set_wasi(wasmtime.WasiConfig())  # nothing but the clock: no files, no arguments, no environment
@@ -218,7 +211,7 @@ class WasmBuilt(Built):
         assert all(isinstance(g, wasmtime.Global) for g in (state, last, elapsed, clock_at))
         clock_at.set_value(store, wasmtime.Val.i32(_as_i32(memory.data_len(store))))
         pool = memory.data_len(store) + 64  # past the clock's 8 bytes, at the next cache line
-        record = 0
+        record, results_at = 0, 0
         if is_shaped:  # records of every array, and the round's int64 results past them
             record = shaped.offsets(self.interface, n)[1]
             capacity = _grow_for_pool(store, memory, pool, n, shaped.capacity(self.interface, n, repeat), record,
@@ -227,22 +220,48 @@ class WasmBuilt(Built):
             exports["results_at"].set_value(store, wasmtime.Val.i32(_as_i32(results_at)))  # type: ignore[union-attr]
         else:
             capacity = _grow_for_pool(store, memory, pool, n, pool_capacity(n, repeat))
-        start = wasmtime.Val.i64(signed64(seed_state(seed, n, shape)))
-        state.set_value(store, start)
-        timed = _Timed(store, memory, last, elapsed, pool + (record or 4 * n) * (capacity - 1), n, shape, record=record)
-        self._timed = timed
+        work = pool + (record or 4 * n) * (capacity - 1)
         args = (_as_i32(pool), capacity, n, repeat, SHAPE_CODES[shape], expect, int(fresh))
+        return _Copy(store, memory, play, state, last, elapsed, work, results_at, args)
+
+    def loop(self, n: int, shape: str, repeat: int, *, seed: int, fresh: bool = True,
+             expect: int = EXPECT_SORTED) -> Callable[[], None]:
+        """The timing loop inside wasm: targets.wasm.driver_wat's driver module imports this module's memory and
+        entry and runs each round (make a pool of inputs; call the kernel on each, timed; check each output), in an
+        engine like the checking one but without fuel, whose accounting would otherwise be timed with the kernel.
+        The pool lies past the module's own memory, a cache line after the 8 bytes the driver's clock writes to;
+        where the module's maximum leaves no room for a whole chunk of targets.fresh.POOL_BYTES, a smaller one.
+        The clock is WASI's, read by the driver around the calls.
+
+        The module is compiled COPIES times, each copy at its own code address, and the rounds take the copies in
+        turn, the generator's stream going on from one to the next: where the engine puts the code moves a short
+        kernel's time from one process to the next, and a row's rounds then hold that spread instead of one
+        process's draw."""
+        copies = [self._timing_copy(n, shape, repeat, expect, fresh) for _ in range(COPIES)]
+        is_shaped = shaped.supported(self.interface)
+        start = seed_state(seed, n, shape)
+        first = copies[0]
+        timed = _Timed(first.store, first.memory, first.last, first.work, n, shape,
+                       record=shaped.offsets(self.interface, n)[1] if is_shaped else 0)
+        self._timed = timed
+        stream = {"state": start, "turn": 0}
 
         def run() -> None:
-            if not fresh:  # every call of the callable, not only every call inside it, gets the first input
-                state.set_value(store, start)
-            before = state.value(store) & MASK64
+            copy = copies[stream["turn"] % len(copies)]
+            stream["turn"] += 1
+            before = start if not fresh else stream["state"]  # not fresh: every round on the first input again
+            copy.state.set_value(copy.store, wasmtime.Val.i64(signed64(before)))
+            elapsed = copy.elapsed.value(copy.store)
             try:
-                bad = play(store, *args)
+                bad = copy.play(copy.store, *copy.args)
             except wasmtime.Trap as trap:
                 raise RunError(f"in the timing loop: {trap_message(trap)}") from None
+            timed.nanoseconds += copy.elapsed.value(copy.store) - elapsed
+            stream["state"] = copy.state.value(copy.store) & MASK64
+            timed.store, timed.memory, timed.last, timed.work = copy.store, copy.memory, copy.last, copy.work
             if is_shaped:  # every call's result against the reference, on the round's inputs made again
-                answers = bytes(memory.read(store, results_at, results_at + shaped.results_bytes(repeat)))
+                answers = bytes(copy.memory.read(copy.store, copy.results_at,
+                                                 copy.results_at + shaped.results_bytes(repeat)))
                 bad += shaped.check_results(self.interface, n, before, repeat, fresh, answers)
                 timed.last_result = shaped.last_result(answers)
             timed.calls += repeat
@@ -254,7 +273,7 @@ class WasmBuilt(Built):
         timed = self._timed
         if timed is None:
             return None
-        return lambda: timed.elapsed.value(timed.store) * 1e-9
+        return lambda: timed.nanoseconds * 1e-9
 
     def loop_outcome(self) -> LoopOutcome:
         timed = self._timed
