@@ -43,6 +43,9 @@ def test_the_verdict_words() -> None:
     assert decide(0.90, 0.97) == FASTER and decide(1.01, 1.2) == SLOWER
     assert decide(0.99, 1.015) == SAME and decide(1 / (1 + SAME_MARGIN), 1 + SAME_MARGIN) == SAME
     assert decide(0.97, 1.01) == UNSURE and decide(None, None) == UNSURE
+    # A difference within the margin is not called one, even a certain one: two builds 0.5% apart read `same`
+    # in one run whether the interval clears 1 or not, so a rerun cannot turn it from faster into slower.
+    assert decide(0.992, 0.999) == SAME == decide(1.001, 1.006) and decide(0.975, 0.99) == FASTER
     # The stopping rule reads the width only: a narrow interval is decided wherever it lies.
     assert narrow_enough(1.30, 1.31) and narrow_enough(0.995, 1.01) and not narrow_enough(1.5, 1.6)
     assert all(decide(low, low * (1 + SAME_MARGIN)) != UNSURE for low in (0.9, 0.97, 0.985, 0.99, 1.0, 1.01))

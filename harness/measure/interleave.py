@@ -10,9 +10,9 @@ ratio.
 The interval is the Hodges-Lehmann estimate of the per-round log ratio with the Wilcoxon signed-rank interval
 (exact distribution): distribution-free, and one preempted round moves it by one rank, not by its size.
 
-Verdicts: `faster` or `slower` when the interval clears 1; `same` when the whole interval lies within
-SAME_MARGIN of 1; `identical code` when both sides run the same machine code (decided without timing); `unsure`
-otherwise. A comparison takes more rounds while its interval is wider than the margin (the stopping rule looks at
+Verdicts: `same` when the whole interval lies within SAME_MARGIN of 1 (a smaller difference is not called
+one, even where the interval clears 1); else `faster` or `slower` when the interval clears 1; `identical code`
+when both sides run the same machine code (decided without timing); `unsure` otherwise. A comparison takes more rounds while its interval is wider than the margin (the stopping rule looks at
 the interval's width, never at where it lies, so it cannot steer the verdict) and until its budget is spent.
 """
 from __future__ import annotations
@@ -90,16 +90,17 @@ def paired_interval(a_rounds: Sequence[float], b_rounds: Sequence[float], confid
 
 
 def decide(low: float | None, high: float | None, margin: float = SAME_MARGIN) -> str:
-    """The verdict on the interval of a / b: `faster` (a is) or `slower` when it clears 1, `same` when it lies
-    within `margin` of 1 either way, else `unsure`."""
+    """The verdict on the interval of a / b: `same` when it lies within `margin` of 1 either way (a difference
+    smaller than the margin is not called one, even a certain one: between two processes on a shared machine
+    the same two builds differ by that much); else `faster` (a is) or `slower` when it clears 1; else `unsure`."""
     if low is None or high is None:
         return UNSURE
+    if low >= 1.0 / (1.0 + margin) and high <= 1.0 + margin:
+        return SAME
     if high < 1.0:
         return FASTER
     if low > 1.0:
         return SLOWER
-    if low >= 1.0 / (1.0 + margin) and high <= 1.0 + margin:
-        return SAME
     return UNSURE
 
 
@@ -223,9 +224,9 @@ def rules_text(margin: float = SAME_MARGIN, confidence: float = CONFIDENCE) -> l
     """The verdict rules in two lines, for a report's header."""
     return [
         f"Verdicts: each comparison is timed in shared rounds (every member once per round, in a shuffled order); "
-        f"its {confidence:.0%} interval comes from the per-round ratios: `faster`/`slower` when it clears 1, `same` "
-        f"when it lies within ±{margin:.0%} of 1, `unsure` when it is still wider than that once its budget of "
-        "rounds is spent.",
+        f"its {confidence:.0%} interval comes from the per-round ratios: `same` when it lies within ±{margin:.0%} of "
+        "1 (a smaller difference is not called one), else `faster`/`slower` when it clears 1, `unsure` when it "
+        "is still wider than that once its budget of rounds is spent.",
         "`identical code`: both sides run the same machine code (the same native bytes of a self-contained entry, "
         "or the same wasm module code on the same engine and settings), decided without timing.",
     ]
