@@ -7,7 +7,9 @@ checked here in Python with the same code. The timing loop is the wasmtime
 route's driver module (targets/wasm/driver_wat.py), instantiated in V8 against the
 kernel's memory and export, so inputs are made and outputs checked inside wasm,
 and only the kernel's calls are timed, by the driver's clock, which JavaScript
-provides as `process.hrtime.bigint()`.
+provides as `process.hrtime.bigint()`. As on the wasmtime route, a timing loop
+runs on COPIES compiled copies of the module, one per round in turn, and single
+calls on an instance of their own.
 
 V8 has no fuel, so a runaway loop could only be caught by a wall-clock limit.
 A module therefore runs on V8 only after it passed every correctness input on
@@ -57,6 +59,7 @@ from targets.cache import cached_bytes
 from targets.fresh import EXPECT_SORTED, SHAPE_CODES, LoopOutcome, outcome, pool_capacity, seed_state
 from targets.wasm.driver_wat import wat_driver
 from targets.wasm.module_reading import find_entry, find_memory, function_body_size, host_call_message, host_function_imports, host_import_notes, wat_error_message
+from targets.wasm.wasmtime_route import COPIES
 
 DRIVER = Path(__file__).with_name("v8_driver.js")
 LOAD_SECONDS = 30.0
@@ -199,7 +202,12 @@ class V8Built(Built):
              expect: int = EXPECT_SORTED) -> Callable[[], None]:
         """targets.wasm.driver_wat's driver module, instantiated in node against this module's memory and export, makes
         the inputs, calls the kernel and checks the outputs inside wasm, timing the calls alone. The timed
-        callable makes one round trip to node; `loop_clock` and `seconds_per_sort` are the driver's measure."""
+        callable makes one round trip to node; `loop_clock` and `seconds_per_sort` are the driver's measure.
+
+        Node compiles the module COPIES times, each copy with its own code, instance, memory and driver, and the
+        rounds take the copies in turn, the generator's stream going on from one to the next: where V8 puts the
+        code moves a short kernel's time from one process to the next, and a row's rounds then hold that spread
+        instead of one process's draw."""
         timed = self._timed = _Counts(next(self._loop_ids), n, shape)
         is_shaped = shaped.supported(self.interface)
         # A kernel of another shape: targets.shaped's driver, records of every array, and the results back.
@@ -211,7 +219,8 @@ class V8Built(Built):
             "driver": _driver_b64(shaped.wat_driver(self.interface) if is_shaped else wat_driver(self.interface)),
             "shape": SHAPE_CODES[shape],
             "capacity": shaped.capacity(self.interface, n, repeat) if is_shaped else pool_capacity(n, repeat),
-            "repeat": repeat, "expect": expect, "fresh": fresh, "state": str(seed_state(seed, n, shape)), **layout,
+            "repeat": repeat, "expect": expect, "fresh": fresh, "state": str(seed_state(seed, n, shape)),
+            "copies": COPIES, **layout,
         })
         request = {"op": "drive", "id": timed.id}
 
@@ -222,6 +231,7 @@ class V8Built(Built):
             timed.seconds += seconds
             timed.calls += repeat
             timed.bad += reply["bad"]
+            timed.copy = reply["copy"]
             if is_shaped:  # every call's result against the reference, on the round's inputs made again
                 answers = base64.b64decode(reply["results"])
                 timed.bad += shaped.check_results(self.interface, n, int(reply["before"]), repeat, fresh, answers)
@@ -267,6 +277,7 @@ class _Counts:
     seconds: float = 0.0  # the kernel's calls, by the driver's clock
     shaped: bool = False  # a kernel of another shape's loop (targets.shaped)
     last_result: int = 0
+    copy: int | None = None  # the index of the module's copy the last round ran on
 
 
 @cache
