@@ -11,10 +11,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from targets.fresh import SEED
+from targets.native.runner import PLACEMENT_OFFSETS
+from targets.wasm.wasmtime_route import COPIES
 
 STATE_PROBE_N = 1024  # too many branches for a predictor to learn one input: honest sorts stay near 1
 STATE_PROBE_SHAPE = "random"
 STATE_PROBE_ROUNDS = 5
+# Untimed rounds before the timed ones: a loop takes its code's placements or compiled copies in turn, one per
+# round (targets.native.runner, targets.wasm), and a state-keeping variant keeps its state in each copy apart, so
+# every copy must have seen the repeated input before the probe times it.
+STATE_PROBE_WARMUP = max(COPIES, len(PLACEMENT_OFFSETS))
 
 
 def probes_state(timing: str, n: int, shape: str) -> bool:
@@ -48,10 +54,11 @@ def _median(values: list[float]) -> float:
 
 def fresh_median_per_round(built: Any, n: int, shape: str, repeat: int, expect: int,
                            rounds: int = STATE_PROBE_ROUNDS) -> float:
-    """Median seconds per round of `repeat` calls, each on a fresh input, after one untimed round: the probe's
+    """Median seconds per round of `repeat` calls, each on a fresh input, after untimed rounds: the probe's
     other side where no benchmark has just timed the build."""
     run = built.loop(n, shape, repeat, seed=SEED, fresh=True, expect=expect)
-    run()
+    for _ in range(STATE_PROBE_WARMUP):
+        run()
     return _median([built.round_seconds(run) for _ in range(rounds)])
 
 
@@ -61,7 +68,8 @@ def repeated_input_probe(built: Any, n: int, shape: str, repeat: int, expect: in
     inputs just measured on the same build (a benchmark's own, or fresh_median_per_round's). `built` is a
     targets.base.Built; its last loop is this probe's afterwards."""
     run = built.loop(n, shape, repeat, seed=SEED + 1, fresh=False, expect=expect)
-    run()  # the first calls see the input for the first time: a state-keeping variant learns it here
+    for _ in range(STATE_PROBE_WARMUP):  # each copy's first calls see the input: a state-keeping variant learns it
+        run()
     repeated = [built.round_seconds(run) for _ in range(rounds)]
     outcome = built.loop_outcome()
     return RepeatedInput(_median(repeated), fresh_round, outcome.calls, outcome.bad)
