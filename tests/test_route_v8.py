@@ -90,18 +90,3 @@ def test_a_timing_loop_takes_its_copies_in_turn_and_the_input_stream_goes_on_acr
         assert built.run([3, -1, 2]) == [-1, 2, 3], "single calls still run beside the copies"
     finally:
         built.close()
-
-
-@needs_node
-def test_the_timing_process_runs_turbofan_code_from_the_first_call_as_the_listing_shows() -> None:
-    """No baseline tier: the code timed is the one TurboFan compiled before the first call, the code `arena asm`
-    prints, whatever the machine's load does to V8's background tier-up."""
-    from targets.wasm.v8_route import TIMING_FLAGS, V8_FLAGS
-
-    built = get_route("wasm-v8").build(load_source(WAT, KERNEL), KERNEL)
-    try:
-        assert built.runtime_versions["node flags"].split() == list(TIMING_FLAGS)
-        assert "--no-liftoff" in TIMING_FLAGS and set(TIMING_FLAGS) <= set(V8_FLAGS)
-        assert built.run([2, 1]) == [1, 2]
-    finally:
-        built.close()

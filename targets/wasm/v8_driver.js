@@ -69,7 +69,7 @@ function instantiate(bytes, request) {
 function load(request) {
   ({ memory, entry, base } = instantiate(Buffer.from(request.wasm, "base64"), request));
   loaded = request;
-  return { ok: true, base, node: process.version, v8: process.versions.v8, flags: process.execArgv };
+  return { ok: true, base, node: process.version, v8: process.versions.v8 };
 }
 
 // The module's bytes with a custom section holding `index` appended. V8 shares one compiled module among modules of

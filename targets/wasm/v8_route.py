@@ -83,20 +83,12 @@ def node_version() -> str:
     return subprocess.run([node, "--version"], capture_output=True, text=True, check=False).stdout.strip()
 
 
-# V8 starts wasm in its baseline compiler (Liftoff) and moves hot functions to TurboFan on a background thread,
-# whenever that thread gets the CPU: a round would time whichever tier was ready, and a busy machine would keep
-# the slower one longer. Every module is compiled by TurboFan before its first call instead: the code timed is
-# the code `arena asm` shows.
-TIMING_FLAGS = ("--no-liftoff", "--no-wasm-lazy-compilation")
-
-
 class NodeProcess:
     """A `node v8_driver.js` child and its request/response lines, each with a deadline."""
 
     def __init__(self) -> None:
         self.process = subprocess.Popen(
-            [node_path(), *TIMING_FLAGS, str(DRIVER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            [node_path(), str(DRIVER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
         self._pending = b""
 
@@ -175,7 +167,7 @@ class V8Built(Built):
         if not reply["ok"]:
             node.close()
             raise BuildError(f"{self.source.where()}: V8 could not instantiate the module: {reply['error']}")
-        self.runtime_versions = {"node": reply["node"], "v8": reply["v8"], "node flags": " ".join(reply["flags"])}
+        self.runtime_versions = {"node": reply["node"], "v8": reply["v8"]}
         self._node = node
         self.phases["load"] = self.phases.get("load", 0.0) + time.perf_counter() - started
 
@@ -299,7 +291,7 @@ def _driver_b64(text: str) -> str:
 # V8 prints its own code only in its own syntax; the bytes column is read back and disassembled like every other
 # listing, so V8's code diffs line for line against Cranelift's.
 _V8_INSTRUCTION = re.compile(r"^0x[0-9a-f]+\s+[0-9a-f]+\s+([0-9a-f]+)\s")
-V8_FLAGS = (*TIMING_FLAGS, "--print-wasm-code")
+V8_FLAGS = ("--no-liftoff", "--no-wasm-lazy-compilation", "--print-wasm-code")
 
 
 def v8_functions(binary: bytes, node: str) -> list[tuple[str, bytes]]:
@@ -342,7 +334,7 @@ def _v8_native(built: V8Built, route: Target) -> listing.Rendered:
         if name == built.entry:
             size = len(code)
     return listing.Rendered("x86", "\n".join(raw), flags=f"node {' '.join(V8_FLAGS)}: TurboFan, the tier the timed loop "
-                    "runs from its first call; addresses are offsets", code_bytes=size, filtered=plain, code=plain,
+                    "reaches; addresses are offsets", code_bytes=size, filtered=plain, code=plain,
                     notes=["V8's own listing is re-read from its bytes column and disassembled by capstone"],
                     extra_versions={"capstone": metadata.version("capstone")})
 
