@@ -307,20 +307,25 @@ def splitmix_outputs(state: int, count: int) -> np.ndarray:
     return mix64(z)
 
 
-def fill_arrays(interface: Interface, n: int, state: int) -> tuple[Any, int]:
-    """One random input of every array argument (a fixed-length one at its own length, the others at n) from
-    `state`, and the state after it: each element the top bits of one generator step, in its element type. An
-    input as kernels.interface.Interface takes it: the list for a kernel of one array, else a tuple of lists."""
-    lengths = [a.length if a.length is not None else n for a in interface.arrays]
-    z = splitmix_outputs(state, sum(lengths))
+def typed_arrays(interface: Interface, n: int, z: np.ndarray) -> list[np.ndarray]:
+    """Per array argument (a fixed-length one at its own length, the others at n), its elements from the generator
+    outputs `z`, whose last axis holds a call's steps in argument order: the top bits of each step, in the
+    array's element type."""
     arrays, at = [], 0
-    for argument, length in zip(interface.arrays, lengths):
-        size = argument.type.size
-        top = (z[at:at + length] >> np.uint64(64 - 8 * size)).astype(np.dtype(f"u{size}"))
-        arrays.append((top.view(np.dtype(f"i{size}")) if argument.type.low < 0 else top).tolist())
+    for argument in interface.arrays:
+        length, size = argument.length if argument.length is not None else n, argument.type.size
+        top = (z[..., at:at + length] >> np.uint64(64 - 8 * size)).astype(np.dtype(f"u{size}"))
+        arrays.append(top.view(np.dtype(f"i{size}")) if argument.type.low < 0 else top)
         at += length
-    after = (state + sum(lengths) * GOLDEN) & MASK64
-    return (arrays[0] if len(arrays) == 1 else tuple(arrays)), after
+    return arrays
+
+
+def fill_arrays(interface: Interface, n: int, state: int) -> tuple[Any, int]:
+    """One random input of every array argument from `state` (typed_arrays), and the state after it. An input as
+    kernels.interface.Interface takes it: the list for a kernel of one array, else a tuple of lists."""
+    steps = sum(a.length if a.length is not None else n for a in interface.arrays)
+    arrays = [a.tolist() for a in typed_arrays(interface, n, splitmix_outputs(state, steps))]
+    return (arrays[0] if len(arrays) == 1 else tuple(arrays)), (state + steps * GOLDEN) & MASK64
 
 
 class ReferenceLoop:

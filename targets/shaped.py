@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from kernels.interface import Array, Interface, Outcome
-from targets.fresh import GOLDEN, MASK64, POOL_BYTES, mix64, splitmix_outputs
+from targets.fresh import GOLDEN, MASK64, POOL_BYTES, mix64, splitmix_outputs, typed_arrays
 
 _ALIGN = 16
 _NUMPY = {"i8": np.int8, "u8": np.uint8, "i32": np.int32, "u32": np.uint32, "i64": np.int64}
@@ -72,18 +72,10 @@ def generate(interface: Interface, n: int, state: int, count: int, fresh: bool =
     """The inputs of `count` calls from `state` (each from `state` again when not fresh): per array argument a
     (count, length) array of its element type, equal to targets.fresh.fill_arrays call after call; and the state
     after them."""
-    lengths = [_length(a, n) for a in interface.arrays]
-    steps = sum(lengths)
+    steps = sum(_length(a, n) for a in interface.arrays)
     calls = count if fresh else min(count, 1)
     z = splitmix_outputs(state, calls * steps).reshape(calls, steps)
-    arrays, at = [], 0
-    for array, length in zip(interface.arrays, lengths):
-        bits = 8 * array.type.size
-        top = z[:, at:at + length] >> np.uint64(64 - bits)
-        unsigned = top.astype(np.dtype(f"u{array.type.size}"))
-        values = unsigned.view(_NUMPY[array.element])
-        arrays.append(values if fresh else np.repeat(values, count, axis=0))
-        at += length
+    arrays = [a if fresh else np.repeat(a, count, axis=0) for a in typed_arrays(interface, n, z)]
     after = (state + (calls * steps if fresh else 0) * GOLDEN) & MASK64
     return arrays, after
 

@@ -316,10 +316,7 @@ def _raise_located(
 
 def assemble_safely(source: Source, kernel: Kernel, base: int = CODE_BASE) -> Assembled:
     """`assemble` in a child process: Keystone 0.9.2 can segfault or abort on input it does not expect."""
-    try:
-        return in_child(assemble, source, kernel, base, timeout=ASSEMBLE_SECONDS)
-    except ChildDied as died:
-        raise BuildError(f"{source.where()}: Keystone {died} while assembling this file") from None
+    return assemble_safely_at(source, kernel, [base])[0]
 
 
 def _assemble_each(source: Source, kernel: Kernel, bases: Sequence[int]) -> list[Assembled]:
