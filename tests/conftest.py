@@ -143,6 +143,16 @@ def pytest_benchmark_update_json(config: pytest.Config, benchmarks: list[Any], o
 BAD_INPUTS = REPO / "tests" / "bad_inputs"
 
 
+def nth_input(shape: str, n: int, index: int, seed: int | None = None) -> list[int]:
+    """The input the generator makes for call number `index` (from 0) of a loop seeded with `seed` (SEED)."""
+    from targets.fresh import SEED, fill, seed_state
+
+    state = seed_state(SEED if seed is None else seed, n, shape)
+    for _ in range(index + 1):
+        values, state = fill(shape, n, state)
+    return values
+
+
 def arena(*args: str) -> subprocess.CompletedProcess[str]:
     """`arena ARGS` as a user runs it, from this checkout (the `arena` on PATH may be another one)."""
     return subprocess.run(

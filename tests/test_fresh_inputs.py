@@ -34,6 +34,8 @@ from targets.fresh import (
 )
 from targets.wasm.driver_wat import WAT_DRIVER
 
+from .conftest import nth_input
+
 ROOT = Path(__file__).resolve().parent.parent
 TIMED_CALLS = ROOT / "tests" / "timed_calls"
 REPLAYS = TIMED_CALLS / "replays-last-answer.wat"
@@ -305,7 +307,7 @@ def test_the_wat_driver_reads_its_clock_only_around_the_calls() -> None:
 @pytest.mark.parametrize("name", list(KERNELS))
 def test_the_python_check_agrees_with_the_drivers(name: str) -> None:
     change, bad = KERNELS[name]
-    values = _nth_input("random", 16, 0)
+    values = nth_input("random", 16, 0)
     for expect, want in bad.items():
         assert output_ok(fingerprint(values), list(change(values)), expect) == (want == 0)
 
@@ -315,14 +317,6 @@ def test_the_python_check_agrees_with_the_drivers(name: str) -> None:
 
 def _build(route: str, path: Path, kernel=KERNEL) -> Built:
     return get_route(route).build(load_source(path, kernel), kernel)
-
-
-def _nth_input(shape: str, n: int, index: int) -> list[int]:
-    """The input the generator makes for call number `index` (from 0) of a loop seeded with SEED."""
-    state = seed_state(SEED, n, shape)
-    for _ in range(index + 1):
-        values, state = fill(shape, n, state)
-    return values
 
 
 @pytest.mark.parametrize("route, sort, noop, repeat", ROUTES)
@@ -336,8 +330,8 @@ def test_a_correct_variant_sees_a_new_input_on_every_call(route: str, sort: Path
             run()
             second = built.loop_outcome()
             assert (second.calls, second.bad) == (2 * repeat, 0), shape
-            assert first.last_input == _nth_input(shape, 16, repeat - 1), "the generator did not start at the seed"
-            assert second.last_input == _nth_input(shape, 16, 2 * repeat - 1), "the state did not carry over"
+            assert first.last_input == nth_input(shape, 16, repeat - 1), "the generator did not start at the seed"
+            assert second.last_input == nth_input(shape, 16, 2 * repeat - 1), "the state did not carry over"
             assert first.last_input != second.last_input
             assert second.last_output == sorted(second.last_input)
     finally:
@@ -353,7 +347,7 @@ def test_without_fresh_every_call_gets_the_first_input(route: str, sort: Path, n
         run()
         outcome = built.loop_outcome()
         assert (outcome.calls, outcome.bad) == (2 * repeat, 0)
-        assert outcome.last_input == _nth_input("random", 16, 0)
+        assert outcome.last_input == nth_input("random", 16, 0)
         assert outcome.last_output == sorted(outcome.last_input)
     finally:
         built.close()
@@ -373,7 +367,7 @@ def test_two_loops_on_one_build_keep_apart(route: str, sort: Path, noop: Path, r
         assert built.run([3, -1, 2]) == [-1, 2, 3]
         outcome = built.loop_outcome()  # the loop made last
         assert (outcome.calls, outcome.bad) == (2 * repeat, 0)
-        assert outcome.last_input == _nth_input("random", 16, 2 * repeat - 1)
+        assert outcome.last_input == nth_input("random", 16, 2 * repeat - 1)
         assert outcome.last_output == sorted(outcome.last_input)
     finally:
         built.close()
@@ -391,7 +385,7 @@ def test_native_loops_of_one_build_take_turns_in_its_child(route: str, path: Pat
             fresh()
         outcome = built.loop_outcome()  # the loop that ran last
         assert (outcome.calls, outcome.bad) == (100, 0)
-        assert outcome.last_input == _nth_input("sorted", 128, 99)
+        assert outcome.last_input == nth_input("sorted", 128, 99)
         assert outcome.last_output == sorted(outcome.last_input)
     finally:
         built.close()
@@ -457,7 +451,7 @@ def test_a_round_larger_than_the_pool_runs_in_chunks_and_checks_every_call(route
         built.loop(n, "sorted", repeat, seed=SEED)()  # insertion sort on sorted input: one pass each
         outcome = built.loop_outcome()
         assert (outcome.calls, outcome.bad) == (repeat, 0)
-        assert outcome.last_input == _nth_input("sorted", n, repeat - 1)
+        assert outcome.last_input == nth_input("sorted", n, repeat - 1)
         assert outcome.last_output == outcome.last_input
     finally:
         built.close()
@@ -486,7 +480,7 @@ def test_a_module_with_a_small_maximum_memory_gets_a_smaller_pool(route: str, tm
         run()
         outcome = built.loop_outcome()
         assert (outcome.calls, outcome.bad) == (2 * repeat, 0)
-        assert outcome.last_input == _nth_input("random", n, 2 * repeat - 1) == outcome.last_output
+        assert outcome.last_input == nth_input("random", n, 2 * repeat - 1) == outcome.last_output
     finally:
         built.close()
 

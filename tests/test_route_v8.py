@@ -14,7 +14,7 @@ from targets import get_route
 from targets.wasm import v8_route as wasm_v8
 from targets.base import Unavailable
 
-from .conftest import BAD_INPUTS
+from .conftest import BAD_INPUTS, nth_input
 
 WAT = KERNEL.variants_dir / "ai-wat-index-loop.wat"
 REPEAT = 1000
@@ -68,7 +68,6 @@ def test_a_module_that_fails_on_wasmtime_is_not_run_on_v8() -> None:
 def test_a_timing_loop_takes_its_copies_in_turn_and_the_input_stream_goes_on_across_them() -> None:
     """Each round runs on the next copy of the module node compiled (its own code, memory and driver); the inputs
     still come from one stream, so no call sees an input another saw, and the last input is the stream's."""
-    from targets.fresh import fill, seed_state
     from targets.wasm.wasmtime_route import COPIES
 
     built = get_route("wasm-v8").build(load_source(WAT, KERNEL), KERNEL)
@@ -82,10 +81,7 @@ def test_a_timing_loop_takes_its_copies_in_turn_and_the_input_stream_goes_on_acr
         outcome = built.loop_outcome()
         assert COPIES > 1 and turns == [turn % COPIES for turn in range(rounds)]
         assert (outcome.calls, outcome.bad) == (rounds * repeat, 0)
-        state = seed_state(7, 16, "random")
-        for _ in range(rounds * repeat - 1):
-            state = fill("random", 16, state)[1]
-        assert outcome.last_input == fill("random", 16, state)[0]
+        assert outcome.last_input == nth_input("random", 16, rounds * repeat - 1, seed=7)
         assert outcome.last_output == sorted(outcome.last_input)
         assert built.run([3, -1, 2]) == [-1, 2, 3], "single calls still run beside the copies"
     finally:

@@ -14,6 +14,8 @@ from kernels.cases import INT32_MAX, INT32_MIN
 from targets.base import BuildError, LimitExceeded, OutOfBounds, RunError
 from targets.wasm.wasmtime_route import ROUTES, WasmtimeTarget, fuel_budget
 
+from .conftest import nth_input
+
 ROOT = Path(__file__).resolve().parent.parent
 AI_VARIANT = ROOT / "kernels" / "insertion_sort" / "variants" / "ai-wat-index-loop.wat"
 BAD_INPUTS = ROOT / "tests" / "bad_inputs"
@@ -255,7 +257,6 @@ def test_bad_inputs_raise_the_specific_classes() -> None:
 def test_a_timing_loop_takes_its_copies_in_turn_and_the_input_stream_goes_on_across_them() -> None:
     """Each round runs on the next compiled copy of the module (its own code address); the inputs still come
     from one stream, so no call sees an input another saw, and the last input is the stream's."""
-    from targets.fresh import fill, seed_state
     from targets.wasm.wasmtime_route import COPIES
 
     built = TARGET.build(load_source(AI_VARIANT, KERNEL), KERNEL)
@@ -269,10 +270,7 @@ def test_a_timing_loop_takes_its_copies_in_turn_and_the_input_stream_goes_on_acr
         outcome = built.loop_outcome()
         assert len(stores) == COPIES > 1
         assert (outcome.calls, outcome.bad) == (rounds * repeat, 0)
-        state = seed_state(7, 16, "random")
-        for _ in range(rounds * repeat - 1):
-            state = fill("random", 16, state)[1]
-        assert outcome.last_input == fill("random", 16, state)[0]
+        assert outcome.last_input == nth_input("random", 16, rounds * repeat - 1, seed=7)
         assert outcome.last_output == sorted(outcome.last_input)
     finally:
         built.close()
