@@ -179,6 +179,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_score(args: argparse.Namespace) -> int:
     """Many candidates at once (harness.score): checked in parallel, the correct ones timed, then fast_p."""
+    from harness.measure.interleave import LEVEL
     from harness.score import score, summary
 
     def shown(record: dict) -> None:
@@ -202,7 +203,7 @@ def cmd_score(args: argparse.Namespace) -> int:
                       f"[{timing['low']:.2f}-{timing['high']:.2f}]")
         print(f"{result['correct']} of {result['records']} (file, route) correct ({result['files']} files); "
               f"fast_{args.p:g}: {result['fast_p']} correct and faster than the compiler build by {args.p:g}x "
-              f"({result['fast_p_sure']} with the whole 95% interval beyond it)")
+              f"({result['fast_p_sure']} with the whole {LEVEL} interval beyond it)")
     return 0 if all(r.get("correct") or r["verdict"] == "skip" for r in records) else 1
 
 

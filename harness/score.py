@@ -52,8 +52,9 @@ def score(paths: Iterable[str | Path], routes: Sequence[str] | None = None, jobs
     """One record per (file, route): the check's report (`verdict`, `message`, ...) as `arena check --json`
     gives it, plus `file`, `correct`, and `timing` for correct candidates on a timed substrate: `ratio`
     (candidate / compiler build per call, from rounds run interleaved, at the kernel's workload length and
-    shape: `timing_workload`), its 95% interval `low`-`high`, `verdict` (harness.measure.interleave's words),
-    `baseline`, `fast` (ratio * p < 1: faster by the factor p) and `sure` (the whole interval is).
+    shape: `timing_workload`), its interval `low`-`high` (at harness.measure.interleave.CONFIDENCE), `verdict`
+    (harness.measure.interleave's words), `baseline`, `fast` (ratio * p < 1: faster by the factor p) and `sure`
+    (the whole interval is).
 
     `routes`: only these routes (default: every route of each file's language). `jobs`: checking processes
     (default: one per core). `ray`: check on a Ray cluster at this address instead, or `"auto"` for a

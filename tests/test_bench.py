@@ -116,7 +116,7 @@ def test_key_ratio(
 ) -> None:
     """Records one ratio measured with both sides' rounds interleaved (harness.measure.key_ratios) and checks both
     sides' outputs; the partner's time per call is recorded for the report. Its goal (harness.report.analysis.GOALS)
-    is checked only in a timed run given `--arena-goals`, which fails when the ratio's whole 95% interval lies
+    is checked only in a timed run given `--arena-goals`, which fails when the ratio's whole 99% interval lies
     outside the goal."""
     timed = not benchmark.disabled
     # Untimed, one round a side, so the measurement cannot rot.

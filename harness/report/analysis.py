@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from harness.report.headline import Headline, compare_rows, headline_rows
-from harness.measure.interleave import paired_interval
+from harness.measure.interleave import LEVEL, paired_interval
 
 # A row whose time on one input repeated is this far below its time on fresh inputs answers from memory. An
 # honest sort runs a repeated input somewhat faster too (caches, and branch predictors that learn part of it),
@@ -119,7 +119,7 @@ class Ratio:
     note: str = ""
 
     def text(self) -> str:
-        ci = f" (95% CI {self.low:.3f}-{self.high:.3f})" if self.low is not None else ""
+        ci = f" ({LEVEL} CI {self.low:.3f}-{self.high:.3f})" if self.low is not None else ""
         return f"{self.name}: {self.ratio:.3f}{ci}{' ' + self.note if self.note else ''}"
 
 
@@ -269,7 +269,7 @@ def key_ratio(name: str, rounds: Sequence[float], repeat: int, partner_per_sort:
 
 
 def missed_goal(ratio: Ratio) -> str | None:
-    """Why `ratio` misses its goal beyond doubt (its whole 95% interval outside it); None if met or in doubt.
+    """Why `ratio` misses its goal beyond doubt (its whole interval outside it); None if met or in doubt.
 
     Without an interval (fewer than three rounds a side) the ratio itself is held to the goal.
     """

@@ -25,9 +25,10 @@ from typing import Any
 
 import numpy as np
 
-from harness.measure.interleave import FASTER, IDENTICAL, SAME_MARGIN, SLOWER, decide, paired_interval, paired_rounds
+from harness.measure.interleave import FASTER, IDENTICAL, LEVEL, SAME_MARGIN, SLOWER, decide, paired_interval, paired_rounds
 
-CONFIDENCE = 0.95
+# The level of the interval of two rows timed apart (a row against its own figure in an earlier run).
+APART_CONFIDENCE = 0.95
 HEADLINE_SIZES = (16, 128, 1024)
 SAME_ALGORITHM = "code generation: same algorithm"
 ALGORITHM_FREE = "algorithm free"
@@ -52,14 +53,15 @@ def ratio_with_ci(a: Sequence[float], b: Sequence[float]) -> tuple[float, float 
     """a / b for two sets of rounds timed apart: the two-sample Hodges-Lehmann estimate of the log ratio (the
     median of every pairwise difference) and Moses' distribution-free interval around it (the Mann-Whitney
     critical count of those differences, by its normal approximation), as exp(); no interval with fewer than
-    three rounds a side. The unpaired counterpart of harness.measure.interleave.paired_interval."""
+    three rounds a side. Rows timed apart share no rounds, so no side's slow rounds can be told from the
+    machine's drift between them: their centres are compared (interleaved rows: harness.measure.interleave)."""
     logs_a, logs_b = np.log(np.asarray(a, dtype=float)), np.log(np.asarray(b, dtype=float))
     differences = np.sort((logs_a[:, None] - logs_b[None, :]).ravel())
     ratio = float(np.exp(np.median(differences)))
     n, m = len(logs_a), len(logs_b)
     if n < 3 or m < 3:
         return ratio, None, None
-    z = NormalDist().inv_cdf(0.5 + CONFIDENCE / 2)
+    z = NormalDist().inv_cdf(0.5 + APART_CONFIDENCE / 2)
     c = int(np.floor(n * m / 2 - z * np.sqrt(n * m * (n + m + 1) / 12)))
     if c < 1:
         return ratio, None, None
@@ -349,7 +351,7 @@ HEADLINE_TITLES = {
     ALGORITHM_FREE: f"{ALGORITHM_FREE[0].upper()}{ALGORITHM_FREE[1:]}: the best AI-written variant against the "
                     "compiler's best build of any algorithm (which program to use)",
 }
-HEADLINE_COLUMNS = ("substrate", "n", "algorithm", "best AI-written", "best compiler build", "time ratio [95% CI]",
+HEADLINE_COLUMNS = ("substrate", "n", "algorithm", "best AI-written", "best compiler build", f"time ratio [{LEVEL} CI]",
                     "timed", "verdict", "executed ratio", "code ratio", "lines ratio", "why")
 
 

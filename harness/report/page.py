@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.asm import COMMENT, SUFFIX, Listing, side_by_side_opcodes
+from harness.measure.interleave import LEVEL
 from harness.report.analysis import Analysis, Row, analysis_json, is_compiler_built, rows_from_run
 from harness.report.headline import executed_total, ratio_with_ci
 
@@ -186,7 +187,7 @@ def page_data(analysis: Analysis, directory: Path, saved: Path | None = None) ->
                       "only_now": len(keys_now - keys_then), "only_before": len(keys_then - keys_now)}
     else:
         comparison["reason"] = reason
-    return {"analysis": data, "listings": listings, "diffs": diffs, "diff_problems": problems,
+    return {"analysis": data, "level": LEVEL, "listings": listings, "diffs": diffs, "diff_problems": problems,
             "comparison": comparison, "diff_width": DIFF_PAGE_WIDTH, "comment_of_suffix": {
                 suffix: COMMENT[kind] for kind, suffix in SUFFIX.items()}}
 

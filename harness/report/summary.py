@@ -16,7 +16,7 @@ from typing import Any
 
 from harness.report.explain import ANOTHER_ALGORITHM, IDENTICAL_CODE, NOT_COUNTED
 from harness.report.headline import ALGORITHM_FREE, SAME_ALGORITHM, Headline
-from harness.measure.interleave import FASTER, IDENTICAL, SAME, SLOWER
+from harness.measure.interleave import FASTER, IDENTICAL, LEVEL, SAME, SLOWER
 
 SCREEN_LINES = 60
 SCREEN_WIDTH = 120
@@ -96,7 +96,7 @@ def summary_lines(analysis: Any, report_dir: Path | None, width: int = SCREEN_WI
                   budget: int = SCREEN_LINES) -> list[str]:
     """The last screen: at most `budget` lines of at most `width` columns (a whole over-long name excepted)."""
     head = wrap("The answer (random input; ratios are AI / compiler: below 1, the AI-written code is faster or "
-                "executes less; [95% interval] from the rounds the two shared):", width)
+                f"executes less; [{LEVEL} interval] from the rounds the two shared):", width)
     tail: list[str] = []
     failed = [f['id'] for f in analysis.failures if f.get('verdict') != "skip"]
     skipped = [f['id'] for f in analysis.failures if f.get('verdict') == "skip"]

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from harness.measure.interleave import LEVEL
+
 ORIGIN = "supplied"
 
 
@@ -139,7 +141,7 @@ def markdown(analysis: Any) -> list[str]:
     out = ["## Your files", "",
            "The files handed to this run (origin `supplied`), judged like AI-written variants: ratios are yours / the "
            "best compiler build of the kernel's own source on the same substrate (below 1: yours is faster or "
-           "executes less), with 95% intervals from the rounds the two shared (harness.measure.interleave).", ""]
+           f"executes less), with {LEVEL} intervals from the rounds the two shared (harness.measure.interleave).", ""]
     for f in data["files"]:
         out.append(f"### {f['variant']} (`{f['path']}`)")
         out.append("")
@@ -155,7 +157,7 @@ def markdown(analysis: Any) -> list[str]:
         out += [f"- adapted: {note}" for note in f["notes"]] or ["- adapted: nothing, it ran as written"]
         mine = [c for c in data["comparisons"] if c["variant"] == f["variant"]]
         if mine:
-            out += ["", "| substrate | n | shape | route | median/call | best compiler build | time ratio [95% CI] | "
+            out += ["", f"| substrate | n | shape | route | median/call | best compiler build | time ratio [{LEVEL} CI] | "
                     "verdict | executed ratio | why |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
             for c in mine:
                 ratio = (f"{c['time_ratio']:.2f} {_ci_text(*(c['ci'] or [None, None]))}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from harness.measure.interleave import LEVEL
 from harness.report.formatting import fmt_time
 from harness.report.headline import base_cost, time_comparison
 from targets.base import HOST_SUBSTRATES, SUBSTRATES
@@ -77,8 +78,8 @@ def markdown(analysis: Any) -> list[str]:
            "baseline substrate (x86-64 for any machine, wasm without SIMD) and on its host-tuned one (this CPU's "
            "vector units, wasm SIMD). Vector or scalar is read from the code that ran (its widest vector register "
            "or v128), the width in brackets. `host / baseline` below 1: the host-tuned build is faster; `faster` "
-           "and `slower` only when the whole 95% interval clears 1. `any`: the best build whatever its code.", "",
-           "| kernel | n | platform | author | code | best baseline | best host-tuned | host / baseline [95% CI] | "
+           f"and `slower` only when the whole {LEVEL} interval clears 1. `any`: the best build whatever its code.", "",
+           f"| kernel | n | platform | author | code | best baseline | best host-tuned | host / baseline [{LEVEL} CI] | "
            "verdict |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for e in found:
         ratio = "" if e["ratio"] is None else f"{e['ratio']:.3f}" + (

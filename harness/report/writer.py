@@ -27,7 +27,7 @@ from harness.report.formatting import fmt_executed, fmt_ratio, fmt_time
 from harness.report.headline import (
     ALGORITHM_FREE, HEADLINE_COLUMNS, HEADLINE_TITLES, SAME_ALGORITHM, headline_cells,
 )
-from harness.measure.interleave import rules_text
+from harness.measure.interleave import LEVEL, rules_text
 from harness.report.summary import print_summary, unsplit_table
 from targets.cpu_features import features_line
 
@@ -135,7 +135,7 @@ def markdown(analysis: Analysis) -> str:
            f"Run {analysis.datetime}, profile `{analysis.profile}`, on {analysis.machine.get('cpu', {}).get('brand_raw', 'this machine')}.",
            *rules_text(), "",
            "Times are per call of the kernel alone (inputs made before the timed window, every output checked after it), from loops inside each target; median and interquartile range over the rounds.",
-           "`x same-algorithm compiler` divides by the fastest compiler build (a compiler route's build of the kernel's own C or LLVM IR source) of the same algorithm on the same substrate, n and shape; `x any compiler` by the fastest compiler build of any algorithm; each from the rounds the two shared (the rows of one kernel, substrate, n and shape are timed as one block), with its 95% interval. The fastest builds are chosen by the rounds every row of the block took.",
+           f"`x same-algorithm compiler` divides by the fastest compiler build (a compiler route's build of the kernel's own C or LLVM IR source) of the same algorithm on the same substrate, n and shape; `x any compiler` by the fastest compiler build of any algorithm; each from the rounds the two shared (the rows of one kernel, substrate, n and shape are timed as one block), with its {LEVEL} interval. The fastest builds are chosen by the rounds every row of the block took.",
            "`placement`: on native routes, the slowest over the fastest median of the code placed at several offsets mod 64 (or why it stayed in place).",
            "Emulated routes report executed instructions; their time is the emulator's, not the code's.", ""]
     out += [features_line(analysis.machine.get("cpu", {}).get("flags")), ""]
