@@ -139,6 +139,8 @@ class Analysis:
     headline: list[Headline] = field(default_factory=list)
     compiler_flags: dict[str, list[str]] = field(default_factory=dict)
     machine_notes: list[str] = field(default_factory=list)  # the machine's state while timing, in plain words
+    # `slower` or `faster` when the machine as a whole ran so against its previous run (harness.report.earlier_run).
+    pace_changed: str = ""
     # The user's own files: checks, adaptations, comparisons and ranking (harness.report.supplied); empty without them.
     supplied: dict[str, Any] = field(default_factory=dict)
     explanation_note: str = ""  # why the explanations lack llvm-mca's cycles, when they do

@@ -12,22 +12,20 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from harness.asm import COMMENT, SUFFIX, Listing, side_by_side_opcodes
 from harness.measure.interleave import LEVEL
-from harness.report.analysis import Analysis, Row, analysis_json, is_compiler_built, rows_from_run
-from harness.report.headline import executed_total, ratio_with_ci
+from harness.report.analysis import Analysis, Row, analysis_json, is_compiler_built
+from harness.report.earlier_run import compare_with_earlier, row_key
+from harness.report.headline import executed_total
 
 PAGE = "index.html"
 # Wider than a terminal's `arena asm --diff`: a page has room for address, bytes and instruction on each side.
 DIFF_PAGE_WIDTH = 180
 _KIND_OF_SUFFIX = {suffix: kind for kind, suffix in SUFFIX.items()}
-# The fields pytest-benchmark records that say which machine a run was made on.
-_MACHINE_KEYS = ("node", "machine", "system", "processor")
 
 
 # --- listings ----------------------------------------------------------------------------------------------------
@@ -65,76 +63,6 @@ def comparison_partner(row: Row, rows: Sequence[Row]) -> Row | None:
     return min(native, key=lambda r: r.median) if native else None
 
 
-# --- the previous run of the same machine ------------------------------------------------------------------------
-
-
-def same_machine(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    if not a or not b:
-        return False
-    keys = [k for k in _MACHINE_KEYS if k in a or k in b]
-    cpu = (a.get("cpu") or {}).get("brand_raw"), (b.get("cpu") or {}).get("brand_raw")
-    return bool(keys) and all(a.get(k) == b.get(k) for k in keys) and cpu[0] == cpu[1]
-
-
-def previous_run(analysis: Analysis, saved: Path | None) -> tuple[Path | None, str]:
-    """The newest saved run beside `saved` made on the same machine before this one, or why there is none."""
-    if saved is None:
-        return None, "the saved run this report comes from is not known"
-    if not analysis.machine:
-        return None, "this run records no machine_info"
-    # Newest first by pytest-benchmark's counter in the name, so a long history is not read whole.
-    for path in sorted(Path(saved).parent.glob("*.json"), reverse=True):
-        if path.resolve() == Path(saved).resolve():
-            continue
-        try:
-            run = json.loads(path.read_text())
-        except (OSError, ValueError):
-            continue  # not a saved run (or one being written): it cannot be compared with
-        when = run.get("datetime", "") if isinstance(run, dict) else ""
-        if when and when < analysis.datetime and same_machine(analysis.machine, run.get("machine_info") or {}):
-            return path, ""
-    return None, f"no earlier saved run of this machine in {Path(saved).parent}"
-
-
-@dataclass
-class Move:
-    key: str
-    flag: str  # "" when the row stayed within its intervals
-    detail: str
-
-
-def _row_key(r: Row) -> str:
-    return f"{r.kernel}/{r.variant}/{r.route}/n={r.n}/{r.shape}"
-
-
-# A row is flagged when its time moved by more than this, beyond its interval: smaller moves are the drift
-# between two runs of one machine.
-MOVE_THRESHOLD = 0.10
-
-
-def compare_runs(current: Sequence[Row], previous: Sequence[Row]) -> dict[str, Move]:
-    """Per row of both runs: flagged when the whole interval of its time new/old (both runs' rounds) lies beyond
-    MOVE_THRESHOLD either way, or when an exact count changed; emulated rows only by their counts."""
-    before = {_row_key(r): r for r in previous}
-    moves = {}
-    for row in current:
-        old = before.get(_row_key(row))
-        if old is None:
-            continue
-        key = _row_key(row)
-        now_count, old_count = sum(row.executed.values()), sum(old.executed.values())
-        time, low, high = ratio_with_ci(row.per_sort or [row.median], old.per_sort or [old.median])
-        change = f"time x{time:.2f}" + (f" [{low:.2f}-{high:.2f}]" if low is not None else "") + " of the previous run"
-        if row.executed and old.executed and now_count != old_count:
-            moves[key] = Move(key, "count changed", f"executed {old_count:,} -> {now_count:,}; {change}")
-        elif row.timing != "emulated" and low is not None and high is not None and \
-                (low > 1 + MOVE_THRESHOLD or high < 1 / (1 + MOVE_THRESHOLD)):
-            moves[key] = Move(key, "slower" if low > 1 else "faster", change)
-        else:
-            moves[key] = Move(key, "", change)
-    return moves
-
-
 # --- the page ----------------------------------------------------------------------------------------------------
 
 
@@ -154,7 +82,7 @@ def page_data(analysis: Analysis, directory: Path, saved: Path | None = None) ->
                 listings[path.name] = path.read_text(errors="replace")
     diffs: dict[str, str] = {}
     for row, shown in zip(analysis.rows, data["rows"]):
-        shown["key"] = _row_key(row)
+        shown["key"] = row_key(row)
         partner = comparison_partner(row, analysis.rows) if row.origin == "ai" else None
         if partner is None or not row.listing or not partner.listing:
             continue
@@ -170,23 +98,11 @@ def page_data(analysis: Analysis, directory: Path, saved: Path | None = None) ->
             diffs[pair] = {"a": row.listing, "b": partner.listing, "ops": [[op[0], *rest] for op, *rest in ops]}
         except (OSError, ValueError, IndexError) as exc:
             problems.append(f"{row.label} against {partner.label}: {exc}")
-    comparison: dict[str, Any] = {"previous": None}
-    prev_path, reason = previous_run(analysis, saved)
-    if prev_path is not None:
-        # Only its rows' times and counts: not the whole analysis, whose comparisons take seconds.
-        previous_run_data = json.loads(prev_path.read_text())
-        previous_rows = [r for r in rows_from_run(previous_run_data) if r.kernel != "noop"]
-        moves = compare_runs(analysis.rows, previous_rows)
-        for shown in data["rows"]:
-            move = moves.get(shown["key"])
-            if move is not None:
-                shown["moved"], shown["moved_detail"] = move.flag, move.detail
-        keys_now, keys_then = {_row_key(r) for r in analysis.rows}, {_row_key(r) for r in previous_rows}
-        comparison = {"previous": prev_path.stem, "datetime": previous_run_data.get("datetime", ""),
-                      "flagged": [vars(m) for m in moves.values() if m.flag], "compared": len(moves),
-                      "only_now": len(keys_now - keys_then), "only_before": len(keys_then - keys_now)}
-    else:
-        comparison["reason"] = reason
+    comparison, moves = compare_with_earlier(analysis, saved)
+    for shown in data["rows"]:
+        move = moves.get(shown["key"])
+        if move is not None:
+            shown["moved"], shown["moved_detail"] = move.flag, move.detail
     return {"analysis": data, "level": LEVEL, "listings": listings, "diffs": diffs, "diff_problems": problems,
             "comparison": comparison, "diff_width": DIFF_PAGE_WIDTH, "comment_of_suffix": {
                 suffix: COMMENT[kind] for kind, suffix in SUFFIX.items()}}

@@ -89,7 +89,9 @@ def machine_line(analysis: Any) -> str:
         parts.append(f"{analysis.machine['system']} {analysis.machine.get('release', '')}".strip())
     notes = len(analysis.machine_notes)
     line = "Machine: " + ", ".join(parts) + f"; profile {analysis.profile}"
-    return line + (f"; {notes} note(s) on its state while timing in report.md" if notes else "")
+    if analysis.pace_changed:
+        line += f"; it ran {analysis.pace_changed} than in its previous run (ratios move with that)"
+    return line + (f"; {notes} note(s) on its state in report.md" if notes else "")
 
 
 def summary_lines(analysis: Any, report_dir: Path | None, width: int = SCREEN_WIDTH,

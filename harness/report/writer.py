@@ -326,5 +326,8 @@ def latest_saved_run(storage: Path = Path(".benchmarks")) -> Path:
 
 
 def report_saved_run(path: Path, reports: Path) -> tuple[Analysis, Path]:
+    from harness.report.earlier_run import note_pace
+
     analysis = analyse(json.loads(path.read_text()), path.stem)
+    note_pace(analysis, path)
     return analysis, write_report(analysis, reports, path)
