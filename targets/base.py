@@ -7,6 +7,7 @@ Building and running are separate phases, so only the run is ever timed.
 """
 from __future__ import annotations
 
+import os
 import time
 
 from abc import ABC, ABCMeta, abstractmethod
@@ -40,6 +41,23 @@ SUBSTRATES = {"native": "native x86-64", "wasm": "wasmtime", "emulated": "x86-64
 # that requires features beyond the baseline: its results hold for this machine only, so it is compared only
 # with its own kind. The emulator counts instructions whatever the code needs.
 HOST_SUBSTRATES = {"native": "native x86-64, this CPU", "wasm": "wasmtime, SIMD128", "emulated": SUBSTRATES["emulated"]}
+
+
+def share_cores(pid: int) -> None:
+    """Every thread of process `pid` onto the cores this process may use now. A timing child made before a
+    comparison pinned this process to one core (harness.measure.bench.one_core) follows it there when its loop
+    is made, and back after: the cores of a shared machine differ, and the two sides of a comparison must not.
+    Every thread, not only the first: an engine such as V8 compiles and collects on threads of its own."""
+    cores = os.sched_getaffinity(0)
+    try:
+        threads = [int(task) for task in os.listdir(f"/proc/{pid}/task")]
+    except FileNotFoundError:  # no /proc: the process as a whole
+        threads = [pid]
+    for thread in threads:
+        try:
+            os.sched_setaffinity(thread, cores)
+        except ProcessLookupError:  # a thread that ended meanwhile
+            continue
 
 
 def platform_of(substrate: str) -> str:

@@ -270,3 +270,38 @@ def test_a_check_and_a_timing_round_say_the_same_of_code_that_ends_its_child(
         built.close()
     assert report.verdict == "fail" and says in str(timed.value)
     assert report.message.startswith(f"{timed.value} (on input "), (report.message, str(timed.value))
+
+
+def test_a_v8_loop_runs_every_thread_of_its_node_on_the_cores_of_the_comparison() -> None:
+    """Node is started when the module is built, before a comparison pins this process to one core; its loop
+    follows the pin, every thread of it (V8 compiles and collects on threads of its own), and back after."""
+    from harness.measure.bench import one_core
+    from harness.variants import load_source
+    from kernels.kernel import get_kernel
+    from targets import get_route
+    from targets.base import Unavailable
+    from targets.wasm.v8_route import node_path
+
+    try:
+        node_path()
+    except Unavailable as exc:
+        pytest.skip(str(exc))
+    kernel = get_kernel("insertion_sort")
+    built = get_route("wasm-v8").build(load_source(REPO / "kernels" / "insertion_sort" / "variants" /
+                                                   "ai-wat-index-loop.wat", kernel), kernel)
+    everywhere = os.sched_getaffinity(0)
+
+    def cores_of_node() -> set[frozenset[int]]:
+        pid = built._node.process.pid  # type: ignore[attr-defined]
+        return {frozenset(os.sched_getaffinity(int(t))) for t in os.listdir(f"/proc/{pid}/task")}
+
+    try:
+        built.loop(16, "random", 8, seed=1)()
+        assert cores_of_node() == {frozenset(everywhere)}
+        with one_core():
+            built.loop(16, "random", 8, seed=1)()
+            assert cores_of_node() == {frozenset(os.sched_getaffinity(0))} and len(os.sched_getaffinity(0)) == 1
+        built.loop(16, "random", 8, seed=1)()
+        assert cores_of_node() == {frozenset(everywhere)}
+    finally:
+        built.close()

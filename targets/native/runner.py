@@ -23,7 +23,6 @@ so.
 from __future__ import annotations
 
 import ctypes
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,7 +35,7 @@ from targets.native.memory import CodeMapping, GuardedBuffer
 
 # Where the routes have always found them.
 from targets.base import (
-    CANARY_BYTES, guarded_array, unguarded_array,
+    CANARY_BYTES, guarded_array, share_cores, unguarded_array,
 )
 
 # Offsets mod 64 of the kernel's entry that timing sweeps: a cache line's worth of fetch-window positions.
@@ -148,9 +147,7 @@ class NativeKernel:
     def loop(self, n: int, shape: str, repeat: int, *, seed: int, fresh: bool = True, expect: int = 0,
              offsets: Sequence[int] = PLACEMENT_OFFSETS) -> Callable[[], None]:
         child = self._live_child(offsets)  # reconfigured for this loop, not forked again
-        # The cores this process may use now, as a child forked now would inherit them: a comparison pins both
-        # of its sides to one core (harness.measure.bench.one_core) with children made before it.
-        os.sched_setaffinity(child.pid, os.sched_getaffinity(0))
+        share_cores(child.pid)
         runner = NativeRunner(child, n, shape, repeat, seed=seed, fresh_inputs=fresh, expect=expect)
         self._runner = runner
         self.placement = runner.describe()

@@ -53,6 +53,7 @@ from targets.base import (
     as_result,
     lay_out,
     read_layout,
+    share_cores,
 )
 from targets import listing, shaped
 from targets.cache import cached_bytes
@@ -222,6 +223,8 @@ class V8Built(Built):
             "repeat": repeat, "expect": expect, "fresh": fresh, "state": str(seed_state(seed, n, shape)),
             "copies": COPIES, **layout,
         })
+        assert self._node is not None
+        share_cores(self._node.process.pid)  # its rounds on the cores the comparison runs on, as every route's
         request = {"op": "drive", "id": timed.id}
 
         def run() -> None:
