@@ -31,8 +31,6 @@ def _map(size: int) -> int:
     address = libc.mmap(None, size, mmap.PROT_READ | mmap.PROT_WRITE, mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS, -1, 0)
     if address in (None, _MAP_FAILED):
         raise MemoryError(f"mmap of {size} bytes failed (errno {ctypes.get_errno()})")
-    import os, sys
-    if os.environ.get("ARENA_DEBUG_MAP"): print(f"map {size} at {int(address):#x}", file=sys.stderr)
     return int(address)
 
 
