@@ -157,15 +157,10 @@ def compare_with_earlier(analysis: Analysis, saved: Path | None) -> tuple[dict[s
             "pace": vars(pace) | {"changed": pace.changed, "note": pace.note()} if pace else None}, moves
 
 
-def note_pace(analysis: Analysis, saved: Path | None) -> Pace | None:
-    """The typical row's move against the previous run of this machine, added to the analysis's notes on the
-    machine's state (so report.md and the terminal say it); None when there is no such run."""
-    path, _ = previous_run(analysis, saved)
-    if path is None:
-        return None
-    pace = run_pace(analysis.rows, [r for r in rows_from_run(json.loads(path.read_text())) if r.kernel != "noop"],
-                    path.stem)
-    if pace is not None:
-        analysis.machine_notes.append(pace.note())
-        analysis.pace_changed = pace.changed
-    return pace
+def note_pace(analysis: Analysis, comparison: dict[str, Any]) -> None:
+    """The typical row's move against the previous run (`compare_with_earlier`'s comparison), added once to the
+    analysis's notes on the machine's state, so report.md and the terminal say it."""
+    pace = comparison.get("pace")
+    if pace and pace["note"] not in analysis.machine_notes:
+        analysis.machine_notes.append(pace["note"])
+        analysis.pace_changed = pace["changed"]

@@ -19,7 +19,7 @@ from typing import Any
 from harness.asm import COMMENT, SUFFIX, Listing, side_by_side_opcodes
 from harness.measure.interleave import LEVEL
 from harness.report.analysis import Analysis, Row, analysis_json, is_compiler_built
-from harness.report.earlier_run import compare_with_earlier, row_key
+from harness.report.earlier_run import Move, compare_with_earlier, row_key
 from harness.report.headline import executed_total
 
 PAGE = "index.html"
@@ -66,8 +66,10 @@ def comparison_partner(row: Row, rows: Sequence[Row]) -> Row | None:
 # --- the page ----------------------------------------------------------------------------------------------------
 
 
-def page_data(analysis: Analysis, directory: Path, saved: Path | None = None) -> dict[str, Any]:
-    """Everything the page shows, as one JSON object."""
+def page_data(analysis: Analysis, directory: Path, saved: Path | None = None,
+              earlier: tuple[dict[str, Any], dict[str, Move]] | None = None) -> dict[str, Any]:
+    """Everything the page shows, as one JSON object. `earlier`: the comparison with the previous run of this
+    machine, when the caller made it already (harness.report.earlier_run.compare_with_earlier)."""
     data = analysis_json(analysis)
     for row in data["rows"] + data["overhead"]:
         # Every round's time and its round id: in report.json; on the page they were most of its weight.
@@ -98,7 +100,7 @@ def page_data(analysis: Analysis, directory: Path, saved: Path | None = None) ->
             diffs[pair] = {"a": row.listing, "b": partner.listing, "ops": [[op[0], *rest] for op, *rest in ops]}
         except (OSError, ValueError, IndexError) as exc:
             problems.append(f"{row.label} against {partner.label}: {exc}")
-    comparison, moves = compare_with_earlier(analysis, saved)
+    comparison, moves = earlier if earlier is not None else compare_with_earlier(analysis, saved)
     for shown in data["rows"]:
         move = moves.get(shown["key"])
         if move is not None:
@@ -116,8 +118,9 @@ def render_page(data: dict[str, Any]) -> str:
     return template.replace("__TITLE__", title).replace("__DATA__", payload)
 
 
-def write_page(analysis: Analysis, directory: Path, saved: Path | None = None) -> Path:
+def write_page(analysis: Analysis, directory: Path, saved: Path | None = None,
+               earlier: tuple[dict[str, Any], dict[str, Move]] | None = None) -> Path:
     """Write `index.html` into a report folder (after its `asm/` listings are in place)."""
     path = Path(directory) / PAGE
-    path.write_text(render_page(page_data(analysis, Path(directory), saved)))
+    path.write_text(render_page(page_data(analysis, Path(directory), saved, earlier)))
     return path

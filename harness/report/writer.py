@@ -28,6 +28,7 @@ from harness.report.headline import (
     ALGORITHM_FREE, HEADLINE_COLUMNS, HEADLINE_TITLES, SAME_ALGORITHM, headline_cells,
 )
 from harness.measure.interleave import LEVEL, rules_text
+from harness.report.earlier_run import compare_with_earlier, note_pace
 from harness.report.summary import print_summary, unsplit_table
 from targets.cpu_features import features_line
 
@@ -289,7 +290,10 @@ def plot(analysis: Analysis, directory: Path) -> None:
 def write_report(analysis: Analysis, reports: Path, saved: Path | None = None) -> Path:
     """reports/<run>/ with report.json, report.md, the plots and index.html, swapped in whole: an interrupted
     write leaves the previous report of that run, and every other report, as it was. `saved` (the run's
-    JSON) lets the page compare with the previous saved run beside it."""
+    JSON) lets the report compare with the previous saved run beside it (report.md's notes on the machine, the
+    page's last section)."""
+    earlier = compare_with_earlier(analysis, saved)
+    note_pace(analysis, earlier[0])
     reports.mkdir(parents=True, exist_ok=True)
     final = reports / analysis.run_name
     staging = Path(tempfile.mkdtemp(prefix=f".{analysis.run_name}-", dir=reports))
@@ -301,7 +305,7 @@ def write_report(analysis: Analysis, reports: Path, saved: Path | None = None) -
             shutil.copytree(analysis.listings, staging / "asm")
         from harness.report.page import write_page
 
-        write_page(analysis, staging, saved)
+        write_page(analysis, staging, saved, earlier)
         if final.exists():
             old = Path(tempfile.mkdtemp(prefix=".old-", dir=reports))
             os.replace(final, old / "report")
@@ -326,8 +330,5 @@ def latest_saved_run(storage: Path = Path(".benchmarks")) -> Path:
 
 
 def report_saved_run(path: Path, reports: Path) -> tuple[Analysis, Path]:
-    from harness.report.earlier_run import note_pace
-
     analysis = analyse(json.loads(path.read_text()), path.stem)
-    note_pace(analysis, path)
     return analysis, write_report(analysis, reports, path)
