@@ -259,3 +259,14 @@ def _bench_cases(config: pytest.Config, full: bool | None = None) -> list[Any]:
 def _parametrize_bench_cases(metafunc: pytest.Metafunc) -> None:
     cases = _bench_cases(metafunc.config)
     metafunc.parametrize("bench_case", cases, ids=[c.id for c in cases])
+
+
+def timed_outcome(built: Any, n: int, repeat: int, rounds: int = 1, fresh: bool = True) -> Any:
+    """`rounds` rounds of `built`'s timing loop at n (random input, the suite's SEED, `repeat` calls a round), and
+    what the loop saw (targets.fresh.LoopOutcome): its calls, its wrong outputs, its last input and output."""
+    from targets.fresh import SEED
+
+    run = built.loop(n, "random", repeat, seed=SEED, fresh=fresh)
+    for _ in range(rounds):
+        run()
+    return built.loop_outcome()

@@ -23,6 +23,8 @@ from targets import get_route, shaped
 from targets.native.c_cffi import compile_cffi
 from targets.fresh import C_SOURCE, MASK64, fill_arrays, seed_state, signed64
 
+from .conftest import timed_outcome
+
 TIMED_CALLS = Path(__file__).resolve().parent / "timed_calls"
 SEED = 20261122
 needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="node is not on PATH")
@@ -151,10 +153,7 @@ def test_a_result_wrong_on_a_few_calls_anywhere_in_a_round_is_counted(route: str
     assert 0 < wrong < repeat  # some calls of the rounds, never all
     built = _build(route, f"dot-wrong-on-some-inputs.{suffix}")
     try:
-        run = built.loop(n, "random", repeat, seed=SEED)
-        for _ in range(rounds):
-            run()
-        outcome = built.loop_outcome()
+        outcome = timed_outcome(built, n, repeat, rounds)
         assert (outcome.calls, outcome.bad) == (repeat * rounds, wrong)
     finally:
         built.close()
@@ -165,8 +164,7 @@ def test_a_result_wrong_on_a_few_calls_anywhere_in_a_round_is_counted(route: str
 def test_a_call_that_writes_its_input_is_counted(route: str, suffix: str, fresh: bool) -> None:
     built = _build(route, f"dot-writes-its-input.{suffix}")
     try:
-        built.loop(16, "random", 100, seed=SEED, fresh=fresh)()
-        outcome = built.loop_outcome()
+        outcome = timed_outcome(built, 16, 100, fresh=fresh)
         assert (outcome.calls, outcome.bad) == (100, 100)
     finally:
         built.close()

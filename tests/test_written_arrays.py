@@ -22,6 +22,8 @@ from targets import get_route, shaped
 from targets.fresh import C_SOURCE, MASK64, SEED, seed_state, signed64
 from targets.native.cffi_build import compile_cffi
 
+from .conftest import timed_outcome
+
 TESTS = Path(__file__).resolve().parent
 TIMED_CALLS = TESTS / "timed_calls"
 needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="node is not on PATH: the V8 routes need it")
@@ -145,10 +147,8 @@ def test_a_kernel_writing_an_output_array_is_timed_in_the_target_and_every_call_
     assert shaped.capacity(INTERFACE, n, repeat) < repeat or n == 16
     built = _build(route, KERNEL.directory / name)
     try:
-        run, rounds = built.loop(n, "random", repeat, seed=SEED), 2
-        for _ in range(rounds):
-            run()
-        outcome = built.loop_outcome()
+        rounds = 2
+        outcome = timed_outcome(built, n, repeat, rounds)
         assert (outcome.calls, outcome.bad) == (repeat * rounds, 0)
         assert built.loop_clock()() > 0
         # The last call's input is the stream's last of the two rounds (each call gets its own), and what it left
@@ -168,10 +168,7 @@ def test_a_wrong_output_on_a_few_calls_anywhere_in_a_round_is_counted(route: str
     assert 0 < wrong < repeat  # some calls of the rounds, never all
     built = _build(route, TIMED_CALLS / f"prefix-sum-wrong-on-some-inputs.{suffix}")
     try:
-        run = built.loop(n, "random", repeat, seed=SEED)
-        for _ in range(rounds):
-            run()
-        outcome = built.loop_outcome()
+        outcome = timed_outcome(built, n, repeat, rounds)
         assert (outcome.calls, outcome.bad) == (repeat * rounds, wrong)
     finally:
         built.close()
@@ -182,8 +179,7 @@ def test_a_wrong_output_on_a_few_calls_anywhere_in_a_round_is_counted(route: str
 def test_a_call_that_writes_its_input_array_is_counted(route: str, suffix: str, fresh: bool) -> None:
     built = _build(route, TIMED_CALLS / f"prefix-sum-writes-its-input.{suffix}")
     try:
-        built.loop(16, "random", 100, seed=SEED, fresh=fresh)()
-        outcome = built.loop_outcome()
+        outcome = timed_outcome(built, 16, 100, fresh=fresh)
         assert (outcome.calls, outcome.bad) == (100, 100)
         src, dst = outcome.last_output.arrays
         assert src[-1] == outcome.last_input[0][-1] ^ 1 and dst == INTERFACE.expected(outcome.last_input).arrays[1]
