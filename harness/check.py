@@ -216,7 +216,7 @@ class Checker:
 
     def _sandbox(self) -> dict[str, Any]:
         """Native variant code runs only under the system-call filter, loaded after the code is in place."""
-        return {"prepare": getattr(self.built, "enter_child", None), "sandboxed": True}
+        return {"prepare": getattr(self.built, "prepare_child", None), "sandboxed": True}
 
     def _died(self, died: ChildDied) -> Failure:
         message = str(variant_failure(self.built.route, died))  # as a timing round of the same code says it

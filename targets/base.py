@@ -178,6 +178,20 @@ def read_layout(interface: Interface, region: bytes, offsets: Sequence[int], cou
     return Outcome(result, arrays)
 
 
+# The System V ABI's callee-saved general registers: a function returns with them as it found them.
+CALLEE_SAVED = ("rbx", "rbp", "r12", "r13", "r14", "r15")
+# A value per general register (but rsp, rdi and rsi) that is a canonical address nothing maps, each its own: a
+# register used as a pointer before it is set faults at an address that says which register it was, and one
+# left changed at return is told from the value it held at entry. The emulator and the native call guard alike.
+SENTINEL_REGISTERS = ("rax", "rbx", "rcx", "rdx", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15")
+SENTINELS = {name: 0x5E00_0000_0000 | (i + 1) << 36 | (i + 1) * 0x0101 for i, name in enumerate(SENTINEL_REGISTERS)}
+
+
+def clobbered(register: str, entry: int, got: int) -> str:
+    """How a route says a kernel returned with a callee-saved register changed: the one wording of every route."""
+    return f"callee-saved register {register} clobbered: {entry:#x} at entry, {got:#x} at return"
+
+
 def as_result(interface: Interface, bits: int | None) -> int | None:
     """A result register's or a wasm result's bits as the interface's result type (None for a void kernel)."""
     if interface.result is None or bits is None:

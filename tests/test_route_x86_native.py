@@ -55,7 +55,7 @@ def test_native_run_and_timing_loop() -> None:
     try:
         values = [5, -1, 4, -(2**31), 0, 2**31 - 1, 4]
         # Variant code runs only in a sandboxed child, never in this process.
-        ran = in_child(built.run, values, timeout=10, prepare=built.enter_child, sandboxed=True)
+        ran = in_child(built.run, values, timeout=10, prepare=built.prepare_child, sandboxed=True)
         assert ran == sorted(values)
         assert built.code_bytes == len(built.assembled.code) > 0  # type: ignore[attr-defined]
         built.loop(7, "random", 100, seed=1)()

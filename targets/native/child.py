@@ -8,38 +8,24 @@ guarded call. targets.native.runner decides what to place where and forks one su
 """
 from __future__ import annotations
 
-import ctypes
 import pickle
 import struct
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from functools import cache
 from typing import Any
 
-from kernels.interface import Array, Interface, Outcome
+from kernels.interface import Interface, Outcome
 from targets import fresh, shaped
-from targets.base import (
-    DEFAULT_INTERFACE, BuildError, RunError,
-)
+from targets.base import DEFAULT_INTERFACE, RunError
 from targets.native.cffi_build import compile_cffi
 from targets.native.isolate import ChildDied, ForkedChild, variant_failure
 from targets.native.memory import GuardedBuffer
 
 # Longest one timing round may take in the child before it is taken for a hang.
 ROUND_SECONDS = 60.0
-
-_C_RESULTS = {None: None, "i32": ctypes.c_int32, "u32": ctypes.c_uint32, "i64": ctypes.c_int64}
-
-
-def kernel_function(address: int, interface: Interface) -> Callable[..., int | None]:
-    """The kernel at a machine-code address as ctypes calls it: its interface's arguments and result."""
-    if not address:
-        raise BuildError("entry point has address 0")
-    return ctypes.CFUNCTYPE(_C_RESULTS[interface.result], *(
-        ctypes.c_void_p if isinstance(a, Array) else ctypes.c_size_t for a in interface.arguments))(address)
-
 
 # How the driver is compiled, here and beside the standalone fidelity program.
 DRIVER_FLAGS = ("-O2",)
@@ -199,7 +185,7 @@ class _TimingAnswers:
 
     def __init__(self, built: Any, module: Any, places: Sequence[Any]) -> None:
         self.built, self.ffi, self.lib = built, module.ffi, module.lib
-        built.enter_child()
+        built.prepare_child()
         self.interface = getattr(built, "interface", DEFAULT_INTERFACE)
         self.is_shaped = shaped.supported(self.interface)
         kernel_type = (shaped.kernel_c_type if self.is_shaped else fresh.kernel_c_type)(self.interface)

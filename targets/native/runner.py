@@ -29,14 +29,11 @@ from typing import Any
 
 from kernels.interface import Outcome
 from targets import fresh
-from targets.x86.disasm import position_dependence
-from targets.native.child import NativeChild, NativeRunner, kernel_function
+from targets.base import CANARY_BYTES, as_result, guarded_array, share_cores, unguarded_array
+from targets.native import call_guard
+from targets.native.child import NativeChild, NativeRunner
 from targets.native.memory import CodeMapping, GuardedBuffer
-
-# Where the routes have always found them.
-from targets.base import (
-    CANARY_BYTES, guarded_array, share_cores, unguarded_array,
-)
+from targets.x86.disasm import position_dependence
 
 # Offsets mod 64 of the kernel's entry that timing sweeps: a cache line's worth of fetch-window positions.
 PLACEMENT_OFFSETS = (0, 16, 32, 48)
@@ -68,6 +65,12 @@ class NativeKernel:
     def enter_child(self) -> None:
         """Load what the code needs in the child before the filter closes (a shared library, say)."""
 
+    def prepare_child(self) -> None:
+        """Everything a child running this code loads before its filter closes: the call guard, then
+        `enter_child()`."""
+        call_guard.load()
+        self.enter_child()
+
     def entry_address(self) -> int:
         raise NotImplementedError
 
@@ -80,18 +83,20 @@ class NativeKernel:
         return (code, 0) if code else None
 
     def call(self, values: Any) -> Outcome:
-        """One guarded call, each array flush against a guard page of its own, canaries below and above it.
-        Only ever called in a sandboxed child (harness.check runs it there)."""
+        """One guarded call, each array flush against a guard page of its own, canaries below and above it, the
+        callee-saved registers checked at return (targets.native.call_guard). Only ever called in a sandboxed child
+        (harness.check runs it there)."""
         interface = self.interface
         if self._buffers is None:
             self._buffers = [GuardedBuffer() for _ in interface.arrays]
         placed = [(argument, elements, guarded_array(argument, elements))
                   for argument, elements in zip(interface.arrays, interface.inputs(values))]
         starts = [buffer.place(data) for buffer, (_, _, data) in zip(self._buffers, placed)]
-        function = kernel_function(self.entry_address(), interface)
-        result = function(*interface.call_arguments([s + CANARY_BYTES for s in starts], [len(e) for _, e, _ in placed]))
+        # Through the call guard: a callee-saved register left changed is the variant's failure, named.
+        bits = call_guard.guarded_call(self.entry_address(), interface.call_arguments(
+            [s + CANARY_BYTES for s in starts], [len(e) for _, e, _ in placed]))
         only = len(placed) == 1
-        return Outcome(result if interface.result else None, tuple(
+        return Outcome(as_result(interface, bits), tuple(
             unguarded_array(argument, ctypes.string_at(start, len(data)), len(elements), only)
             for start, (argument, elements, data) in zip(starts, placed)))
 

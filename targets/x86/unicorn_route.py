@@ -13,15 +13,19 @@ from kernels.kernel import Kernel
 from targets.variant_source import Source
 from kernels.interface import Interface, Outcome
 from targets.base import (
+    CALLEE_SAVED,
     CANARY_BYTES,
     DEFAULT_INTERFACE,
     Built,
     LimitExceeded,
     OutOfBounds,
     RunError,
+    SENTINEL_REGISTERS,
+    SENTINELS,
     Target,
     Unavailable,
     as_result,
+    clobbered,
     guarded_array,
     unguarded_array,
 )
@@ -33,8 +37,6 @@ from targets.x86 import listing_x86
 from targets.x86.assemble import (
     PAGE, Assembled, assemble_allowed,
 )
-
-# Re-exported: the routes and tests that assemble have always found these here.
 
 # A page of int3: emulation stops when rip reaches it (emu_start's `until`), before anything there runs.
 RETURN_ADDRESS = 0x0DEA_D000
@@ -57,11 +59,8 @@ _ZERO_STACK = bytes(STACK_SIZE)
 # register used as a pointer before it is set faults at an address that says which register it was. The
 # kernel's arguments then go into their System V registers (the interface says which); rdi or rsi carrying
 # no argument (a fixed-length kernel has no n) keep a sentinel of their own.
-_SENTINEL_REGISTERS = ("rax", "rbx", "rcx", "rdx", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15")
-SENTINELS = {name: 0x5E00_0000_0000 | (i + 1) << 36 | (i + 1) * 0x0101 for i, name in enumerate(_SENTINEL_REGISTERS)}
 _NO_ARGUMENT = {name: 0x5E00_0000_0000 | (i + 14) << 36 | (i + 14) * 0x0101 for i, name in enumerate(("rdi", "rsi"))}
-CALLEE_SAVED = ("rbx", "rbp", "r12", "r13", "r14", "r15")
-_REG = {name: getattr(x86, f"UC_X86_REG_{name.upper()}") for name in (*_SENTINEL_REGISTERS, "rsp", "rdi", "rsi", "rip")}
+_REG = {name: getattr(x86, f"UC_X86_REG_{name.upper()}") for name in (*SENTINEL_REGISTERS, "rsp", "rdi", "rsi", "rip")}
 _XMM = tuple(getattr(x86, f"UC_X86_REG_XMM{i}") for i in range(16))
 
 _ACCESS = {
@@ -316,9 +315,7 @@ class UnicornBuilt(Built):
         for name in CALLEE_SAVED:
             got = uc.reg_read(_REG[name])
             if got != SENTINELS[name]:
-                raise RunError(
-                    f"callee-saved register {name} clobbered: {SENTINELS[name]:#x} at entry, {got:#x} at return"
-                )
+                raise RunError(clobbered(name, SENTINELS[name], got))
 
     # -- hooks and messages -------------------------------------------------
 
