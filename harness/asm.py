@@ -31,8 +31,6 @@ from targets.vector_width import vector_width
 from targets.listing import Rendered
 from harness.mca import mca
 
-# Re-exported: where callers of the listings have always found them.
-
 # The comment marker, the file suffix and the pygments lexer of each kind of listing.
 COMMENT = {"x86": "#", "llvm": ";", "wat": ";;"}
 SUFFIX = {"x86": ".s", "llvm": ".ll", "wat": ".wat"}

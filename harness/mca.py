@@ -2,13 +2,18 @@
 from __future__ import annotations
 
 import glob
+import json
 import os
 import re
 import shutil
 import subprocess
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
+
+from targets.cache import cached_bytes
 
 # A label at the start of a GAS line, as harness.asm's filter reads it.
 _GAS_LABEL = re.compile(r"^([A-Za-z_.$@?][\w.$@?]*):")
@@ -52,6 +57,42 @@ def inner_loop(code: Sequence[str]) -> list[str]:
     return [line for line in code[start : end + 1] if not _GAS_LABEL.match(line.strip())]
 
 
+# Iterations of the loop llvm-mca models: its totals are divided by this.
+ITERATIONS = 100
+
+
+@dataclass(frozen=True)
+class McaRun:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def total_cycles(self) -> float | None:
+        """Cycles per iteration: llvm-mca's total over ITERATIONS, or None when it reported none."""
+        for line in self.stdout.splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "Total Cycles" and value.strip().isdigit():
+                return int(value.strip()) / ITERATIONS
+        return None
+
+
+def run_mca(loop: Sequence[str], tool: str) -> McaRun:
+    """llvm-mca on `loop` (Intel syntax) repeated ITERATIONS times, modelling the host CPU; kept in the cache,
+    keyed by the loop, the tool (path, size, time) and the CPU it models, since a report asks for the same
+    unchanged loops on every run."""
+    source = ".intel_syntax noprefix\n" + "\n".join(loop) + "\n"
+    command = [tool, "-mtriple=x86_64-unknown-linux-gnu", f"-iterations={ITERATIONS}"]
+    stat = os.stat(tool)
+
+    def produce(_work: Path) -> bytes:
+        done = subprocess.run(command, input=source, capture_output=True, text=True, check=False)
+        return json.dumps([done.returncode, done.stdout, done.stderr]).encode()
+
+    code, out, err = json.loads(cached_bytes("mca", [*command, str(stat.st_size), str(stat.st_mtime_ns),
+                                                     _mca_cpu(tool), source], produce))
+    return McaRun(code, out, err)
+
+
 def mca(listing: Any, tool: str | None = None) -> str:
     """llvm-mca's summary for the inner loop of an x86-64 listing, or why there is none."""
     if listing.kind != "x86":
@@ -62,14 +103,13 @@ def mca(listing: Any, tool: str | None = None) -> str:
     loop = inner_loop(listing.code)
     if not loop:
         return "llvm-mca: no backward branch in this listing, so no loop to analyse: skipped"
-    source = ".intel_syntax noprefix\n" + "\n".join(loop) + "\n"
-    done = subprocess.run([tool, "-mtriple=x86_64-unknown-linux-gnu", "-iterations=100"], input=source,
-                          capture_output=True, text=True, check=False)
+    done = run_mca(loop, tool)
     if done.returncode != 0:
         return f"llvm-mca failed on the inner loop ({len(loop)} instructions):\n{done.stderr.strip()}"
     return _mca_summary(done.stdout, loop, tool)
 
 
+@cache
 def _mca_cpu(tool: str) -> str:
     # With no -mcpu, llvm-mca models the host CPU; only `--version` says which one that is.
     done = subprocess.run([tool, "--version"], capture_output=True, text=True, check=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 import wasmtime
@@ -151,6 +152,23 @@ def test_mca_summarises_the_inner_loop_or_says_it_is_missing(monkeypatch: pytest
 @pytest.mark.skipif(not mca_module.find_llvm_mca(), reason="llvm-mca is not on PATH")
 def test_mca_reads_the_compiler_listings_too() -> None:
     assert "IPC" in mca_module.mca(listing("insertion_sort", "c-gcc-O3"))
+
+
+@pytest.mark.skipif(not mca_module.find_llvm_mca(), reason="llvm-mca is not on PATH")
+def test_llvm_mca_runs_once_per_loop_and_is_read_from_the_cache_after(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARENA_CACHE", str(tmp_path))
+    tool = mca_module.find_llvm_mca()
+    assert tool is not None
+    loop = mca_module.inner_loop(listing("ai-x86-pointer-walk", "x86-unicorn").code)
+    first = mca_module.run_mca(loop, tool)
+    assert first.returncode == 0 and (first.total_cycles() or 0) > 0
+    runs: list[Any] = []
+    real_run = mca_module.subprocess.run
+    monkeypatch.setattr(mca_module.subprocess, "run", lambda *a, **k: runs.append(a) or real_run(*a, **k))
+    assert mca_module.run_mca(loop, tool) == first and runs == []
+    longer = mca_module.run_mca(["add eax, 1", *loop], tool)
+    assert len(runs) == 1 and longer.stdout != first.stdout
 
 
 def test_write_listing_names_the_file_after_variant_and_route(tmp_path: Path) -> None:

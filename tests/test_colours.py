@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from harness.report import writer as report
+from harness.report import plots
 from harness.report.colours import distinct
 from harness.report.analysis import analyse
 
@@ -34,6 +34,6 @@ def test_the_time_plot_gives_each_of_many_series_its_own_colour(tmp_path: Path, 
         original(self, *args, **kwargs)
 
     monkeypatch.setattr(Figure, "savefig", keep)
-    report.plot(analyse(run, "many"), tmp_path)
+    plots.time_vs_n(analyse(run, "many"), tmp_path)
     lines = [line for line in saved[0].axes[0].get_lines() if line.get_label() != "n² growth"]
     assert len(lines) == 25 and len({line.get_color() for line in lines}) == 25

@@ -150,12 +150,34 @@ def test_report_is_written_whole_or_not_at_all(tmp_path: Path, monkeypatch: pyte
     def interrupted(*_: Any) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(report, "plot", interrupted)
+    monkeypatch.setattr(report, "markdown", interrupted)
     analysis.profile = "changed"
     with pytest.raises(KeyboardInterrupt):
         write_report(analysis, tmp_path)
     assert (first / "report.md").read_text() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["latest", "run-1"]
+
+
+def _cannot_draw(*_: Any) -> None:
+    raise RuntimeError("no room to draw")
+
+
+@pytest.mark.parametrize("threads", [1, 3], ids=["forked", "in place"])
+def test_the_pictures_are_drawn_in_forked_workers_or_in_place_and_a_failure_reaches_the_caller(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threads: int) -> None:
+    from harness.report import plots
+
+    # A process running other threads must not fork: it draws in place.
+    monkeypatch.setattr(plots.threading, "active_count", lambda: threads)
+    analysis = analyse(synthetic_run(), "run-1")
+    drawing = plots.start_plots(analysis, tmp_path)
+    assert (drawing.pool is not None) == (threads == 1)
+    drawing.wait()
+    assert all((tmp_path / name).read_bytes().startswith(b"\x89PNG") for name in plots.PICTURES)
+    monkeypatch.setattr(plots, "DRAWINGS", (plots.time_vs_n, _cannot_draw))
+    (tmp_path / "again").mkdir()
+    with pytest.raises(RuntimeError, match="no room to draw"):
+        plots.start_plots(analysis, tmp_path / "again").wait()
 
 
 def test_arena_report_renders_a_saved_run(tmp_path: Path) -> None:

@@ -78,7 +78,8 @@ def _side_quantiles(logs: np.ndarray) -> np.ndarray:
     position = SIDE_QUANTILE * (n - 1)
     below = int(position)
     above = min(below + 1, n - 1)
-    ordered = np.partition(logs, (below, above), axis=-1)
+    # A full sort: for rows this short numpy sorts several times faster than it partitions around two ranks.
+    ordered = np.sort(logs, axis=-1)
     return ordered[..., below] + (position - below) * (ordered[..., above] - ordered[..., below])
 
 

@@ -132,18 +132,10 @@ def listing_code(body: Sequence[str]) -> list[str]:
 
 
 def cycles_of(loop: Sequence[str], tool: str) -> float | None:
-    """Total cycles over iterations, as llvm-mca reports them for `loop` (Intel syntax) repeated."""
-    import subprocess
+    """Cycles per iteration of `loop` (Intel syntax), as llvm-mca models it repeated (harness.mca.run_mca)."""
+    from harness.mca import run_mca
 
-    iterations = 100
-    source = ".intel_syntax noprefix\n" + "\n".join(loop) + "\n"
-    done = subprocess.run([tool, "-mtriple=x86_64-unknown-linux-gnu", f"-iterations={iterations}"], input=source,
-                          capture_output=True, text=True, check=False)
-    for line in done.stdout.splitlines():
-        key, _, value = line.partition(":")
-        if key.strip() == "Total Cycles" and value.strip().isdigit():
-            return int(value.strip()) / iterations
-    return None
+    return run_mca(loop, tool).total_cycles()
 
 
 def _cycles_pair(a: Any, b: Any, listings: str | None, tool: str | None, cache: dict[str, float | None]

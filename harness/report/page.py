@@ -67,14 +67,16 @@ def comparison_partner(row: Row, rows: Sequence[Row]) -> Row | None:
 
 
 def page_data(analysis: Analysis, directory: Path, saved: Path | None = None,
-              earlier: tuple[dict[str, Any], dict[str, Move]] | None = None) -> dict[str, Any]:
+              earlier: tuple[dict[str, Any], dict[str, Move]] | None = None,
+              as_json: dict[str, Any] | None = None) -> dict[str, Any]:
     """Everything the page shows, as one JSON object. `earlier`: the comparison with the previous run of this
-    machine, when the caller made it already (harness.report.earlier_run.compare_with_earlier)."""
-    data = analysis_json(analysis)
-    for row in data["rows"] + data["overhead"]:
-        # Every round's time and its round id: in report.json; on the page they were most of its weight.
-        row.pop("per_sort", None)
-        row.pop("round_ids", None)
+    machine, and `as_json`: analysis_json(analysis), when the caller made them already (they take a while; the
+    latter is left as it was)."""
+    data = dict(as_json if as_json is not None else analysis_json(analysis))
+    # Every round's time and its round id: in report.json; on the page they were most of its weight.
+    left_out = ("per_sort", "round_ids")
+    for table in ("rows", "overhead"):
+        data[table] = [{k: v for k, v in row.items() if k not in left_out} for row in data[table]]
     listings: dict[str, str] = {}
     problems: list[str] = []
     asm_dir = directory / "asm"
@@ -119,8 +121,10 @@ def render_page(data: dict[str, Any]) -> str:
 
 
 def write_page(analysis: Analysis, directory: Path, saved: Path | None = None,
-               earlier: tuple[dict[str, Any], dict[str, Move]] | None = None) -> Path:
-    """Write `index.html` into a report folder (after its `asm/` listings are in place)."""
+               earlier: tuple[dict[str, Any], dict[str, Move]] | None = None,
+               as_json: dict[str, Any] | None = None) -> Path:
+    """Write `index.html` into a report folder (after its `asm/` listings are in place); the arguments are
+    page_data's."""
     path = Path(directory) / PAGE
-    path.write_text(render_page(page_data(analysis, Path(directory), saved, earlier)))
+    path.write_text(render_page(page_data(analysis, Path(directory), saved, earlier, as_json)))
     return path

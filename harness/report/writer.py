@@ -19,11 +19,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from harness.report import alphadev
-from harness.report.colours import distinct
 from harness.report.analysis import (
     KEEPS_STATE_BELOW, Analysis, Row, analyse, analysis_json,
 )
 from harness.report.formatting import fmt_executed, fmt_ratio, fmt_time
+from harness.report.plots import PICTURES, start_plots
 from harness.report.headline import (
     ALGORITHM_FREE, HEADLINE_COLUMNS, HEADLINE_TITLES, SAME_ALGORITHM, headline_cells,
 )
@@ -32,7 +32,6 @@ from harness.report.earlier_run import compare_with_earlier, note_pace
 from harness.report.summary import print_summary, unsplit_table
 from targets.cpu_features import features_line
 
-# Re-exported: what callers of the report module have always found here.
 UNSTABLE_SHOWN = 20  # unstable rows on the terminal; report.md lists them all
 
 # --- rendering ---------------------------------------------------------------------------------------------
@@ -214,7 +213,7 @@ def markdown(analysis: Analysis) -> str:
         out += ["Each variant name in the tables links to the listing of the code that was timed (`asm/`).", ""]
     if analysis.listing_problems:
         out += ["Listings that could not be made:", ""] + [f"- {p}" for p in analysis.listing_problems] + [""]
-    out += ["## Plots", "", "![time per call against n](time_vs_n.png)", "", "![time per call at n = 128](bars_n128.png)", ""]
+    out += ["## Plots", ""] + [line for name, title in PICTURES.items() for line in (f"![{title}]({name})", "")]
     out += ["## Tool versions", ""] + [f"- {route}: " + ", ".join(f"{k} {v}" for k, v in vs.items()) for route, vs in analysis.versions.items()]
     if analysis.compiler_flags:
         from targets.native.c_cffi import shown_flags
@@ -223,68 +222,6 @@ def markdown(analysis: Analysis) -> str:
                 "What each compiler route's compiler proper received (clang's -cc1, gcc's cc1), paths left out:", ""]
         out += [f"- {route}: `{shown_flags(flags)}`" for route, flags in analysis.compiler_flags.items()]
     return "\n".join(out) + "\n"
-
-
-def _growth(kernel_name: str) -> str:
-    """`fixed` (one length), `quadratic` (its cost on random inputs has an n² term), or `other`, by the
-    kernel's interface; `other` for a kernel this checkout does not know."""
-    from kernels.kernel import UnknownName, get_kernel
-
-    try:
-        interface = get_kernel(kernel_name).interface
-    except UnknownName:
-        return "other"
-    assert interface is not None
-    if interface.fixed_length is not None:
-        return "fixed"
-    return "quadratic" if dict(interface.cost.per_shape).get("random", interface.cost.default).c2 else "other"
-
-
-def plot(analysis: Analysis, directory: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    shapes = {name: _growth(name) for name in {r.kernel for r in analysis.rows}}
-    # Time against n: kernels whose length varies (a fixed-size sort is one point, shown in the tables).
-    timed = [r for r in analysis.rows if r.shape == "random" and r.timing != "emulated" and shapes[r.kernel] != "fixed"]
-    substrates = sorted({r.substrate for r in timed}) or [""]
-    # One panel per substrate: like compares with like, and each panel stays readable.
-    fig, axes = plt.subplots(1, len(substrates), figsize=(6.5 * len(substrates), 6), squeeze=False)
-    for ax, substrate in zip(axes[0], substrates):
-        here = [r for r in timed if r.substrate == substrate]
-        labels = sorted({r.label for r in here})
-        for label, colour in zip(labels, distinct(len(labels))):
-            series = sorted((r.n, r.median) for r in here if r.label == label)
-            ai = any(r.origin == "ai" for r in here if r.label == label)
-            ax.plot([n for n, _ in series], [t * 1e6 for _, t in series], marker="o", linestyle="--" if ai else "-",
-                    label=label, color=colour)
-        quadratic = [r for r in here if shapes[r.kernel] == "quadratic"]
-        if quadratic:  # the reference line only where the kernel's cost model grows as n²
-            n0, t0 = min((r.n, r.median) for r in quadratic)
-            ns = sorted({r.n for r in quadratic})
-            ax.plot(ns, [t0 * 1e6 * (n / n0) ** 2 for n in ns], "k:", linewidth=1, label="n² growth")
-        ax.set_xscale("log", base=2)
-        ax.set_yscale("log")
-        ax.set_xlabel("n (int32 elements, random)")
-        ax.set_ylabel("µs per call")
-        ax.set_title(f"{substrate}: time per call against n (dashed: AI-written)", fontsize=9)
-        ax.legend(fontsize=6, loc="upper left")
-        ax.grid(True, which="both", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(directory / "time_vs_n.png", dpi=100)
-    plt.close(fig)
-
-    bars = sorted((r for r in timed if r.n == 128), key=lambda r: r.median)
-    fig, ax = plt.subplots(figsize=(9, max(3, 0.35 * len(bars) + 1)))
-    ax.barh([r.label for r in bars], [r.median * 1e6 for r in bars], xerr=[r.iqr * 1e6 / 2 for r in bars],
-            color=["tab:orange" if r.origin == "ai" else "tab:blue" for r in bars])
-    ax.set_xlabel("µs per call, n = 128 random (bar: median, whisker: IQR/2); orange: AI-written")
-    ax.invert_yaxis()
-    fig.tight_layout()
-    fig.savefig(directory / "bars_n128.png", dpi=110)
-    plt.close(fig)
 
 
 def write_report(analysis: Analysis, reports: Path, saved: Path | None = None) -> Path:
@@ -298,14 +235,18 @@ def write_report(analysis: Analysis, reports: Path, saved: Path | None = None) -
     final = reports / analysis.run_name
     staging = Path(tempfile.mkdtemp(prefix=f".{analysis.run_name}-", dir=reports))
     try:
-        (staging / "report.json").write_text(json.dumps(analysis_json(analysis), indent=1))
-        (staging / "report.md").write_text(markdown(analysis))
-        plot(analysis, staging)
-        if analysis.listings and Path(analysis.listings).is_dir():
-            shutil.copytree(analysis.listings, staging / "asm")
-        from harness.report.page import write_page
+        plots = start_plots(analysis, staging)
+        try:
+            as_json = analysis_json(analysis)
+            (staging / "report.json").write_text(json.dumps(as_json, indent=1))
+            (staging / "report.md").write_text(markdown(analysis))
+            if analysis.listings and Path(analysis.listings).is_dir():
+                shutil.copytree(analysis.listings, staging / "asm")
+            from harness.report.page import write_page
 
-        write_page(analysis, staging, saved, earlier)
+            write_page(analysis, staging, saved, earlier, as_json)
+        finally:
+            plots.wait()
         if final.exists():
             old = Path(tempfile.mkdtemp(prefix=".old-", dir=reports))
             os.replace(final, old / "report")
