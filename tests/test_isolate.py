@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from targets.native.isolate import Answer, ChildDied, ForkedChild, in_child
+from targets.native.isolate import Answer, ChildDied, ForkedChild, ending_together, in_child
 from targets.base import CANARY_WORDS, OutOfBounds
 from targets.native.memory import GuardedBuffer, PAGE
 
@@ -117,6 +117,34 @@ def test_what_the_answering_function_raises_reaches_the_parent_and_ends_the_chil
     with pytest.raises(KeyError, match="no such key"):
         child.request(b"!", b"no such key")
     assert not child.alive
+
+
+def _reaped(pid: int) -> bool:
+    """Whether `pid` is no longer this process's child to reap; looks without reaping it (WNOWAIT)."""
+    try:
+        os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def test_children_closed_together_are_killed_at_once_and_reaped_after() -> None:
+    alone = ForkedChild(_counter, timeout=30)
+    pid = alone.pid
+    alone.close()
+    assert _reaped(pid)  # a child closed alone is reaped before close() returns
+    children = [ForkedChild(_counter, timeout=30) for _ in range(3)]
+    pids = [child.pid for child in children]
+    with ending_together():
+        for child in children:
+            child.close()
+        assert not any(child.alive for child in children)
+        # Killed, but left for the reaper: each is still this process's child (ended or ending) until then.
+        assert not any(_reaped(pid) for pid in pids)
+    deadline = time.monotonic() + 10
+    while not all(_reaped(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert all(_reaped(pid) for pid in pids)
 
 
 def _write_at(index: int) -> str:

@@ -33,6 +33,7 @@ from harness.variants import discover
 from targets import routes_for
 from targets.base import Built, Target, platform_of
 from targets.variant_source import Source
+from targets.native.isolate import ending_together
 from targets.fresh import EXPECT_SAME, EXPECT_SORTED, INT32_MAX, INT32_MIN, SEED, SHAPES, fill_arrays, seed_state
 
 QUICK_SIZES = (16, 128, 1024)
@@ -395,8 +396,9 @@ class Workbench:
         return list(self._checked.values())
 
     def close(self) -> None:
-        for built in self._built.values():
-            built.close()
+        with ending_together():  # the run is over: no child still ending can disturb a timing
+            for built in self._built.values():
+                built.close()
         self._built.clear()
 
 
