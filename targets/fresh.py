@@ -47,8 +47,11 @@ SHAPE_CODES = {name: code for code, name in enumerate(SHAPES)}
 # What the loop checks after each call: the output is the input sorted ascending, or the input unchanged.
 EXPECT_SORTED, EXPECT_SAME = 0, 1
 # Most bytes of inputs one chunk of a round makes before its timed calls: small enough to stay in a core's
-# second-level cache (256 KiB to 2 MiB on current x86-64 cores), as the input of a kernel's real caller would.
-POOL_BYTES = 1 << 19
+# second-level cache (256 KiB to 2 MiB on current x86-64 cores), as the input of a kernel's real caller would,
+# and a small share of it. That cache is indexed by physical address: a pool filling much of it lands on its
+# sets by where the pool's pages happen to fall in physical memory, so one child process's pool overfills some
+# sets and the next one's does not, and the same build's time moves from one process to the next by that draw.
+POOL_BYTES = 1 << 17
 
 
 def pool_capacity(n: int, repeat: int) -> int:
