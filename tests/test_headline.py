@@ -132,6 +132,20 @@ def test_a_verdict_rests_on_the_rounds_both_sides_shared() -> None:
     assert (row.free_compared_with, row.free_verdict) == ("insertion_sort@c-gcc-O3", "slower")
 
 
+@pytest.mark.parametrize("apart, warned", [(1.004, False), (1.03, True)])
+def test_the_report_says_how_far_apart_separate_builds_of_identical_code_read(apart: float, warned: bool) -> None:
+    analysis = analyse(run(drifting("insertion_sort", "c-gcc-O3", "human", 1.0, identity="same"),
+                           drifting("ai-twin", "llvm-O3", "ai", apart, identity="same"),
+                           drifting("ai-other", "x86-native", "ai", 1.5, identity="other")), "twins")
+    spread = analysis.identical_code_spread
+    assert spread["pairs"] == 1  # the pair of identical code, and no pair with the other code
+    assert spread["median"] == pytest.approx(apart - 1, abs=0.005)  # each row has its own jitter of ±0.6%
+    note = next(n for n in analysis.machine_notes if n.startswith("Separate builds of identical machine code"))
+    assert ("too narrow" in note) == warned
+    assert analysis_json(analysis)["identical_code_spread"] == spread
+    assert analyse(run(*ALGORITHMS_APART), "no twins").identical_code_spread == {}
+
+
 def test_pairs_are_chosen_by_median_and_the_same_without_any() -> None:
     candidates = [
         Candidate("b@x", "ai", BINARY, False, 2.0), Candidate("a@x", "ai", BINARY, False, 1.0),

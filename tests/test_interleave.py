@@ -13,7 +13,8 @@ import pytest
 from harness.measure.bench import SEED, expectation, one_core, repeat_for
 from harness.report.headline import ratio_with_ci
 from harness.measure.interleave import (
-    FASTER, IDENTICAL, LEVEL, MIN_ROUNDS, SAME, SAME_MARGIN, SLOWER, UNSURE, Block, code_identity, decide,
+    BETWEEN_BUILDS, FASTER, IDENTICAL, LEVEL, MIN_ROUNDS, SAME, SAME_MARGIN, SLOWER, UNSURE, Block, code_identity,
+    decide,
     identical_code,
     narrow_enough, paired_interval, settle, time_interleaved,
 )
@@ -238,3 +239,16 @@ def test_each_row_of_a_timed_block_saves_its_own_rounds_and_the_report_pairs_the
     assert all(len(i["round_ids"]) == len(b["stats"]["data"]) for i, b in zip(infos, run["benchmarks"]))
     rows = [r for r in analyse(run, "block").rows if not r.compiler_source]
     assert len(rows) == 2 and all(r.verdict and r.verdict != APART and r.ratio_ci for r in rows)
+
+
+def test_no_interval_is_narrower_than_what_separate_builds_differ_by() -> None:
+    a = [1.0e-6 * (1 + 0.001 * (k % 3)) for k in range(24)]
+    b = [t / 1.005 for t in a]  # a / b = 1.005 in every round: the rounds alone leave no doubt at all
+    ratio, low, high = paired_interval(a, b)
+    assert ratio == pytest.approx(1.005)
+    assert (low, high) == (pytest.approx(1.005 / (1 + BETWEEN_BUILDS)), pytest.approx(1.005 * (1 + BETWEEN_BUILDS)))
+    assert decide(low, high) == SAME  # a difference no larger than two builds of one code show is not called one
+    _, raw_low, raw_high = paired_interval(a, b, floor=0.0)  # what the stopping rule looks at: more rounds won't help
+    assert raw_high / raw_low < 1.001 and narrow_enough(raw_low, raw_high)
+    slower = [t * 1.03 for t in a]  # 3% slower, past the margin and the allowance together
+    assert decide(*paired_interval(slower, a)[1:]) == SLOWER

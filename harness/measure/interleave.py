@@ -14,11 +14,14 @@ over the rounds they shared: up to three quarters of either side's rounds may be
 while fewer than half are, its interval stays narrow (the argument Chen and Revels make for the minimum in
 "Robust benchmarking in noisy environments", 2016; the quartile keeps an interval). The interval is a
 percentile bootstrap that resamples whole shared rounds, so what a round's two sides have in common stays
-paired; its resampling is seeded by the rounds themselves, so the same rounds give the same interval.
+paired; its resampling is seeded by the rounds themselves, so the same rounds give the same interval. It is
+never narrower than BETWEEN_BUILDS either side: what separate builds of the same code differ by, which no
+number of rounds in one process shows.
 
 Verdicts: `same` when the whole interval lies within SAME_MARGIN of 1 (a smaller difference is not called
 one, even where the interval clears 1); else `faster` or `slower` when the interval clears 1; `identical code`
-when both sides run the same machine code (decided without timing); `unsure` otherwise. A comparison takes more rounds while its interval is wider than the margin (the stopping rule looks at
+when both sides run the same machine code (decided without timing); `unsure` otherwise. A comparison takes
+more rounds while its interval (before that allowance) is wider than the margin (the stopping rule looks at
 the interval's width, never at where it lies, so it cannot steer the verdict) and until its budget is spent.
 """
 from __future__ import annotations
@@ -43,6 +46,11 @@ RESAMPLES = 2000
 MIN_ROUNDS = 6
 # Two sides whose whole interval lies within this factor of 1, either way, are the `same` speed.
 SAME_MARGIN = 0.02
+# No interval is narrower than this factor either side of its estimate. One process's rounds cannot show how far
+# another process's would read: the same machine code built twice and timed side by side differs by the draw of
+# where each build's child put its memory, and a run compared with a rerun draws again. The report shows what
+# the run's own pairs of identical code read, the evidence for this allowance on the machine at hand.
+BETWEEN_BUILDS = 0.01
 # More rounds for an undecided comparison come in chunks of this many, all still interleaved: a multiple of the
 # placements native code takes in turn, one per round, so the two sides of a pair stay at the same placement.
 CHUNK_ROUNDS = 16
@@ -83,11 +91,12 @@ def _side_quantiles(logs: np.ndarray) -> np.ndarray:
     return ordered[..., below] + (position - below) * (ordered[..., above] - ordered[..., below])
 
 
-def paired_interval(a_rounds: Sequence[float], b_rounds: Sequence[float], confidence: float = CONFIDENCE
-                    ) -> tuple[float, float | None, float | None]:
+def paired_interval(a_rounds: Sequence[float], b_rounds: Sequence[float], confidence: float = CONFIDENCE,
+                    floor: float = BETWEEN_BUILDS) -> tuple[float, float | None, float | None]:
     """The ratio a / b of the two sides' lower quartiles over rounds paired by position (round k of a ran in the
-    same shuffled round as round k of b), and its `confidence` interval from a bootstrap of whole rounds;
-    (ratio, None, None) with fewer than MIN_ROUNDS rounds.
+    same shuffled round as round k of b), and its `confidence` interval from a bootstrap of whole rounds, at least
+    `floor` wide either side of the ratio (BETWEEN_BUILDS; the stopping rule, which asks what more rounds would
+    narrow, takes 0); (ratio, None, None) with fewer than MIN_ROUNDS rounds.
 
     Written here rather than with scipy.stats.bootstrap: the same resampling, but one call costs a millisecond
     instead of two and a half, and a run and its report take a few thousand."""
@@ -103,7 +112,8 @@ def paired_interval(a_rounds: Sequence[float], b_rounds: Sequence[float], confid
     logs = _side_quantiles(a_logs[resampled]) - _side_quantiles(b_logs[resampled])
     tail = (1 - confidence) / 2
     low, high = np.quantile(logs, (tail, 1 - tail))
-    return estimate, float(np.exp(low)), float(np.exp(high))
+    return (estimate, min(float(np.exp(low)), estimate / (1 + floor)),
+            max(float(np.exp(high)), estimate * (1 + floor)))
 
 
 def decide(low: float | None, high: float | None, margin: float = SAME_MARGIN) -> str:
@@ -228,7 +238,7 @@ def settle(block: Block, members: Sequence[Member], comparisons: Sequence[tuple[
     while spent < max_seconds:
         wide = [(a, b) for a, b in comparisons
                 if len(block.paired(a, b)[0]) + chunk <= max_rounds
-                and not narrow_enough(*paired_interval(*block.paired(a, b))[1:])]
+                and not narrow_enough(*paired_interval(*block.paired(a, b), floor=0.0)[1:])]
         if not wide:
             return
         which = sorted({i for pair in wide for i in pair})
@@ -242,7 +252,8 @@ def rules_text(margin: float = SAME_MARGIN, confidence: float = CONFIDENCE) -> l
     return [
         f"Verdicts: each comparison is timed in shared rounds (every member once per round, in a shuffled order); "
         f"a/b is the ratio of the two sides' lower quartiles over those rounds, with a {confidence:.0%} interval "
-        f"from resampling them: `same` when it lies within ±{margin:.0%} of "
+        f"from resampling them, never narrower than ±{BETWEEN_BUILDS:.0%} (what separate builds of one code "
+        f"differ by): `same` when it lies within ±{margin:.0%} of "
         "1 (a smaller difference is not called one), else `faster`/`slower` when it clears 1, `unsure` when it "
         "is still wider than that once its budget of rounds is spent.",
         "`identical code`: both sides run the same machine code (the same native bytes of a self-contained entry, "

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from harness.report.headline import Headline, compare_rows, headline_rows
+from harness.report.headline import Headline, compare_rows, headline_rows, identical_code_note, identical_code_spread
 from harness.measure.interleave import LEVEL, paired_interval
 
 # A row whose time on one input repeated is this far below its time on fresh inputs answers from memory. An
@@ -144,6 +144,8 @@ class Analysis:
     # The user's own files: checks, adaptations, comparisons and ranking (harness.report.supplied); empty without them.
     supplied: dict[str, Any] = field(default_factory=dict)
     explanation_note: str = ""  # why the explanations lack llvm-mca's cycles, when they do
+    # How far apart separate builds of identical code read in this run (harness.report.headline.identical_code_spread).
+    identical_code_spread: dict[str, Any] = field(default_factory=dict)
 
 
 def rows_from_run(run: dict[str, Any]) -> list[Row]:
@@ -221,13 +223,16 @@ def analyse(run: dict[str, Any], run_name: str) -> Analysis:
     from harness.measure.machine import judge_rows
 
     machine_notes = judge_rows(sorts, headline, meta.get("machine"))
+    spread = identical_code_spread(sorts)
+    if spread:
+        machine_notes.append(identical_code_note(spread))
     analysis = Analysis(
         run_name=run_name, datetime=run.get("datetime", ""), profile=meta.get("profile", "?"), rows=sorts,
         failures=meta.get("failures", []), key_ratios=key_ratios,
         overhead=[r for r in rows if r.kernel == "noop"], versions=meta.get("versions", {}),
         machine=run.get("machine_info", {}), listings=meta.get("listings"),
         listing_problems=meta.get("listing_problems", []), headline=headline,
-        compiler_flags=meta.get("compiler_flags", {}), machine_notes=machine_notes,
+        compiler_flags=meta.get("compiler_flags", {}), machine_notes=machine_notes, identical_code_spread=spread,
     )
     from harness.report import supplied
 

@@ -25,7 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from harness.measure.interleave import FASTER, IDENTICAL, LEVEL, SAME_MARGIN, SLOWER, decide, paired_interval, paired_rounds
+from harness.measure.interleave import (
+    BETWEEN_BUILDS, FASTER, IDENTICAL, LEVEL, SAME_MARGIN, SLOWER, decide, paired_interval, paired_rounds,
+)
 
 # The level of the interval of two rows timed apart (a row against its own figure in an earlier run).
 APART_CONFIDENCE = 0.95
@@ -92,6 +94,42 @@ def same_code(row: Any, other: Any) -> bool:
     """Both rows run the same machine code on the same substrate (harness.measure.interleave.code_identity)."""
     code = getattr(row, "code_identity", None)
     return bool(code) and code == getattr(other, "code_identity", None) and row.substrate == other.substrate
+
+
+def identical_code_spread(rows: Sequence[Any]) -> dict[str, Any]:
+    """How far apart separate builds of identical machine code read when timed side by side in this run (two rows
+    of one block with the same harness.measure.interleave.code_identity): the pairs, and the median and the upper
+    quartile of |a/b - 1|. The evidence, on the machine at hand, for the allowance every interval makes
+    (interleave.BETWEEN_BUILDS); empty without such pairs."""
+    groups: dict[tuple[str, str], list[Any]] = {}
+    for row in rows:
+        if getattr(row, "code_identity", None) and getattr(row, "block", ""):
+            groups.setdefault((row.block, row.code_identity), []).append(row)
+    apart = []
+    for members in groups.values():
+        for i, a in enumerate(members):
+            for b in members[i + 1:]:
+                sides = paired_sides(a, b)
+                if sides is not None:
+                    apart.append(abs(float(np.log(paired_interval(*sides, floor=0.0)[0]))))
+    if not apart:
+        return {}
+    median, upper = np.quantile(apart, (0.5, 0.75))
+    return {"pairs": len(apart), "median": float(np.expm1(median)), "upper_quartile": float(np.expm1(upper)),
+            "allowed": BETWEEN_BUILDS}
+
+
+def identical_code_note(spread: dict[str, Any]) -> str:
+    """identical_code_spread in words, for the notes on the machine; "" without pairs."""
+    if not spread:
+        return ""
+    note = (f"Separate builds of identical machine code, timed side by side ({spread['pairs']} pairs): half read within "
+            f"{spread['median']:.1%} of each other, three quarters within {spread['upper_quartile']:.1%}; every "
+            f"interval allows ±{spread['allowed']:.0%} for this.")
+    if spread["median"] > spread["allowed"]:
+        note += (" Half of them differ by more than that: on this machine the intervals are too narrow, and a rerun"
+                 " will often read outside them.")
+    return note
 
 
 def time_comparison(row: Any, other: Any) -> tuple[float | None, tuple[float, float] | None, str]:
