@@ -123,9 +123,9 @@ def identical_code_note(spread: dict[str, Any]) -> str:
     """identical_code_spread in words, for the notes on the machine; "" without pairs."""
     if not spread:
         return ""
-    note = (f"Separate builds of identical machine code, timed side by side ({spread['pairs']} pairs): half read within "
-            f"{spread['median']:.1%} of each other, three quarters within {spread['upper_quartile']:.1%}; every "
-            f"interval allows ±{spread['allowed']:.0%} for this.")
+    note = (f"Separate builds of identical machine code, timed side by side ({spread['pairs']} pairs): half read "
+            f"within {spread['median']:.1%} of each other, three quarters within {spread['upper_quartile']:.1%}; "
+            f"every interval allows ±{spread['allowed']:.0%} for this.")
     if spread["median"] > spread["allowed"]:
         note += (" Half of them differ by more than that: on this machine the intervals are too narrow, and a rerun"
                  " will often read outside them.")

@@ -18,7 +18,7 @@ from harness.report.analysis import Analysis, Row
 from harness.report.colours import distinct
 
 # File name -> what it shows, as report.md names it.
-PICTURES = {"time_vs_n.png": "time per call against n", "bars_n128.png": "time per call at n = 128"}
+PICTURES = {"time_vs_n.png": "time per call against n", "bars_n128.png": "time per call at n = 128, by kernel"}
 
 
 def _growth(kernel_name: str) -> str:
@@ -88,19 +88,26 @@ def time_vs_n(analysis: Analysis, directory: Path) -> None:
 
 
 def bars_at_128(analysis: Analysis, directory: Path) -> None:
+    """Every row's time at n = 128, one panel per kernel: kernels differ in time by orders of magnitude, and
+    one axis would flatten the fast ones to nothing."""
     plt = _pyplot()
     timed, _ = _timed(analysis)
-    bars = sorted((r for r in timed if r.n == 128), key=lambda r: r.median)
-    fig, ax = plt.subplots(figsize=(9, max(3, 0.35 * len(bars) + 1)))
-    ax.barh([r.label for r in bars], [r.median * 1e6 for r in bars], xerr=[r.iqr * 1e6 / 2 for r in bars],
-            color=["tab:orange" if r.origin == "ai" else "tab:blue" for r in bars])
-    ax.set_xlabel("µs per call, n = 128 random (bar: median, whisker: IQR/2); orange: AI-written")
-    ax.invert_yaxis()
+    kernels = sorted({r.kernel for r in timed if r.n == 128}) or [""]
+    panels = [sorted((r for r in timed if r.n == 128 and r.kernel == k), key=lambda r: r.median) for k in kernels]
+    heights = [max(1.5, 0.3 * len(bars) + 0.9) for bars in panels]
+    fig, axes = plt.subplots(len(panels), 1, figsize=(9, sum(heights)), squeeze=False,
+                             gridspec_kw={"height_ratios": heights})
+    for ax, kernel, bars in zip(axes[:, 0], kernels, panels):
+        ax.barh([r.label for r in bars], [r.median * 1e6 for r in bars], xerr=[r.iqr * 1e6 / 2 for r in bars],
+                color=["tab:orange" if r.origin == "ai" else "tab:blue" for r in bars])
+        ax.set_title(f"{kernel} at n = 128, random: µs per call (bar: median, whisker: IQR/2; orange: AI-written)",
+                     fontsize=8)
+        ax.invert_yaxis()
     width, height = fig.get_size_inches()
     # Room on the left for the longest label (at the default 10-point font, about 0.075 in a character).
-    longest = max((len(r.label) for r in bars), default=0)
+    longest = max((len(r.label) for bars in panels for r in bars), default=0)
     fig.subplots_adjust(left=min(0.6, (0.3 + 0.075 * longest) / width), right=1 - 0.2 / width,
-                        bottom=0.6 / height, top=1 - 0.2 / height)
+                        bottom=0.4 / height, top=1 - 0.35 / height, hspace=0.9 / max(1.0, height / len(panels)))
     fig.savefig(directory / "bars_n128.png", dpi=110)
     plt.close(fig)
 
