@@ -261,6 +261,22 @@ def _parametrize_bench_cases(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("bench_case", cases, ids=[c.id for c in cases])
 
 
+@pytest.fixture
+def saved_figures(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every matplotlib figure saved while the test runs, kept (drawn) after saving, to look at its axes."""
+    from matplotlib.figure import Figure
+
+    saved: list[Any] = []
+    original = Figure.savefig
+
+    def keep(self: Any, *args: Any, **kwargs: Any) -> None:
+        saved.append(self)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", keep)
+    return saved
+
+
 def timed_outcome(built: Any, n: int, repeat: int, rounds: int = 1, fresh: bool = True) -> Any:
     """`rounds` rounds of `built`'s timing loop at n (random input, the suite's SEED, `repeat` calls a round), and
     what the loop saw (targets.fresh.LoopOutcome): its calls, its wrong outputs, its last input and output."""

@@ -5,8 +5,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from harness.report import plots
 from harness.report.colours import distinct
 from harness.report.analysis import analyse
@@ -20,20 +18,10 @@ def test_distinct_colours_never_repeat() -> None:
     assert distinct(3) == distinct(80)[:3]  # a series keeps its colour when others are added after it
 
 
-def test_the_time_plot_gives_each_of_many_series_its_own_colour(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from matplotlib.figure import Figure
-
+def test_the_time_plot_gives_each_of_many_series_its_own_colour(tmp_path: Path, saved_figures: list[Any]) -> None:
     run = {"benchmarks": [bench(f"ai-variant-{k:02d}", "x86-native", "ai", (1 + k / 10) * 1e-6, n=n)
                           for k in range(24) for n in (16, 128)]
            + [bench("insertion_sort", "c-gcc-O3", "human", 2e-6, n=n) for n in (16, 128)], "arena": {}}
-    saved: list[Any] = []
-    original = Figure.savefig
-
-    def keep(self: Any, *args: Any, **kwargs: Any) -> None:
-        saved.append(self)
-        original(self, *args, **kwargs)
-
-    monkeypatch.setattr(Figure, "savefig", keep)
     plots.time_vs_n(analyse(run, "many"), tmp_path)
-    lines = [line for line in saved[0].axes[0].get_lines() if line.get_label() != "n² growth"]
+    lines = [line for line in saved_figures[0].axes[0].get_lines() if line.get_label() != "n² growth"]
     assert len(lines) == 25 and len({line.get_color() for line in lines}) == 25

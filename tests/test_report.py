@@ -180,25 +180,15 @@ def test_the_pictures_are_drawn_in_forked_workers_or_in_place_and_a_failure_reac
         plots.start_plots(analysis, tmp_path / "again").wait()
 
 
-def test_the_times_at_128_are_drawn_in_a_panel_per_kernel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from matplotlib.figure import Figure
-
+def test_the_times_at_128_are_drawn_in_a_panel_per_kernel(tmp_path: Path, saved_figures: list[Any]) -> None:
     from harness.report import plots
 
     run = synthetic_run()
     dot = {"kernel": "dot_i32", "block": "dot_i32/native/n=128/random"}
     run["benchmarks"] += [bench("dot_i32", "c-gcc-O3", "human", 2e-8, **dot),
                           bench("ai-dot", "x86-native", "ai", 1e-8, **dot)]
-    saved: list[Any] = []
-    original = Figure.savefig
-
-    def keep(self: Any, *args: Any, **kwargs: Any) -> None:
-        saved.append(self)
-        original(self, *args, **kwargs)
-
-    monkeypatch.setattr(Figure, "savefig", keep)
     plots.bars_at_128(analyse(run, "two kernels"), tmp_path)
-    labels = [{label.get_text() for label in axis.get_yticklabels()} for axis in saved[0].axes]
+    labels = [{label.get_text() for label in axis.get_yticklabels()} for axis in saved_figures[0].axes]
     # dot_i32's nanoseconds get their own axis instead of vanishing beside insertion sort's microseconds
     assert labels[0] == {"dot_i32@c-gcc-O3", "ai-dot@x86-native"}
     assert len(labels) == 2 and labels[1] and not any("dot" in label for label in labels[1])
