@@ -26,7 +26,8 @@ from typing import Any
 import numpy as np
 
 from harness.measure.interleave import (
-    BETWEEN_BUILDS, FASTER, IDENTICAL, LEVEL, SAME_MARGIN, SLOWER, decide, paired_interval, paired_rounds,
+    BETWEEN_BUILDS, FASTER, IDENTICAL, LEVEL, SAME_MARGIN, SLOWER, decide, paired_interval, paired_ratio,
+    paired_rounds,
 )
 
 # The level of the interval of two rows timed apart (a row against its own figure in an earlier run).
@@ -111,7 +112,7 @@ def identical_code_spread(rows: Sequence[Any]) -> dict[str, Any]:
             for b in members[i + 1:]:
                 sides = paired_sides(a, b)
                 if sides is not None:
-                    apart.append(abs(float(np.log(paired_interval(*sides, floor=0.0)[0]))))
+                    apart.append(abs(float(np.log(paired_ratio(*sides)))))
     if not apart:
         return {}
     median, upper = np.quantile(apart, (0.5, 0.75))
