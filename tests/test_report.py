@@ -180,6 +180,21 @@ def test_the_pictures_are_drawn_in_forked_workers_or_in_place_and_a_failure_reac
         plots.start_plots(analysis, tmp_path / "again").wait()
 
 
+def test_the_pictures_are_drawn_in_place_where_no_pool_of_processes_can_be_made(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness.report import plots
+
+    def no_semaphores(*_: Any, **__: Any) -> None:
+        raise ImportError("This platform lacks a functioning sem_open implementation")
+
+    monkeypatch.setattr(plots.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(plots, "ProcessPoolExecutor", no_semaphores)
+    drawing = plots.start_plots(analyse(synthetic_run(), "run-1"), tmp_path)
+    assert drawing.pool is None
+    drawing.wait()
+    assert all((tmp_path / name).read_bytes().startswith(b"\x89PNG") for name in plots.PICTURES)
+
+
 def test_the_times_at_128_are_drawn_in_a_panel_per_kernel(tmp_path: Path, saved_figures: list[Any]) -> None:
     from harness.report import plots
 

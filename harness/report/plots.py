@@ -3,7 +3,8 @@ n = 128.
 
 Drawing them takes longer than the rest of a report, so each is drawn in a forked worker while the caller writes
 the other files (`start_plots`); `Plots.wait()` raises what a worker raised. A process that runs other threads
-(a pytest-xdist worker, say) draws them in place instead: a fork copies a lock another thread may hold.
+(a pytest-xdist worker, say) draws them in place instead, since a fork copies a lock another thread may hold;
+so does one that cannot make a pool of processes.
 """
 from __future__ import annotations
 
@@ -133,10 +134,14 @@ class Plots:
 
 def start_plots(analysis: Analysis, directory: Path) -> Plots:
     """Start drawing every picture into `directory`: in forked workers, one per picture, where this process runs
-    no other thread; else here, before returning."""
-    if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
-        for draw in DRAWINGS:
-            draw(analysis, directory)
-        return Plots()
-    pool = ProcessPoolExecutor(max_workers=len(DRAWINGS), mp_context=multiprocessing.get_context("fork"))
-    return Plots(pool, [pool.submit(draw, analysis, directory) for draw in DRAWINGS])
+    no other thread and can make a pool; else here, before returning."""
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        try:
+            pool = ProcessPoolExecutor(max_workers=len(DRAWINGS), mp_context=multiprocessing.get_context("fork"))
+        except (ImportError, OSError):  # no working semaphores (a container without /dev/shm, say)
+            pass
+        else:
+            return Plots(pool, [pool.submit(draw, analysis, directory) for draw in DRAWINGS])
+    for draw in DRAWINGS:
+        draw(analysis, directory)
+    return Plots()
