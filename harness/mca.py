@@ -67,13 +67,19 @@ class McaRun:
     stdout: str
     stderr: str
 
+    def fields(self) -> dict[str, str]:
+        """The summary figures llvm-mca printed (those of _MCA_FIELDS), by name."""
+        values = {}
+        for line in self.stdout.splitlines():
+            key, sep, value = line.partition(":")
+            if sep and key.strip() in _MCA_FIELDS:
+                values[key.strip()] = value.strip()
+        return values
+
     def total_cycles(self) -> float | None:
         """Cycles per iteration: llvm-mca's total over ITERATIONS, or None when it reported none."""
-        for line in self.stdout.splitlines():
-            key, _, value = line.partition(":")
-            if key.strip() == "Total Cycles" and value.strip().isdigit():
-                return int(value.strip()) / ITERATIONS
-        return None
+        total = self.fields().get("Total Cycles", "")
+        return int(total) / ITERATIONS if total.isdigit() else None
 
 
 def run_mca(loop: Sequence[str], tool: str) -> McaRun:
@@ -106,7 +112,7 @@ def mca(listing: Any, tool: str | None = None) -> str:
     done = run_mca(loop, tool)
     if done.returncode != 0:
         return f"llvm-mca failed on the inner loop ({len(loop)} instructions):\n{done.stderr.strip()}"
-    return _mca_summary(done.stdout, loop, tool)
+    return _mca_summary(done, loop, tool)
 
 
 @cache
@@ -117,12 +123,8 @@ def _mca_cpu(tool: str) -> str:
     return f"host CPU {found.group(1)}" if found else "host CPU"
 
 
-def _mca_summary(output: str, loop: Sequence[str], tool: str) -> str:
-    values = {}
-    for line in output.splitlines():
-        key, sep, value = line.partition(":")
-        if sep and key.strip() in _MCA_FIELDS:
-            values[key.strip()] = value.strip()
+def _mca_summary(done: McaRun, loop: Sequence[str], tool: str) -> str:
+    values = done.fields()
     lines = [f"llvm-mca ({Path(tool).name}, {_mca_cpu(tool)}) over the inner loop, "
              f"{len(loop)} instructions:"]
     lines += [f"  {line.strip()}" for line in loop]
