@@ -9,6 +9,7 @@ alone words that as a variant's verdict: a check and a timing round say the same
 """
 from __future__ import annotations
 
+import gc
 import mmap
 import os
 import pickle
@@ -138,6 +139,9 @@ class ForkedChild:
         self.pid = os.fork()
         if self.pid == 0:  # the child: never returns into the caller's stack
             code = 1
+            # The parent's objects are never collected here: a cycle of its garbage has finalizers (an unclosed
+            # file's warning reads the source line it names) whose system calls the filter would refuse.
+            gc.freeze()
             try:
                 os.close(self._commands)
                 os.close(self._answers)
