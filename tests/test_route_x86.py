@@ -144,6 +144,37 @@ def test_pasted_file_builds_and_sorts(tmp_path: Path) -> None:
     assert_sorts(ROUTE.build(source, KERNEL))
 
 
+def test_a_file_assembled_once_is_read_from_the_cache_after(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Assembling runs in a forked child (Keystone can crash): once per file, assembler and place within a page,
+    not once per build of a run. Code that holds an absolute address is assembled at each address asked."""
+    import targets.x86.assemble as assembling
+
+    monkeypatch.setenv("ARENA_CACHE", str(tmp_path / "cache"))
+    source = load_source(AI_VARIANT, KERNEL)
+    absolute = load_source(write(tmp_path, "absolute.s", AI_VARIANT.read_text() + "\nhere:\n    .quad here\n"),
+                           KERNEL)
+    first = assembling.assemble_safely_at(source, KERNEL, [0x400000, 0x400010])
+    assert first == [assemble(source, KERNEL, 0x400000), assemble(source, KERNEL, 0x400010)]
+    assembling.assemble_safely_at(absolute, KERNEL, [0x400000])
+    children = []
+    in_child = assembling.in_child
+    monkeypatch.setattr(assembling, "in_child", lambda *args, **kwargs: children.append(args[3]) or
+                        in_child(*args, **kwargs))
+    assert assembling.assemble_safely_at(source, KERNEL, [0x400000, 0x400010]) == first
+    # Elsewhere, at the same places within a page: the same bytes, without a child.
+    far = [0x7F12_3456_7000, 0x7F12_3456_8010]
+    assert assembling.assemble_safely_at(source, KERNEL, far) == [assemble(source, KERNEL, base) for base in far]
+    assert children == []
+    # An absolute address is assembled where asked, and only that is.
+    [placed] = assembling.assemble_safely_at(absolute, KERNEL, [far[0]])
+    assert placed == assemble(absolute, KERNEL, far[0])
+    assert int.from_bytes(placed.code[-8:], "little") == far[0] + len(placed.code) - 8
+    assert children == [[far[0]]]
+    # Another place within a page is another assembly, as is another text.
+    assembling.assemble_safely_at(source, KERNEL, [0x400020])
+    assert len(children) == 2
+
+
 def test_error_in_pasted_file_names_the_line_as_saved(tmp_path: Path) -> None:
     lines = AI_VARIANT.read_text().split("\n")
     bad = next(i for i, line in enumerate(lines) if "cmp     r8d, eax" in line)

@@ -339,3 +339,26 @@ def test_the_parents_garbage_is_never_collected_in_a_sandboxed_child() -> None:
         gc.enable()
         gc.collect()
 
+
+def test_a_library_within_reach_is_judged_once_and_a_refusal_every_time(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness.variants import load_source
+    from kernels.insertion_sort import KERNEL
+    from targets import get_route
+    from targets.base import BuildError
+    from targets.native import c_cffi
+
+    monkeypatch.setenv("ARENA_CACHE", str(tmp_path))
+    judged: list[str] = []
+    judge = c_cffi._refuse_outside_reach
+    monkeypatch.setattr(c_cffi, "_refuse_outside_reach", lambda library, *rest: judged.append(library.name) or
+                        judge(library, *rest))
+    route = get_route("c-gcc-O3")
+    for _ in range(2):
+        route.build(load_source(KERNEL.directory / "insertion_sort.c", KERNEL), KERNEL).close()
+    assert len(judged) == 1
+    escape = load_source(ESCAPES / "c-writes-a-file.c", KERNEL)
+    for attempt in range(2):
+        with pytest.raises(BuildError, match="calls write"):
+            route.build(escape, KERNEL)
+        assert len(judged) == 2 + attempt

@@ -36,6 +36,7 @@ from targets.variant_source import Source
 from targets import listing
 from targets.native import c_prototype
 from targets.base import Built, BuildError, Target
+from targets.cache import cached_bytes
 from targets.native.cffi_build import compile_cffi, compiler_version
 from targets.native.elf import loaded_function, symbol_size
 from targets.native.runner import NativeKernel
@@ -158,7 +159,28 @@ RUNTIME_INITIALIZERS = {"frame_dummy", "__do_global_dtors_aux"}
 def refuse_outside_reach(library: Path, source: Source, route: str, entry: str) -> None:
     """BuildError when the kernel would call outside its allowance, or the library would run code of its own at
     load. What the entry function (and every function of the library it calls) reaches through the PLT or the
-    GOT is checked, so a `main` or a helper that nothing calls may use what it likes."""
+    GOT is checked, so a `main` or a helper that nothing calls may use what it likes. A library found within its
+    allowance is remembered in the cache (targets.cache) by its bytes and entry: reading an ELF file with
+    pyelftools costs tens of milliseconds, every build of a run."""
+    def produce(work: Path) -> bytes:
+        _refuse_outside_reach(library, source, route, entry)
+        return b"within reach"
+
+    cached_bytes("within-reach", (*_reach_rules(), entry, library.read_bytes()), produce)
+
+
+@cache
+def _reach_rules() -> tuple[str, ...]:
+    """What decides the judgement besides the library: this module's rules, the loader's view
+    (targets.native.image) and the ELF reader's version."""
+    from importlib.metadata import version
+
+    from targets.native import image
+
+    return (Path(__file__).read_text(), Path(image.__file__).read_text(), version("pyelftools"))
+
+
+def _refuse_outside_reach(library: Path, source: Source, route: str, entry: str) -> None:
     from elftools.elf.elffile import ELFFile
 
     from targets.native.image import load_image  # the loader's view of the library, as the Unicorn routes use

@@ -8,18 +8,23 @@ names the one it works around, and each was seen on this version, not assumed.
 from __future__ import annotations
 
 import bisect
+import json
 import re
 import struct
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
+from functools import cache
+from pathlib import Path
 
 import keystone
 
 from kernels.kernel import Kernel
 from targets.base import BuildError
+from targets.cache import cached_bytes
 from targets.x86.disasm import forbidden_instructions
 from targets.native.isolate import ChildDied, in_child
 from targets.variant_source import Source
+from targets.x86 import number_spelling
 from targets.x86.number_spelling import radix_free
 
 PAGE = 0x1000
@@ -325,11 +330,49 @@ def _assemble_each(source: Source, kernel: Kernel, bases: Sequence[int]) -> list
 
 def assemble_safely_at(source: Source, kernel: Kernel, bases: Sequence[int]) -> list[Assembled]:
     """`assemble_safely` at each of several addresses, in one child: a fork of a large process costs more than
-    assembling a kernel."""
+    assembling a kernel.
+
+    What a child made is kept in the cache (targets.cache) under everything that decides it, at addresses of its
+    own: for each address asked, two a whole number of pages apart that share its place within a page (and so its
+    alignment padding). Where those two came out the same, the code does not depend on its address and is taken
+    from there, with no child; code holding an absolute address is assembled at each address asked."""
+    probes = [_PROBE_BASE + base % _PAGE_SPAN for base in bases]
+    both = _assembled_cached(source, kernel, [*probes, *(probe + _PROBE_STRIDE for probe in probes)])
+    found = {base: replace(low, base=base) for base, probe, low, high in zip(bases, probes, both, both[len(bases):])
+             if low.code == high.code or base == probe}
+    where = [base for base in bases if base not in found]
+    if where:
+        found.update(zip(where, _assembled_in_child(source, kernel, where)))
+    return [found[base] for base in bases]
+
+
+# The cache's own addresses: a page offset of the address asked for, above this base and this stride above it.
+_PROBE_BASE, _PROBE_STRIDE, _PAGE_SPAN = CODE_BASE, 0x0100_0000, 0x1000
+
+
+def _assembled_in_child(source: Source, kernel: Kernel, bases: Sequence[int]) -> list[Assembled]:
     try:
         return in_child(_assemble_each, source, kernel, list(bases), timeout=ASSEMBLE_SECONDS * max(1, len(bases)))
     except ChildDied as died:
         raise BuildError(f"{source.where()}: Keystone {died} while assembling this file") from None
+
+
+def _assembled_cached(source: Source, kernel: Kernel, bases: Sequence[int]) -> list[Assembled]:
+    def produce(work: Path) -> bytes:
+        return json.dumps([{**asdict(a), "code": a.code.hex()} for a in _assembled_in_child(source, kernel, bases)]
+                          ).encode()
+
+    parts = (*_assembler_identity(), source.text, *kernel.entry_candidates(), *(str(base) for base in bases))
+    return [Assembled(**{**fields, "code": bytes.fromhex(fields["code"]),
+                         "lines": tuple(tuple(pair) for pair in fields["lines"])})
+            for fields in json.loads(cached_bytes("assembled", parts, produce, ".json"))]
+
+
+@cache
+def _assembler_identity() -> tuple[str, ...]:
+    """What decides an assembly besides the file and the addresses: Keystone's version and this code's own text
+    (the rewriting of the file before Keystone reads it)."""
+    return (keystone.__version__, Path(__file__).read_text(), Path(number_spelling.__file__).read_text())
 
 
 def assemble_allowed(source: Source, kernel: Kernel, base: int = CODE_BASE) -> Assembled:
