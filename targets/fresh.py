@@ -20,10 +20,17 @@ drivers). A test runs all three from the same state and compares.
 
 The check of one output is its fingerprint (a sum of mixed values, equal for
 every permutation of the input) against its input's, and, for a sort, its
-order. The input's fingerprint is made again from the generator's state after
-the calls, not kept in memory the kernel could write to. A variant that
-answers correctly only when checked, and not when timed, is counted on every
-timed call it gets wrong.
+order. Each input's fingerprint is taken as the input is made: making every
+input a second time to check it took a third of a round of a cheap kernel.
+Where it is kept differs by what the kernel can reach. The C driver keeps one
+per input on the round's own stack frame, apart from the pool (native code
+that writes beyond its array could reach the generator's state as easily). A
+wasm kernel can write anywhere in its memory but not in the driver's locals,
+so the WAT driver keeps only a sum there, each input's fingerprint weighted by
+an odd number of its own, and compares it with the outputs' sum weighted alike;
+only where they differ does it make each input again to count the wrong calls.
+A variant that answers correctly only when checked, and not when timed, is
+counted on every timed call it gets wrong.
 """
 from __future__ import annotations
 
@@ -135,10 +142,12 @@ static inline uint64_t arena_mix(int32_t v)
     return m ^ (m >> 32);
 }
 
-/* One input of `shape` into a[0..n) (only its fingerprint when a is NULL); returns its fingerprint. */
-uint64_t arena_fill(int shape, int32_t *a, size_t n, uint64_t *s)
+/* One input of `shape` into a[0..n) (only its fingerprint when a is NULL); returns its fingerprint. Static, so
+   the round below inlines it for each use; the state is kept in a local while it runs, so the compiler need not
+   store it after every step in case the array's stores reach it. */
+static inline uint64_t arena_fill_in(int shape, int32_t *a, size_t n, uint64_t *state)
 {
-    uint64_t h = 0;
+    uint64_t h = 0, local = *state, *s = &local;
     if (shape == 0) {
         for (size_t i = 0; i < n; i++) {
             int32_t v = (int32_t)(uint32_t)(arena_next(s) >> 32);
@@ -163,7 +172,13 @@ uint64_t arena_fill(int shape, int32_t *a, size_t n, uint64_t *s)
             h += arena_mix(v);
         }
     }
+    *state = local;
     return h;
+}
+
+uint64_t arena_fill(int shape, int32_t *a, size_t n, uint64_t *s)
+{
+    return arena_fill_in(shape, a, n, s);
 }
 
 static int64_t arena_now(void)
@@ -175,23 +190,22 @@ static int64_t arena_now(void)
 
 /* One round of `repeat` calls, in chunks of at most `capacity` inputs of n int32 in `pool` (the last `count`
    entries, so the last call's array is always the pool's last, flush against what follows): make the chunk's
-   inputs, time the kernel's calls on them and nothing else, then check every output against its input, made
-   again from the generator's state. With fresh == 0 every input is the one made from the state at entry.
-   Returns how many calls left a wrong output; adds the calls' nanoseconds to *nanoseconds; *last holds the state
-   the last input was made from. */
+   inputs, each with its fingerprint (kept on this frame's stack, apart from the pool), time the kernel's calls on
+   them and nothing else, then check every output against its input's fingerprint. With fresh == 0 every input is
+   the one made from the state at entry. Returns how many calls left a wrong output; adds the calls' nanoseconds
+   to *nanoseconds; *last holds the state the last input was made from. */
 int64_t arena_round(void (*kernel)(int32_t *, size_t), int32_t *pool, size_t capacity, size_t n, size_t repeat,
                     int shape, int expect, int fresh, uint64_t *state, uint64_t *last, int64_t *nanoseconds)
 {
     int64_t bad = 0;
-    uint64_t start = *state;
+    uint64_t start = *state, prints[capacity ? capacity : 1];
     for (size_t done = 0; done < repeat;) {
         size_t count = repeat - done < capacity ? repeat - done : capacity;
         int32_t *first = pool + (capacity - count) * n;
-        uint64_t made = *state;
         for (size_t k = 0; k < count; k++) {
             if (!fresh) *state = start;
             *last = *state;
-            arena_fill(shape, first + k * n, n, state);
+            prints[k] = arena_fill_in(shape, first + k * n, n, state);
         }
         int64_t started = arena_now();
         size_t k = 0;
@@ -207,8 +221,7 @@ int64_t arena_round(void (*kernel)(int32_t *, size_t), int32_t *pool, size_t cap
         }
         *nanoseconds += arena_now() - started;
         for (size_t k = 0; k < count; k++) {
-            if (!fresh) made = start;
-            uint64_t h = arena_fill(shape, NULL, n, &made), g = 0;
+            uint64_t h = prints[k], g = 0;
             const int32_t *out = first + k * n;
             int order = 1;
             for (size_t i = 0; i < n; i++) {

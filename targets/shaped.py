@@ -207,11 +207,13 @@ def c_source(interface: Interface) -> str:
         length = str(a.length) if a.length is not None else "n"
         lines.append(f"    off[{i}] = at; at += ({length} * {a.type.size} + {_ALIGN - 1}) / {_ALIGN} * {_ALIGN};")
     lines += [f"    return at ? at : {_ALIGN};", "}", ""]
+    # The state is kept in a local while the arrays are made: a byte array's stores may alias anything, and the
+    # compiler would otherwise store the state after every step and load it again.
     lines += ["/* One call's arrays into the record at `at`, or (compare != 0) whether the record's input arrays",
               "   differ from them, with the digest of its written arrays to *digest. */",
-              "static int arena_shaped_fill(char *at, size_t n, const size_t *off, uint64_t *s, int compare,",
+              "static int arena_shaped_fill(char *at, size_t n, const size_t *off, uint64_t *state, int compare,",
               "                             uint64_t *digest)",
-              "{", "    int differ = 0;", "    uint64_t h = 0, q = 0;"]
+              "{", "    int differ = 0;", "    uint64_t h = 0, q = 0, local = *state, *s = &local;"]
     for i, a in enumerate(arrays):
         t, bits = _C_TYPES[a.type.size], 8 * a.type.size
         length = str(a.length) if a.length is not None else "n"
@@ -221,7 +223,7 @@ def c_source(interface: Interface) -> str:
                   ("          if (compare) { uint64_t t = (uint64_t)p[i] + q; h += arena_next(&t);"
                    " q += 0x9E3779B97F4A7C15ull; }" if a.written else "          if (compare) differ |= p[i] != v;"),
                   "          else p[i] = v;", "      } }"]
-    lines += ["    if (compare) *digest = h;", "    return differ;", "}", ""]
+    lines += ["    if (compare) *digest = h;", "    *state = local;", "    return differ;", "}", ""]
     args = ", ".join(f"at + off[{arrays.index(a)}]" if isinstance(a, Array) else "n" for a in interface.arguments)
     call = (f"r[0] = (int64_t)kernel({args});" if interface.result else f"kernel({args});") + \
         f" r += {SLOTS}; at += record;"

@@ -219,6 +219,44 @@ def test_c_and_wat_drivers_count_the_same_bad_calls(name: str, fresh: bool, capa
         assert c.entry(capacity - 1) == list(change(fill("random", n, c.last[0])[0]))
 
 
+@pytest.mark.parametrize("expect", [EXPECT_SAME, EXPECT_SORTED], ids=["unchanged", "sorted"])
+def test_a_value_moved_into_the_next_input_and_one_taken_back_is_counted_for_both(expect: int, c_fresh) -> None:
+    """A kernel that writes past its array: the first call of each chunk swaps its first value with the next
+    input's first value. The chunk's values are all still there, so a sum of every output's fingerprint would
+    equal the inputs'; the two inputs changed are each counted, by both drivers."""
+    n, repeat, capacity = 16, 8, 4
+    start = seed_state(SEED, n, "random")
+
+    def exchange(entry: int, read, write) -> None:
+        if entry % capacity == 0:
+            mine, next_one = read(entry), read(entry + 1)
+            mine[0], next_one[0] = next_one[0], mine[0]
+            write(entry, mine)
+            write(entry + 1, next_one)
+        if expect == EXPECT_SORTED:
+            write(entry, sorted(read(entry)))
+
+    wats: list[WatDriver] = []
+
+    def wat_kernel(a: int, count: int) -> None:
+        w = wats[0]
+        exchange((a - POOL_AT) // (4 * n), lambda k: w.read(POOL_AT + 4 * n * k, n),
+                 lambda k, values: w.write(POOL_AT + 4 * n * k, values))
+
+    cs: list[CDriver] = []
+
+    def c_kernel(a, count):
+        c = cs[0]
+        exchange(c.index(a), c.entry, lambda k, values: c.pool.__setitem__(slice(k * n, (k + 1) * n), values))
+
+    wats.append(WatDriver(wat_kernel))
+    cs.append(CDriver(c_fresh, c_kernel, capacity, n))
+    wats[0].set_state(start)
+    cs[0].state[0] = start
+    chunks = repeat // capacity
+    assert wats[0].round(capacity, n, repeat, expect=expect) == cs[0].round(repeat, expect=expect) == 2 * chunks
+
+
 @pytest.mark.parametrize("driver", ["C", "WAT"])
 @pytest.mark.parametrize("capacity", [5, 2], ids=["one chunk", "chunks of 2"])
 def test_a_round_makes_every_input_before_its_first_call_and_checks_after_its_last(driver: str, capacity: int,

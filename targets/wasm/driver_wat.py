@@ -122,14 +122,18 @@ _WAT_TEMPLATE = r"""
 
   ;; One round of $repeat calls, as arena_round in the C text: in chunks of at most $capacity inputs of n int32
   ;; at byte address $pool (the last $count entries), make the chunk's inputs, time the kernel's calls on them and
-  ;; nothing else, then check every output against its input, made again from the generator's state. With
-  ;; $fresh = 0 every input is the one made from the state at entry. Returns how many calls left a wrong output.
+  ;; nothing else, then check every output against its input. The inputs' fingerprints are summed as they are
+  ;; made, each weighted by an odd number of its own (2k + 1), into a local the kernel cannot reach; the outputs'
+  ;; are summed the same way. Only where the sums differ, or an output of a sort is out of order, is each output
+  ;; checked alone, against its input made again from the generator's state, to count the wrong ones. (Unweighted,
+  ;; a kernel that moved a value into its neighbour's array and took one back would cancel out.) With $fresh = 0
+  ;; every input is the one made from the state at entry. Returns how many calls left a wrong output.
   (func (export "round") (param $pool i32) (param $capacity i32) (param $n i32) (param $repeat i32) (param $shape i32)
                          (param $expect i32) (param $fresh i32) (result i32)
     (local $bad i32) (local $done i32) (local $count i32) (local $k i32) (local $first i32) (local $at i32)
     (local $bytes i32) (local $i i32) (local $v i32) (local $prev i32) (local $order i32)
     (local $start i64) (local $made i64) (local $after i64) (local $started i64) (local $h i64) (local $g i64)
-    (local $m i64)
+    (local $m i64) (local $weight i64) (local $hsum i64) (local $gsum i64) (local $ordered i32)
     (local.set $start (global.get $state))
     (local.set $bytes (i32.shl (local.get $n) (i32.const 2)))
     (block $finished
@@ -144,12 +148,15 @@ _WAT_TEMPLATE = r"""
         (local.set $made (global.get $state))
         (local.set $k (i32.const 0))
         (local.set $at (local.get $first))
+        (local.set $hsum (i64.const 0))
         (block $made_all
           (loop $make
             (br_if $made_all (i32.ge_u (local.get $k) (local.get $count)))
             (if (i32.eqz (local.get $fresh)) (then (global.set $state (local.get $start))))
             (global.set $last (global.get $state))
-            (drop (call $fill (local.get $shape) (local.get $at) (local.get $n)))
+            (local.set $weight (i64.extend_i32_u (i32.or (i32.shl (local.get $k) (i32.const 1)) (i32.const 1))))
+            (local.set $hsum (i64.add (local.get $hsum)
+                                      (i64.mul (local.get $weight) (call $fill (local.get $shape) (local.get $at) (local.get $n)))))
             (local.set $at (i32.add (local.get $at) (local.get $bytes)))
             (local.set $k (i32.add (local.get $k) (i32.const 1)))
             (br $make)))
@@ -165,36 +172,64 @@ _WAT_TEMPLATE = r"""
             (local.set $k (i32.add (local.get $k) (i32.const 1)))
             (br $call)))
         (global.set $elapsed (i64.add (global.get $elapsed) (i64.sub (call $now) (local.get $started))))
-        ;; check, each input's fingerprint made again from the state it was made from
-        (local.set $after (global.get $state))
-        (global.set $state (local.get $made))
+        ;; check all outputs at once: the weighted sum of their fingerprints, and their order
+        (local.set $gsum (i64.const 0))
+        (local.set $ordered (i32.const 1))
         (local.set $k (i32.const 0))
         (local.set $at (local.get $first))
-        (block $checked_all
-          (loop $check
-            (br_if $checked_all (i32.ge_u (local.get $k) (local.get $count)))
-            (if (i32.eqz (local.get $fresh)) (then (global.set $state (local.get $start))))
-            (local.set $h (call $fill (local.get $shape) (i32.const -1) (local.get $n)))
+        (block $summed_all
+          (loop $sum
+            (br_if $summed_all (i32.ge_u (local.get $k) (local.get $count)))
             (local.set $g (i64.const 0))
-            (local.set $order (i32.const 1))
             (local.set $prev (i32.const 0x80000000))
             (local.set $i (i32.const 0))
-            (block $checked
+            (block $summed
               (loop $each
-                (br_if $checked (i32.ge_u (local.get $i) (local.get $n)))
+                (br_if $summed (i32.ge_u (local.get $i) (local.get $n)))
                 (local.set $v (i32.load (i32.add (local.get $at) (i32.shl (local.get $i) (i32.const 2)))))
                 @MIX_G
-                (local.set $order (i32.and (local.get $order) (i32.le_s (local.get $prev) (local.get $v))))
+                (local.set $ordered (i32.and (local.get $ordered) (i32.le_s (local.get $prev) (local.get $v))))
                 (local.set $prev (local.get $v))
                 (local.set $i (i32.add (local.get $i) (i32.const 1)))
                 (br $each)))
-            (local.set $bad (i32.add (local.get $bad)
-              (i32.or (i64.ne (local.get $g) (local.get $h))
-                      (i32.and (i32.eqz (local.get $expect)) (i32.eqz (local.get $order))))))
+            (local.set $weight (i64.extend_i32_u (i32.or (i32.shl (local.get $k) (i32.const 1)) (i32.const 1))))
+            (local.set $gsum (i64.add (local.get $gsum) (i64.mul (local.get $weight) (local.get $g))))
             (local.set $at (i32.add (local.get $at) (local.get $bytes)))
             (local.set $k (i32.add (local.get $k) (i32.const 1)))
-            (br $check)))
-        (global.set $state (local.get $after))
+            (br $sum)))
+        ;; where that fails, each output alone, its input's fingerprint made again from the state it was made from
+        (if (i32.or (i64.ne (local.get $gsum) (local.get $hsum))
+                    (i32.and (i32.eqz (local.get $expect)) (i32.eqz (local.get $ordered))))
+          (then
+            (local.set $after (global.get $state))
+            (global.set $state (local.get $made))
+            (local.set $k (i32.const 0))
+            (local.set $at (local.get $first))
+            (block $checked_all
+              (loop $check
+                (br_if $checked_all (i32.ge_u (local.get $k) (local.get $count)))
+                (if (i32.eqz (local.get $fresh)) (then (global.set $state (local.get $start))))
+                (local.set $h (call $fill (local.get $shape) (i32.const -1) (local.get $n)))
+                (local.set $g (i64.const 0))
+                (local.set $order (i32.const 1))
+                (local.set $prev (i32.const 0x80000000))
+                (local.set $i (i32.const 0))
+                (block $checked
+                  (loop $each
+                    (br_if $checked (i32.ge_u (local.get $i) (local.get $n)))
+                    (local.set $v (i32.load (i32.add (local.get $at) (i32.shl (local.get $i) (i32.const 2)))))
+                    @MIX_G
+                    (local.set $order (i32.and (local.get $order) (i32.le_s (local.get $prev) (local.get $v))))
+                    (local.set $prev (local.get $v))
+                    (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                    (br $each)))
+                (local.set $bad (i32.add (local.get $bad)
+                  (i32.or (i64.ne (local.get $g) (local.get $h))
+                          (i32.and (i32.eqz (local.get $expect)) (i32.eqz (local.get $order))))))
+                (local.set $at (i32.add (local.get $at) (local.get $bytes)))
+                (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                (br $check)))
+            (global.set $state (local.get $after))))
         (local.set $done (i32.add (local.get $done) (local.get $count)))
         (br $chunk)))
     (if (i32.eqz (local.get $fresh)) (then (global.set $state (local.get $start))))
