@@ -18,7 +18,6 @@ from harness.measure.state_probe import probes_state, repeated_input_probe
 from harness.report.analysis import goal_of, key_ratio, missed_goal
 from targets.fresh import SEED
 from targets.native import sandbox
-from targets.vector_width import built_vector_width
 
 
 def test_kernel(bench_case: BenchCase, workbench: Workbench, benchmark: pytest.FixtureRequest, listings_dir: Path,
@@ -48,7 +47,7 @@ def test_kernel(bench_case: BenchCase, workbench: Workbench, benchmark: pytest.F
         substrate=built.substrate,
         code_bytes=built.code_bytes,
         program_length=built.program_length,
-        vector_width=built_vector_width(built),
+        vector_width=workbench.vector_width(*case.pair),
         lines=case.source.lines.as_dict(),
         phases={k: round(v, 6) for k, v in built.phases.items()},
         executed=executed,

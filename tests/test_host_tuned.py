@@ -157,6 +157,28 @@ def test_arena_asm_names_the_vector_width_of_what_the_compiler_emitted(tmp_path:
     assert width("wasm-clang-O3", "wat") == []
 
 
+def test_a_run_reads_each_builds_vector_width_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every benchmark of a pair records the width; reading it prints a wasm module as text, so once per pair.
+    import harness.measure.bench as bench_module
+    from harness.measure.bench import Workbench
+    from targets.vector_width import built_vector_width
+
+    path = tmp_path / "scale.c"
+    path.write_text("#include <stdint.h>\n#include <stddef.h>\n"
+                    "void insertion_sort(int32_t *a, size_t n) { for (size_t i = 0; i < n; i++) a[i] = a[i] * 3 + 1; }\n")
+    source = load_source(path, KERNEL)
+    read: list[object] = []
+    monkeypatch.setattr(bench_module, "built_vector_width", lambda built: read.append(built) or built_vector_width(built))
+    workbench = Workbench(jobs=1)
+    try:
+        pair = (KERNEL, source, get_route("wasm-clang-O3-simd"))
+        widths = [workbench.vector_width(*pair) for _ in range(3)]
+        assert widths == ["128-bit (v128)"] * 3
+        assert read == [workbench.built(*pair)]
+    finally:
+        workbench.close()
+
+
 def test_report_compares_host_tuned_rows_only_among_themselves_and_shows_what_vectors_buy() -> None:
     host, base = HOST_SUBSTRATES["native"], SUBSTRATES["native"]
     run = synthetic_run()

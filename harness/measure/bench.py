@@ -33,6 +33,7 @@ from harness.variants import discover
 from targets import routes_for
 from targets.base import Built, Target, platform_of
 from targets.variant_source import Source
+from targets.vector_width import built_vector_width
 from targets.native.isolate import ending_together
 from targets.fresh import EXPECT_SAME, EXPECT_SORTED, INT32_MAX, INT32_MIN, SEED, SHAPES, fill_arrays, seed_state
 
@@ -239,6 +240,7 @@ class Workbench:
         self._built: dict[tuple[str, str, str], Built] = {}
         self._checked: dict[tuple[str, str, str], Report] = {}
         self._listings: dict[tuple[str, str, str], str | None] = {}
+        self._widths: dict[tuple[str, str, str], str | None] = {}
         self.listing_problems: list[str] = []
         # The session's selected benchmarks (expect_counts): a block is timed from those of one comparison set.
         self._selected: list[BenchCase] = []
@@ -347,6 +349,14 @@ class Workbench:
         if key not in self._built:
             self._built[key] = route.build(source, kernel)
         return self._built[key]
+
+    def vector_width(self, kernel: Kernel, source: Source, route: Target) -> str | None:
+        """The vector width of the code this session built for the pair (targets.vector_width), read once: every
+        benchmark of the pair records it, and reading it prints or disassembles the code."""
+        key = self._key(kernel, source, route)
+        if key not in self._widths:
+            self._widths[key] = built_vector_width(self.built(kernel, source, route))
+        return self._widths[key]
 
     def listing(self, kernel: Kernel, source: Source, route: Target, directory: Path) -> str | None:
         """The file name of the listing of the code this session built (and times), written once per pair."""
