@@ -429,6 +429,29 @@ def test_native_loops_of_one_build_take_turns_in_its_child(route: str, path: Pat
         built.close()
 
 
+def test_a_native_child_takes_its_input_pools_in_turn(tmp_path: Path) -> None:
+    """Each round of a native loop uses the next of the child's POOL_PLACES pools, each a mapping of its own, so
+    one process's rounds see several placements of their inputs in memory. The kernel leaves the page its array
+    is on in the array's first value (a wrong output, counted, and the last output shows it)."""
+    from targets.native.child import POOL_PLACES
+
+    path = tmp_path / "noop.c"
+    path.write_text("#include <stddef.h>\n#include <stdint.h>\n"
+                    "void noop(int32_t *a, size_t n) { if (n) a[0] = (int32_t)((uintptr_t)a >> 12); }\n")
+    built = get_route("c-gcc-O3").build(load_source(path, NOOP), NOOP)
+    try:
+        run = built.loop(16, "random", 4, seed=SEED, expect=EXPECT_SAME)
+        pages = []
+        for _ in range(2 * POOL_PLACES):
+            run()
+            pages.append(built.loop_outcome().last_output[0])
+        assert built.loop_outcome().bad == 4 * 2 * POOL_PLACES
+        assert len(set(pages)) == POOL_PLACES == len(set(pages[:POOL_PLACES]))
+        assert pages[POOL_PLACES:] == pages[:POOL_PLACES]
+    finally:
+        built.close()
+
+
 @pytest.mark.parametrize("route, sort, noop, repeat", ROUTES)
 def test_the_noop_kernel_passes_as_unchanged_and_fails_as_sorted(route: str, sort: Path, noop: Path,
                                                                  repeat: int) -> None:

@@ -54,9 +54,9 @@ class NativeChild(ForkedChild):
 
     It loads the build's code, its placed copies and the driver, closes the filter, and then answers: `C`
     (configure a loop: n, shape, calls per round, generator state, fresh or repeated inputs, what to check),
-    `R` (run one round with the copy at an index), `O` (the last input's state and output) and `V` (one guarded
-    call on given values). A child the variant's code ended raises that variant's RunError, worded as a check
-    words it (targets.native.isolate.variant_failure).
+    `R` (run one round with the copy at an index, on one of its POOL_PLACES pools), `O` (the last input's state
+    and output) and `V` (one guarded call on given values). A child the variant's code ended raises that
+    variant's RunError, worded as a check words it (targets.native.isolate.variant_failure).
     """
 
     def __init__(self, built: Any, offsets: Sequence[int]) -> None:  # a targets.native.runner.NativeKernel
@@ -134,7 +134,7 @@ class NativeRunner:
         index = len(self.rounds) % len(self.places)
         self._activate()
         before = self.state[0]
-        payload = self.child.ask(b"R", bytes([index]))
+        payload = self.child.ask(b"R", bytes([index, len(self.rounds) % POOL_PLACES]))
         bad, nanoseconds, *state = _ROUND.unpack_from(payload)
         self.state = tuple(state)
         if self.shaped:  # every call's result against the reference, on the round's inputs made again
@@ -177,6 +177,12 @@ class NativeRunner:
 # Pool mapped before the filter closes, in int32: a round's chunk of inputs never needs more (targets.fresh),
 # except for a single input longer than that.
 _PREMAPPED_N = fresh.POOL_BYTES // 4
+# Pools a child keeps, each in a mapping of its own, taken in turn one per round. Where an input pool lands in
+# physical memory decides which second-level cache sets it fills, and so moves a short kernel's time by a few per
+# cent from one process to the next: with several pools, one process's rounds hold several such draws, and its
+# lower quartile leans on the better ones, as a rerun's would. Three, so that with the four code placements taken
+# in turn every pairing of the two comes up.
+POOL_PLACES = 3
 
 
 class _TimingAnswers:
@@ -190,12 +196,16 @@ class _TimingAnswers:
         self.is_shaped = shaped.supported(self.interface)
         kernel_type = (shaped.kernel_c_type if self.is_shaped else fresh.kernel_c_type)(self.interface)
         self.kernels = [self.ffi.cast(kernel_type, p.address or built.entry_address()) for p in places]
-        self.buffer = GuardedBuffer()
-        self.buffer.work(_PREMAPPED_N)
+        self.buffers = [GuardedBuffer() for _ in range(POOL_PLACES)]
+        for buffer in self.buffers:
+            buffer.work(_PREMAPPED_N)
         self.state = self.ffi.new("uint64_t[2]")
         self.nanoseconds = self.ffi.new("int64_t *")
         self.n = self.shape = self.repeat = self.fresh_inputs = self.expect = self.capacity = self.work_bytes = 0
-        self.pool = self.work = self.calls_results = self.ffi.NULL
+        self.pools: list[Any] = []
+        self.works: list[Any] = []
+        self.last_pool = 0
+        self.calls_results = self.ffi.NULL
 
     def __call__(self, kind: bytes, payload: bytes) -> bytes:
         ffi, lib, state = self.ffi, self.lib, self.state
@@ -205,34 +215,37 @@ class _TimingAnswers:
             if self.is_shaped:
                 self.capacity = shaped.capacity(self.interface, self.n, self.repeat)
                 record = shaped.offsets(self.interface, self.n)[1]
-                self.pool = ffi.cast("char *", self.buffer.work(-(-self.capacity * record // 4)))
+                self.pools = [ffi.cast("char *", b.work(-(-self.capacity * record // 4))) for b in self.buffers]
                 # the record of every round's last call
-                self.work, self.work_bytes = self.pool + (self.capacity - 1) * record, record
+                self.works, self.work_bytes = [pool + (self.capacity - 1) * record for pool in self.pools], record
                 self.calls_results = ffi.new("int64_t[]", shaped.SLOTS * max(self.repeat, 1))
             else:
                 self.capacity = fresh.pool_capacity(self.n, self.repeat)
                 # flush against the guard page above it
-                self.pool = ffi.cast("int32_t *", self.buffer.work(self.capacity * self.n))
-                self.work = self.pool + (self.capacity - 1) * self.n  # where every round's last call sorts
+                self.pools = [ffi.cast("int32_t *", b.work(self.capacity * self.n)) for b in self.buffers]
+                # where every round's last call sorts
+                self.works = [pool + (self.capacity - 1) * self.n for pool in self.pools]
                 self.work_bytes = 4 * self.n
             return b""
-        if kind == b"O":
-            return struct.pack("<Q", state[1]) + bytes(ffi.buffer(self.work, self.work_bytes))
+        if kind == b"O":  # the work array of the pool the last round used
+            return struct.pack("<Q", state[1]) + bytes(ffi.buffer(self.works[self.last_pool], self.work_bytes))
         if kind == b"V":  # one guarded call on given values, as a check makes it
             try:
                 answer: tuple[str, Any] = ("ok", self.built.call(pickle.loads(payload)))
             except Exception as exc:  # a wrong output is the caller's to judge; an out-of-bounds write is raised
                 answer = ("raised", exc)
             return pickle.dumps(answer)
-        if kind == b"R":
+        if kind == b"R":  # with the code placement and the pool to use
             kernel = self.kernels[payload[0]]
+            self.last_pool = payload[1]
+            pool = self.pools[self.last_pool]
             self.nanoseconds[0] = 0
             if self.is_shaped:
-                bad = lib.arena_shaped_round(kernel, self.pool, self.capacity, self.n, self.repeat, self.fresh_inputs,
+                bad = lib.arena_shaped_round(kernel, pool, self.capacity, self.n, self.repeat, self.fresh_inputs,
                                              state, state + 1, self.nanoseconds, self.calls_results)
                 answers = bytes(ffi.buffer(self.calls_results, shaped.results_bytes(self.repeat)))
             else:
-                bad = lib.arena_round(kernel, self.pool, self.capacity, self.n, self.repeat, self.shape, self.expect,
+                bad = lib.arena_round(kernel, pool, self.capacity, self.n, self.repeat, self.shape, self.expect,
                                       self.fresh_inputs, state, state + 1, self.nanoseconds)
                 answers = b""
             return _ROUND.pack(bad, self.nanoseconds[0], state[0], state[1]) + answers
