@@ -21,7 +21,7 @@ drivers). A test runs all three from the same state and compares.
 The check of one output is its fingerprint (a sum of mixed values, equal for
 every permutation of the input) against its input's, and, for a sort, its
 order. Each input's fingerprint is taken as the input is made: making every
-input a second time to check it took a third of a round of a cheap kernel.
+input a second time to check it was much of a round of a cheap kernel.
 Where it is kept differs by what the kernel can reach. The C driver keeps one
 per input on the round's own stack frame, apart from the pool (native code
 that writes beyond its array could reach the generator's state as easily). A

@@ -35,9 +35,9 @@ OTHERS_BUSY = 0.25  # share of all cores' time used by processes outside this ru
 LOAD_BUSY = 0.5  # load average not this run's, above the cores but one by this much, at both ends of an interval
 LOAD_NEEDS = 0.10  # the share of the cores' time others must have used in an interval for its load to count
 PREEMPTED = 1.0  # a round of the noise meter twice its probe's median: shown as a wait for the CPU
-# Benchmarks between two readings. A reading costs about a tenth of a second late in a run (the process tree it
-# reads holds every build's child by then), and a timed block's rows come in together, the first timing them all:
-# a quick run of about a thousand rows is still read a dozen times.
+# Benchmarks between two readings. A reading walks the run's whole process tree (late in a run, every build's
+# child) and runs the noise meter, and a timed block's rows come in together, the first timing them all: a
+# quick run of about a thousand rows is still read a dozen times.
 PROBE_EVERY = 100
 PROBE_ROUNDS = 7
 # Unstable rows, after pyperf's checks (maximum 50% above the mean; standard deviation 10% of the mean), on the

@@ -161,7 +161,7 @@ def refuse_outside_reach(library: Path, source: Source, route: str, entry: str) 
     load. What the entry function (and every function of the library it calls) reaches through the PLT or the
     GOT is checked, so a `main` or a helper that nothing calls may use what it likes. A library found within its
     allowance is remembered in the cache (targets.cache) by its bytes and entry: reading an ELF file with
-    pyelftools costs tens of milliseconds, every build of a run."""
+    pyelftools is slow next to a build read from the cache, and a run builds every pair."""
     def produce(work: Path) -> bytes:
         _refuse_outside_reach(library, source, route, entry)
         return b"within reach"

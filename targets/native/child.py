@@ -178,8 +178,8 @@ class NativeRunner:
 # except for a single input longer than that.
 _PREMAPPED_N = fresh.POOL_BYTES // 4
 # Pools a child keeps, each in a mapping of its own, taken in turn one per round. Where an input pool lands in
-# physical memory decides which second-level cache sets it fills, and so moves a short kernel's time by a few per
-# cent from one process to the next: with several pools, one process's rounds hold several such draws, and its
+# physical memory decides which second-level cache sets it fills, and so moves a short kernel's time from one
+# process to the next: with several pools, one process's rounds hold several such draws, and its
 # lower quartile leans on the better ones, as a rerun's would. Three, so that with the four code placements taken
 # in turn every pairing of the two comes up.
 POOL_PLACES = 3

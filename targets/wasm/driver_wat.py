@@ -120,6 +120,23 @@ _WAT_TEMPLATE = r"""
     (global.set $state (local.get $s))
     (local.get $h))
 
+  ;; One output of n int32 at byte address $at: its fingerprint, and whether it is in order.
+  (func $scan (param $at i32) (param $n i32) (result i64 i32)
+    (local $i i32) (local $v i32) (local $prev i32) (local $order i32) (local $m i64) (local $g i64)
+    (local.set $order (i32.const 1))
+    (local.set $prev (i32.const 0x80000000))
+    (block $scanned
+      (loop $each
+        (br_if $scanned (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $v (i32.load (i32.add (local.get $at) (i32.shl (local.get $i) (i32.const 2)))))
+        @MIX_G
+        (local.set $order (i32.and (local.get $order) (i32.le_s (local.get $prev) (local.get $v))))
+        (local.set $prev (local.get $v))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $each)))
+    (local.get $g)
+    (local.get $order))
+
   ;; One round of $repeat calls, as arena_round in the C text: in chunks of at most $capacity inputs of n int32
   ;; at byte address $pool (the last $count entries), make the chunk's inputs, time the kernel's calls on them and
   ;; nothing else, then check every output against its input. The inputs' fingerprints are summed as they are
@@ -131,9 +148,9 @@ _WAT_TEMPLATE = r"""
   (func (export "round") (param $pool i32) (param $capacity i32) (param $n i32) (param $repeat i32) (param $shape i32)
                          (param $expect i32) (param $fresh i32) (result i32)
     (local $bad i32) (local $done i32) (local $count i32) (local $k i32) (local $first i32) (local $at i32)
-    (local $bytes i32) (local $i i32) (local $v i32) (local $prev i32) (local $order i32)
+    (local $bytes i32) (local $order i32) (local $ordered i32)
     (local $start i64) (local $made i64) (local $after i64) (local $started i64) (local $h i64) (local $g i64)
-    (local $m i64) (local $weight i64) (local $hsum i64) (local $gsum i64) (local $ordered i32)
+    (local $weight i64) (local $hsum i64) (local $gsum i64)
     (local.set $start (global.get $state))
     (local.set $bytes (i32.shl (local.get $n) (i32.const 2)))
     (block $finished
@@ -180,18 +197,9 @@ _WAT_TEMPLATE = r"""
         (block $summed_all
           (loop $sum
             (br_if $summed_all (i32.ge_u (local.get $k) (local.get $count)))
-            (local.set $g (i64.const 0))
-            (local.set $prev (i32.const 0x80000000))
-            (local.set $i (i32.const 0))
-            (block $summed
-              (loop $each
-                (br_if $summed (i32.ge_u (local.get $i) (local.get $n)))
-                (local.set $v (i32.load (i32.add (local.get $at) (i32.shl (local.get $i) (i32.const 2)))))
-                @MIX_G
-                (local.set $ordered (i32.and (local.get $ordered) (i32.le_s (local.get $prev) (local.get $v))))
-                (local.set $prev (local.get $v))
-                (local.set $i (i32.add (local.get $i) (i32.const 1)))
-                (br $each)))
+            (call $scan (local.get $at) (local.get $n))
+            (local.set $ordered (i32.and (local.get $ordered)))
+            (local.set $g)
             (local.set $weight (i64.extend_i32_u (i32.or (i32.shl (local.get $k) (i32.const 1)) (i32.const 1))))
             (local.set $gsum (i64.add (local.get $gsum) (i64.mul (local.get $weight) (local.get $g))))
             (local.set $at (i32.add (local.get $at) (local.get $bytes)))
@@ -210,19 +218,9 @@ _WAT_TEMPLATE = r"""
                 (br_if $checked_all (i32.ge_u (local.get $k) (local.get $count)))
                 (if (i32.eqz (local.get $fresh)) (then (global.set $state (local.get $start))))
                 (local.set $h (call $fill (local.get $shape) (i32.const -1) (local.get $n)))
-                (local.set $g (i64.const 0))
-                (local.set $order (i32.const 1))
-                (local.set $prev (i32.const 0x80000000))
-                (local.set $i (i32.const 0))
-                (block $checked
-                  (loop $each
-                    (br_if $checked (i32.ge_u (local.get $i) (local.get $n)))
-                    (local.set $v (i32.load (i32.add (local.get $at) (i32.shl (local.get $i) (i32.const 2)))))
-                    @MIX_G
-                    (local.set $order (i32.and (local.get $order) (i32.le_s (local.get $prev) (local.get $v))))
-                    (local.set $prev (local.get $v))
-                    (local.set $i (i32.add (local.get $i) (i32.const 1)))
-                    (br $each)))
+                (call $scan (local.get $at) (local.get $n))
+                (local.set $order)
+                (local.set $g)
                 (local.set $bad (i32.add (local.get $bad)
                   (i32.or (i64.ne (local.get $g) (local.get $h))
                           (i32.and (i32.eqz (local.get $expect)) (i32.eqz (local.get $order))))))
