@@ -336,7 +336,7 @@ def assemble_safely_at(source: Source, kernel: Kernel, bases: Sequence[int]) -> 
     own: for each address asked, two a whole number of pages apart that share its place within a page (and so its
     alignment padding). Where those two came out the same, the code does not depend on its address and is taken
     from there, with no child; code holding an absolute address is assembled at each address asked."""
-    probes = [_PROBE_BASE + base % _PAGE_SPAN for base in bases]
+    probes = [_PROBE_BASE + base % PAGE for base in bases]
     both = _assembled_cached(source, kernel, [*probes, *(probe + _PROBE_STRIDE for probe in probes)])
     found = {base: replace(low, base=base) for base, probe, low, high in zip(bases, probes, both, both[len(bases):])
              if low.code == high.code or base == probe}
@@ -346,8 +346,9 @@ def assemble_safely_at(source: Source, kernel: Kernel, bases: Sequence[int]) -> 
     return [found[base] for base in bases]
 
 
-# The cache's own addresses: a page offset of the address asked for, above this base and this stride above it.
-_PROBE_BASE, _PROBE_STRIDE, _PAGE_SPAN = CODE_BASE, 0x0100_0000, 0x1000
+# The cache's own addresses: the place within a page of the address asked for, above this base and this stride
+# (a whole number of pages) above it.
+_PROBE_BASE, _PROBE_STRIDE = CODE_BASE, 0x0100_0000
 
 
 def _assembled_in_child(source: Source, kernel: Kernel, bases: Sequence[int]) -> list[Assembled]:
