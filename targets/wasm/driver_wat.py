@@ -32,6 +32,9 @@ _WAT_NEXT = r"""
 _WAT_MIX = r"""
       (local.set $m (i64.mul (i64.extend_i32_u (local.get $v)) (i64.const 0x9E3779B97F4A7C15)))
       (local.set $ACC (i64.add (local.get $ACC) (i64.xor (local.get $m) (i64.shr_u (local.get $m) (i64.const 32)))))"""
+# The weight of input (and output) $k of a chunk in the round's sums: its own odd number, 2k + 1. Written once,
+# for the inputs' sum and the outputs' sum must weigh alike.
+_WAT_WEIGHT = "(local.set $weight (i64.extend_i32_u (i32.or (i32.shl (local.get $k) (i32.const 1)) (i32.const 1))))"
 _WAT_TEMPLATE = r"""
 (module
   (import "kernel" "memory" (memory 0))
@@ -171,7 +174,7 @@ _WAT_TEMPLATE = r"""
             (br_if $made_all (i32.ge_u (local.get $k) (local.get $count)))
             (if (i32.eqz (local.get $fresh)) (then (global.set $state (local.get $start))))
             (global.set $last (global.get $state))
-            (local.set $weight (i64.extend_i32_u (i32.or (i32.shl (local.get $k) (i32.const 1)) (i32.const 1))))
+            @WEIGHT
             (local.set $hsum (i64.add (local.get $hsum)
                                       (i64.mul (local.get $weight) (call $fill (local.get $shape) (local.get $at) (local.get $n)))))
             (local.set $at (i32.add (local.get $at) (local.get $bytes)))
@@ -200,7 +203,7 @@ _WAT_TEMPLATE = r"""
             (call $scan (local.get $at) (local.get $n))
             (local.set $ordered (i32.and (local.get $ordered)))
             (local.set $g)
-            (local.set $weight (i64.extend_i32_u (i32.or (i32.shl (local.get $k) (i32.const 1)) (i32.const 1))))
+            @WEIGHT
             (local.set $gsum (i64.add (local.get $gsum) (i64.mul (local.get $weight) (local.get $g))))
             (local.set $at (i32.add (local.get $at) (local.get $bytes)))
             (local.set $k (i32.add (local.get $k) (i32.const 1)))
@@ -241,6 +244,7 @@ def _wat_driver(params: tuple[str, ...], call: str) -> str:
         _WAT_TEMPLATE.replace("@NEXT", _WAT_NEXT.strip())
         .replace("@MIX_H", _WAT_MIX.strip().replace("$ACC", "$h"))
         .replace("@MIX_G", _WAT_MIX.strip().replace("$ACC", "$g"))
+        .replace("@WEIGHT", _WAT_WEIGHT)
         .replace("(func $kernel (param i32 i32))", f"(func $kernel (param {' '.join(params)}))")
         .replace("(call $kernel (local.get $at) (local.get $n))", f"(call $kernel {call})")
     )
