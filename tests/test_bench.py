@@ -12,6 +12,7 @@ import pytest
 from harness.measure.bench import (
     EMULATED_MAX_N, EMULATED_ROUNDS, WARMUP_ROUNDS, BenchCase, Workbench, expectation, repeat_for,
 )
+from harness.measure.blocks import timed_block
 from harness.measure.interleave import code_identity
 from harness.measure.key_ratios import KEY_RATIOS, measure_key_ratio
 from harness.measure.state_probe import probes_state, repeated_input_probe
@@ -67,8 +68,8 @@ def test_kernel(bench_case: BenchCase, workbench: Workbench, benchmark: pytest.F
             benchmark.extra_info["code_identity"] = code_identity(built)
     else:
         # The rows compared with each other were timed together, round by round, when the first of them ran
-        # (harness.measure.bench.time_block); this benchmark records this row's own rounds, and where each ran.
-        block = workbench.block(case, rounds)
+        # (harness.measure.blocks.timed_block); this benchmark records this row's own rounds, and where each ran.
+        block = timed_block(workbench, case, rounds)
         assert block.error is None, f"the timing of {block.id} failed: {block.error}"
         mine = block.rounds[case.id]
         replay = Replay([mine[k] for k in sorted(mine)])

@@ -16,7 +16,7 @@ from harness.measure.interleave import (
     BETWEEN_BUILDS, FASTER, IDENTICAL, LEVEL, MIN_ROUNDS, SAME, SAME_MARGIN, SLOWER, UNSURE, Block, code_identity,
     decide,
     identical_code,
-    narrow_enough, paired_interval, settle, time_interleaved,
+    narrow_enough, paired_interval, paired_ratio, settle, time_interleaved,
 )
 from kernels.kernel import get_kernel
 from harness.variants import load_source
@@ -44,10 +44,11 @@ def made_up(ratio: float, drift: float, noise: float, count: int, seed: int) -> 
 def test_the_verdict_words() -> None:
     assert decide(0.90, 0.97) == FASTER and decide(1.01, 1.2) == SLOWER
     assert decide(0.99, 1.015) == SAME and decide(1 / (1 + SAME_MARGIN), 1 + SAME_MARGIN) == SAME
-    assert decide(0.97, 1.01) == UNSURE and decide(None, None) == UNSURE
+    wide = 1 + SAME_MARGIN
+    assert decide(1 / wide**1.5, 1.01) == UNSURE and decide(None, None) == UNSURE
     # A difference within the margin is not called one, even a certain one: two builds 0.5% apart read `same`
     # in one run whether the interval clears 1 or not, so a rerun cannot turn it from faster into slower.
-    assert decide(0.992, 0.999) == SAME == decide(1.001, 1.006) and decide(0.975, 0.99) == FASTER
+    assert decide(0.992, 0.999) == SAME == decide(1.001, 1.006) and decide(1 / wide**1.5, 1 / wide**1.2) == FASTER
     # The stopping rule reads the width only: a narrow interval is decided wherever it lies.
     assert narrow_enough(1.30, 1.31) and narrow_enough(0.995, 1.01) and not narrow_enough(1.5, 1.6)
     assert all(decide(low, low * (1 + SAME_MARGIN)) != UNSURE for low in (0.9, 0.97, 0.985, 0.99, 1.0, 1.01))
@@ -197,20 +198,79 @@ def block_cases(n: int = 16) -> list[object]:
 
 def test_a_block_times_its_members_in_shared_rounds_and_checks_every_output() -> None:
     from harness.measure.bench import Workbench
+    from harness.measure.blocks import timed_block
 
     cases = block_cases()
     bench = Workbench(jobs=1)
     try:
         bench.expect([c.pair for c in cases])  # type: ignore[attr-defined]
         bench.expect_counts(cases)  # type: ignore[arg-type]
-        block = bench.block(cases[0], rounds=4)  # type: ignore[arg-type]
+        block = timed_block(bench, cases[0], rounds=4)  # type: ignore[arg-type]
         assert block.error is None and set(block.rounds) == {c.id for c in cases}  # type: ignore[attr-defined]
         assert all(set(range(4)) <= set(rounds) for rounds in block.rounds.values())
         assert all(o.calls > 0 and o.bad == 0 for o in block.outcomes.values())
         assert all(block.code[c.id] for c in cases)  # type: ignore[attr-defined]
-        assert bench.block(cases[1], rounds=4) is block  # type: ignore[arg-type]  # timed once, for all members
+        assert timed_block(bench, cases[1], rounds=4) is block  # type: ignore[arg-type]  # timed once, for all members
     finally:
         bench.close()
+
+
+def test_every_block_is_timed_in_visits_far_apart_each_with_loops_and_inputs_of_its_own(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness.measure.bench import WARMUP_ROUNDS, Workbench
+    from harness.measure.blocks import timed_block, visit_rounds
+
+    cases = block_cases(16) + block_cases(128)  # two blocks
+    bench = Workbench(jobs=1)
+    visits: list[list[str]] = []
+    bench.on_timing = lambda ids: visits.append(sorted(ids))
+    seeds: dict[str, list[int]] = {}
+    try:
+        bench.expect([c.pair for c in cases])  # type: ignore[attr-defined]
+        bench.expect_counts(cases)  # type: ignore[arg-type]
+        names = {(id(bench.built(*c.pair)), c.n): c.id for c in cases}  # type: ignore[attr-defined]
+        for kind in {type(bench.built(*c.pair)) for c in cases}:  # type: ignore[attr-defined]
+            def loop(self: object, n: int, *args: object, _loop: object = kind.loop, **kwargs: object) -> object:
+                seeds.setdefault(names[(id(self), n)], []).append(kwargs["seed"])  # type: ignore[arg-type]
+                return _loop(self, n, *args, **kwargs)  # type: ignore[operator]
+            monkeypatch.setattr(kind, "loop", loop)  # which seed each loop's generator starts from
+        first = timed_block(bench, cases[0], rounds=12)  # type: ignore[arg-type]
+        small, large = sorted(c.id for c in cases[:3]), sorted(c.id for c in cases[3:])  # type: ignore[attr-defined]
+        # Every block's first visit, then every block's second: the two visits of a block lie far apart.
+        assert visits == [small, large, small, large] and visit_rounds(12) == [8, 4]
+        second = timed_block(bench, cases[3], rounds=12)  # type: ignore[arg-type]  # timed already, with the first
+        assert len(visits) == 4
+        # Each visit's loop starts its generator at a seed of its own: no call sees an input an earlier visit made.
+        assert all(len(set(s)) == len(s) == 2 for s in seeds.values()) and len(seeds) == len(cases)
+        for timed in (first, second):
+            assert timed.error is None and timed.base == 12
+            assert all(set(range(12)) <= set(rounds) for rounds in timed.rounds.values())
+            for case_id, outcome in timed.outcomes.items():  # every visit's calls, warm-ups included, were checked
+                assert outcome.bad == 0
+                assert outcome.calls == timed.repeat * (len(timed.rounds[case_id]) + 2 * WARMUP_ROUNDS)
+            native = [k for k in timed.placement if "x86-native" in k]
+            assert native and all(len(timed.placement[k]["per_offset_median"]) == 4 for k in native)
+    finally:
+        bench.close()
+
+
+def test_a_slow_spell_over_either_visit_of_a_block_moves_no_ratio() -> None:
+    """A spell that slows one side's code for a while (not its partner's, so pairing cannot cancel it) catches one
+    visit of a block; each side's lower quartile then leans on the other visit's rounds."""
+    from harness.measure.bench import QUICK_ROUNDS
+    from harness.measure.blocks import visit_rounds
+
+    rng = random.Random(7)
+    b = [1e-6 * (1 + rng.uniform(0, 0.002)) for _ in range(QUICK_ROUNDS)]
+    a = [t * 1.10 for t in b]  # 10% slower in every round
+    start = 0
+    for count in visit_rounds(QUICK_ROUNDS):
+        spell = [t * (1.3 if start <= k < start + count else 1) for k, t in enumerate(a)]
+        assert paired_ratio(spell, b) == pytest.approx(paired_ratio(a, b), rel=0.003)
+        start += count
+    # A spell longer than the run's half does move it: the ratio would show one.
+    longer = [t * (1.3 if k < QUICK_ROUNDS - 2 else 1) for k, t in enumerate(a)]
+    assert paired_ratio(longer, b) > 1.3
 
 
 def test_each_row_of_a_timed_block_saves_its_own_rounds_and_the_report_pairs_them(tmp_path: Path) -> None:
@@ -250,5 +310,5 @@ def test_no_interval_is_narrower_than_what_separate_builds_differ_by() -> None:
     assert decide(low, high) == SAME  # a difference no larger than two builds of one code show is not called one
     _, raw_low, raw_high = paired_interval(a, b, floor=0.0)  # what the stopping rule looks at: more rounds won't help
     assert raw_high / raw_low < 1.001 and narrow_enough(raw_low, raw_high)
-    slower = [t * 1.03 for t in a]  # 3% slower, past the margin and the allowance together
+    slower = [t * (1 + SAME_MARGIN + BETWEEN_BUILDS) for t in a]  # past the margin and the allowance together
     assert decide(*paired_interval(slower, a)[1:]) == SLOWER

@@ -206,6 +206,27 @@ def test_the_watch_records_points_and_which_benchmarks_ran_between_them() -> Non
     assert judged is not None and len(judged.intervals) == 3
 
 
+def test_benchmarks_timed_ahead_count_in_the_intervals_their_rounds_ran_in() -> None:
+    # Blocks timed together before their benchmarks report (two visits each): a benchmark counts in every interval
+    # one of its visits ran in, and once in the run's count; its own start later adds nothing.
+    watch = MachineWatch(Meter(None, 1, "none"), every=2)
+    watch.start()
+    watch.timing(["a", "b"])  # block 1, first visit
+    watch.timing(["c", "d"])  # block 2, first visit
+    watch.timing(["a", "b"])  # block 1, second visit
+    for bench_id in ("a", "b", "e"):  # the tests report; e was not timed ahead
+        watch.before_benchmark(bench_id)
+    watch.finish()
+    saved = json.loads(json.dumps(watch.as_json()))
+    assert saved["timed"] == [["a", "b"], ["c", "d"], ["a", "b"], ["e"]]
+    # Others used 2.5% of the machine, then 80% while block 2 took its first visit, then 2.5%.
+    busy = readings(point("before", 0, 100, 5), point("during", 1, 100.1, 5.05), point("during", 2, 101.9, 5.25),
+                    point("during", 3, 102.0, 5.3), point("after", 4, 102.1, 5.35), timed=saved["timed"])
+    judged = judge(busy)
+    assert judged is not None and [i.busy for i in judged.intervals] == [False, True, False, False]
+    assert judged.affected == {"c", "d"} and "2 of 5 benchmarks were timed while it was busy" in " ".join(judged.header())
+
+
 def _row(variant: str, route: str, origin: str, per_sort: list[float]) -> dict[str, Any]:
     data = [t * 4 for t in per_sort]
     return {"stats": {"median": sorted(data)[len(data) // 2], "iqr": 0.0, "rounds": len(data), "data": data},

@@ -8,8 +8,7 @@ workload, never on a measurement, so two saved runs time the same work and
 `pytest --benchmark-compare` compares like with like.
 
 The rows compared with each other (one kernel, substrate, n and shape) are
-timed as one block (harness.measure.interleave): each round visits every row once in a
-shuffled order, so every comparison's two sides share their time windows.
+timed as one block (harness.measure.blocks).
 """
 from __future__ import annotations
 
@@ -24,14 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from harness import store
-from harness.measure.interleave import Block, code_identity, settle
 from harness.check import Report, check, remember, stored
 from kernels.kernel import Kernel, all_kernels, get_kernel
 from harness.progress import Unhide, phase
 from kernels.interface import Interface
 from harness.variants import discover
 from targets import routes_for
-from targets.base import Built, Target, platform_of
+from targets.base import Built, Target
 from targets.variant_source import Source
 from targets.vector_width import built_vector_width
 from targets.native.isolate import ending_together
@@ -243,8 +241,11 @@ class Workbench:
         self._widths: dict[tuple[str, str, str], str | None] = {}
         self.listing_problems: list[str] = []
         # The session's selected benchmarks (expect_counts): a block is timed from those of one comparison set.
-        self._selected: list[BenchCase] = []
-        self._blocks: dict[tuple[str, str, int, str], TimedBlock] = {}
+        self.selected: list[BenchCase] = []
+        # The session's timed blocks (harness.measure.blocks.timed_block), by kernel, substrate, n and shape.
+        self.blocks: dict[tuple[str, str, int, str], Any] = {}
+        # Told the benchmark ids of each block's visit as it starts (the machine watch: harness.measure.machine).
+        self.on_timing: Callable[[Sequence[str]], None] | None = None
 
     @staticmethod
     def _key(kernel: Kernel, source: Source, route: Target) -> tuple[str, str, str]:
@@ -253,8 +254,8 @@ class Workbench:
     def expect_counts(self, cases: Sequence[BenchCase]) -> None:
         """Cases whose executed work (deterministic, so order and load do not matter) is counted ahead,
         in parallel with each other, instead of one by one between timed runs. They are also the cases a timed
-        block (`block`) gathers."""
-        self._selected.extend(cases)
+        block (harness.measure.blocks.timed_block) gathers."""
+        self.selected.extend(cases)
         self._count_pending.extend(c for c in cases if c.route.counts and skipped(c) is None)
 
     def executed(self, case: BenchCase) -> dict[str, int]:
@@ -378,26 +379,6 @@ class Workbench:
         benchmark.extra_info.update(algorithm=case.source.algorithm,
                                     compiler_source=case.kernel.is_compiler_source(case.source))
 
-    def block(self, case: BenchCase, rounds: int) -> "TimedBlock":
-        """The timed block `case` belongs to: every selected, correct, timed case of its kernel, substrate, n and
-        shape, timed together the first time one of them asks (harness.measure.interleave)."""
-        built = self.built(*case.pair)
-        key = (case.kernel.name, platform_of(built.substrate), case.n, case.shape)
-        if key not in self._blocks:
-            self._blocks[key] = time_block(key, self._members(key, case), rounds, self)
-        return self._blocks[key]
-
-    def _members(self, key: tuple[str, str, int, str], case: BenchCase) -> list[BenchCase]:
-        kernel, substrate, n, shape = key
-        members = []
-        for c in {c.id: c for c in [*self._selected, case]}.values():
-            if (c.kernel.name, c.n, c.shape) != (kernel, n, shape) or emulated(c.route) or skipped(c) is not None:
-                continue
-            if not self.checked(*c.pair).passed or platform_of(self.built(*c.pair).substrate) != substrate:
-                continue
-            members.append(c)
-        return members
-
     def failures(self) -> list[Report]:
         return [r for r in self._checked.values() if not r.passed]
 
@@ -410,74 +391,3 @@ class Workbench:
             for built in self._built.values():
                 built.close()
         self._built.clear()
-
-
-@dataclass
-class TimedBlock:
-    """One block's timing: per member (by case id) its rounds (round id -> seconds per round) and what its loop
-    left (targets.fresh.LoopOutcome); the first `base` rounds visited every member."""
-
-    id: str
-    repeat: int
-    base: int
-    rounds: dict[str, dict[int, float]]
-    outcomes: dict[str, Any]
-    code: dict[str, str | None]
-    # Per member, the native runner's placement and its per-placement medians over the member's timed rounds.
-    placement: dict[str, dict[str, Any]]
-    error: str | None = None
-
-
-def _by_substrate(builds: Sequence[Built]) -> dict[str, list[int]]:
-    groups: dict[str, list[int]] = {}
-    for index, built in enumerate(builds):
-        groups.setdefault(built.substrate, []).append(index)
-    return groups
-
-
-def time_block(key: tuple[str, str, int, str], members: Sequence[BenchCase], rounds: int,
-               bench: Workbench) -> TimedBlock:
-    """Time the members together: a warm-up round, `rounds` rounds each visiting every member in a shuffled order,
-    then more rounds for the comparisons whose interval is still wider than the margin (harness.measure.interleave.settle).
-    A member whose loop fails ends the block: every member's benchmark then reports it."""
-    import numpy as np
-
-    from harness.report.headline import Candidate, comparisons_to_settle
-
-    kernel, substrate, n, shape = key
-    block_id = f"{kernel}/{substrate}/n={n}/{shape}"
-    builds = [bench.built(*c.pair) for c in members]
-    repeat = repeat_for(kernel, n, shape, builds[0].timing if builds else "native")
-    timed = TimedBlock(block_id, repeat, rounds, {}, {}, {}, {})
-    if not members:
-        return timed
-    rng = random.Random(f"{SEED}/{block_id}")
-    block = Block(len(members))
-    try:
-        with one_core():  # before the loops start: native runners' children take this core
-            loops = [(b, b.loop(n, shape, repeat, seed=SEED, fresh=True, expect=expectation(kernel))) for b in builds]
-            Block(len(members)).run(loops, range(len(members)), WARMUP_ROUNDS, rng)
-            block.run(loops, range(len(members)), rounds, rng)
-            timed.code = {c.id: code_identity(b) for c, b in zip(members, builds)}
-            # Chosen as the report chooses them: by the median of the rounds every member took.
-            candidates = [Candidate(f"{c.source.name}@{c.route.name}", c.source.origin, c.source.algorithm,
-                                    c.kernel.is_compiler_source(c.source), float(np.median(list(r.values()))),
-                                    timed.code[c.id])
-                          for c, r in zip(members, block.rounds)]
-            # A block holds a baseline substrate and its host-tuned one: each row is judged within its own.
-            settling = []
-            for substrate_members in _by_substrate(builds).values():
-                pairs = comparisons_to_settle([candidates[i] for i in substrate_members],
-                                              [timed.code[members[i].id] for i in substrate_members])
-                settling += [(substrate_members[a], substrate_members[b]) for a, b in pairs]
-            settle(block, loops, settling, rng)
-        for case, built, times in zip(members, builds, block.rounds):
-            timed.rounds[case.id] = times
-            timed.outcomes[case.id] = built.loop_outcome()
-            placement = getattr(built, "placement", None)
-            if placement is not None:
-                runner = built._runner  # type: ignore[attr-defined]
-                timed.placement[case.id] = {**placement, "per_offset_median": runner.per_offset_median(len(times))}
-    except Exception as exc:  # a loop that fails is the benchmark's failure, reported by every member's test
-        timed.error = f"{type(exc).__name__}: {exc}"
-    return timed

@@ -45,12 +45,12 @@ LEVEL = f"{CONFIDENCE:.0%}"
 RESAMPLES = 2000
 MIN_ROUNDS = 6
 # Two sides whose whole interval lies within this factor of 1, either way, are the `same` speed.
-SAME_MARGIN = 0.02
+SAME_MARGIN = 0.03
 # No interval is narrower than this factor either side of its estimate. One process's rounds cannot show how far
 # another process's would read: the same machine code built twice and timed side by side differs by the draw of
 # where each build's child put its memory, and a run compared with a rerun draws again. The report shows what
 # the run's own pairs of identical code read, the evidence for this allowance on the machine at hand.
-BETWEEN_BUILDS = 0.01
+BETWEEN_BUILDS = 0.015
 # More rounds for an undecided comparison come in chunks of this many, all still interleaved: a multiple of the
 # placements native code takes in turn, one per round, so the two sides of a pair stay at the same placement.
 CHUNK_ROUNDS = 16
@@ -89,6 +89,11 @@ def _side_quantiles(logs: np.ndarray) -> np.ndarray:
     # A full sort: for rows this short numpy sorts several times faster than it partitions around two ranks.
     ordered = np.sort(logs, axis=-1)
     return ordered[..., below] + (position - below) * (ordered[..., above] - ordered[..., below])
+
+
+def side_time(rounds: Sequence[float]) -> float:
+    """One side's time over its rounds: their SIDE_QUANTILE (the lower quartile)."""
+    return float(np.exp(_side_quantiles(np.log(np.asarray(rounds, dtype=float)))))
 
 
 def _paired_logs(a_rounds: Sequence[float], b_rounds: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:

@@ -206,6 +206,7 @@ class MachineWatch:
         self.points: list[Point] = []
         self.timed: list[list[str]] = [[]]  # benchmark ids timed between consecutive points
         self.lock: dict[str, Any] = {}
+        self._timed_ahead: set[str] = set()
 
     def _point(self, label: str) -> None:
         point = read_point(label, sum(len(ids) for ids in self.timed), self.root)
@@ -222,10 +223,18 @@ class MachineWatch:
         self._point("before")
 
     def before_benchmark(self, bench_id: str) -> None:
+        """A benchmark starts: timed now, unless timing() already said when it was."""
+        if bench_id not in self._timed_ahead:
+            self.timing([bench_id])
+
+    def timing(self, bench_ids: Sequence[str]) -> None:
+        """These benchmarks are timed now, together (a block's visit, harness.measure.blocks.time_blocks): each is
+        counted in the interval it was timed in, and in each of them if timed in several."""
         if self.points and len(self.timed[-1]) >= self.every:
             self._point("during")
             self.timed.append([])
-        self.timed[-1].append(bench_id)
+        self.timed[-1].extend(bench_ids)
+        self._timed_ahead.update(bench_ids)
 
     def finish(self) -> None:
         self._point("after")
@@ -309,7 +318,7 @@ class Judgement:
         if not self.busy:
             return lines + ["Machine: quiet while timing.", figures]
         busy = [i for i in self.intervals if i.busy]
-        count = sum(len(i.benchmarks) for i in self.intervals)
+        count = len({b for i in self.intervals for b in i.benchmarks})
         reasons = interval_reasons(_worst(busy), self.cores)
         return lines + [
             f"Machine: BUSY while timing: {'; '.join(reasons)}.", figures,

@@ -62,7 +62,7 @@ class Row:
     vector_width: str | None = None  # what the code's widest vectors are (targets.vector_width); None: scalar
     lines: dict[str, int] = field(default_factory=dict)
     phases: dict[str, float] = field(default_factory=dict)
-    # The timed block the row's rounds belong to (harness.measure.bench), each round's id in it (aligned with per_sort),
+    # The timed block the row's rounds belong to (harness.measure.blocks), each round's id in it (aligned with per_sort),
     # and how many of its first rounds every member took: rows of one block are compared round by round.
     block: str = ""
     round_ids: list[int] = field(repr=False, default_factory=list)

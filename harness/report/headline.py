@@ -10,9 +10,9 @@ get by picking the faster program. The two are never merged into one number.
 
 On an emulated substrate the time is the emulator's: the exact executed count
 is compared instead, without an interval. A time comparison rests on the rounds
-its two rows shared in their timed block (harness.measure.bench, harness.measure.interleave):
+its two rows shared in their timed block (harness.measure.blocks, harness.measure.interleave):
 the ratio and its interval come from those paired rounds, the fastest builds are
-chosen by the median of the rounds every member of the block took (builds within
+chosen by the lower quartile of the rounds every member of the block took (builds within
 TIE_MARGIN of the fastest are tied, and the first by name is taken), and two rows
 that were never timed in the same rounds get no verdict.
 """
@@ -27,7 +27,7 @@ import numpy as np
 
 from harness.measure.interleave import (
     BETWEEN_BUILDS, FASTER, IDENTICAL, LEVEL, SAME_MARGIN, SLOWER, decide, paired_interval, paired_ratio,
-    paired_rounds,
+    paired_rounds, side_time,
 )
 
 # The level of the interval of two rows timed apart (a row against its own figure in an earlier run).
@@ -85,10 +85,11 @@ def paired_sides(row: Any, other: Any) -> tuple[list[float], list[float]] | None
 
 
 def base_cost(row: Any) -> float:
-    """Median seconds per call over the rounds every member of the row's block took: what picks the fastest
-    build, the same whether or not a comparison later took more rounds."""
+    """Seconds per call over the rounds every member of the row's block took, their lower quartile as each side
+    of a comparison is timed (harness.measure.interleave.side_time): what picks the fastest build, the same
+    whether or not a comparison later took more rounds."""
     base = [t for k, t in zip(getattr(row, "round_ids", []), row.per_sort) if k < getattr(row, "block_base", 0)]
-    return float(np.median(base)) if base else row.median
+    return side_time(base) if base else row.median
 
 
 def same_code(row: Any, other: Any) -> bool:

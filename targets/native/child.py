@@ -166,12 +166,13 @@ class NativeRunner:
         last_input, _ = fresh.fill(self.shape, self.n, last_state) if self.calls else ([], 0)
         return fresh.LoopOutcome(self.calls, self.bad, last_input, output.tolist())
 
-    def per_offset_median(self, timed_rounds: int) -> dict[str, float]:
-        """Median seconds per round at each offset, over the last `timed_rounds` rounds (the timed ones)."""
-        by_offset: dict[str, list[float]] = {}
-        for offset, seconds in self.rounds[-timed_rounds:]:
-            by_offset.setdefault(str(offset), []).append(seconds)
-        return {k: sorted(v)[len(v) // 2] for k, v in by_offset.items()}
+
+def per_offset_median(rounds: Sequence[tuple[int | None, float]]) -> dict[str, float]:
+    """Median seconds per round at each placement offset, of (offset, seconds) rounds (NativeRunner.rounds)."""
+    by_offset: dict[str, list[float]] = {}
+    for offset, seconds in rounds:
+        by_offset.setdefault(str(offset), []).append(seconds)
+    return {k: sorted(v)[len(v) // 2] for k, v in by_offset.items()}
 
 
 # Pool mapped before the filter closes, in int32: a round's chunk of inputs never needs more (targets.fresh),
