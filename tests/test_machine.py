@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from harness.measure.machine import OTHERS_BUSY, Meter, MachineWatch, judge, read_point, unstable
+from harness.measure.machine import OTHERS_BUSY, Meter, MachineWatch, OtherProcesses, judge, read_point, unstable
 from harness.report.analysis import analyse
 from harness.report.writer import markdown
 from harness.gate import pytest_child_env as child_env
@@ -206,6 +206,22 @@ def test_the_watch_records_points_and_which_benchmarks_ran_between_them() -> Non
     assert judged is not None and len(judged.intervals) == 3
 
 
+def test_other_processes_are_counted_process_by_process_where_the_run_read_them() -> None:
+    # The machine was busy 30% more than this run's processes were charged with (the kernel's work for the run:
+    # forking it, its memory's housekeeping), and the load average still held a finished run's minute: what
+    # processes outside the run used, read process by process, was 1%. Quiet.
+    def at(label: str, wall: float, busy: float, own: float, others: float) -> dict[str, Any]:
+        return {**point(label, wall, busy, own, load1=2.6), "others_cpu": others}
+
+    quiet = judge(readings(at("before", 0, 100, 5, 0.0), at("after", 10, 116, 15, 0.2)))
+    assert quiet is not None and not quiet.busy and quiet.intervals[0].others == pytest.approx(0.01)
+    # Read the old way (a run saved without the process-by-process account), the same machine reads busy.
+    old = judge(readings(point("before", 0, 100, 5, load1=2.6), point("after", 10, 116, 15, load1=2.6)))
+    assert old is not None and old.busy and old.intervals[0].others == pytest.approx(0.3)
+    busy = judge(readings(at("before", 0, 100, 5, 0.0), at("after", 10, 126, 15, 16.0)))
+    assert busy is not None and busy.busy and busy.intervals[0].others == pytest.approx(0.8)
+
+
 def test_benchmarks_timed_ahead_count_in_the_intervals_their_rounds_ran_in() -> None:
     # Blocks timed together before their benchmarks report (two visits each): a benchmark counts in every interval
     # one of its visits ran in, and once in the run's count; its own start later adds nothing.
@@ -316,9 +332,10 @@ def _readings_over(root: int) -> tuple[dict[str, Any], float]:
     session's tree used over the same window, summed process by process: an account independent of the
     machine-wide one the judgement reads."""
     first = _cpu_outside(root)
-    before = read_point("before", 0, root)
+    others = OtherProcesses()
+    before = read_point("before", 0, root, others)
     time.sleep(WINDOW)
-    after = read_point("after", 1, root)
+    after = read_point("after", 1, root, others)
     second = _cpu_outside(root)
     foreign = sum(second[p] - first.get(p, 0.0) for p in second) / (WINDOW * (os.cpu_count() or 1))
     return ({"cores": os.cpu_count() or 1, "meter": {"what": "none", "calls": 0},

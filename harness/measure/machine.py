@@ -62,6 +62,9 @@ class Point:
     noise: float | None = None  # the noise meter's median seconds per call, where it could run
     noise_spread: float | None = None  # its slowest round over its median, minus 1
     steal_cpu: float = 0.0  # seconds the hypervisor gave this machine's cores to others since boot
+    # Seconds of CPU time processes outside this run's tree used since the watch's first reading, process by
+    # process (OtherProcesses); None in runs saved before it was read.
+    others_cpu: float | None = None
 
 
 def _tree(root: int | None) -> list[Any]:
@@ -98,15 +101,48 @@ def others_running(root: int | None = None) -> int:
     return max(0, total - max(own, 1))
 
 
-def read_point(label: str, done: int, root: int | None = None) -> Point:
-    """The machine now, with the process tree under `root` (default: this process) counted as this run's own."""
+class OtherProcesses:
+    """CPU seconds that processes outside a run's tree used, summed process by process from one reading to the next:
+    a process that starts between two readings counts from its start, one that ends counts up to the last reading
+    that saw it, and a parent's reaped children count in it. What the machine's busy time minus the run's own would
+    miss-count: work the kernel does for the run that no process is charged with (forking a large process, its
+    memory's housekeeping), which moves with the run's own pace, not with other work."""
+
+    def __init__(self) -> None:
+        self.total = 0.0
+        self._last: dict[int, float] | None = None
+
+    def read(self, own: set[int]) -> float:
+        import psutil
+
+        now = {}
+        for process in psutil.process_iter():
+            if process.pid in own:
+                continue
+            try:
+                now[process.pid] = sum(process.cpu_times()[:4])
+            except psutil.Error:  # ended between the listing and the reading
+                pass
+        if self._last is not None:
+            for pid, seconds in now.items():
+                before = self._last.get(pid, 0.0)
+                self.total += seconds - before if seconds >= before else seconds  # less: the pid was reused
+        self._last = now
+        return self.total
+
+
+def read_point(label: str, done: int, root: int | None = None, others: OtherProcesses | None = None) -> Point:
+    """The machine now, with the process tree under `root` (default: this process) counted as this run's own;
+    `others`, where given, adds what processes outside it used since its first reading."""
     import psutil
 
     total = psutil.cpu_times()
     # Guest time is already inside user and nice on Linux; steal is the hypervisor's, not a process's here.
     busy = sum(getattr(total, name, 0.0) for name in ("user", "nice", "system", "irq", "softirq"))
     own = 0.0
-    for process in _tree(root):
+    tree = _tree(root)
+    others_cpu = None if others is None else others.read({p.pid for p in tree} | {os.getpid()})
+    for process in tree:
         try:
             # Its own time and its reaped children's: a pool's workers end inside the forkserver, not here.
             own += sum(process.cpu_times()[:4])
@@ -114,7 +150,7 @@ def read_point(label: str, done: int, root: int | None = None) -> Point:
             pass
     return Point(label=label, done=done, wall=time.monotonic(), load1=os.getloadavg()[0],
                  runnable=others_running(root), busy_cpu=busy, own_cpu=own,
-                 steal_cpu=getattr(total, "steal", 0.0))
+                 steal_cpu=getattr(total, "steal", 0.0), others_cpu=others_cpu)
 
 
 def _procs_running() -> int:
@@ -207,9 +243,10 @@ class MachineWatch:
         self.timed: list[list[str]] = [[]]  # benchmark ids timed between consecutive points
         self.lock: dict[str, Any] = {}
         self._timed_ahead: set[str] = set()
+        self._others = OtherProcesses()
 
     def _point(self, label: str) -> None:
-        point = read_point(label, sum(len(ids) for ids in self.timed), self.root)
+        point = read_point(label, sum(len(ids) for ids in self.timed), self.root, self._others)
         if self.meter.run is not None:
             try:
                 point.noise, point.noise_spread = probe(self.meter.run, self.meter.calls, clock=self.meter.clock)
@@ -363,7 +400,10 @@ def judge(saved: dict[str, Any] | None) -> Judgement | None:
         others = own = steal = None
         if elapsed > 0:
             own = max(0.0, b.own_cpu - a.own_cpu) / elapsed
-            others = min(1.0, max(0.0, (b.busy_cpu - a.busy_cpu) / (elapsed * cores) - own / cores))
+            if a.others_cpu is not None and b.others_cpu is not None:  # process by process (OtherProcesses)
+                others = min(1.0, max(0.0, (b.others_cpu - a.others_cpu) / (elapsed * cores)))
+            else:  # a run saved before: the machine's busy time, less the run's own
+                others = min(1.0, max(0.0, (b.busy_cpu - a.busy_cpu) / (elapsed * cores) - own / cores))
             steal = min(1.0, max(0.0, (b.steal_cpu - a.steal_cpu) / (elapsed * cores)))
         moves = [m for m in (moved(a), moved(b)) if m is not None]
         spreads = [p.noise_spread for p in (a, b) if p.noise_spread is not None]
