@@ -15,6 +15,7 @@ let loaded = null; // the load request: the module's bytes and imports, which th
 // copy they take turns in one region past the copy's memory: the clock's 8 bytes, then a cache line on, the pool of
 // inputs of the round that runs (made, called and checked within the round, so no loop needs another's pool kept).
 let driverModule = null;
+let copies = null;
 const loops = new Map();
 const POOL_AT = 64; // bytes into the region: the pool starts a cache line after the clock's bytes
 
@@ -80,14 +81,13 @@ function tagged(bytes, index) {
   return Buffer.concat([bytes, Buffer.from([0, body.length]), body]); // section id 0; sizes under 128: one byte each
 }
 
-// The copies of the module a timing loop takes in turn, one per round; made for each loop, tagged with its id, so
-// that a loop set up later (a block's second visit) runs on code V8 placed anew, as a rerun's would be.
-let compiledCopies = 0; // how many copies this process compiled, for the caller to read
-
-function timingCopies(count, id) {
-  const bytes = Buffer.from(loaded.wasm, "base64");
-  compiledCopies += count;
-  return Array.from({ length: count }, (_, index) => instantiate(tagged(bytes, `${id}.${index}`), loaded));
+// The copies of the module the timing loops take in turn, one per round; made at the first loop.
+function timingCopies(count) {
+  if (copies === null) {
+    const bytes = Buffer.from(loaded.wasm, "base64");
+    copies = Array.from({ length: count }, (_, index) => instantiate(tagged(bytes, index), loaded));
+  }
+  return copies;
 }
 
 // One call on a region of guarded arrays (canaries included). The arguments the kernel's interface declares, in
@@ -138,14 +138,14 @@ function loop(request) {
   // round stores every call's int64 result and digest (`results` int64 words) past the pool.
   const entryBytes = request.entry_bytes || 4 * Math.max(request.n, 1);
   const resultBytes = 8 * (request.results || 0);
-  const drivers = timingCopies(request.copies, request.id).map((target) => driverOn(target, request, entryBytes, resultBytes));
+  const drivers = timingCopies(request.copies).map((target) => driverOn(target, request, entryBytes, resultBytes));
   const seed = BigInt.asIntN(64, BigInt(request.state)); // the i64 with the same bits
   loops.set(request.id, {
     drivers, turn: 0, seed, state: seed, n: request.n, repeat: request.repeat, shape: request.shape,
     expect: request.expect, fresh: request.fresh ? 1 : 0, lastState: 0n, lastOutput: Buffer.alloc(0),
     entryBytes, results: request.results || 0,
   });
-  return { ok: true, capacity: Math.min(...drivers.map((d) => d.capacity)), compiled: compiledCopies };
+  return { ok: true, capacity: Math.min(...drivers.map((d) => d.capacity)) };
 }
 
 function noLoop(request) {

@@ -151,7 +151,6 @@ class V8Built(Built):
         self.runtime_versions: dict[str, str] = {}
         self._timed: _Counts | None = None
         self._loop_ids = itertools.count()
-        self._copies_compiled = 0  # copies of the module node compiled for timing loops, every loop's
         #: Seconds per call of the last `loop` call, as measured inside node (the Python round trip excluded).
         self.seconds_per_sort: float | None = None
 
@@ -206,24 +205,24 @@ class V8Built(Built):
         the inputs, calls the kernel and checks the outputs inside wasm, timing the calls alone. The timed
         callable makes one round trip to node; `loop_clock` and `seconds_per_sort` are the driver's measure.
 
-        Node compiles the module COPIES times for each loop, each copy with its own code, instance, memory and
-        driver, and the rounds take the copies in turn, the generator's stream going on from one to the next: where
-        V8 puts the code moves a short kernel's time from one process to the next, and a row's rounds then hold
-        that spread instead of one process's draw (a block's second visit, harness.measure.blocks, draws anew)."""
+        Node compiles the module COPIES times, each copy with its own code, instance, memory and driver, and the
+        rounds take the copies in turn, the generator's stream going on from one to the next: where V8 puts the
+        code moves a short kernel's time from one process to the next, and a row's rounds then hold that spread
+        instead of one process's draw."""
         timed = self._timed = _Counts(next(self._loop_ids), n, shape)
         is_shaped = shaped.supported(self.interface)
         # A kernel of another shape: targets.shaped's driver, records of every array, and the results back.
         layout = ({"entry_bytes": shaped.offsets(self.interface, n)[1], "results": shaped.SLOTS * repeat}
                   if is_shaped else {})
         timed.shaped = is_shaped
-        self._copies_compiled = self._call({
+        self._call({
             "op": "loop", "id": timed.id, "n": n,
             "driver": _driver_b64(shaped.wat_driver(self.interface) if is_shaped else wat_driver(self.interface)),
             "shape": SHAPE_CODES[shape],
             "capacity": shaped.capacity(self.interface, n, repeat) if is_shaped else pool_capacity(n, repeat),
             "repeat": repeat, "expect": expect, "fresh": fresh, "state": str(seed_state(seed, n, shape)),
             "copies": COPIES, **layout,
-        })["compiled"]
+        })
         assert self._node is not None
         share_cores(self._node.process.pid)  # its rounds on the cores the comparison runs on, as every route's
         request = {"op": "drive", "id": timed.id}
