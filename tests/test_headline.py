@@ -14,6 +14,7 @@ import pytest
 from harness.report import writer as report
 from harness.report.headline import ALGORITHM_FREE, APART, SAME_ALGORITHM, TIE_MARGIN, Candidate, choose_pairs
 from harness.report.analysis import analyse, analysis_json
+from harness.measure.interleave import BETWEEN_BUILDS, SAME_MARGIN
 from harness.report.writer import write_report
 
 LINEAR, BINARY = "linear insertion", "binary insertion"
@@ -121,7 +122,9 @@ def test_a_verdict_rests_on_the_rounds_both_sides_shared() -> None:
     assert {r.variant: r.verdict for r in analysis.rows}["ai-twin"] == "identical code"
     assert {h.verdict for h in analysis.headline} == {"identical code"}
     text = report.markdown(analysis)
-    assert "`identical code`" in text.split("\n\n")[1] and "±2%" in text.split("\n\n")[1]
+    rules = text.split("\n\n")[1]  # the header states the margin and the allowance as they are
+    assert "`identical code`" in rules and f"±{SAME_MARGIN * 100:g}% of 1" in rules
+    assert f"never narrower than ±{BETWEEN_BUILDS * 100:g}%" in rules
     # The same code as a compiler build that is not the fastest: who generated better code needs no timing;
     # which program to use still does.
     twin = run(drifting("insertion_sort", "c-gcc-O3", "human", 1.0, identity="gcc"),
@@ -142,6 +145,7 @@ def test_the_report_says_how_far_apart_separate_builds_of_identical_code_read(ap
     assert spread["median"] == pytest.approx(apart - 1, abs=0.005)  # each row has its own jitter of ±0.6%
     note = next(n for n in analysis.machine_notes if n.startswith("Separate builds of identical machine code"))
     assert ("too narrow" in note) == warned
+    assert f"every interval allows ±{BETWEEN_BUILDS * 100:g}% for this" in note  # 1.5% is not rounded to 2%
     assert analysis_json(analysis)["identical_code_spread"] == spread
     assert analyse(run(*ALGORITHMS_APART), "no twins").identical_code_spread == {}
 

@@ -262,13 +262,18 @@ def settle(block: Block, members: Sequence[Member], comparisons: Sequence[tuple[
         spent += time.perf_counter() - started
 
 
+def percent(fraction: float) -> str:
+    """A margin or allowance as the rules state it: 0.015 as "1.5%", 0.03 as "3%"."""
+    return f"{fraction * 100:g}%"
+
+
 def rules_text(margin: float = SAME_MARGIN, confidence: float = CONFIDENCE) -> list[str]:
     """The verdict rules in two lines, for a report's header."""
     return [
         f"Verdicts: each comparison is timed in shared rounds (every member once per round, in a shuffled order); "
         f"a/b is the ratio of the two sides' lower quartiles over those rounds, with a {confidence:.0%} interval "
-        f"from resampling them, never narrower than ±{BETWEEN_BUILDS:.0%} (what separate builds of one code "
-        f"differ by): `same` when it lies within ±{margin:.0%} of "
+        f"from resampling them, never narrower than ±{percent(BETWEEN_BUILDS)} (what separate builds of one code "
+        f"differ by): `same` when it lies within ±{percent(margin)} of "
         "1 (a smaller difference is not called one), else `faster`/`slower` when it clears 1, `unsure` when it "
         "is still wider than that once its budget of rounds is spent.",
         "`identical code`: both sides run the same machine code (the same native bytes of a self-contained entry, "

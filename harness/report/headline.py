@@ -27,7 +27,7 @@ import numpy as np
 
 from harness.measure.interleave import (
     BETWEEN_BUILDS, FASTER, IDENTICAL, LEVEL, SAME_MARGIN, SLOWER, decide, paired_interval, paired_ratio,
-    paired_rounds, side_time,
+    paired_rounds, percent, side_time,
 )
 
 # The level of the interval of two rows timed apart (a row against its own figure in an earlier run).
@@ -127,7 +127,7 @@ def identical_code_note(spread: dict[str, Any]) -> str:
         return ""
     note = (f"Separate builds of identical machine code, timed side by side ({spread['pairs']} pairs): half read "
             f"within {spread['median']:.1%} of each other, three quarters within {spread['upper_quartile']:.1%}; "
-            f"every interval allows ±{spread['allowed']:.0%} for this.")
+            f"every interval allows ±{percent(spread['allowed'])} for this.")
     if spread["median"] > spread["allowed"]:
         note += (" Half of them differ by more than that: on this machine the intervals are too narrow, and a rerun"
                  " will often read outside them.")
