@@ -30,29 +30,19 @@ def timed_block(bench: Workbench, case: BenchCase, rounds: int) -> "TimedBlock":
     (time_blocks)."""
     key = block_key(bench, case)
     if key not in bench.blocks:
-        keys = {key: case}
-        for c in bench.selected:
+        # The selected cases grouped by block in one pass, the asking case's block first (and the case itself,
+        # should it not be among them).
+        members: dict[Key, dict[str, BenchCase]] = {key: {}}
+        for c in [*bench.selected, case]:
             if not emulated(c.route) and skipped(c) is None and bench.checked(*c.pair).passed:
-                keys.setdefault(block_key(bench, c), c)
-        todo = [BlockTiming.of(bench, k, _members(bench, k, c)) for k, c in keys.items() if k not in bench.blocks]
+                members.setdefault(block_key(bench, c), {}).setdefault(c.id, c)
+        todo = [BlockTiming.of(bench, k, list(cases.values())) for k, cases in members.items() if k not in bench.blocks]
         bench.blocks.update(time_blocks(todo, rounds, bench))
     return bench.blocks[key]  # type: ignore[no-any-return]
 
 
 def block_key(bench: Workbench, case: BenchCase) -> Key:
     return (case.kernel.name, platform_of(bench.built(*case.pair).substrate), case.n, case.shape)
-
-
-def _members(bench: Workbench, key: Key, case: BenchCase) -> list[BenchCase]:
-    kernel, substrate, n, shape = key
-    members = []
-    for c in {c.id: c for c in [*bench.selected, case]}.values():
-        if (c.kernel.name, c.n, c.shape) != (kernel, n, shape) or emulated(c.route) or skipped(c) is not None:
-            continue
-        if not bench.checked(*c.pair).passed or platform_of(bench.built(*c.pair).substrate) != substrate:
-            continue
-        members.append(c)
-    return members
 
 
 @dataclass
