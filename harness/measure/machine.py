@@ -242,7 +242,7 @@ class MachineWatch:
         self.points: list[Point] = []
         self.timed: list[list[str]] = [[]]  # benchmark ids timed between consecutive points
         self.lock: dict[str, Any] = {}
-        self._timed_ahead: set[str] = set()
+        self._counted: set[str] = set()  # benchmarks already placed in an interval (by timing())
         self._others = OtherProcesses()
 
     def _point(self, label: str) -> None:
@@ -261,7 +261,7 @@ class MachineWatch:
 
     def before_benchmark(self, bench_id: str) -> None:
         """A benchmark starts: timed now, unless timing() already said when it was."""
-        if bench_id not in self._timed_ahead:
+        if bench_id not in self._counted:
             self.timing([bench_id])
 
     def timing(self, bench_ids: Sequence[str]) -> None:
@@ -271,7 +271,7 @@ class MachineWatch:
             self._point("during")
             self.timed.append([])
         self.timed[-1].extend(bench_ids)
-        self._timed_ahead.update(bench_ids)
+        self._counted.update(bench_ids)
 
     def finish(self) -> None:
         self._point("after")
